@@ -1,0 +1,327 @@
+// Command caseflow runs the child-abuse case workflow service: the HTTP API,
+// the background worker, migrations, seeds and maintenance commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+
+	"caseflow/internal/account"
+	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
+	"caseflow/internal/config"
+	"caseflow/internal/httpapi"
+	"caseflow/internal/limiter"
+	"caseflow/internal/postgres"
+	"caseflow/internal/queue"
+	"caseflow/internal/seal"
+	"caseflow/internal/workflow"
+	"caseflow/seeds"
+)
+
+const usage = `caseflow — child-abuse case workflow service
+
+Usage:
+  caseflow dev                      create, migrate and seed the local database, then run API and worker
+  caseflow serve                    run the HTTP API
+  caseflow worker                   run the background worker
+  caseflow migrate                  apply pending schema migrations
+  caseflow seed                     load reference data (units, agencies, holidays)
+  caseflow audit verify             verify the audit trail's hash chain
+  caseflow workflows check [DIR]    validate workflow definitions
+  caseflow keys generate            print fresh ENCRYPTION_KEYS, BLIND_INDEX_KEY and TOKEN_SECRET
+`
+
+// DemoPassword is the password of every demo account; dev mode only.
+const DemoPassword = "demo1234!"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain(os.Getenv, os.Stdout, os.Stderr)
+	err := m.Run(ctx, os.Args[1:])
+	m.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "caseflow:", err)
+		os.Exit(1)
+	}
+}
+
+// Main wires the program together; it holds no globals.
+type Main struct {
+	getenv config.Getenv
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+
+	cfg   *config.Config
+	db    *postgres.DB
+	redis *redis.Client
+	flows *workflow.Registry
+}
+
+// NewMain returns a Main reading its environment through getenv.
+func NewMain(getenv config.Getenv, stdout, stderr io.Writer) *Main {
+	return &Main{getenv: getenv, stdout: stdout, stderr: stderr}
+}
+
+// Close releases what Run opened.
+func (m *Main) Close() {
+	if m.db != nil {
+		m.db.Close()
+	}
+	if m.redis != nil {
+		m.redis.Close()
+	}
+}
+
+// Run executes one command.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(m.stdout, usage)
+		return nil
+	}
+	switch args[0] {
+	case "keys":
+		if len(args) < 2 || args[1] != "generate" {
+			return errors.New("usage: caseflow keys generate")
+		}
+		fmt.Fprintf(m.stdout, "ENCRYPTION_KEYS=k%s:%s\nBLIND_INDEX_KEY=%s\nTOKEN_SECRET=%s\n",
+			time.Now().UTC().Format("20060102"), seal.NewKey(), seal.NewKey(), seal.NewKey())
+		return nil
+	case "workflows":
+		if len(args) < 2 || args[1] != "check" {
+			return errors.New("usage: caseflow workflows check [DIR]")
+		}
+		dir := or(m.getenv("WORKFLOWS_DIR"), "workflows")
+		if len(args) > 2 {
+			dir = args[2]
+		}
+		reg, err := workflow.LoadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, d := range reg.All() {
+			fmt.Fprintf(m.stdout, "%s v%d: ok (%d states, %d events, %d clocks)\n", d.ID, d.Version, len(d.States), len(d.Events), len(d.Clocks))
+		}
+		return nil
+	case "serve", "worker", "migrate", "seed", "audit", "dev":
+	default:
+		return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+	}
+
+	dev := args[0] == "dev"
+	getenv := m.getenv
+	if dev {
+		var err error
+		if getenv, err = devEnv(m.getenv, m.stderr); err != nil {
+			return err
+		}
+	}
+	needsSecrets := args[0] == "serve" || args[0] == "worker" || args[0] == "dev"
+	cfg, err := config.Load(getenv, needsSecrets)
+	if err != nil {
+		return err
+	}
+	m.cfg = cfg
+	m.log = newLogger(m.stderr, cfg.LogLevel)
+
+	var keys *seal.KeyRing
+	if cfg.EncryptionKeys != "" && cfg.BlindIndexKey != nil {
+		if keys, err = seal.NewKeyRing(cfg.EncryptionKeys, cfg.BlindIndexKey); err != nil {
+			return &config.Error{Var: "ENCRYPTION_KEYS", Msg: err.Error()}
+		}
+	}
+	if dev {
+		if err := postgres.CreateDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	if m.db, err = postgres.Open(ctx, cfg.DatabaseURL, keys, m.log); err != nil {
+		return err
+	}
+	m.db.CodePrefix = cfg.CodePrefix
+
+	switch args[0] {
+	case "migrate":
+		return m.db.Migrate(ctx)
+	case "seed":
+		if err := m.db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		return m.db.SeedReference(ctx)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			return errors.New("usage: caseflow audit verify")
+		}
+		return m.auditVerify(ctx)
+	}
+
+	// serve, worker, dev
+	if m.flows, err = workflow.LoadDir(cfg.WorkflowsDir); err != nil {
+		return fmt.Errorf("WORKFLOWS_DIR %s: %w", cfg.WorkflowsDir, err)
+	}
+	if _, ok := m.flows.Latest(cfg.WorkflowID); !ok {
+		return &config.Error{Var: "WORKFLOW_ID", Msg: fmt.Sprintf("no definition %q in %s", cfg.WorkflowID, cfg.WorkflowsDir)}
+	}
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return &config.Error{Var: "REDIS_URL", Msg: err.Error()}
+	}
+	m.redis = redis.NewClient(ropt)
+	if err := queue.PingRedis(ctx, m.redis); err != nil {
+		return err
+	}
+	if dev {
+		if err := m.devSetup(ctx); err != nil {
+			return err
+		}
+	}
+	if err := m.db.CheckSchema(ctx); err != nil {
+		return err
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	if args[0] == "serve" || dev {
+		g.Go(func() error { return m.serve(gctx) })
+	}
+	if args[0] == "worker" || dev {
+		g.Go(func() error { return m.worker(gctx) })
+	}
+	return g.Wait()
+}
+
+func (m *Main) services() (*account.Service, *casework.Service) {
+	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: "caseflow:"},
+		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
+	cw := &casework.Service{DB: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID}
+	return acc, cw
+}
+
+func (m *Main) serve(ctx context.Context) error {
+	acc, cw := m.services()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := httpapi.New(httpapi.Config{Accounts: acc, Cases: cw, Workflows: m.flows, Log: m.log, Metrics: reg,
+		TrustProxy: m.cfg.TrustProxy,
+		Ready:      map[string]httpapi.Pinger{"postgres": m.db, "redis": redisPinger{m.redis}}})
+	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
+	if err != nil {
+		return &config.Error{Var: "HTTP_ADDR", Msg: err.Error()}
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	m.log.Info("listening", "url", "http://"+ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	m.log.Info("shutting down the API")
+	return hs.Shutdown(sctx)
+}
+
+func (m *Main) worker(ctx context.Context) error {
+	opt, err := queue.RedisOpt(m.cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	w := &queue.Worker{DB: m.db, Redis: opt, Log: m.log}
+	return w.Run(ctx)
+}
+
+func (m *Main) auditVerify(ctx context.Context) error {
+	if _, err := m.db.SealAudit(ctx); err != nil {
+		return err
+	}
+	rep, err := m.db.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if rep.Broken != "" {
+		return fmt.Errorf("audit chain broken after %d good seals: %s", rep.Seals-1, rep.Broken)
+	}
+	fmt.Fprintf(m.stdout, "audit chain intact: %d seals, %d entries, %d not yet sealed\n", rep.Seals, rep.Entries, rep.Unsealed)
+	return nil
+}
+
+// devSetup migrates, seeds reference and demo data, and prints how to log in.
+func (m *Main) devSetup(ctx context.Context) error {
+	if err := m.db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := m.db.SeedReference(ctx); err != nil {
+		return err
+	}
+	users, err := seeds.DemoUsers()
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		exists, err := m.db.UserExists(ctx, u.Username)
+		if err != nil {
+			return err
+		}
+		hash := ""
+		if !exists {
+			if hash, err = account.HashPassword(DemoPassword, account.DefaultParams); err != nil {
+				return err
+			}
+		}
+		if err := m.db.SeedUser(ctx, u.Username, u.DisplayName, caseflow.Role(u.Role), u.Agency, hash); err != nil {
+			return err
+		}
+	}
+	_, cw := m.services()
+	n, err := cw.SeedDemoCases(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = fmt.Sprintf("%s (%s)", u.Username, u.Role)
+	}
+	fmt.Fprintf(m.stdout, "\ncaseflow is running at http://%s\n  API: http://%s/api/v1   OpenAPI: http://%s/api/openapi.yaml\n"+
+		"  demo logins (password %s): %s\n  demo cases created now: %d\n\n",
+		m.cfg.HTTPAddr, m.cfg.HTTPAddr, m.cfg.HTTPAddr, DemoPassword, strings.Join(names, ", "), n)
+	return nil
+}
+
+type redisPinger struct{ c *redis.Client }
+
+func (r redisPinger) Ping(ctx context.Context) error { return r.c.Ping(ctx).Err() }
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+var _ = flag.CommandLine

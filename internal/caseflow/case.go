@@ -1,0 +1,268 @@
+package caseflow
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Access is how much of a case a viewer may see.
+type Access string
+
+// Access levels, from most to least.
+const (
+	AccessFull    Access = "full"    // everything: people, narrative, history notes
+	AccessService Access = "service" // the child's name and contact, for a support referral
+	AccessSummary Access = "summary" // codes, states and dates; no personal data
+)
+
+// Case is a report of child abuse and where it stands in its workflow.
+// Personal fields are empty unless the viewer's Access allows them.
+type Case struct {
+	ID              int64
+	Code            string
+	State           string
+	Version         int
+	WorkflowID      string
+	WorkflowVersion int
+	Commune         Unit
+	ReceivedAt      time.Time
+	Channel         string
+	AbuseTypes      []string
+	Setting         string
+	ImmediateDanger bool
+	CrimeCategory   string
+	Outcome         string
+	Narrative       string
+	Children        []Person
+	Suspects        []Person
+	Reporter        *Person
+	Access          Access
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Person kinds in a case.
+const (
+	PersonChild    = "child"
+	PersonSuspect  = "suspect"
+	PersonReporter = "reporter"
+)
+
+// Person is a child, suspect or reporter in a case.
+type Person struct {
+	Kind         string
+	FullName     string
+	Sex          string
+	DateOfBirth  string // YYYY-MM-DD, or empty when only Age is known
+	Age          *int
+	Address      string
+	Phone        string
+	Relationship string
+	Anonymous    bool
+}
+
+// CaseFilter selects cases in a list.
+type CaseFilter struct {
+	State        string
+	CommuneCode  string
+	ReceivedFrom *time.Time
+	ReceivedTo   *time.Time
+	After        string // cursor: the code of the last case of the previous page
+	Limit        int
+}
+
+// CasePage is one page of a case list.
+type CasePage struct {
+	Cases      []*Case
+	NextCursor string
+}
+
+// IntakeResult is what intake returns: the case, whether it was created by
+// this request (false for an idempotent retry) and possible duplicates.
+type IntakeResult struct {
+	Case               *Case
+	Created            bool
+	PossibleDuplicates []string
+}
+
+// Report enumerations.
+var (
+	Channels     = []string{"hotline_111", "walk_in", "school", "health_facility", "police", "online", "other"}
+	AbuseTypes   = []string{"sexual", "physical", "emotional", "neglect", "trafficking", "child_labour", "child_marriage", "online", "other"}
+	Settings     = []string{"family", "school", "online", "public", "other"}
+	Sexes        = []string{"female", "male", "other", "unknown"}
+	maxTextField = 200
+)
+
+// Report is a new report of child abuse as submitted at intake.
+type Report struct {
+	ReceivedAt      time.Time
+	Channel         string
+	CommuneCode     string
+	AbuseTypes      []string
+	Setting         string
+	ImmediateDanger bool
+	Children        []Person
+	Suspects        []Person
+	Reporter        *Person
+	Narrative       string
+}
+
+// MaxNarrative is the longest narrative accepted, in bytes.
+const MaxNarrative = 64 << 10
+
+func oneOf(v string, set []string) bool {
+	for _, s := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks a report against the intake rules and names every bad
+// field. now bounds received_at: a report cannot arrive in the future.
+func (r *Report) Validate(now time.Time) error {
+	fe := FieldErrors{}
+	if r.ReceivedAt.IsZero() {
+		fe.Add("received_at", "is required (RFC 3339 time)")
+	} else if r.ReceivedAt.After(now.Add(5 * time.Minute)) {
+		fe.Add("received_at", "is in the future")
+	} else if r.ReceivedAt.Before(now.AddDate(-5, 0, 0)) {
+		fe.Add("received_at", "is more than five years ago")
+	}
+	if !oneOf(r.Channel, Channels) {
+		fe.Add("channel", "must be one of "+strings.Join(Channels, ", "))
+	}
+	if strings.TrimSpace(r.CommuneCode) == "" {
+		fe.Add("commune_code", "is required")
+	}
+	if len(r.AbuseTypes) == 0 {
+		fe.Add("abuse_types", "needs at least one of "+strings.Join(AbuseTypes, ", "))
+	}
+	seen := map[string]bool{}
+	for _, t := range r.AbuseTypes {
+		if !oneOf(t, AbuseTypes) {
+			fe.Add("abuse_types", "unknown abuse type "+quote(t)+"; allowed: "+strings.Join(AbuseTypes, ", "))
+		} else if seen[t] {
+			fe.Add("abuse_types", "lists "+quote(t)+" twice")
+		}
+		seen[t] = true
+	}
+	if !oneOf(r.Setting, Settings) {
+		fe.Add("setting", "must be one of "+strings.Join(Settings, ", "))
+	}
+	if len(r.Children) == 0 {
+		fe.Add("children", "at least one child is required")
+	}
+	if len(r.Children) > 50 {
+		fe.Add("children", "at most 50 children per report")
+	}
+	for i, c := range r.Children {
+		validateChild(fe, "children["+strconv.Itoa(i)+"]", c, r.ReceivedAt)
+	}
+	if len(r.Suspects) > 50 {
+		fe.Add("suspects", "at most 50 suspects per report")
+	}
+	for i, s := range r.Suspects {
+		p := "suspects[" + strconv.Itoa(i) + "]"
+		checkText(fe, p+".full_name", s.FullName, false)
+		checkText(fe, p+".relationship", s.Relationship, false)
+	}
+	if r.Reporter != nil {
+		checkText(fe, "reporter.full_name", r.Reporter.FullName, false)
+		checkText(fe, "reporter.phone", r.Reporter.Phone, false)
+		checkText(fe, "reporter.relationship", r.Reporter.Relationship, false)
+		if r.Reporter.Phone != "" && !validPhone(r.Reporter.Phone) {
+			fe.Add("reporter.phone", "must be digits, spaces, + or - only")
+		}
+	}
+	if len(r.Narrative) > MaxNarrative {
+		fe.Add("narrative", "is longer than 64 KiB")
+	}
+	return fe.Err()
+}
+
+func validateChild(fe FieldErrors, p string, c Person, receivedAt time.Time) {
+	checkText(fe, p+".full_name", c.FullName, true)
+	checkText(fe, p+".address", c.Address, false)
+	if c.Sex == "" || !oneOf(c.Sex, Sexes) {
+		fe.Add(p+".sex", "must be one of "+strings.Join(Sexes, ", "))
+	}
+	switch {
+	case c.DateOfBirth == "" && c.Age == nil:
+		fe.Add(p+".date_of_birth", "date_of_birth or age is required")
+	case c.DateOfBirth != "":
+		dob, err := time.Parse("2006-01-02", c.DateOfBirth)
+		if err != nil {
+			fe.Add(p+".date_of_birth", "must be a date YYYY-MM-DD")
+			return
+		}
+		ref := receivedAt
+		if ref.IsZero() {
+			ref = time.Now()
+		}
+		age := AgeOn(dob, ref)
+		if age < 0 {
+			fe.Add(p+".date_of_birth", "is after the report was received")
+		} else if age > 17 {
+			fe.Add(p+".date_of_birth", "the person is 18 or older: not a child")
+		}
+		if c.Age != nil && *c.Age != age {
+			fe.Add(p+".age", "does not match date_of_birth")
+		}
+	default:
+		if *c.Age < 0 || *c.Age > 17 {
+			fe.Add(p+".age", "must be between 0 and 17")
+		}
+	}
+}
+
+// AgeOn returns the age in whole years on a given day.
+func AgeOn(dob, on time.Time) int {
+	y := on.Year() - dob.Year()
+	if on.Month() < dob.Month() || (on.Month() == dob.Month() && on.Day() < dob.Day()) {
+		y--
+	}
+	return y
+}
+
+func checkText(fe FieldErrors, field, v string, required bool) {
+	if required && strings.TrimSpace(v) == "" {
+		fe.Add(field, "is required")
+	}
+	if len(v) > maxTextField {
+		fe.Add(field, "is longer than 200 bytes")
+	}
+}
+
+func validPhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '+' || r == '-' || r == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 3
+}
+
+func quote(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return "\"" + s + "\""
+}
+
+// Start says how a new case enters its workflow: which definition, its
+// initial state and the pseudo-event that intake records.
+type Start struct {
+	WorkflowID      string
+	WorkflowVersion int
+	State           string
+	Event           string
+}

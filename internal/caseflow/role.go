@@ -1,0 +1,64 @@
+package caseflow
+
+// Role is what a user does in the workflow; workflow definitions name the
+// roles that may fire each event.
+type Role string
+
+// The roles of DESIGN §1.
+const (
+	RoleCommuneOfficer Role = "commune_officer"
+	RolePolice         Role = "police"
+	RoleHealth         Role = "health"
+	RoleProsecutor     Role = "prosecutor"
+	RoleCourt          Role = "court"
+	RoleSocialWorker   Role = "social_worker"
+	RoleLegalAid       Role = "legal_aid"
+	RoleSupervisor     Role = "supervisor"
+	RoleAdmin          Role = "admin"
+)
+
+// Roles lists every role, in a stable order.
+var Roles = []Role{RoleCommuneOfficer, RolePolice, RoleHealth, RoleProsecutor, RoleCourt,
+	RoleSocialWorker, RoleLegalAid, RoleSupervisor, RoleAdmin}
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// AgencyType is the kind of an agency; referrals and workflow states name
+// agency types, and the jurisdiction of a case's commune picks the agency.
+type AgencyType string
+
+// The agency types of the plan.
+const (
+	AgencyCommune     AgencyType = "commune_child_protection"
+	AgencyPolice      AgencyType = "police"
+	AgencyHealth      AgencyType = "health"
+	AgencyProcuracy   AgencyType = "procuracy"
+	AgencyCourt       AgencyType = "court"
+	AgencySocial      AgencyType = "social_services"
+	AgencyLegalAid    AgencyType = "legal_aid"
+	AgencyEducation   AgencyType = "education"
+	AgencyMassOrg     AgencyType = "mass_organisation"
+	AgencySupervision AgencyType = "supervision"
+)
+
+// AgencyTypes lists every agency type.
+var AgencyTypes = []AgencyType{AgencyCommune, AgencyPolice, AgencyHealth, AgencyProcuracy, AgencyCourt,
+	AgencySocial, AgencyLegalAid, AgencyEducation, AgencyMassOrg, AgencySupervision}
+
+// Valid reports whether t is one of the known agency types.
+func (t AgencyType) Valid() bool {
+	for _, x := range AgencyTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,69 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"caseflow/internal/caseflow"
+	"caseflow/seeds"
+)
+
+// SeedDemoCases files the demo reports of seeds/demo-cases.yaml as their
+// demo users and fires their steps, through the same paths as the API.
+// Each case is filed under a fixed idempotency key, so running it again
+// changes nothing.
+func (s *Service) SeedDemoCases(ctx context.Context) (int, error) {
+	demo, err := seeds.DemoCases()
+	if err != nil {
+		return 0, err
+	}
+	created := 0
+	for _, dc := range demo {
+		v, err := s.demoViewer(ctx, dc.By)
+		if err != nil {
+			return created, err
+		}
+		r := dc.Report
+		rep := &caseflow.Report{
+			ReceivedAt: s.now().Add(-time.Duration(dc.ReceivedDaysAgo)*24*time.Hour - time.Hour).Truncate(time.Minute),
+			Channel:    r.Channel, CommuneCode: v.Agency.Unit.Code, AbuseTypes: r.AbuseTypes, Setting: r.Setting,
+			ImmediateDanger: r.ImmediateDanger, Narrative: r.Narrative,
+		}
+		for _, p := range r.Children {
+			rep.Children = append(rep.Children, demoPerson(caseflow.PersonChild, p))
+		}
+		for _, p := range r.Suspects {
+			rep.Suspects = append(rep.Suspects, demoPerson(caseflow.PersonSuspect, p))
+		}
+		if r.Reporter != nil {
+			p := demoPerson(caseflow.PersonReporter, *r.Reporter)
+			rep.Reporter = &p
+		}
+		res, err := s.Intake(ctx, v, rep, "demo:"+dc.Key, []byte("demo:"+dc.Key))
+		if err != nil {
+			return created, fmt.Errorf("demo case %s: %w", dc.Key, err)
+		}
+		if !res.Created {
+			continue
+		}
+		created++
+		if err := s.demoSteps(ctx, res.Case.Code, dc.Steps); err != nil {
+			return created, fmt.Errorf("demo case %s: %w", dc.Key, err)
+		}
+	}
+	return created, nil
+}
+
+func (s *Service) demoViewer(ctx context.Context, username string) (caseflow.Viewer, error) {
+	u, err := s.DB.UserByUsername(ctx, username)
+	if err != nil {
+		return caseflow.Viewer{}, fmt.Errorf("demo user %s: %w", username, err)
+	}
+	return caseflow.Viewer{UserID: u.ID, Username: u.Username, Role: u.Role, Agency: u.Agency, IP: "127.0.0.1", RequestID: "seed"}, nil
+}
+
+func demoPerson(kind string, p seeds.Person) caseflow.Person {
+	return caseflow.Person{Kind: kind, FullName: p.FullName, Sex: p.Sex, DateOfBirth: p.DateOfBirth, Age: p.Age,
+		Address: p.Address, Phone: p.Phone, Relationship: p.Relationship, Anonymous: p.Anonymous}
+}

@@ -1,0 +1,222 @@
+// Package config reads the service's configuration from the environment,
+// with documented defaults. Secrets may come from a file named by the
+// variable with a _FILE suffix, and are never printed.
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. Each field documents its variable and
+// default.
+type Config struct {
+	// DatabaseURL is DATABASE_URL; default postgres://postgres@127.0.0.1:5432/caseflow?sslmode=disable.
+	DatabaseURL string
+	// RedisURL is REDIS_URL; default redis://127.0.0.1:6379/0.
+	RedisURL string
+	// HTTPAddr is HTTP_ADDR; default 127.0.0.1:8080.
+	HTTPAddr string
+	// EncryptionKeys is ENCRYPTION_KEYS (or ENCRYPTION_KEYS_FILE): the key
+	// ring, "id:base64key,..." with 32-byte keys, the first one active.
+	EncryptionKeys string
+	// BlindIndexKey is BLIND_INDEX_KEY (or _FILE): base64 of at least 32
+	// bytes, keying the duplicate-detection hash.
+	BlindIndexKey []byte
+	// TokenSecret is TOKEN_SECRET (or _FILE): at least 32 bytes (base64),
+	// keying the stored hash of session tokens.
+	TokenSecret []byte
+	// SessionTTL is SESSION_TTL; default 8h.
+	SessionTTL time.Duration
+	// WorkflowsDir is WORKFLOWS_DIR; default "workflows".
+	WorkflowsDir string
+	// WorkflowID is WORKFLOW_ID, the definition new cases start on; default child-abuse.
+	WorkflowID string
+	// CodePrefix is CASE_CODE_PREFIX; default HY.
+	CodePrefix string
+	// TrustProxy is TRUST_PROXY; default false. When true the client
+	// address comes from X-Forwarded-For.
+	TrustProxy bool
+	// LogLevel is LOG_LEVEL (debug, info, warn, error); default info.
+	LogLevel string
+	// SweepInterval is SWEEP_INTERVAL; default 30s.
+	SweepInterval time.Duration
+	// TimerCheckInterval is TIMER_CHECK_INTERVAL, how often due timers are
+	// moved to run; default 1s, at most 1s.
+	TimerCheckInterval time.Duration
+	// SMTPAddr is SMTP_ADDR (host:port); empty disables e-mail notifications.
+	SMTPAddr string
+	// SMTPFrom is SMTP_FROM; default caseflow@localhost.
+	SMTPFrom string
+}
+
+// Getenv reads a variable; tests pass their own.
+type Getenv func(string) string
+
+// Error names the variable that stopped startup.
+type Error struct {
+	Var string
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Var + ": " + e.Msg }
+
+// Load reads the configuration. requireSecrets is false only for the dev
+// command, which supplies generated local keys for the ones missing.
+func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
+	c := &Config{
+		DatabaseURL:  or(getenv("DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/caseflow?sslmode=disable"),
+		RedisURL:     or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"),
+		HTTPAddr:     or(getenv("HTTP_ADDR"), "127.0.0.1:8080"),
+		WorkflowsDir: or(getenv("WORKFLOWS_DIR"), "workflows"),
+		WorkflowID:   or(getenv("WORKFLOW_ID"), "child-abuse"),
+		CodePrefix:   or(getenv("CASE_CODE_PREFIX"), "HY"),
+		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
+		SMTPAddr:     getenv("SMTP_ADDR"),
+		SMTPFrom:     or(getenv("SMTP_FROM"), "caseflow@localhost"),
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, &Error{"DATABASE_URL", "must be a postgres:// URL"}
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		return nil, &Error{"REDIS_URL", "must be a redis:// URL"}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return nil, &Error{"HTTP_ADDR", "must be host:port, e.g. 127.0.0.1:8080"}
+	}
+	var err error
+	if c.SessionTTL, err = duration(getenv, "SESSION_TTL", 8*time.Hour, time.Minute, 30*24*time.Hour); err != nil {
+		return nil, err
+	}
+	if c.SweepInterval, err = duration(getenv, "SWEEP_INTERVAL", 30*time.Second, 100*time.Millisecond, time.Hour); err != nil {
+		return nil, err
+	}
+	if c.TimerCheckInterval, err = duration(getenv, "TIMER_CHECK_INTERVAL", time.Second, 50*time.Millisecond, time.Second); err != nil {
+		return nil, err
+	}
+	if v := getenv("TRUST_PROXY"); v != "" {
+		if c.TrustProxy, err = strconv.ParseBool(v); err != nil {
+			return nil, &Error{"TRUST_PROXY", "must be true or false"}
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, &Error{"LOG_LEVEL", "must be debug, info, warn or error"}
+	}
+	if !validPrefix(c.CodePrefix) {
+		return nil, &Error{"CASE_CODE_PREFIX", "must be 1 to 8 capital letters"}
+	}
+
+	if c.EncryptionKeys, err = secret(getenv, "ENCRYPTION_KEYS"); err != nil {
+		return nil, err
+	}
+	blind, err := secret(getenv, "BLIND_INDEX_KEY")
+	if err != nil {
+		return nil, err
+	}
+	token, err := secret(getenv, "TOKEN_SECRET")
+	if err != nil {
+		return nil, err
+	}
+	if requireSecrets {
+		for name, v := range map[string]string{"ENCRYPTION_KEYS": c.EncryptionKeys, "BLIND_INDEX_KEY": blind, "TOKEN_SECRET": token} {
+			if v == "" {
+				return nil, &Error{name, "is required (or " + name + "_FILE); generate keys with `caseflow keys generate`"}
+			}
+		}
+	}
+	if blind != "" {
+		if c.BlindIndexKey, err = key32("BLIND_INDEX_KEY", blind); err != nil {
+			return nil, err
+		}
+	}
+	if token != "" {
+		if c.TokenSecret, err = key32("TOKEN_SECRET", token); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func validPrefix(s string) bool {
+	if len(s) < 1 || len(s) > 8 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func duration(getenv Getenv, name string, def, min, max time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, &Error{name, "must be a duration such as 30s or 8h"}
+	}
+	if d < min || d > max {
+		return 0, &Error{name, fmt.Sprintf("must be between %s and %s", min, max)}
+	}
+	return d, nil
+}
+
+// secret reads NAME, or the file named by NAME_FILE; setting both is an error.
+func secret(getenv Getenv, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	if v != "" && file != "" {
+		return "", &Error{name, "set either " + name + " or " + name + "_FILE, not both"}
+	}
+	if file == "" {
+		return strings.TrimSpace(v), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", &Error{name + "_FILE", "cannot be read: " + err.Error()}
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func key32(name, v string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return nil, &Error{name, "must be base64"}
+	}
+	if len(b) < 32 {
+		return nil, &Error{name, fmt.Sprintf("must decode to at least 32 bytes, got %d", len(b))}
+	}
+	return b, nil
+}
+
+// Redacted returns the configuration as name=value lines for display, with
+// secrets and passwords hidden.
+func (c *Config) Redacted() []string {
+	db := c.DatabaseURL
+	if u, err := url.Parse(db); err == nil {
+		db = u.Redacted()
+	}
+	rd := c.RedisURL
+	if u, err := url.Parse(rd); err == nil {
+		rd = u.Redacted()
+	}
+	return []string{"DATABASE_URL=" + db, "REDIS_URL=" + rd, "HTTP_ADDR=" + c.HTTPAddr,
+		"WORKFLOWS_DIR=" + c.WorkflowsDir, "ENCRYPTION_KEYS=[redacted]", "BLIND_INDEX_KEY=[redacted]", "TOKEN_SECRET=[redacted]"}
+}

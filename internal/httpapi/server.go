@@ -1,0 +1,194 @@
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"caseflow/internal/account"
+	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
+	"caseflow/internal/workflow"
+)
+
+//go:embed openapi.yaml
+var openapiDoc []byte
+
+// OpenAPI returns the OpenAPI document served at /api/openapi.yaml.
+func OpenAPI() []byte { return openapiDoc }
+
+// Pinger checks that a dependency answers, for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the HTTP API.
+type Server struct {
+	echo     *echo.Echo
+	log      *slog.Logger
+	accounts *account.Service
+	cases    *casework.Service
+	flows    *workflow.Registry
+	ready    map[string]Pinger
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// Config is what the server is built from.
+type Config struct {
+	Accounts  *account.Service
+	Cases     *casework.Service
+	Workflows *workflow.Registry
+	Log       *slog.Logger
+	// Ready lists the dependencies /readyz checks, by name.
+	Ready map[string]Pinger
+	// Metrics is the registry /metrics serves; the server adds its own
+	// collectors to it. A new one is made when nil.
+	Metrics *prometheus.Registry
+	// TrustProxy takes the client address from X-Forwarded-For; set it only
+	// behind a reverse proxy that sets that header.
+	TrustProxy bool
+	// Extra registers more routes (the queue monitor) on the echo instance.
+	Extra func(e *echo.Echo, auth echo.MiddlewareFunc)
+}
+
+// New builds the server and its route table.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+	}
+	s := &Server{echo: echo.New(), log: cfg.Log, accounts: cfg.Accounts, cases: cfg.Cases, flows: cfg.Workflows,
+		ready: cfg.Ready, registry: cfg.Metrics}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "caseflow_http_requests_total",
+		Help: "HTTP requests by method, route and status."}, []string{"method", "route", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "caseflow_http_request_duration_seconds",
+		Help: "HTTP request latency by method and route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"})
+	cfg.Metrics.MustRegister(s.requests, s.latency)
+
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
+	e.Use(s.observe)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "request_id", requestID(c), "route", c.Path(), "err", err.Error())
+			return caseflow.Errorf(caseflow.EInternal, "panic")
+		}}))
+	e.Use(middleware.BodyLimit("1M"))
+	e.Use(secureHeaders)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{})))
+	e.GET("/api/openapi.yaml", s.openapi)
+
+	auth := s.authenticate
+	api := e.Group("/api/v1")
+	api.POST("/auth/login", s.login)
+	api.POST("/auth/logout", s.logout, auth)
+	api.GET("/me", s.me, auth)
+	api.POST("/reports", s.fileReport, auth)
+	api.GET("/cases", s.listCases, auth)
+	api.GET("/cases/:code", s.getCase, auth)
+	s.routesWorkflow(api, auth)
+	if cfg.Extra != nil {
+		cfg.Extra(e, auth)
+	}
+	return s
+}
+
+// ServeHTTP lets the server be used as an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Echo exposes the echo instance, for mounting extra handlers.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+func requestID(c echo.Context) string {
+	if id := c.Response().Header().Get(echo.HeaderXRequestID); id != "" {
+		return id
+	}
+	return c.Request().Header.Get(echo.HeaderXRequestID)
+}
+
+// observe logs each request (never its body or query, which may carry
+// personal data) and records its metrics.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		st := c.Response().Status
+		elapsed := time.Since(start)
+		s.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(st)).Inc()
+		s.latency.WithLabelValues(c.Request().Method, route).Observe(elapsed.Seconds())
+		attrs := []any{"request_id", requestID(c), "method", c.Request().Method, "route", route,
+			"status", st, "duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", c.RealIP()}
+		if v, ok := c.Get(viewerKey).(caseflow.Viewer); ok {
+			attrs = append(attrs, "user_id", v.UserID)
+		}
+		s.log.Info("request", attrs...)
+		return nil
+	}
+}
+
+func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	out := map[string]string{}
+	ok := true
+	for name, p := range s.ready {
+		if err := p.Ping(ctx); err != nil {
+			out[name] = "unavailable"
+			ok = false
+		} else {
+			out[name] = "ok"
+		}
+	}
+	code := http.StatusOK
+	if !ok {
+		code = http.StatusServiceUnavailable
+	}
+	return c.JSON(code, map[string]any{"status": map[bool]string{true: "ready", false: "not ready"}[ok], "checks": out})
+}
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", openapiDoc)
+}

@@ -1,0 +1,289 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	"caseflow/internal/caseflow"
+)
+
+// hcm is the province's time zone: case years and legal days are counted in it.
+var hcm = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}()
+
+// visible returns the SQL condition (on table alias "cases") that limits a
+// query to the cases the viewer may know of. This is the one place where
+// need-to-know is decided for reads.
+func visible(v caseflow.Viewer) (string, []any) {
+	switch {
+	case !v.ReadsCases() || v.Agency.ID == 0:
+		return "false", nil
+	case v.SeesCasesByUnit():
+		return "cases.unit_path LIKE ?", []any{likePrefix(v.Agency.Unit.Path)}
+	default:
+		return `EXISTS (SELECT 1 FROM case_access ca WHERE ca.case_id = cases.id AND ca.agency_id = ? AND ca.revoked_at IS NULL)`,
+			[]any{v.Agency.ID}
+	}
+}
+
+func likePrefix(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s) + "%"
+}
+
+// accessExpr computes the viewer's access level to a case in SQL.
+func accessExpr(v caseflow.Viewer) (string, []any) {
+	if v.SeesCasesByUnit() {
+		return "'summary'", nil
+	}
+	return `(SELECT CASE WHEN bool_or(ca.scope = 'full') THEN 'full' WHEN count(*) > 0 THEN 'service' ELSE 'summary' END
+		FROM case_access ca WHERE ca.case_id = cases.id AND ca.agency_id = ? AND ca.revoked_at IS NULL)`, []any{v.Agency.ID}
+}
+
+type caseJoin struct {
+	ID              int64
+	Code            string
+	WorkflowID      string
+	WorkflowVersion int
+	State           string
+	Version         int
+	CommuneID       int64
+	UnitPath        string
+	ReceivedAt      time.Time
+	Channel         string
+	AbuseTypes      pq.StringArray `gorm:"type:text[]"`
+	Setting         string
+	ImmediateDanger bool
+	CrimeCategory   string
+	Outcome         string
+	NarrativeEnc    string
+	Data            []byte `gorm:"type:jsonb"`
+	FiledBy         int64
+	FilingAgencyID  int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        *time.Time
+	CommuneCode     string
+	CommuneName     string
+	CommunePath     string
+	Access          string
+}
+
+func (db *DB) caseQuery(tx *gorm.DB, v caseflow.Viewer) *gorm.DB {
+	acc, accArgs := accessExpr(v)
+	cond, args := visible(v)
+	return tx.Table("cases").
+		Select("cases.*, u.code AS commune_code, u.name AS commune_name, u.path AS commune_path, "+acc+" AS access", accArgs...).
+		Joins("JOIN units u ON u.id = cases.commune_id").
+		Where(cond, args...)
+}
+
+func (j *caseJoin) summary() *caseflow.Case {
+	return &caseflow.Case{
+		ID: j.ID, Code: j.Code, State: j.State, Version: j.Version, WorkflowID: j.WorkflowID,
+		WorkflowVersion: j.WorkflowVersion,
+		Commune:         caseflow.Unit{Code: j.CommuneCode, Name: j.CommuneName, Level: caseflow.LevelCommune, Path: j.CommunePath},
+		ReceivedAt:      j.ReceivedAt.UTC(), Channel: j.Channel, AbuseTypes: []string(j.AbuseTypes), Setting: j.Setting,
+		ImmediateDanger: j.ImmediateDanger, CrimeCategory: j.CrimeCategory, Outcome: j.Outcome,
+		Access: caseflow.Access(j.Access), CreatedAt: j.CreatedAt.UTC(), UpdatedAt: j.UpdatedAt.UTC(),
+	}
+}
+
+// Case returns a case the viewer may know of, with as much personal data as
+// their access allows; reading personal data is audited. A case the viewer
+// may not know of is not_found, exactly like one that does not exist.
+func (db *DB) Case(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error) {
+	var c *caseflow.Case
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		c, err = db.loadCase(tx, v, code)
+		if err != nil {
+			return err
+		}
+		if c.Access == caseflow.AccessSummary {
+			return nil
+		}
+		return db.audit(tx, v, "case.read", c.Code, map[string]any{"access": string(c.Access)})
+	})
+	return c, err
+}
+
+func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string) (*caseflow.Case, error) {
+	var j caseJoin
+	res := db.caseQuery(tx, v).Where("cases.code = ?", code).Limit(1).Scan(&j)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no case %q", code)
+	}
+	c := j.summary()
+	if c.Access == caseflow.AccessSummary {
+		return c, nil
+	}
+	if err := db.openPersonal(tx, c, j.NarrativeEnc); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// openPersonal decrypts the personal data the case's access level allows.
+func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) error {
+	q := tx.Where("case_id = ?", c.ID).Order("kind, position")
+	if c.Access == caseflow.AccessService {
+		q = q.Where("kind = ?", caseflow.PersonChild)
+	}
+	var rows []personRow
+	if err := q.Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		p, err := db.openPerson(r)
+		if err != nil {
+			return err
+		}
+		if c.Access == caseflow.AccessService {
+			p.Phone = ""
+		}
+		switch r.Kind {
+		case caseflow.PersonChild:
+			c.Children = append(c.Children, p)
+		case caseflow.PersonSuspect:
+			c.Suspects = append(c.Suspects, p)
+		case caseflow.PersonReporter:
+			pp := p
+			c.Reporter = &pp
+		}
+	}
+	if c.Access == caseflow.AccessFull {
+		n, err := db.Keys.Decrypt("case.narrative", narrativeEnc)
+		if err != nil {
+			return err
+		}
+		c.Narrative = n
+	}
+	return nil
+}
+
+func (db *DB) openPerson(r personRow) (caseflow.Person, error) {
+	p := caseflow.Person{Kind: r.Kind, Age: r.Age, Sex: r.Sex, Relationship: r.Relationship, Anonymous: r.Anonymous}
+	var err error
+	for _, f := range []struct {
+		ctx string
+		enc string
+		dst *string
+	}{
+		{"person.full_name", r.FullNameEnc, &p.FullName},
+		{"person.date_of_birth", r.DateOfBirthEnc, &p.DateOfBirth},
+		{"person.address", r.AddressEnc, &p.Address},
+		{"person.phone", r.PhoneEnc, &p.Phone},
+	} {
+		if *f.dst, err = db.Keys.Decrypt(f.ctx, f.enc); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func (db *DB) sealPerson(caseID int64, kind string, pos int, p caseflow.Person) (personRow, error) {
+	r := personRow{CaseID: caseID, Kind: kind, Position: pos, Age: p.Age, Sex: p.Sex,
+		Relationship: p.Relationship, Anonymous: p.Anonymous}
+	var err error
+	for _, f := range []struct {
+		ctx string
+		val string
+		dst *string
+	}{
+		{"person.full_name", strings.TrimSpace(p.FullName), &r.FullNameEnc},
+		{"person.date_of_birth", p.DateOfBirth, &r.DateOfBirthEnc},
+		{"person.address", strings.TrimSpace(p.Address), &r.AddressEnc},
+		{"person.phone", strings.TrimSpace(p.Phone), &r.PhoneEnc},
+	} {
+		if *f.dst, err = db.Keys.Encrypt(f.ctx, f.val); err != nil {
+			return r, err
+		}
+	}
+	if kind == caseflow.PersonChild && p.DateOfBirth != "" {
+		r.BlindIndex = db.Keys.BlindIndex(p.FullName, p.DateOfBirth)
+	}
+	return r, nil
+}
+
+// Cases lists the cases the viewer may know of, newest first, as summaries
+// without personal data.
+func (db *DB) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilter) (*caseflow.CasePage, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q := db.caseQuery(db.gorm.WithContext(ctx), v)
+	if f.State != "" {
+		q = q.Where("cases.state = ?", f.State)
+	}
+	if f.CommuneCode != "" {
+		q = q.Where("u.code = ?", f.CommuneCode)
+	}
+	if f.ReceivedFrom != nil {
+		q = q.Where("cases.received_at >= ?", f.ReceivedFrom.UTC())
+	}
+	if f.ReceivedTo != nil {
+		q = q.Where("cases.received_at < ?", f.ReceivedTo.UTC())
+	}
+	if f.After != "" {
+		id, err := decodeCursor(f.After)
+		if err != nil {
+			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "bad cursor", Fields: map[string]string{"cursor": "is not a cursor this service issued"}}
+		}
+		q = q.Where("cases.id < ?", id)
+	}
+	var rows []caseJoin
+	if err := q.Order("cases.id DESC").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	page := &caseflow.CasePage{Cases: []*caseflow.Case{}}
+	for i := range rows {
+		if i == f.Limit {
+			page.NextCursor = encodeCursor(rows[i-1].ID)
+			break
+		}
+		c := rows[i].summary()
+		page.Cases = append(page.Cases, c)
+	}
+	return page, nil
+}
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(s string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'c' {
+		return 0, errors.New("bad cursor")
+	}
+	return strconv.ParseInt(string(b[1:]), 10, 64)
+}
+
+// jsonObject marshals data for a jsonb column, never null.
+func jsonObject(m map[string]any) []byte {
+	if len(m) == 0 {
+		return []byte("{}")
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return []byte("{}")
+	}
+	return b
+}

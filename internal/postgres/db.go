@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for goose
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"caseflow/internal/seal"
+	"caseflow/migrations"
+)
+
+// DB is the storage. Create it with Open; it is safe for concurrent use.
+type DB struct {
+	gorm *gorm.DB
+	sql  *sql.DB
+	url  string
+
+	// Keys seals and opens personal data.
+	Keys *seal.KeyRing
+	// Now is the time source; tests move it. Defaults to time.Now.
+	Now func() time.Time
+	// Log receives operational messages; never personal data.
+	Log *slog.Logger
+	// CodePrefix starts every case code, e.g. "HY" for Hưng Yên.
+	CodePrefix string
+}
+
+// Where returns a safe description of a database URL (no password), for
+// messages that say where a connection was tried.
+func Where(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return "the configured database"
+	}
+	return fmt.Sprintf("%s (database %q)", u.Host, strings.TrimPrefix(u.Path, "/"))
+}
+
+// Open connects to the database at dsn and checks that it answers.
+func Open(ctx context.Context, dsn string, keys *seal.KeyRing, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, unreachable(dsn, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(32)
+	sqlDB.SetMaxIdleConns(16)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		sqlDB.Close()
+		return nil, unreachable(dsn, err)
+	}
+	return &DB{gorm: g, sql: sqlDB, url: dsn, Keys: keys, Now: time.Now, Log: log, CodePrefix: "HY"}, nil
+}
+
+func unreachable(dsn string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "3D000" {
+		return fmt.Errorf("database %s does not exist: run `caseflow dev` or create it (%s)", Where(dsn), pgErr.Message)
+	}
+	return fmt.Errorf("cannot reach PostgreSQL at %s: %v; start it with `pg_ctlcluster --skip-systemctl-redirect 15 main start` or set DATABASE_URL", Where(dsn), err)
+}
+
+// Close releases the connections.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks that the database answers, for readiness probes.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+func (db *DB) now() time.Time { return db.Now().UTC() }
+
+// CreateDatabase creates the database named in dsn if it does not exist,
+// connecting to the server's "postgres" database to do so.
+func CreateDatabase(ctx context.Context, dsn string) error {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %v", err)
+	}
+	name := cfg.Database
+	cfg.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return unreachable(dsn, err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // created concurrently
+		return nil
+	}
+	return err
+}
+
+// DropDatabase drops the database named in dsn, for tests.
+func DropDatabase(ctx context.Context, dsn string) error {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	name := cfg.Database
+	cfg.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
+}
+
+func newGoose(db *sql.DB) (*goose.Provider, error) {
+	return goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+}
+
+// Migrate applies every pending migration. goose holds an advisory lock, so
+// several processes may call it at once.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := goose.NewProvider(goose.DialectPostgres, db.sql, migrations.FS,
+		goose.WithSessionLocker(mustLocker()))
+	if err != nil {
+		return err
+	}
+	res, err := p.Up(ctx)
+	for _, r := range res {
+		db.Log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path)
+	}
+	return err
+}
+
+// SchemaStatus returns the database's schema version and the newest one this
+// binary knows.
+func (db *DB) SchemaStatus(ctx context.Context) (current, latest int64, err error) {
+	p, err := newGoose(db.sql)
+	if err != nil {
+		return 0, 0, err
+	}
+	current, err = p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	srcs := p.ListSources()
+	if len(srcs) > 0 {
+		latest = srcs[len(srcs)-1].Version
+	}
+	return current, latest, nil
+}
+
+// CheckSchema refuses to run on a schema that is behind this binary.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	current, latest, err := db.SchemaStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the schema version: %w", err)
+	}
+	if current < latest {
+		return fmt.Errorf("the database schema is at version %d but this binary needs %d: run `caseflow migrate`", current, latest)
+	}
+	return nil
+}
+
+func mustLocker() lock.SessionLocker {
+	l, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		panic(err) // only fails on invalid options, and none are given
+	}
+	return l
+}

@@ -1,0 +1,231 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"caseflow/internal/caseflow"
+)
+
+// duplicateWindow is how far apart two reports about the same child may be
+// received and still be flagged as possible duplicates.
+const duplicateWindow = 90 * 24 * time.Hour
+
+// Intake stores a validated report as a new case in one transaction: the
+// case, its encrypted people, the filing agency's access, the first history
+// row and the audit entry. With an idempotency key, a retry of the same
+// request returns the case it created (Created false) and a different
+// request under the same key is a conflict.
+func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, start caseflow.Start,
+	idemKey string, requestHash []byte) (*caseflow.IntakeResult, error) {
+	if v.Role != caseflow.RoleCommuneOfficer {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "only commune child-protection officers file reports")
+	}
+	var result *caseflow.IntakeResult
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var commune unitRow
+		err := tx.Where("code = ?", r.CommuneCode).Take(&commune).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && commune.Level != caseflow.LevelCommune) {
+			return fieldError("commune_code", "is not the code of a known commune")
+		}
+		if err != nil {
+			return err
+		}
+		if commune.Path != v.Agency.Unit.Path {
+			return fieldError("commune_code", "you may not file reports for this commune")
+		}
+
+		if idemKey != "" {
+			done, err := db.claimIdempotency(tx, v, idemKey, requestHash)
+			if err != nil || done != nil {
+				result = done
+				return err
+			}
+		}
+
+		now := db.now()
+		code, err := db.nextCode(tx, r.ReceivedAt)
+		if err != nil {
+			return err
+		}
+		narrative, err := db.Keys.Encrypt("case.narrative", r.Narrative)
+		if err != nil {
+			return err
+		}
+		row := caseRow{
+			Code: code, WorkflowID: start.WorkflowID, WorkflowVersion: start.WorkflowVersion, State: start.State,
+			Version: 1, CommuneID: commune.ID, UnitPath: commune.Path, ReceivedAt: r.ReceivedAt.UTC(),
+			Channel: r.Channel, AbuseTypes: r.AbuseTypes, Setting: r.Setting, ImmediateDanger: r.ImmediateDanger,
+			NarrativeEnc: narrative, Data: []byte("{}"), FiledBy: v.UserID, FilingAgencyID: v.Agency.ID,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.Omit("ID").Create(&row).Error; err != nil {
+			return err
+		}
+		people, blind, err := db.sealPeople(row.ID, r)
+		if err != nil {
+			return err
+		}
+		if err := tx.Omit("ID").CreateInBatches(people, 100).Error; err != nil {
+			return err
+		}
+		if err := tx.Omit("ID").Create(&accessRow{CaseID: row.ID, AgencyID: v.Agency.ID, Scope: string(caseflow.AccessFull),
+			Reason: "intake", GrantedAt: now}).Error; err != nil {
+			return err
+		}
+		actor, agency := v.UserID, v.Agency.ID
+		if err := tx.Omit("ID").Create(&historyRow{CaseID: row.ID, Version: 1, Event: start.Event, FromState: "",
+			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: now}).Error; err != nil {
+			return err
+		}
+		if err := db.audit(tx, v, "case.create", code, nil); err != nil {
+			return err
+		}
+		if idemKey != "" {
+			if err := tx.Model(&idempotencyRow{}).Where("user_id = ? AND key = ?", v.UserID, idemKey).
+				Update("case_id", row.ID).Error; err != nil {
+				return err
+			}
+		}
+		dups, err := db.possibleDuplicates(tx, v, row, blind)
+		if err != nil {
+			return err
+		}
+		c, err := db.loadCase(tx, v, code)
+		if err != nil {
+			return err
+		}
+		result = &caseflow.IntakeResult{Case: c, Created: true, PossibleDuplicates: dups}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+func fieldError(field, msg string) error {
+	return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{field: msg}}
+}
+
+// claimIdempotency inserts the key, or, if it was used before, returns the
+// case it produced. The insert waits on a concurrent request with the same
+// key, so two racing retries cannot both create a case.
+func (db *DB) claimIdempotency(tx *gorm.DB, v caseflow.Viewer, key string, hash []byte) (*caseflow.IntakeResult, error) {
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&idempotencyRow{UserID: v.UserID, Key: key,
+		RequestHash: hash, CreatedAt: db.now()})
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return nil, nil
+	}
+	var prior idempotencyRow
+	if err := tx.Where("user_id = ? AND key = ?", v.UserID, key).Take(&prior).Error; err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(prior.RequestHash, hash) || prior.CaseID == nil {
+		return nil, &caseflow.Error{Code: caseflow.EConflict,
+			Message: "this Idempotency-Key was already used for a different request", Fields: map[string]string{"Idempotency-Key": "reused with a different body"}}
+	}
+	var code string
+	if err := tx.Model(&caseRow{}).Where("id = ?", *prior.CaseID).Pluck("code", &code).Error; err != nil {
+		return nil, err
+	}
+	c, err := db.loadCase(tx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	return &caseflow.IntakeResult{Case: c, Created: false, PossibleDuplicates: []string{}}, nil
+}
+
+// nextCode hands out the next case code for the year the report was received
+// (in the province's time). The counter row stays locked until commit.
+func (db *DB) nextCode(tx *gorm.DB, receivedAt time.Time) (string, error) {
+	year := receivedAt.In(hcm).Year()
+	var last int64
+	err := tx.Raw(`INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, 1)
+		ON CONFLICT (prefix, year) DO UPDATE SET last = case_counters.last + 1 RETURNING last`,
+		db.CodePrefix, year).Scan(&last).Error
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s-%d-%06d", db.CodePrefix, year, last), nil
+}
+
+func (db *DB) sealPeople(caseID int64, r *caseflow.Report) ([]personRow, [][]byte, error) {
+	var rows []personRow
+	var blind [][]byte
+	add := func(kind string, i int, p caseflow.Person) error {
+		row, err := db.sealPerson(caseID, kind, i, p)
+		if err != nil {
+			return err
+		}
+		if row.BlindIndex != nil {
+			blind = append(blind, row.BlindIndex)
+		}
+		rows = append(rows, row)
+		return nil
+	}
+	for i, p := range r.Children {
+		if err := add(caseflow.PersonChild, i, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	for i, p := range r.Suspects {
+		if err := add(caseflow.PersonSuspect, i, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.Reporter != nil {
+		p := *r.Reporter
+		if p.Anonymous {
+			p.FullName, p.Phone = "", ""
+		}
+		if err := add(caseflow.PersonReporter, 0, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rows, blind, nil
+}
+
+// possibleDuplicates lists the cases of the same province received within
+// 90 days that have a child with the same blind index, limited to those the
+// viewer may know of.
+func (db *DB) possibleDuplicates(tx *gorm.DB, v caseflow.Viewer, c caseRow, blind [][]byte) ([]string, error) {
+	codes := []string{}
+	if len(blind) == 0 {
+		return codes, nil
+	}
+	province := c.UnitPath
+	if i := indexNth(province, '/', 2); i > 0 {
+		province = province[:i+1]
+	}
+	cond, args := visible(v)
+	err := tx.Table("cases").Distinct("cases.code").
+		Joins("JOIN case_people p ON p.case_id = cases.id").
+		Where("p.blind_index IN ?", blind).
+		Where("cases.id <> ? AND cases.unit_path LIKE ?", c.ID, likePrefix(province)).
+		Where("cases.received_at BETWEEN ? AND ?", c.ReceivedAt.Add(-duplicateWindow), c.ReceivedAt.Add(duplicateWindow)).
+		Where(cond, args...).Order("cases.code").Limit(20).Pluck("cases.code", &codes).Error
+	return codes, err
+}
+
+// indexNth returns the index of the n-th occurrence (1-based) of b in s.
+func indexNth(s string, b byte, n int) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == b {
+			n--
+			if n == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}

@@ -1,0 +1,164 @@
+package postgres
+
+import (
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// The types below are storage rows: they mirror tables, never API shapes.
+
+type unitRow struct {
+	ID        int64
+	Code      string
+	Name      string
+	Level     string
+	ParentID  *int64
+	Path      string
+	Structure string
+	Remote    bool
+	ValidFrom time.Time
+	ValidTo   *time.Time
+}
+
+func (unitRow) TableName() string { return "units" }
+
+type agencyRow struct {
+	ID     int64
+	Code   string
+	Name   string
+	NameEn string
+	Type   string
+	UnitID int64
+}
+
+func (agencyRow) TableName() string { return "agencies" }
+
+type userRow struct {
+	ID           int64
+	Username     string
+	DisplayName  string
+	PasswordHash string
+	Role         string
+	AgencyID     int64
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+type sessionRow struct {
+	ID        int64
+	TokenHash []byte
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+type caseRow struct {
+	ID              int64
+	Code            string
+	WorkflowID      string
+	WorkflowVersion int
+	State           string
+	Version         int
+	CommuneID       int64
+	UnitPath        string
+	ReceivedAt      time.Time
+	Channel         string
+	AbuseTypes      pq.StringArray `gorm:"type:text[]"`
+	Setting         string
+	ImmediateDanger bool
+	CrimeCategory   string
+	Outcome         string
+	NarrativeEnc    string
+	Data            []byte `gorm:"type:jsonb"`
+	FiledBy         int64
+	FilingAgencyID  int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        *time.Time
+}
+
+func (caseRow) TableName() string { return "cases" }
+
+type personRow struct {
+	ID             int64
+	CaseID         int64
+	Kind           string
+	Position       int
+	FullNameEnc    string
+	DateOfBirthEnc string
+	Age            *int
+	Sex            string
+	AddressEnc     string
+	PhoneEnc       string
+	Relationship   string
+	Anonymous      bool
+	BlindIndex     []byte
+}
+
+func (personRow) TableName() string { return "case_people" }
+
+type accessRow struct {
+	ID        int64
+	CaseID    int64
+	AgencyID  int64
+	Scope     string
+	Reason    string
+	GrantedAt time.Time
+	RevokedAt *time.Time
+}
+
+func (accessRow) TableName() string { return "case_access" }
+
+type historyRow struct {
+	ID        int64
+	CaseID    int64
+	Version   int
+	Event     string
+	FromState string
+	ToState   string
+	ActorID   *int64
+	AgencyID  *int64
+	NoteEnc   string
+	Data      []byte `gorm:"type:jsonb"`
+	At        time.Time
+}
+
+func (historyRow) TableName() string { return "case_history" }
+
+type idempotencyRow struct {
+	UserID      int64
+	Key         string
+	RequestHash []byte
+	CaseID      *int64
+	CreatedAt   time.Time
+}
+
+func (idempotencyRow) TableName() string { return "idempotency_keys" }
+
+type auditRow struct {
+	ID        int64
+	At        time.Time
+	UserID    *int64
+	Username  string
+	Action    string
+	CaseCode  string
+	IP        string
+	RequestID string
+	Detail    []byte `gorm:"type:jsonb"`
+}
+
+func (auditRow) TableName() string { return "audit_log" }
+
+type holidayRow struct {
+	Date time.Time
+	Name string
+}
+
+func (holidayRow) TableName() string { return "holidays" }

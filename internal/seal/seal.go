@@ -1,0 +1,192 @@
+package seal
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// prefix marks the ciphertext format so that a later format can coexist.
+const prefix = "v1"
+
+// KeyRing encrypts with its active key and decrypts with any key it holds.
+// It is safe for concurrent use.
+type KeyRing struct {
+	active string
+	aeads  map[string]cipher.AEAD
+	blind  []byte
+}
+
+// ParseKeys parses a key ring specification: a comma-separated list of
+// id:base64 entries, each key 32 bytes; the first entry is the active key.
+func ParseKeys(spec string) (map[string][]byte, []string, error) {
+	keys := map[string][]byte{}
+	var order []string
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, b64, ok := strings.Cut(part, ":")
+		if !ok || id == "" {
+			return nil, nil, fmt.Errorf("key entry %q is not of the form id:base64", redact(part))
+		}
+		if strings.ContainsAny(id, ".: ") {
+			return nil, nil, fmt.Errorf("key id %q may not contain '.', ':' or spaces", id)
+		}
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("key %q is not valid base64", id)
+		}
+		if len(raw) != 32 {
+			return nil, nil, fmt.Errorf("key %q has %d bytes, want 32", id, len(raw))
+		}
+		if _, dup := keys[id]; dup {
+			return nil, nil, fmt.Errorf("key id %q appears twice", id)
+		}
+		keys[id] = raw
+		order = append(order, id)
+	}
+	if len(order) == 0 {
+		return nil, nil, errors.New("no keys given")
+	}
+	return keys, order, nil
+}
+
+func redact(s string) string {
+	if i := strings.Index(s, ":"); i >= 0 {
+		return s[:i] + ":…"
+	}
+	return "…"
+}
+
+// NewKeyRing builds a key ring from an encryption key specification (see
+// ParseKeys) and a 32-byte blind-index key.
+func NewKeyRing(spec string, blindKey []byte) (*KeyRing, error) {
+	keys, order, err := ParseKeys(spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(blindKey) < 32 {
+		return nil, fmt.Errorf("blind index key has %d bytes, want at least 32", len(blindKey))
+	}
+	kr := &KeyRing{active: order[0], aeads: map[string]cipher.AEAD{}, blind: append([]byte(nil), blindKey...)}
+	for id, k := range keys {
+		block, err := aes.NewCipher(k)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		kr.aeads[id] = aead
+	}
+	return kr, nil
+}
+
+// NewKey returns a fresh random 32-byte key in base64, for key generation.
+func NewKey() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // the system random source never fails on supported platforms
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// ActiveKeyID returns the id of the key new ciphertexts are sealed with.
+func (k *KeyRing) ActiveKeyID() string { return k.active }
+
+// Encrypt seals plaintext with the active key. The context names what the
+// value is (e.g. "person.full_name") and is authenticated, so a ciphertext
+// moved to another column no longer opens. The empty string stays empty.
+func (k *KeyRing) Encrypt(context, plaintext string) (string, error) {
+	if plaintext == "" {
+		return "", nil
+	}
+	aead := k.aeads[k.active]
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	ct := aead.Seal(nonce, nonce, []byte(plaintext), []byte(context))
+	return prefix + "." + k.active + "." + base64.RawStdEncoding.EncodeToString(ct), nil
+}
+
+// Decrypt opens a value produced by Encrypt with whichever key sealed it.
+func (k *KeyRing) Decrypt(context, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	parts := strings.SplitN(sealed, ".", 3)
+	if len(parts) != 3 || parts[0] != prefix {
+		return "", errors.New("seal: unknown ciphertext format")
+	}
+	aead, ok := k.aeads[parts[1]]
+	if !ok {
+		return "", fmt.Errorf("seal: key %q is not in the key ring", parts[1])
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(parts[2])
+	if err != nil || len(raw) < aead.NonceSize() {
+		return "", errors.New("seal: corrupt ciphertext")
+	}
+	pt, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(context))
+	if err != nil {
+		return "", errors.New("seal: ciphertext does not authenticate")
+	}
+	return string(pt), nil
+}
+
+// KeyID returns the id of the key that sealed a ciphertext, or "".
+func KeyID(sealed string) string {
+	parts := strings.SplitN(sealed, ".", 3)
+	if len(parts) != 3 {
+		return ""
+	}
+	return parts[1]
+}
+
+// BlindIndex returns the keyed hash of a child's normalised name and date of
+// birth (YYYY-MM-DD). Equal people written with different case, spacing or
+// diacritics give the same index; without the key it reveals nothing.
+func (k *KeyRing) BlindIndex(name, dateOfBirth string) []byte {
+	mac := hmac.New(sha256.New, k.blind)
+	mac.Write([]byte(NormaliseName(name)))
+	mac.Write([]byte{0})
+	mac.Write([]byte(strings.TrimSpace(dateOfBirth)))
+	return mac.Sum(nil)
+}
+
+// NormaliseName lowercases a Vietnamese name, strips diacritics (đ → d) and
+// collapses whitespace, so that "Nguyễn  Thị Mai" and "nguyen thi mai" match.
+func NormaliseName(name string) string {
+	decomposed := norm.NFD.String(strings.ToLower(name))
+	var b strings.Builder
+	space := false
+	for _, r := range decomposed {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r == 'đ':
+			r = 'd'
+		case unicode.IsSpace(r):
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return strings.TrimRight(b.String(), " ")
+}

@@ -1,0 +1,124 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/looplab/fsm"
+
+	"caseflow/internal/caseflow"
+)
+
+// Transition is what firing an event does to a case; the caller records it,
+// its history row and its clocks in one transaction.
+type Transition struct {
+	From  string
+	To    string
+	Event *Event
+	// Data is the event's data, checked and normalised (strings; bools;
+	// int64; dates as YYYY-MM-DD; datetimes as RFC 3339 in UTC), with the
+	// event's Set values added.
+	Data map[string]any
+	// Refer is the agency type that gains access to the case, or "".
+	Refer caseflow.AgencyType
+	// Release lists the agency types whose access to the case ends.
+	Release []caseflow.AgencyType
+	// StartClocks are the clocks this event starts: those whose start list
+	// has the event and whose condition matches Data. What starting a clock
+	// that is already running means is the clock store's decision.
+	StartClocks []*Clock
+	// StopClocks are the clocks this event stops; entering a final state
+	// stops every clock.
+	StopClocks []*Clock
+}
+
+// Fire checks that role may fire event on a case in state with data, and
+// returns the transition. An unknown event, or one that cannot fire from
+// state, is an EInvalid error naming "event"; a role that may not fire it is
+// EForbidden; bad data is EInvalid naming each field as "data.<name>". A
+// state the definition does not know is an internal error.
+func (d *Definition) Fire(state, event string, role caseflow.Role, data map[string]any) (*Transition, error) {
+	if _, ok := d.states[state]; !ok {
+		return nil, fmt.Errorf("workflow %s v%d: unknown state %q", d.ID, d.Version, state)
+	}
+	ev, ok := d.events[event]
+	if !ok {
+		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("unknown event %q", event),
+			Fields: map[string]string{"event": "unknown event"}}
+	}
+
+	var clean map[string]any
+	// The machine is built from the stored state on every call and never
+	// shared. Its guard runs in before_event, after looplab/fsm has checked
+	// that the event can fire from state, so the errors come in the order
+	// the API promises: event, then role, then data.
+	m := fsm.NewFSM(state, d.fsmEvents, fsm.Callbacks{
+		"before_event": func(_ context.Context, e *fsm.Event) {
+			if !ev.Allows(role) {
+				e.Cancel(caseflow.Errorf(caseflow.EForbidden, "role %q may not fire event %q", role, ev.ID))
+				return
+			}
+			out, errs := ev.checkData(data)
+			if err := errs.Err(); err != nil {
+				e.Cancel(err)
+				return
+			}
+			clean = out
+		},
+	})
+	if err := m.Event(context.Background(), event); err != nil {
+		var stayed fsm.NoTransitionError
+		if !errors.As(err, &stayed) || stayed.Err != nil {
+			return nil, fireError(err, state, event)
+		}
+	}
+
+	t := &Transition{
+		From:    state,
+		To:      m.Current(),
+		Event:   ev,
+		Data:    clean,
+		Refer:   ev.Refer,
+		Release: slices.Clone(ev.Release),
+	}
+	final := d.states[t.To].Final
+	for _, c := range d.Clocks {
+		if final || slices.Contains(c.Stop, event) {
+			t.StopClocks = append(t.StopClocks, c)
+		}
+		if !final && slices.Contains(c.Start, event) && c.Matches(clean) {
+			t.StartClocks = append(t.StartClocks, c)
+		}
+	}
+	return t, nil
+}
+
+// fireError turns what looplab/fsm returned into the errors Fire promises.
+func fireError(err error, state, event string) error {
+	var ce *caseflow.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var invalid fsm.InvalidEventError
+	var unknown fsm.UnknownEventError
+	if errors.As(err, &invalid) || errors.As(err, &unknown) {
+		return &caseflow.Error{Code: caseflow.EInvalid,
+			Message: fmt.Sprintf("event %q cannot be fired in state %q", event, state),
+			Fields:  map[string]string{"event": fmt.Sprintf("cannot be fired in state %q", state)}}
+	}
+	return fmt.Errorf("workflow: fire %q in state %q: %w", event, state, err)
+}
+
+// Available returns the events role may fire on a case in state, in the
+// order of the definition; the user interface offers these.
+func (d *Definition) Available(state string, role caseflow.Role) []*Event {
+	var out []*Event
+	for _, e := range d.Events {
+		if e.FiresFrom(state) && e.Allows(role) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

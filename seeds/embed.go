@@ -1,0 +1,159 @@
+// Package seeds holds the reference data a fresh install needs (units,
+// agencies, public holidays) and the demo data a new user explores (demo
+// accounts and cases with fictional people), embedded in the binary.
+package seeds
+
+import (
+	"embed"
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// Unit is an administrative unit as written in a units-*.yaml file.
+type Unit struct {
+	Code      string `yaml:"code"`
+	Name      string `yaml:"name"`
+	Level     string `yaml:"level"`
+	Parent    string `yaml:"parent"`
+	Remote    bool   `yaml:"remote"`
+	ValidFrom string `yaml:"valid_from"`
+	ValidTo   string `yaml:"valid_to"`
+}
+
+// Structure is one administrative structure of the province.
+type Structure struct {
+	Structure string `yaml:"structure"`
+	Verified  bool   `yaml:"verified"`
+	Units     []Unit `yaml:"units"`
+}
+
+// Agency is an agency as written in agencies.yaml.
+type Agency struct {
+	Code   string `yaml:"code"`
+	Unit   string `yaml:"unit"`
+	Type   string `yaml:"type"`
+	Name   string `yaml:"name"`
+	NameEn string `yaml:"name_en"`
+}
+
+// Holiday is a public holiday on a working day.
+type Holiday struct {
+	Date     string `yaml:"date"`
+	Name     string `yaml:"name"`
+	Verified *bool  `yaml:"verified"`
+}
+
+// User is a demo account.
+type User struct {
+	Username    string `yaml:"username"`
+	Role        string `yaml:"role"`
+	Agency      string `yaml:"agency"`
+	DisplayName string `yaml:"display_name"`
+}
+
+// Person is a fictional person of a demo case.
+type Person struct {
+	FullName     string `yaml:"full_name"`
+	Sex          string `yaml:"sex"`
+	DateOfBirth  string `yaml:"date_of_birth"`
+	Age          *int   `yaml:"age"`
+	Address      string `yaml:"address"`
+	Phone        string `yaml:"phone"`
+	Relationship string `yaml:"relationship"`
+	Anonymous    bool   `yaml:"anonymous"`
+}
+
+// Report is the intake part of a demo case.
+type Report struct {
+	Channel         string   `yaml:"channel"`
+	AbuseTypes      []string `yaml:"abuse_types"`
+	Setting         string   `yaml:"setting"`
+	ImmediateDanger bool     `yaml:"immediate_danger"`
+	Children        []Person `yaml:"children"`
+	Suspects        []Person `yaml:"suspects"`
+	Reporter        *Person  `yaml:"reporter"`
+	Narrative       string   `yaml:"narrative"`
+}
+
+// Step is one workflow event fired on a demo case by a demo user.
+type Step struct {
+	By    string         `yaml:"by"`
+	Event string         `yaml:"event"`
+	Note  string         `yaml:"note"`
+	Data  map[string]any `yaml:"data"`
+}
+
+// Case is a demo case: a report and the steps that move it along.
+type Case struct {
+	Key             string `yaml:"key"`
+	By              string `yaml:"by"`
+	ReceivedDaysAgo int    `yaml:"received_days_ago"`
+	Report          Report `yaml:"report"`
+	Steps           []Step `yaml:"steps"`
+}
+
+func load(name string, v any) error {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("seeds/%s: %w", name, err)
+	}
+	return nil
+}
+
+// Structures returns every administrative structure shipped (units-*.yaml).
+func Structures() ([]Structure, error) {
+	names, err := files.ReadDir(".")
+	if err != nil {
+		return nil, err
+	}
+	var out []Structure
+	for _, n := range names {
+		var s Structure
+		if len(n.Name()) > 6 && n.Name()[:6] == "units-" {
+			if err := load(n.Name(), &s); err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Agencies returns the agencies of agencies.yaml.
+func Agencies() ([]Agency, error) {
+	var f struct {
+		Agencies []Agency `yaml:"agencies"`
+	}
+	return f.Agencies, load("agencies.yaml", &f)
+}
+
+// Holidays returns the public holidays of holidays.yaml.
+func Holidays() ([]Holiday, error) {
+	var f struct {
+		Holidays []Holiday `yaml:"holidays"`
+	}
+	return f.Holidays, load("holidays.yaml", &f)
+}
+
+// DemoUsers returns the demo accounts.
+func DemoUsers() ([]User, error) {
+	var f struct {
+		Users []User `yaml:"users"`
+	}
+	return f.Users, load("demo-users.yaml", &f)
+}
+
+// DemoCases returns the demo cases.
+func DemoCases() ([]Case, error) {
+	var f struct {
+		Cases []Case `yaml:"cases"`
+	}
+	return f.Cases, load("demo-cases.yaml", &f)
+}
