@@ -126,7 +126,7 @@ CREATE TABLE case_access (
 CREATE UNIQUE INDEX case_access_active_idx ON case_access (case_id, agency_id, scope, reason) WHERE revoked_at IS NULL;
 CREATE INDEX case_access_agency_idx ON case_access (agency_id, case_id) WHERE revoked_at IS NULL;
 
--- Every transition of a case, append-only.
+-- Every transition of a case and every clock event on it, append-only.
 CREATE TABLE case_history (
     id          bigserial PRIMARY KEY,
     case_id     bigint NOT NULL REFERENCES cases (id),
@@ -138,9 +138,14 @@ CREATE TABLE case_history (
     agency_id   bigint REFERENCES agencies (id),
     note_enc    text NOT NULL DEFAULT '',
     data        jsonb NOT NULL DEFAULT '{}',
+    data_enc    text NOT NULL DEFAULT '',
     at          timestamptz NOT NULL,
-    UNIQUE (case_id, version)
+    kind        text NOT NULL DEFAULT 'transition' CHECK (kind IN ('transition', 'clock'))
 );
+-- Transitions have one row per version; clock events (warnings, breaches,
+-- extensions) are recorded against the version they happened at.
+CREATE UNIQUE INDEX case_history_version_idx ON case_history (case_id, version) WHERE kind = 'transition';
+CREATE INDEX case_history_case_idx ON case_history (case_id, id);
 
 CREATE TABLE idempotency_keys (
     user_id       bigint NOT NULL REFERENCES users (id),

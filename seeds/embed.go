@@ -38,6 +38,9 @@ type Agency struct {
 	Type   string `yaml:"type"`
 	Name   string `yaml:"name"`
 	NameEn string `yaml:"name_en"`
+	// Default marks the agency that receives referrals by jurisdiction when
+	// several of its type sit on the same unit.
+	Default bool `yaml:"default"`
 }
 
 // Holiday is a public holiday on a working day.

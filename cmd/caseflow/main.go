@@ -74,6 +74,10 @@ type Main struct {
 	db    *postgres.DB
 	redis *redis.Client
 	flows *workflow.Registry
+	reg   *prometheus.Registry
+	// metrics are the worker's; registered once so that dev mode, which
+	// runs API and worker together, serves them on the API's /metrics.
+	metrics *queue.Metrics
 }
 
 // NewMain returns a Main reading its environment through getenv.
@@ -197,6 +201,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	m.reg = prometheus.NewRegistry()
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.metrics = queue.NewMetrics(m.reg, m.db)
 	g, gctx := errgroup.WithContext(ctx)
 	if args[0] == "serve" || dev {
 		g.Go(func() error { return m.serve(gctx) })
@@ -216,9 +223,7 @@ func (m *Main) services() (*account.Service, *casework.Service) {
 
 func (m *Main) serve(ctx context.Context) error {
 	acc, cw := m.services()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := httpapi.New(httpapi.Config{Accounts: acc, Cases: cw, Workflows: m.flows, Log: m.log, Metrics: reg,
+	srv := httpapi.New(httpapi.Config{Accounts: acc, Cases: cw, Workflows: m.flows, Log: m.log, Metrics: m.reg,
 		TrustProxy: m.cfg.TrustProxy,
 		Ready:      map[string]httpapi.Pinger{"postgres": m.db, "redis": redisPinger{m.redis}}})
 	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
@@ -246,7 +251,8 @@ func (m *Main) worker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w := &queue.Worker{DB: m.db, Redis: opt, Log: m.log}
+	w := &queue.Worker{DB: m.db, Redis: opt, Log: m.log, Metrics: m.metrics,
+		SweepInterval: m.cfg.SweepInterval, TimerCheckInterval: m.cfg.TimerCheckInterval}
 	return w.Run(ctx)
 }
 

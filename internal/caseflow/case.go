@@ -265,4 +265,5 @@ type Start struct {
 	WorkflowVersion int
 	State           string
 	Event           string
+	Clocks          []ClockStart
 }

@@ -17,6 +17,8 @@ type Service struct {
 	WorkflowID string
 	// Now is the time source.
 	Now func() time.Time
+
+	cache calendarCache
 }
 
 func (s *Service) now() time.Time {
@@ -40,6 +42,14 @@ func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Rep
 		return nil, caseflow.Errorf(caseflow.EInternal, "workflow %q is not loaded", s.WorkflowID)
 	}
 	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: def.Initial, Event: def.IntakeEvent}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Intake clocks run from the moment the report was received, so a report
+	// logged late can be overdue on arrival.
+	facts := map[string]any{"immediate_danger": r.ImmediateDanger, "channel": r.Channel, "setting": r.Setting}
+	start.Clocks = s.clockStarts(cal, def.IntakeClocks(), facts, "", r.ReceivedAt.UTC())
 	return s.DB.Intake(ctx, v, r, start, key, requestHash)
 }
 

@@ -28,7 +28,7 @@ type availableEvent struct {
 // availableEvents lists the events the viewer may fire on the case now.
 func (s *Server) availableEvents(c *caseflow.Case, v caseflow.Viewer) []availableEvent {
 	out := []availableEvent{}
-	if c.Access != caseflow.AccessFull {
+	if c.Access == caseflow.AccessSummary || c.Access == "" {
 		return out
 	}
 	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
@@ -36,6 +36,9 @@ func (s *Server) availableEvents(c *caseflow.Case, v caseflow.Viewer) []availabl
 		return out
 	}
 	for _, ev := range def.Available(c.State, v.Role) {
+		if referralEvent[ev.ID] {
+			continue
+		}
 		a := availableEvent{Name: ev.ID, Label: ev.Label, To: ev.Destination(c.State), Fields: []fieldJSON{}}
 		for _, f := range ev.Fields {
 			a.Fields = append(a.Fields, fieldJSON{Name: f.Name, Label: f.Label, Type: string(f.Type), Required: f.Required,
@@ -46,8 +49,21 @@ func (s *Server) availableEvents(c *caseflow.Case, v caseflow.Viewer) []availabl
 	return out
 }
 
+// referralEvent names the workflow events driven by the referrals endpoints.
+var referralEvent = map[string]bool{"refer_service": true, "accept_service_referral": true, "decline_service_referral": true}
+
 func (s *Server) routesWorkflow(api *echo.Group, auth echo.MiddlewareFunc) {
 	api.GET("/workflows", s.listWorkflows, auth)
+	api.POST("/cases/:code/events", s.fireEvent, auth)
+	api.GET("/cases/:code/history", s.caseHistory, auth)
+	api.GET("/worklist", s.worklist, auth)
+	api.GET("/cases/:code/referrals", s.listReferrals, auth)
+	api.POST("/cases/:code/referrals", s.createReferral, auth)
+	api.POST("/referrals/:id/:action", s.answerReferral, auth)
+	api.GET("/cases/:code/clocks", s.listClocks, auth)
+	api.POST("/cases/:code/clocks/:clock/extensions", s.extendClock, auth)
+	api.GET("/notifications", s.listNotifications, auth)
+	api.POST("/notifications/:id/read", s.readNotification, auth)
 }
 
 func (s *Server) listWorkflows(c echo.Context) error {

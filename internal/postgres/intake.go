@@ -84,6 +84,9 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: now}).Error; err != nil {
 			return err
 		}
+		if err := db.startClocks(tx, row.ID, commune.Path, start.Clocks); err != nil {
+			return err
+		}
 		if err := db.audit(tx, v, "case.create", code, nil); err != nil {
 			return err
 		}

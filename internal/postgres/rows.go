@@ -28,8 +28,9 @@ type agencyRow struct {
 	Code   string
 	Name   string
 	NameEn string
-	Type   string
-	UnitID int64
+	Type      string
+	UnitID    int64
+	IsDefault bool
 }
 
 func (agencyRow) TableName() string { return "agencies" }
@@ -127,7 +128,9 @@ type historyRow struct {
 	AgencyID  *int64
 	NoteEnc   string
 	Data      []byte `gorm:"type:jsonb"`
+	DataEnc   string
 	At        time.Time
+	Kind      string `gorm:"default:transition"`
 }
 
 func (historyRow) TableName() string { return "case_history" }
@@ -162,3 +165,56 @@ type holidayRow struct {
 }
 
 func (holidayRow) TableName() string { return "holidays" }
+
+type clockRow struct {
+	ID                int64
+	CaseID            int64
+	Clock             string
+	Instance          string
+	Generation        int
+	Status            string
+	ResponsibleType   string
+	ResponsibleAgency *int64
+	Category          string
+	LimitRule         string
+	LimitAmount       int
+	LegalBasis        string
+	StartedAt         time.Time
+	DueAt             time.Time
+	WarnAt            time.Time
+	WarnedAt          *time.Time
+	StoppedAt         *time.Time
+	StoppedByEvent    string
+	BreachedAt        *time.Time
+	Extensions        []byte `gorm:"type:jsonb"`
+}
+
+func (clockRow) TableName() string { return "case_clocks" }
+
+type outboxRow struct {
+	ID        int64
+	Kind      string
+	TaskID    string
+	Payload   []byte `gorm:"type:jsonb"`
+	RunAt     time.Time
+	CreatedAt time.Time
+	RelayedAt *time.Time
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+type referralRow struct {
+	ID          int64
+	CaseID      int64
+	Service     string
+	AgencyID    int64
+	Status      string
+	NoteEnc     string
+	CreatedBy   int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	RespondedAt *time.Time
+	DoneAt      *time.Time
+}
+
+func (referralRow) TableName() string { return "referrals" }

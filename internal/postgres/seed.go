@@ -71,9 +71,9 @@ func (db *DB) SeedReference(ctx context.Context) error {
 			if !caseflow.AgencyType(a.Type).Valid() {
 				return fmt.Errorf("seed agency %s: unknown type %s", a.Code, a.Type)
 			}
-			row := agencyRow{Code: a.Code, Name: a.Name, NameEn: a.NameEn, Type: a.Type, UnitID: uid}
+			row := agencyRow{Code: a.Code, Name: a.Name, NameEn: a.NameEn, Type: a.Type, UnitID: uid, IsDefault: a.Default}
 			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "code"}},
-				DoUpdates: clause.AssignmentColumns([]string{"name", "name_en", "type", "unit_id"})}).
+				DoUpdates: clause.AssignmentColumns([]string{"name", "name_en", "type", "unit_id", "is_default"})}).
 				Omit("ID").Create(&row).Error; err != nil {
 				return err
 			}

@@ -110,3 +110,10 @@ func (db *DB) UnitByCode(ctx context.Context, code string) (*caseflow.Unit, int6
 	}
 	return &caseflow.Unit{Code: u.Code, Name: u.Name, Level: u.Level, Path: u.Path}, u.ID, nil
 }
+
+// HolidayDates returns every stored public holiday.
+func (db *DB) HolidayDates(ctx context.Context) ([]time.Time, error) {
+	var ds []time.Time
+	err := db.gorm.WithContext(ctx).Model(&holidayRow{}).Order("date").Pluck("date", &ds).Error
+	return ds, err
+}

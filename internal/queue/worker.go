@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"caseflow/internal/caseflow"
 	"caseflow/internal/postgres"
 )
 
@@ -44,8 +46,20 @@ type Worker struct {
 	Queue string
 	// Concurrency is the number of task handlers; default 10.
 	Concurrency int
+	// TimerCheckInterval is how often scheduled timers are moved to run;
+	// default (and at most) 1s.
+	TimerCheckInterval time.Duration
+	// SweepInterval is how often due clocks are swept; default 30s.
+	SweepInterval time.Duration
+	// RelayInterval is how often the outbox is relayed; default 200ms.
+	RelayInterval time.Duration
+	// Metrics, when set, receives the worker's measurements.
+	Metrics *Metrics
+	// Notifier delivers notifications beyond the API; default: log them.
+	Notifier caseflow.Notifier
 
-	mux *asynq.ServeMux
+	mux    *asynq.ServeMux
+	client *asynq.Client
 }
 
 func (w *Worker) defaults() {
@@ -61,6 +75,18 @@ func (w *Worker) defaults() {
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
+	if w.TimerCheckInterval == 0 || w.TimerCheckInterval > time.Second {
+		w.TimerCheckInterval = time.Second
+	}
+	if w.SweepInterval == 0 {
+		w.SweepInterval = 30 * time.Second
+	}
+	if w.RelayInterval == 0 {
+		w.RelayInterval = 200 * time.Millisecond
+	}
+	if w.Notifier == nil {
+		w.Notifier = logNotifier{w}
+	}
 }
 
 // Run serves tasks and runs periodic jobs until ctx ends, then shuts down
@@ -68,10 +94,13 @@ func (w *Worker) defaults() {
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
 	w.mux = asynq.NewServeMux()
+	w.mux.HandleFunc(postgres.TimerTaskType, w.handleTimer)
+	w.client = asynq.NewClient(w.Redis)
+	defer w.client.Close()
 	srv := asynq.NewServer(w.Redis, asynq.Config{
 		Concurrency:              w.Concurrency,
 		Queues:                   map[string]int{w.Queue: 1},
-		DelayedTaskCheckInterval: time.Second,
+		DelayedTaskCheckInterval: w.TimerCheckInterval,
 		ShutdownTimeout:          10 * time.Second,
 		Logger:                   asynqLogger{w.Log},
 	})
@@ -79,22 +108,41 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
 	w.Log.Info("worker started", "queue", w.Queue)
-	w.every(ctx, w.SealInterval, "audit seal", func(ctx context.Context) error {
-		n, err := w.DB.SealAudit(ctx)
-		if n > 0 {
-			w.Log.Debug("audit sealed", "entries", n)
-		}
-		return err
-	})
+	if n, err := w.restoreTimers(ctx); err != nil {
+		w.Log.Error("restoring timers failed; the sweeper will still catch due clocks", "err", err.Error())
+	} else {
+		w.Log.Info("timers restored", "timers", n)
+	}
+	var wg sync.WaitGroup
+	for _, job := range []struct {
+		name     string
+		interval time.Duration
+		run      func(context.Context) error
+	}{
+		{"outbox relay", w.RelayInterval, w.relay},
+		{"sweeper", w.SweepInterval, w.sweep},
+		{"audit seal", w.SealInterval, func(ctx context.Context) error { _, err := w.DB.SealAudit(ctx); return err }},
+		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.every(ctx, job.interval, job.name, job.run)
+		}()
+	}
+	wg.Wait()
 	srv.Shutdown()
 	w.Log.Info("worker stopped")
 	return nil
 }
 
-// every runs job at each interval until ctx ends.
+// every runs job at once and then at each interval until ctx ends.
 func (w *Worker) every(ctx context.Context, interval time.Duration, name string, job func(context.Context) error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	if err := job(ctx); err != nil && ctx.Err() == nil {
+		w.Log.Error("periodic job failed", "job", name, "err", err.Error())
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,178 @@
+package caseflow
+
+import "time"
+
+// EventRequest asks to fire a workflow event on a case. Version is the case
+// version the caller last saw; a stale one is a conflict.
+type EventRequest struct {
+	Event   string
+	Version int
+	Note    string
+	Data    map[string]any
+	// AgencyCode optionally picks the agency a referral goes to, among those
+	// with jurisdiction over the case's commune.
+	AgencyCode string
+}
+
+// MaxNote is the longest note accepted with an event, in bytes.
+const MaxNote = 8 << 10
+
+// Change is a checked transition, ready to be stored in one transaction.
+type Change struct {
+	CaseID  int64
+	Code    string
+	Version int // the version the change applies to
+	Event   string
+	From    string
+	To      string
+	Final   bool
+	Note    string
+	Data    map[string]any // structured values, stored as they are
+	Secret  map[string]any // free-text values, stored encrypted
+	At      time.Time
+
+	CrimeCategory string // new category, or "" to keep
+	Outcome       string // new outcome, or "" to keep
+
+	Refer           AgencyType // agency type that gains access, or ""
+	ReferAgencyCode string     // explicit choice, or "" for jurisdiction
+	Release         []AgencyType
+
+	StartClocks []ClockStart
+	StopClocks  []ClockStop
+
+	NewReferral    *Referral // a service referral created by this change
+	ReferralID     int64     // a referral this change responds to
+	ReferralStatus string    // its new status
+	RevokeReferral bool      // whether the response ends the provider's access
+}
+
+// ClockStart is a deadline clock to start.
+type ClockStart struct {
+	Clock             string
+	Instance          string
+	Responsible       AgencyType
+	ResponsibleAgency int64 // when known (a referral's agency); else by jurisdiction
+	Category          string
+	Rule              string
+	Amount            int
+	Basis             string
+	StartedAt         time.Time
+	DueAt             time.Time
+	WarnAt            time.Time
+}
+
+// ClockStop stops a running clock; an empty Instance stops every instance.
+type ClockStop struct {
+	Clock    string
+	Instance string
+}
+
+// HistoryEntry is one recorded transition of a case.
+type HistoryEntry struct {
+	Version    int
+	Event      string
+	From       string
+	To         string
+	At         time.Time
+	Username   string
+	AgencyCode string
+	Note       string
+	Data       map[string]any
+}
+
+// Referral statuses.
+const (
+	ReferralPending  = "pending"
+	ReferralAccepted = "accepted"
+	ReferralDeclined = "declined"
+	ReferralDone     = "done"
+)
+
+// Services that can be referred at any stage, and the agency types that may
+// provide each.
+var Services = map[string][]AgencyType{
+	"emergency_protection": {AgencyCommune, AgencySocial},
+	"medical_care":         {AgencyHealth},
+	"counselling":          {AgencySocial, AgencyHealth, AgencyMassOrg},
+	"legal_aid":            {AgencyLegalAid},
+	"education":            {AgencyEducation},
+	"alternative_care":     {AgencySocial, AgencyCommune},
+}
+
+// Referral is a support-service referral of a case to an agency.
+type Referral struct {
+	ID        int64
+	CaseCode  string
+	Service   string
+	Agency    Agency
+	Status    string
+	Note      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// WorkItem is something the viewer's agency must act on.
+type WorkItem struct {
+	Code         string
+	State        string
+	ReceivedAt   time.Time
+	WaitingSince time.Time
+	DueAt        *time.Time
+	Reason       string // "state" or "referral"
+	ReferralID   *int64
+}
+
+// Clock is a deadline clock of a case as shown to users.
+type Clock struct {
+	ID          int64
+	Clock       string
+	Instance    string
+	Status      string
+	Generation  int
+	Responsible AgencyType
+	AgencyCode  string
+	Category    string
+	Rule        string
+	Amount      int
+	Basis       string
+	StartedAt   time.Time
+	DueAt       time.Time
+	WarnAt      time.Time
+	WarnedAt    *time.Time
+	StoppedAt   *time.Time
+	BreachedAt  *time.Time
+	Extensions  []Extension
+}
+
+// Extension is a recorded extension of a clock.
+type Extension struct {
+	Rule       string    `json:"rule"`
+	Amount     int       `json:"amount"`
+	Reason     string    `json:"reason"`
+	LegalBasis string    `json:"legal_basis"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	DueBefore  time.Time `json:"due_before"`
+	DueAfter   time.Time `json:"due_after"`
+}
+
+// Notification tells an agency or the supervisors of a warning or breach.
+// It carries no personal data: case code, clock and due time only.
+type Notification struct {
+	ID        int64
+	Kind      string // "warning" or "breach"
+	Audience  string // "agency" or "supervisors"
+	CaseCode  string
+	Clock     string
+	DueAt     time.Time
+	Message   string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// Notifier delivers notifications beyond the API (e-mail, SMS). The record
+// is the database; a notifier that fails is retried, never relied on.
+type Notifier interface {
+	Notify(n Notification) error
+}

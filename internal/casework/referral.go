@@ -1,0 +1,158 @@
+package casework
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"caseflow/internal/caseflow"
+)
+
+// retries is how often a referral action retries when the case changed
+// under it: referral actions carry no case version, so a concurrent
+// transition is not the caller's mistake.
+const retries = 3
+
+// Refer refers a support service for the case's child to an agency. It can
+// be done at any stage; the provider gets access to what the service needs.
+func (s *Service) Refer(ctx context.Context, v caseflow.Viewer, code, service, agencyCode, note string) (*caseflow.Referral, error) {
+	fe := caseflow.FieldErrors{}
+	types, ok := caseflow.Services[service]
+	if !ok {
+		names := make([]string, 0, len(caseflow.Services))
+		for k := range caseflow.Services {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		fe.Add("service", "must be one of "+strings.Join(names, ", "))
+	}
+	if agencyCode == "" {
+		fe.Add("agency_code", "is required")
+	}
+	if len(note) > caseflow.MaxNote {
+		fe.Add("note", "is longer than 8 KiB")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	agency, err := s.DB.AgencyByCode(ctx, agencyCode)
+	if caseflow.ErrorCode(err) == caseflow.ENotFound {
+		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"agency_code": "no such agency"}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(types, agency.Type) {
+		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
+			Fields: map[string]string{"agency_code": "this agency does not provide " + service}}
+	}
+	id, err := s.DB.NextReferralID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"referral_id": itoa(id), "service": service, "agency": string(agency.Type)}
+	if note != "" {
+		data["note"] = note
+	}
+	err = s.withRetry(ctx, v, code, func(c *caseflow.Case) (*caseflow.Change, error) {
+		ch, err := s.change(ctx, c, v, "refer_service", data)
+		if err != nil {
+			return nil, err
+		}
+		// The clock answers to the agency actually chosen.
+		for i := range ch.StartClocks {
+			ch.StartClocks[i].ResponsibleAgency = agency.ID
+		}
+		ch.NewReferral = &caseflow.Referral{ID: id, Service: service, Agency: *agency, Note: note}
+		return ch, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.Referral(ctx, v, id)
+}
+
+// withRetry loads the case, builds a change on its current version and
+// applies it, retrying when another change won the race.
+func (s *Service) withRetry(ctx context.Context, v caseflow.Viewer, code string, build func(*caseflow.Case) (*caseflow.Change, error)) error {
+	var err error
+	for i := 0; i < retries; i++ {
+		var c *caseflow.Case
+		if c, err = s.DB.CaseSummary(ctx, v, code); err != nil {
+			return err
+		}
+		if c.Access == caseflow.AccessSummary {
+			return caseflow.Errorf(caseflow.EForbidden, "you may follow this case but not act on it")
+		}
+		var ch *caseflow.Change
+		if ch, err = build(c); err != nil {
+			return err
+		}
+		if err = s.DB.ApplyTransition(ctx, v, ch); caseflow.ErrorCode(err) != caseflow.EConflict {
+			return err
+		}
+	}
+	return err
+}
+
+// RespondReferral lets the receiving agency accept or decline a referral,
+// or mark an accepted one done. Declining ends the provider's access.
+func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int64, action, note string) (*caseflow.Referral, error) {
+	r, err := s.DB.Referral(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Agency.ID != v.Agency.ID {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "only the agency the referral was sent to may answer it")
+	}
+	switch action {
+	case "done":
+		if err := s.DB.FinishReferral(ctx, v, id, note); err != nil {
+			return nil, err
+		}
+		return s.DB.Referral(ctx, v, id)
+	case "accept", "decline":
+	default:
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no such referral action")
+	}
+	if r.Status != caseflow.ReferralPending {
+		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the referral has already been answered",
+			Fields: map[string]string{"status": "is " + r.Status}}
+	}
+	event, status := "accept_service_referral", caseflow.ReferralAccepted
+	data := map[string]any{"referral_id": itoa(id)}
+	if action == "decline" {
+		event, status = "decline_service_referral", caseflow.ReferralDeclined
+		if strings.TrimSpace(note) == "" {
+			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"note": "a reason is required to decline"}}
+		}
+		data["reason"] = note
+	}
+	err = s.withRetry(ctx, v, r.CaseCode, func(c *caseflow.Case) (*caseflow.Change, error) {
+		ch, err := s.change(ctx, c, v, event, data)
+		if err != nil {
+			return nil, err
+		}
+		ch.ReferralID, ch.ReferralStatus, ch.RevokeReferral = id, status, action == "decline"
+		return ch, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if action == "decline" {
+		// The provider no longer sees the case; answer with what it sent.
+		r.Status = status
+		return r, nil
+	}
+	return s.DB.Referral(ctx, v, id)
+}
+
+// Referrals lists a case's service referrals.
+func (s *Service) Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]*caseflow.Referral, error) {
+	return s.DB.Referrals(ctx, v, code)
+}
+
+// History lists a case's recorded transitions and clock events.
+func (s *Service) History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error) {
+	return s.DB.History(ctx, v, code)
+}

@@ -1,0 +1,390 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"caseflow/internal/caseflow"
+)
+
+// clockRowFlat mirrors clockRow for raw scans (gorm does not fill embedded
+// structs from raw queries).
+type clockRowFlat struct {
+	ID                int64
+	CaseID            int64
+	Clock             string
+	Instance          string
+	Generation        int
+	Status            string
+	ResponsibleType   string
+	ResponsibleAgency *int64
+	Category          string
+	LimitRule         string
+	LimitAmount       int
+	LegalBasis        string
+	StartedAt         time.Time
+	DueAt             time.Time
+	WarnAt            time.Time
+	WarnedAt          *time.Time
+	StoppedAt         *time.Time
+	BreachedAt        *time.Time
+	Extensions        []byte
+	AgencyCode        string
+}
+
+func (r clockRowFlat) clock(agencyCode string) caseflow.Clock {
+	c := caseflow.Clock{ID: r.ID, Clock: r.Clock, Instance: r.Instance, Status: r.Status, Generation: r.Generation,
+		Responsible: caseflow.AgencyType(r.ResponsibleType), AgencyCode: agencyCode, Category: r.Category,
+		Rule: r.LimitRule, Amount: r.LimitAmount, Basis: r.LegalBasis, StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC(),
+		WarnAt: r.WarnAt.UTC(), WarnedAt: utcPtr(r.WarnedAt), StoppedAt: utcPtr(r.StoppedAt), BreachedAt: utcPtr(r.BreachedAt)}
+	_ = json.Unmarshal(r.Extensions, &c.Extensions)
+	if c.Extensions == nil {
+		c.Extensions = []caseflow.Extension{}
+	}
+	return c
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Clocks lists the clocks of a case the viewer may know of, newest first.
+func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, []caseflow.Clock, error) {
+	c, err := db.CaseSummary(ctx, v, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []clockRowFlat
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT k.*, coalesce(a.code, '') AS agency_code FROM case_clocks k
+		LEFT JOIN agencies a ON a.id = k.responsible_agency WHERE k.case_id = ? ORDER BY k.started_at DESC, k.id DESC`, c.ID).
+		Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	out := make([]caseflow.Clock, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.clock(r.AgencyCode))
+	}
+	return c, out, nil
+}
+
+// TimerOutcome says what handling a timer did.
+type TimerOutcome struct {
+	// Early is set when the timer ran before its time; run it again then.
+	Early *time.Time
+	// Recorded is true when this call recorded the warning or breach.
+	Recorded bool
+	// Notifications are the notifications created.
+	Notifications []caseflow.Notification
+	// Lateness is how long after its time the warning or breach was recorded.
+	Lateness time.Duration
+	// Clock and Agency label the metrics of a breach.
+	Clock  string
+	Agency string
+}
+
+// HandleTimer records the warning or breach a timer stands for, exactly
+// once: it re-reads the clock, ignores a timer of an older generation or a
+// clock no longer running, reports an early run, and marks the clock with a
+// conditional update so that however often it runs, one breach is recorded.
+func (db *DB) HandleTimer(ctx context.Context, p TimerPayload) (*TimerOutcome, error) {
+	out := &TimerOutcome{}
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var k clockRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", p.ClockID).Take(&k).Error
+		if err == gorm.ErrRecordNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return db.recordTimer(tx, k, p, out)
+	})
+	return out, err
+}
+
+func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p TimerPayload, out *TimerOutcome) error {
+	if k.Status != "running" || k.Generation != p.Generation {
+		return nil
+	}
+	now := db.now()
+	at := k.DueAt
+	if p.Kind == "warning" {
+		at = k.WarnAt
+		if k.WarnedAt != nil {
+			return nil
+		}
+	}
+	if at.After(now) {
+		out.Early = &at
+		return nil
+	}
+	var res *gorm.DB
+	if p.Kind == "breach" {
+		res = tx.Model(&clockRow{}).Where("id = ? AND status = 'running' AND generation = ?", k.ID, k.Generation).
+			Updates(map[string]any{"status": "breached", "breached_at": now})
+	} else {
+		res = tx.Model(&clockRow{}).Where("id = ? AND status = 'running' AND generation = ? AND warned_at IS NULL", k.ID, k.Generation).
+			Update("warned_at", now)
+	}
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return nil
+	}
+	var c caseRow
+	if err := tx.Select("id, code, state, version, unit_path").Where("id = ?", k.CaseID).Take(&c).Error; err != nil {
+		return err
+	}
+	event := "clock_warning"
+	if p.Kind == "breach" {
+		event = "clock_breached"
+	}
+	data := map[string]any{"clock": k.Clock, "due_at": k.DueAt.UTC().Format(time.RFC3339)}
+	if k.Instance != "" {
+		data["instance"] = k.Instance
+	}
+	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: event, FromState: c.State,
+		ToState: c.State, Data: jsonObject(data), At: now, Kind: "clock"}).Error; err != nil {
+		return err
+	}
+	ns, err := db.notify(tx, k, c, p.Kind, now)
+	if err != nil {
+		return err
+	}
+	out.Recorded, out.Notifications, out.Lateness, out.Clock = true, ns, now.Sub(at), k.Clock
+	if k.ResponsibleAgency != nil {
+		_ = tx.Model(&agencyRow{}).Where("id = ?", *k.ResponsibleAgency).Pluck("code", &out.Agency)
+	}
+	return nil
+}
+
+// notify creates the notifications of a warning or breach: one for the
+// responsible agency, one for the supervisors over the case's unit. The
+// unique key makes a repeat a no-op.
+func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.Time) ([]caseflow.Notification, error) {
+	due := k.DueAt.In(hcm).Format("02/01/2006 15:04")
+	var msg string
+	if kind == "breach" {
+		msg = fmt.Sprintf("Hồ sơ %s: quá hạn %s (hạn %s) / Case %s: deadline %s breached (due %s)", c.Code, k.Clock, due, c.Code, k.Clock, due)
+	} else {
+		msg = fmt.Sprintf("Hồ sơ %s: sắp đến hạn %s (hạn %s) / Case %s: deadline %s approaching (due %s)", c.Code, k.Clock, due, c.Code, k.Clock, due)
+	}
+	var out []caseflow.Notification
+	for _, aud := range []string{"agency", "supervisors"} {
+		row := notificationRow{Kind: kind, Audience: aud, UnitPath: c.UnitPath, CaseID: c.ID, CaseCode: c.Code,
+			ClockID: k.ID, Clock: k.Clock, Generation: k.Generation, DueAt: k.DueAt, Message: msg, CreatedAt: now}
+		if aud == "agency" {
+			if k.ResponsibleAgency == nil {
+				continue
+			}
+			row.AgencyID = k.ResponsibleAgency
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("ID").Create(&row)
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 1 {
+			out = append(out, row.notification())
+		}
+	}
+	return out, nil
+}
+
+// SweepDue finds running clocks whose due or warning time has passed and
+// records them, as the timer would have. Rows are taken with SKIP LOCKED, so
+// several workers sweep at once without doing the same clock twice. It
+// returns what it recorded: each one is a breach the timer path missed.
+func (db *DB) SweepDue(ctx context.Context, limit int) ([]*TimerOutcome, error) {
+	var outs []*TimerOutcome
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := db.now()
+		var rows []clockRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("status = 'running' AND (due_at <= ? OR (warned_at IS NULL AND warn_at <= ?))", now, now).
+			Order("due_at").Limit(limit).Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, k := range rows {
+			for _, kind := range []string{"warning", "breach"} {
+				if kind == "warning" && (k.WarnedAt != nil || k.DueAt.Before(now) || k.DueAt.Equal(now)) {
+					continue
+				}
+				o := &TimerOutcome{}
+				if err := db.recordTimer(tx, k, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}, o); err != nil {
+					return err
+				}
+				if o.Recorded {
+					outs = append(outs, o)
+				}
+			}
+		}
+		return nil
+	})
+	return outs, err
+}
+
+// PendingTimers lists the timers every running clock should have, for
+// re-enqueueing after Redis lost its data. after pages through the clocks.
+func (db *DB) PendingTimers(ctx context.Context, after int64, limit int) ([]TimerPayload, []time.Time, int64, error) {
+	var rows []clockRow
+	if err := db.gorm.WithContext(ctx).Where("status = 'running' AND id > ?", after).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, nil, 0, err
+	}
+	var ps []TimerPayload
+	var ats []time.Time
+	last := after
+	for _, k := range rows {
+		if k.WarnedAt == nil {
+			ps, ats = append(ps, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "warning"}), append(ats, k.WarnAt)
+		}
+		ps, ats = append(ps, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "breach"}), append(ats, k.DueAt)
+		last = k.ID
+	}
+	return ps, ats, last, nil
+}
+
+// OutboxItem is an outbox row to relay to the queue.
+type OutboxItem struct {
+	ID      int64
+	Kind    string
+	TaskID  string
+	Payload []byte
+	RunAt   time.Time
+}
+
+// RelayOutbox hands up to limit unrelayed outbox rows to send, in order,
+// and marks those it accepted as relayed. Rows are locked with SKIP LOCKED
+// so several relays can run. send returning an error stops the batch; the
+// rest are retried next time.
+func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(OutboxItem) error) (int, error) {
+	n := 0
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []outboxRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("relayed_at IS NULL").Order("id").Limit(limit).Find(&rows).Error; err != nil {
+			return err
+		}
+		var done []int64
+		var sendErr error
+		for _, r := range rows {
+			if sendErr = send(OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr != nil {
+				break
+			}
+			done = append(done, r.ID)
+		}
+		n = len(done)
+		if len(done) > 0 {
+			if err := tx.Model(&outboxRow{}).Where("id IN ?", done).Update("relayed_at", db.now()).Error; err != nil {
+				return err
+			}
+		}
+		return sendErr
+	})
+	return n, err
+}
+
+// OutboxBacklog counts outbox rows not yet relayed.
+func (db *DB) OutboxBacklog(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("relayed_at IS NULL").Count(&n).Error
+	return n, err
+}
+
+// PruneOutbox deletes relayed outbox rows older than age.
+func (db *DB) PruneOutbox(ctx context.Context, age time.Duration) error {
+	return db.gorm.WithContext(ctx).Where("relayed_at < ?", db.now().Add(-age)).Delete(&outboxRow{}).Error
+}
+
+// RunningClocks counts running clocks by clock id, for metrics.
+func (db *DB) RunningClocks(ctx context.Context) (map[string]int64, error) {
+	var rows []struct {
+		Clock string
+		N     int64
+	}
+	if err := db.gorm.WithContext(ctx).Raw("SELECT clock, count(*) AS n FROM case_clocks WHERE status = 'running' GROUP BY clock").
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Clock] = r.N
+	}
+	return out, nil
+}
+
+// ClockForExtension returns a running clock of a case the viewer may act on.
+func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, clock, instance string) (*caseflow.Case, *caseflow.Clock, error) {
+	c, err := db.CaseSummary(ctx, v, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r clockRowFlat
+	res := db.gorm.WithContext(ctx).Raw(`SELECT * FROM case_clocks WHERE case_id = ? AND clock = ? AND instance = ?
+		ORDER BY (status = 'running') DESC, id DESC LIMIT 1`, c.ID, clock, instance).Scan(&r)
+	if res.Error != nil {
+		return nil, nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, nil, caseflow.Errorf(caseflow.ENotFound, "the case has no clock %q", clock)
+	}
+	k := r.clock("")
+	return c, &k, nil
+}
+
+// ExtendClock records an extension of a running clock: new due and warning
+// times, the next generation (so the old timers do nothing), the new timers,
+// a history row and an audit entry. A clock that changed since it was read
+// (another extension, a stop, a breach) is a conflict.
+func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Clock, ext caseflow.Extension, newWarn time.Time) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		exts := append(append([]caseflow.Extension{}, k.Extensions...), ext)
+		raw, err := json.Marshal(exts)
+		if err != nil {
+			return err
+		}
+		updates := map[string]any{"due_at": ext.DueAfter.UTC(), "warn_at": newWarn.UTC(), "generation": k.Generation + 1, "extensions": raw}
+		if newWarn.After(db.now()) {
+			updates["warned_at"] = nil
+		}
+		res := tx.Model(&clockRow{}).Where("id = ? AND generation = ? AND status = 'running'", k.ID, k.Generation).Updates(updates)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return caseflow.Errorf(caseflow.EConflict, "the clock has changed (extended, stopped or breached): reload it")
+		}
+		var row clockRow
+		if err := tx.Where("id = ?", k.ID).Take(&row).Error; err != nil {
+			return err
+		}
+		if err := db.enqueueTimers(tx, row); err != nil {
+			return err
+		}
+		var c caseRow
+		if err := tx.Select("id, code, state, version").Where("id = ?", row.CaseID).Take(&c).Error; err != nil {
+			return err
+		}
+		reason, err := db.Keys.Encrypt("history.note", ext.Reason)
+		if err != nil {
+			return err
+		}
+		actor, agency := v.UserID, v.Agency.ID
+		data := map[string]any{"clock": k.Clock, "amount": ext.Amount, "rule": ext.Rule, "legal_basis": ext.LegalBasis,
+			"due_before": ext.DueBefore.UTC().Format(time.RFC3339), "due_after": ext.DueAfter.UTC().Format(time.RFC3339)}
+		if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: "clock_extended", FromState: c.State,
+			ToState: c.State, ActorID: &actor, AgencyID: &agency, NoteEnc: reason, Data: jsonObject(data), At: db.now(), Kind: "clock"}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, v, "clock.extend", c.Code, map[string]any{"clock": k.Clock})
+	})
+}

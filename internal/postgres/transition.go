@@ -1,0 +1,318 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"caseflow/internal/caseflow"
+)
+
+// CaseSummary returns a case the viewer may know of without personal data
+// and without auditing a read: what a transition needs to be checked.
+func (db *DB) CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error) {
+	var j caseJoin
+	res := db.caseQuery(db.gorm.WithContext(ctx), v).Where("cases.code = ?", code).Limit(1).Scan(&j)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no case %q", code)
+	}
+	return j.summary(), nil
+}
+
+// ApplyTransition stores a checked transition in one transaction: the new
+// state and version, the history row, access granted and ended, clocks
+// started and stopped with their timers in the outbox, referral changes and
+// the audit entry. A version that is no longer current is a conflict and
+// nothing is written.
+func (db *DB) ApplyTransition(ctx context.Context, v caseflow.Viewer, ch *caseflow.Change) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return db.applyTransition(tx, v, ch)
+	})
+}
+
+func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Change) error {
+	var c caseRow
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", ch.CaseID).Take(&c).Error; err != nil {
+		return err
+	}
+	if c.Version != ch.Version {
+		return &caseflow.Error{Code: caseflow.EConflict,
+			Message: fmt.Sprintf("the case has changed since version %d (it is now at version %d): reload it and try again", ch.Version, c.Version),
+			Fields:  map[string]string{"version": fmt.Sprintf("is stale; current version is %d", c.Version)}}
+	}
+	if c.State != ch.From {
+		return &caseflow.Error{Code: caseflow.EConflict, Message: "the case has moved on: reload it and try again"}
+	}
+	var communePath string
+	if err := tx.Model(&unitRow{}).Where("id = ?", c.CommuneID).Pluck("path", &communePath).Error; err != nil {
+		return err
+	}
+
+	updates := map[string]any{"state": ch.To, "version": c.Version + 1, "updated_at": ch.At}
+	if ch.CrimeCategory != "" {
+		updates["crime_category"] = ch.CrimeCategory
+	}
+	if ch.Outcome != "" {
+		updates["outcome"] = ch.Outcome
+	}
+	if ch.Final {
+		updates["closed_at"] = ch.At
+	}
+	if len(ch.Data) > 0 {
+		updates["data"] = gorm.Expr("data || ?::jsonb", string(jsonObject(ch.Data)))
+	}
+	res := tx.Model(&caseRow{}).Where("id = ? AND version = ?", c.ID, c.Version).Updates(updates)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return caseflow.Errorf(caseflow.EConflict, "the case has changed: reload it and try again")
+	}
+
+	if ch.NewReferral != nil {
+		if err := db.insertReferral(tx, v, c.ID, ch); err != nil {
+			return err
+		}
+	}
+	note, err := db.Keys.Encrypt("history.note", ch.Note)
+	if err != nil {
+		return err
+	}
+	secret := ""
+	if len(ch.Secret) > 0 {
+		if secret, err = db.Keys.Encrypt("history.data", string(jsonObject(ch.Secret))); err != nil {
+			return err
+		}
+	}
+	actor, agency := v.UserID, v.Agency.ID
+	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version + 1, Event: ch.Event, FromState: ch.From,
+		ToState: ch.To, ActorID: &actor, AgencyID: &agency, NoteEnc: note, Data: jsonObject(ch.Data), DataEnc: secret,
+		At: ch.At, Kind: "transition"}).Error; err != nil {
+		return err
+	}
+
+	if ch.Refer != "" {
+		id, err := db.resolveAgency(tx, communePath, ch.Refer, ch.ReferAgencyCode)
+		if err != nil {
+			return err
+		}
+		if err := grant(tx, c.ID, id, scopeFor(ch.Refer), "workflow:"+string(ch.Refer), ch.At); err != nil {
+			return err
+		}
+	}
+	for _, t := range ch.Release {
+		if err := tx.Exec(`UPDATE case_access SET revoked_at = ? WHERE case_id = ? AND revoked_at IS NULL AND reason = ?`,
+			ch.At, c.ID, "workflow:"+string(t)).Error; err != nil {
+			return err
+		}
+	}
+	if ch.ReferralID != 0 {
+		if err := db.respondReferral(tx, c.ID, ch); err != nil {
+			return err
+		}
+	}
+	if err := db.stopClocks(tx, c.ID, ch); err != nil {
+		return err
+	}
+	if err := db.startClocks(tx, c.ID, communePath, ch.StartClocks); err != nil {
+		return err
+	}
+	return db.audit(tx, v, "case.event", c.Code, map[string]any{"event": ch.Event, "from": ch.From, "to": ch.To, "version": c.Version + 1})
+}
+
+// scopeFor is how much of a case a referred agency sees: health staff get
+// the child's identity for the exam, not the narrative or the suspects.
+func scopeFor(t caseflow.AgencyType) caseflow.Access {
+	switch t {
+	case caseflow.AgencyPolice, caseflow.AgencyProcuracy, caseflow.AgencyCourt, caseflow.AgencyCommune:
+		return caseflow.AccessFull
+	}
+	return caseflow.AccessService
+}
+
+func grant(tx *gorm.DB, caseID, agencyID int64, scope caseflow.Access, reason string, at time.Time) error {
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&accessRow{CaseID: caseID, AgencyID: agencyID,
+		Scope: string(scope), Reason: reason, GrantedAt: at}).Error
+}
+
+// resolveAgency picks the agency of a type with jurisdiction over a commune:
+// the one on the nearest unit above it (the default one when several share
+// a unit), or the explicitly chosen one if it has jurisdiction.
+func (db *DB) resolveAgency(tx *gorm.DB, communePath string, t caseflow.AgencyType, code string) (int64, error) {
+	q := tx.Table("agencies a").Select("a.id").Joins("JOIN units u ON u.id = a.unit_id").
+		Where("a.type = ? AND ? LIKE u.path || '%'", string(t), communePath)
+	if code != "" {
+		q = q.Where("a.code = ?", code)
+	}
+	var ids []int64
+	if err := q.Order("length(u.path) DESC, a.is_default DESC, a.id").Limit(1).Pluck("a.id", &ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		if code != "" {
+			return 0, fieldError("agency_code", fmt.Sprintf("is not a %s agency with jurisdiction over this case", t))
+		}
+		return 0, caseflow.Errorf(caseflow.EInvalid, "no %s agency has jurisdiction over this case's commune", t)
+	}
+	return ids[0], nil
+}
+
+func (db *DB) stopClocks(tx *gorm.DB, caseID int64, ch *caseflow.Change) error {
+	for _, s := range ch.StopClocks {
+		q := "case_id = ? AND clock = ?"
+		args := []any{caseID, s.Clock}
+		if s.Instance != "" {
+			q += " AND instance = ?"
+			args = append(args, s.Instance)
+		}
+		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'running'", args...).
+			Updates(map[string]any{"status": "stopped", "stopped_at": ch.At, "stopped_by_event": ch.Event}).Error; err != nil {
+			return err
+		}
+		// A breached clock stays breached, but when it was finally met is
+		// still recorded: late is not the same as never.
+		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'breached' AND stopped_at IS NULL", args...).
+			Updates(map[string]any{"stopped_at": ch.At, "stopped_by_event": ch.Event}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startClocks inserts clock rows and their timers. A clock already running
+// for the same case and instance keeps running unchanged.
+func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts []caseflow.ClockStart) error {
+	for _, s := range starts {
+		row := clockRow{CaseID: caseID, Clock: s.Clock, Instance: s.Instance, Generation: 1, Status: "running",
+			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
+			LegalBasis: s.Basis, StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
+		if s.ResponsibleAgency != 0 {
+			id := s.ResponsibleAgency
+			row.ResponsibleAgency = &id
+		} else if s.Responsible != "" {
+			id, err := db.resolveAgency(tx, communePath, s.Responsible, "")
+			if err == nil {
+				row.ResponsibleAgency = &id
+			} else if caseflow.ErrorCode(err) == caseflow.EInternal {
+				return err
+			}
+		}
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "case_id"}, {Name: "clock"}, {Name: "instance"}},
+			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "status = 'running'"}}}, DoNothing: true}).
+			Omit("ID").Create(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		if err := db.enqueueTimers(tx, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TimerPayload is what a clock timer carries: which clock, which generation
+// of its due time, and whether it is the warning or the breach.
+type TimerPayload struct {
+	ClockID    int64  `json:"clock_id"`
+	Generation int    `json:"generation"`
+	Kind       string `json:"kind"` // "warning" or "breach"
+}
+
+// TimerTaskType is the queue task type of clock timers.
+const TimerTaskType = "clock:timer"
+
+// TimerTaskID is the queue task id of a timer: unique per clock, generation
+// and kind, so relaying it twice enqueues it once.
+func TimerTaskID(p TimerPayload) string {
+	return fmt.Sprintf("clock-%d-g%d-%s", p.ClockID, p.Generation, p.Kind)
+}
+
+func (db *DB) enqueueTimers(tx *gorm.DB, c clockRow) error {
+	now := db.now()
+	for _, t := range []struct {
+		kind string
+		at   time.Time
+	}{{"warning", c.WarnAt}, {"breach", c.DueAt}} {
+		if t.kind == "warning" && !t.at.After(now) && c.DueAt.Before(now) {
+			continue // overdue on arrival: only the breach matters
+		}
+		p := TimerPayload{ClockID: c.ID, Generation: c.Generation, Kind: t.kind}
+		raw, _ := json.Marshal(p)
+		if err := tx.Omit("ID").Create(&outboxRow{Kind: TimerTaskType, TaskID: TimerTaskID(p), Payload: raw,
+			RunAt: t.at, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// History returns the recorded transitions of a case the viewer may see.
+// Notes and data are shown only to viewers with full access.
+func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error) {
+	c, err := db.CaseSummary(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		Version    int
+		Event      string
+		FromState  string
+		ToState    string
+		At         time.Time
+		Username   string
+		AgencyCode string
+		NoteEnc    string
+		Data       []byte
+		DataEnc    string
+	}
+	var rows []row
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT h.version, h.event, h.from_state, h.to_state, h.at,
+		coalesce(u.username, '') AS username, coalesce(a.code, '') AS agency_code, h.note_enc, h.data, h.data_enc
+		FROM case_history h LEFT JOIN users u ON u.id = h.actor_id LEFT JOIN agencies a ON a.id = h.agency_id
+		WHERE h.case_id = ? ORDER BY h.id`, c.ID).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]caseflow.HistoryEntry, 0, len(rows))
+	for _, r := range rows {
+		e := caseflow.HistoryEntry{Version: r.Version, Event: r.Event, From: r.FromState, To: r.ToState, At: r.At.UTC(),
+			Username: r.Username, AgencyCode: r.AgencyCode}
+		if c.Access == caseflow.AccessFull {
+			if e.Note, err = db.Keys.Decrypt("history.note", r.NoteEnc); err != nil {
+				return nil, err
+			}
+			_ = json.Unmarshal(r.Data, &e.Data)
+			if r.DataEnc != "" {
+				plain, err := db.Keys.Decrypt("history.data", r.DataEnc)
+				if err != nil {
+					return nil, err
+				}
+				var secret map[string]any
+				_ = json.Unmarshal([]byte(plain), &secret)
+				if e.Data == nil && len(secret) > 0 {
+					e.Data = map[string]any{}
+				}
+				for k, v := range secret {
+					e.Data[k] = v
+				}
+			}
+		}
+		out = append(out, e)
+	}
+	if c.Access == caseflow.AccessFull {
+		if err := db.Audit(ctx, v, "case.history", c.Code, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+

@@ -1,0 +1,56 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/lib/pq"
+
+	"caseflow/internal/caseflow"
+)
+
+// Worklist returns what the viewer's agency must act on now: cases in the
+// given states (those the workflow assigns to the agency's type) that the
+// agency has access to, and referrals sent to it that are still open;
+// nearest due first, then oldest.
+func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, limit int) ([]caseflow.WorkItem, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 200
+	}
+	var rows []struct {
+		Code         string
+		State        string
+		ReceivedAt   time.Time
+		WaitingSince time.Time
+		DueAt        *time.Time
+		Reason       string
+		ReferralID   *int64
+	}
+	err := db.gorm.WithContext(ctx).Raw(`
+		SELECT * FROM (
+			SELECT c.code, c.state, c.received_at, c.updated_at AS waiting_since,
+				(SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL
+					AND k.status IN ('running', 'breached') AND k.responsible_agency = ?) AS due_at,
+				'state' AS reason, NULL::bigint AS referral_id
+			FROM cases c
+			WHERE c.state = ANY(?) AND EXISTS (SELECT 1 FROM case_access ca WHERE ca.case_id = c.id
+				AND ca.agency_id = ? AND ca.revoked_at IS NULL AND ca.reason NOT LIKE 'referral:%')
+			UNION ALL
+			SELECT c.code, c.state, c.received_at, r.created_at AS waiting_since,
+				(SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.instance = r.id::text
+					AND k.stopped_at IS NULL AND k.status IN ('running', 'breached')) AS due_at,
+				'referral' AS reason, r.id AS referral_id
+			FROM referrals r JOIN cases c ON c.id = r.case_id
+			WHERE r.agency_id = ? AND r.status IN ('pending', 'accepted')
+		) w ORDER BY due_at NULLS LAST, waiting_since, code LIMIT ?`,
+		v.Agency.ID, pq.StringArray(states), v.Agency.ID, v.Agency.ID, limit).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]caseflow.WorkItem, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, caseflow.WorkItem{Code: r.Code, State: r.State, ReceivedAt: r.ReceivedAt.UTC(),
+			WaitingSince: r.WaitingSince.UTC(), DueAt: utcPtr(r.DueAt), Reason: r.Reason, ReferralID: r.ReferralID})
+	}
+	return out, nil
+}

@@ -1,0 +1,65 @@
+package queue
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"caseflow/internal/postgres"
+)
+
+// Metrics are the worker's Prometheus metrics.
+type Metrics struct {
+	Breaches      *prometheus.CounterVec
+	Warnings      *prometheus.CounterVec
+	Lateness      prometheus.Histogram
+	SweeperCaught *prometheus.CounterVec
+	Relayed       prometheus.Counter
+}
+
+// NewMetrics creates the worker metrics and registers them, with gauges of
+// running clocks and outbox backlog read from Postgres at scrape time.
+func NewMetrics(reg prometheus.Registerer, db *postgres.DB) *Metrics {
+	m := &Metrics{
+		Breaches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "caseflow_clock_breaches_total",
+			Help: "Deadline breaches recorded, by clock and responsible agency."}, []string{"clock", "agency"}),
+		Warnings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "caseflow_clock_warnings_total",
+			Help: "Deadline warnings recorded, by clock."}, []string{"clock"}),
+		Lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "caseflow_breach_detection_lateness_seconds",
+			Help:    "Time from a clock's due time to its breach being recorded.",
+			Buckets: []float64{0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 300}}),
+		SweeperCaught: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "caseflow_sweeper_catches_total",
+			Help: "Warnings and breaches recorded by the sweeper because the timer path missed them."}, []string{"kind"}),
+		Relayed: prometheus.NewCounter(prometheus.CounterOpts{Name: "caseflow_outbox_relayed_total",
+			Help: "Outbox rows relayed to the queue."}),
+	}
+	reg.MustRegister(m.Breaches, m.Warnings, m.Lateness, m.SweeperCaught, m.Relayed, &dbCollector{db: db})
+	return m
+}
+
+var (
+	runningDesc = prometheus.NewDesc("caseflow_clocks_running", "Deadline clocks running, by clock.", []string{"clock"}, nil)
+	backlogDesc = prometheus.NewDesc("caseflow_outbox_backlog", "Outbox rows not yet relayed to the queue.", nil, nil)
+)
+
+// dbCollector reads gauges from Postgres when scraped.
+type dbCollector struct{ db *postgres.DB }
+
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- runningDesc
+	ch <- backlogDesc
+}
+
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if running, err := c.db.RunningClocks(ctx); err == nil {
+		for clock, n := range running {
+			ch <- prometheus.MustNewConstMetric(runningDesc, prometheus.GaugeValue, float64(n), clock)
+		}
+	}
+	if n, err := c.db.OutboxBacklog(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(n))
+	}
+}

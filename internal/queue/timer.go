@@ -1,0 +1,142 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/postgres"
+)
+
+// enqueue puts a timer task on the queue under its task id; a task that is
+// already there is left alone.
+func (w *Worker) enqueue(ctx context.Context, kind, taskID string, payload []byte, at time.Time) error {
+	_, err := w.client.EnqueueContext(ctx, asynq.NewTask(kind, payload), asynq.TaskID(taskID), asynq.ProcessAt(at),
+		asynq.Queue(w.Queue), asynq.MaxRetry(25), asynq.Timeout(30*time.Second))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
+// handleTimer records the warning or breach of a clock timer. It trusts
+// nothing in the task but the clock id: the clock row decides.
+func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
+	var p postgres.TimerPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("%w: bad timer payload", asynq.SkipRetry)
+	}
+	out, err := w.DB.HandleTimer(ctx, p)
+	if err != nil {
+		return err
+	}
+	if out.Early != nil {
+		// The queue keeps whole seconds and may run a task up to a second
+		// early: run again at the real time.
+		id := fmt.Sprintf("%s-at%d", postgres.TimerTaskID(p), out.Early.UnixMilli())
+		return w.enqueue(ctx, postgres.TimerTaskType, id, t.Payload(), out.Early.Add(10*time.Millisecond))
+	}
+	w.recorded(out, false)
+	return nil
+}
+
+// recorded updates the metrics and hands notifications to the notifier.
+func (w *Worker) recorded(out *postgres.TimerOutcome, bySweeper bool) {
+	if !out.Recorded {
+		return
+	}
+	kind := "warning"
+	for _, n := range out.Notifications {
+		kind = n.Kind
+	}
+	if w.Metrics != nil {
+		if kind == "breach" {
+			agency := out.Agency
+			if agency == "" {
+				agency = "none"
+			}
+			w.Metrics.Breaches.WithLabelValues(out.Clock, agency).Inc()
+			w.Metrics.Lateness.Observe(out.Lateness.Seconds())
+		} else {
+			w.Metrics.Warnings.WithLabelValues(out.Clock).Inc()
+		}
+		if bySweeper {
+			w.Metrics.SweeperCaught.WithLabelValues(kind).Inc()
+		}
+	}
+	if w.Notifier != nil {
+		for _, n := range out.Notifications {
+			if err := w.Notifier.Notify(n); err != nil {
+				w.Log.Warn("notifier failed", "notification", n.ID, "err", err.Error())
+			}
+		}
+	}
+}
+
+// relay moves outbox rows to the queue until none are left.
+func (w *Worker) relay(ctx context.Context) error {
+	for {
+		n, err := w.DB.RelayOutbox(ctx, 200, func(it postgres.OutboxItem) error {
+			return w.enqueue(ctx, it.Kind, it.TaskID, it.Payload, it.RunAt)
+		})
+		if w.Metrics != nil {
+			w.Metrics.Relayed.Add(float64(n))
+		}
+		if err != nil || n < 200 {
+			return err
+		}
+	}
+}
+
+// sweep records every due warning and breach the timers missed.
+func (w *Worker) sweep(ctx context.Context) error {
+	for {
+		outs, err := w.DB.SweepDue(ctx, 200)
+		if err != nil {
+			return err
+		}
+		for _, o := range outs {
+			w.recorded(o, true)
+		}
+		if len(outs) < 200 {
+			return nil
+		}
+	}
+}
+
+// restoreTimers enqueues the timers of every running clock, so that timers
+// Redis lost come back; those it still has are left alone.
+func (w *Worker) restoreTimers(ctx context.Context) (int, error) {
+	var after int64
+	n := 0
+	for {
+		ps, ats, last, err := w.DB.PendingTimers(ctx, after, 1000)
+		if err != nil {
+			return n, err
+		}
+		for i, p := range ps {
+			raw, _ := json.Marshal(p)
+			if err := w.enqueue(ctx, postgres.TimerTaskType, postgres.TimerTaskID(p), raw, ats[i]); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(ps) == 0 || last == after {
+			return n, nil
+		}
+		after = last
+	}
+}
+
+// logNotifier records that a notification was delivered, without its text.
+type logNotifier struct{ w *Worker }
+
+func (l logNotifier) Notify(n caseflow.Notification) error {
+	l.w.Log.Info("notification", "id", n.ID, "kind", n.Kind, "case", n.CaseCode, "clock", n.Clock)
+	return nil
+}
