@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -83,6 +84,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var de *caseflow.Error
 	if errors.As(err, &de) {
 		body.Error.Fields = de.Fields
+	}
+	if code == caseflow.EInternal && errors.Is(err, context.Canceled) {
+		// The client went away; there is nobody to answer and nothing broke.
+		s.log.Info("request cancelled by the client", "request_id", requestID(c), "route", c.Path())
+		return
 	}
 	if code == caseflow.EInternal {
 		body.Error.Code, body.Error.Message = caseflow.EInternal, "internal error"

@@ -278,5 +278,4 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		rep := verify(t, db)
 		require.Contains(t, rep.Broken, "seal "+seals[1]+" does not continue", "removing a seal breaks the chain")
 	})
-
 }

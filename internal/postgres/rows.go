@@ -24,10 +24,10 @@ type unitRow struct {
 func (unitRow) TableName() string { return "units" }
 
 type agencyRow struct {
-	ID     int64
-	Code   string
-	Name   string
-	NameEn string
+	ID        int64
+	Code      string
+	Name      string
+	NameEn    string
 	Type      string
 	UnitID    int64
 	IsDefault bool

@@ -315,4 +315,3 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 	}
 	return out, nil
 }
-
