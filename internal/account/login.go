@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"sync"
 	"time"
 
 	"caseflow/internal/caseflow"
@@ -50,9 +51,13 @@ type Service struct {
 	Params Params
 
 	decoy string
+	once  sync.Once
 }
 
-func (s *Service) defaults() {
+// defaults fills in unset fields once, before first use.
+func (s *Service) defaults() { s.once.Do(s.setDefaults) }
+
+func (s *Service) setDefaults() {
 	if s.TTL == 0 {
 		s.TTL = 8 * time.Hour
 	}
@@ -143,4 +148,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*caseflow.Use
 // Logout ends the session of a token.
 func (s *Service) Logout(ctx context.Context, v caseflow.Viewer, token string) error {
 	return s.Store.RevokeSession(ctx, v, s.TokenHash(token))
+}
+
+// Hash hashes a new password with the service's parameters.
+func (s *Service) Hash(password string) (string, error) {
+	s.defaults()
+	return HashPassword(password, s.Params)
 }

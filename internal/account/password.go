@@ -58,3 +58,26 @@ func CheckPassword(password, encoded string) (bool, error) {
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
+
+// CheckNewPassword enforces the password rule for accounts set by
+// administrators: at least 10 characters, not all of one kind.
+func CheckNewPassword(pw string) string {
+	if len([]rune(pw)) < 10 {
+		return "must be at least 10 characters"
+	}
+	if len(pw) > 200 {
+		return "must be at most 200 bytes"
+	}
+	letters, others := false, false
+	for _, r := range pw {
+		if (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
+			letters = true
+		} else {
+			others = true
+		}
+	}
+	if !letters || !others {
+		return "must mix letters with digits or symbols"
+	}
+	return ""
+}

@@ -109,6 +109,7 @@ func New(cfg Config) *Server {
 	api.GET("/cases", s.listCases, auth)
 	api.GET("/cases/:code", s.getCase, auth)
 	s.routesWorkflow(api, auth)
+	s.routesAdmin(api, auth)
 	if cfg.Extra != nil {
 		cfg.Extra(e, auth)
 	}

@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"caseflow/internal/caseflow"
+)
+
+// Users lists every account, for administrators.
+func (db *DB) Users(ctx context.Context) ([]*caseflow.User, error) {
+	var rows []userJoin
+	if err := db.gorm.WithContext(ctx).Raw(userSelect + " ORDER BY u.username").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]*caseflow.User, 0, len(rows))
+	for _, r := range rows {
+		u := r.user()
+		u.PasswordHash = ""
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// CreateUser adds an account; a taken username is a conflict.
+func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var agencyID int64
+		res := tx.Model(&agencyRow{}).Where("code = ?", u.Agency.Code).Pluck("id", &agencyID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fieldError("agency_code", "no such agency")
+		}
+		now := db.now()
+		row := userRow{Username: u.Username, DisplayName: u.DisplayName, PasswordHash: hash, Role: string(u.Role),
+			AgencyID: agencyID, CreatedAt: now, UpdatedAt: now}
+		err := tx.Omit("ID").Create(&row).Error
+		if err == gorm.ErrDuplicatedKey {
+			return &caseflow.Error{Code: caseflow.EConflict, Message: "that username is taken", Fields: map[string]string{"username": "is taken"}}
+		}
+		if err != nil {
+			return err
+		}
+		return db.audit(tx, v, "user.create", "", map[string]any{"user": u.Username, "role": string(u.Role)})
+	})
+}
+
+// UserUpdate is a change to an account; nil fields stay as they are.
+type UserUpdate struct {
+	Role         *caseflow.Role
+	AgencyCode   *string
+	Disabled     *bool
+	DisplayName  *string
+	PasswordHash *string
+}
+
+// UpdateUser changes an account. Disabling it or resetting its password
+// ends its sessions.
+func (db *DB) UpdateUser(ctx context.Context, v caseflow.Viewer, username string, up UserUpdate) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u userRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("username = ?", username).Take(&u).Error; err != nil {
+			if err == gorm.ErrRecordNotFound {
+				return caseflow.Errorf(caseflow.ENotFound, "no user %q", username)
+			}
+			return err
+		}
+		now := db.now()
+		set := map[string]any{"updated_at": now}
+		detail := map[string]any{"user": username}
+		if up.Role != nil {
+			set["role"], detail["role"] = string(*up.Role), string(*up.Role)
+		}
+		if up.DisplayName != nil {
+			set["display_name"] = *up.DisplayName
+		}
+		if up.AgencyCode != nil {
+			var id int64
+			res := tx.Model(&agencyRow{}).Where("code = ?", *up.AgencyCode).Pluck("id", &id)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return fieldError("agency_code", "no such agency")
+			}
+			set["agency_id"], detail["agency"] = id, *up.AgencyCode
+		}
+		endSessions := false
+		if up.Disabled != nil {
+			set["disabled"], detail["disabled"] = *up.Disabled, *up.Disabled
+			endSessions = *up.Disabled
+		}
+		if up.PasswordHash != nil {
+			set["password_hash"], detail["password_reset"] = *up.PasswordHash, true
+			endSessions = true
+		}
+		if err := tx.Model(&userRow{}).Where("id = ?", u.ID).Updates(set).Error; err != nil {
+			return err
+		}
+		if endSessions {
+			if err := tx.Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
+				return err
+			}
+		}
+		return db.audit(tx, v, "user.update", "", detail)
+	})
+}
+
+// Holiday is a stored public holiday.
+type Holiday struct {
+	Date time.Time
+	Name string
+}
+
+// Holidays lists the stored public holidays.
+func (db *DB) Holidays(ctx context.Context) ([]Holiday, error) {
+	var rows []holidayRow
+	if err := db.gorm.WithContext(ctx).Order("date").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Holiday, len(rows))
+	for i, r := range rows {
+		out[i] = Holiday{Date: r.Date, Name: r.Name}
+	}
+	return out, nil
+}
+
+// PutHoliday adds or renames a public holiday. Due times already computed
+// stay as they are; clocks started afterwards use the new calendar.
+func (db *DB) PutHoliday(ctx context.Context, v caseflow.Viewer, date time.Time, name string) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "date"}}, DoUpdates: clause.AssignmentColumns([]string{"name"})}).
+			Create(&holidayRow{Date: date, Name: name}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, v, "holiday.put", "", map[string]any{"date": date.Format("2006-01-02")})
+	})
+}
+
+// DeleteHoliday removes a public holiday.
+func (db *DB) DeleteHoliday(ctx context.Context, v caseflow.Viewer, date time.Time) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("date = ?", date).Delete(&holidayRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return caseflow.Errorf(caseflow.ENotFound, "no holiday on %s", date.Format("2006-01-02"))
+		}
+		return db.audit(tx, v, "holiday.delete", "", map[string]any{"date": date.Format("2006-01-02")})
+	})
+}
