@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"errors"
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
@@ -24,22 +25,44 @@ type personJSON struct {
 	Anonymous    bool   `json:"anonymous,omitempty"`
 }
 
+// reportRequest keeps the people as raw JSON so that each can be decoded on
+// its own and a bad value named with its position (children[1].age).
 type reportRequest struct {
-	ReceivedAt      string       `json:"received_at"`
-	Channel         string       `json:"channel"`
-	CommuneCode     string       `json:"commune_code"`
-	AbuseTypes      []string     `json:"abuse_types"`
-	Setting         string       `json:"setting"`
-	ImmediateDanger *bool        `json:"immediate_danger"`
-	Children        []personJSON `json:"children"`
-	Suspects        []personJSON `json:"suspects"`
-	Reporter        *personJSON  `json:"reporter"`
-	Narrative       string       `json:"narrative"`
+	ReceivedAt      string            `json:"received_at"`
+	Channel         string            `json:"channel"`
+	CommuneCode     string            `json:"commune_code"`
+	AbuseTypes      []string          `json:"abuse_types"`
+	Setting         string            `json:"setting"`
+	ImmediateDanger *bool             `json:"immediate_danger"`
+	Children        []json.RawMessage `json:"children"`
+	Suspects        []json.RawMessage `json:"suspects"`
+	Reporter        json.RawMessage   `json:"reporter"`
+	Narrative       string            `json:"narrative"`
 }
 
 func (p personJSON) person(kind string) caseflow.Person {
 	return caseflow.Person{Kind: kind, FullName: p.FullName, Sex: p.Sex, DateOfBirth: p.DateOfBirth, Age: p.Age,
 		Address: p.Address, Phone: p.Phone, Relationship: p.Relationship, Anonymous: p.Anonymous}
+}
+
+// decodePerson decodes one person strictly, naming bad fields under path.
+func decodePerson(fe caseflow.FieldErrors, path string, raw json.RawMessage) (personJSON, bool) {
+	var p personJSON
+	if len(raw) == 0 || string(raw) == "null" {
+		return p, false
+	}
+	if err := decodeBytes(raw, &p); err != nil {
+		var de *caseflow.Error
+		if errors.As(err, &de) && len(de.Fields) > 0 {
+			for k, v := range de.Fields {
+				fe.Add(path+"."+k, v)
+			}
+		} else {
+			fe.Add(path, "must be a JSON object")
+		}
+		return p, false
+	}
+	return p, true
 }
 
 // report converts the request, naming the fields that cannot be converted;
@@ -48,6 +71,20 @@ func (r reportRequest) report() (*caseflow.Report, error) {
 	rep := &caseflow.Report{Channel: r.Channel, CommuneCode: r.CommuneCode, AbuseTypes: r.AbuseTypes,
 		Setting: r.Setting, Narrative: r.Narrative}
 	fe := caseflow.FieldErrors{}
+	children := make([]personJSON, 0, len(r.Children))
+	for i, raw := range r.Children {
+		p, _ := decodePerson(fe, "children["+strconv.Itoa(i)+"]", raw)
+		children = append(children, p)
+	}
+	suspects := make([]personJSON, 0, len(r.Suspects))
+	for i, raw := range r.Suspects {
+		p, _ := decodePerson(fe, "suspects["+strconv.Itoa(i)+"]", raw)
+		suspects = append(suspects, p)
+	}
+	var reporter *personJSON
+	if p, ok := decodePerson(fe, "reporter", r.Reporter); ok {
+		reporter = &p
+	}
 	if r.ReceivedAt != "" {
 		t, err := time.Parse(time.RFC3339, r.ReceivedAt)
 		if err != nil {
@@ -60,14 +97,14 @@ func (r reportRequest) report() (*caseflow.Report, error) {
 	} else {
 		rep.ImmediateDanger = *r.ImmediateDanger
 	}
-	for _, c := range r.Children {
+	for _, c := range children {
 		rep.Children = append(rep.Children, c.person(caseflow.PersonChild))
 	}
-	for _, s := range r.Suspects {
+	for _, s := range suspects {
 		rep.Suspects = append(rep.Suspects, s.person(caseflow.PersonSuspect))
 	}
-	if r.Reporter != nil {
-		p := r.Reporter.person(caseflow.PersonReporter)
+	if reporter != nil {
+		p := reporter.person(caseflow.PersonReporter)
 		rep.Reporter = &p
 	}
 	if err := rep.Validate(time.Now()); err != nil {

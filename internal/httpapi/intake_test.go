@@ -155,6 +155,21 @@ func TestIntakeRefusesBadInput(t *testing.T) {
 		requireNothingWritten(t, before)
 	})
 
+	t.Run("BodyOver1MBButUnder1MiBIsRead", func(t *testing.T) {
+		before := rowCounts(t)
+		b := report()
+		b["narrative"] = strings.Repeat("a", 1_040_000)
+		raw, err := json.Marshal(b)
+		require.NoError(t, err)
+		require.Greater(t, len(raw), 1_000_000)
+		require.Less(t, len(raw), 1<<20)
+		r := fileReport(t, tok, raw)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+		_, fields := errorOf(t, r)
+		require.Contains(t, fields, "narrative")
+		requireNothingWritten(t, before)
+	})
+
 	t.Run("ChunkedBodyOver1MiB", func(t *testing.T) {
 		before := rowCounts(t)
 		big := `{"narrative": "` + strings.Repeat("a", 2<<20) + `"}`

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"caseflow/internal/httpapi"
+	"caseflow/internal/testenv"
 )
 
 // The OpenAPI document is checked three ways: it is a valid OpenAPI 3
@@ -116,8 +117,11 @@ var oaLaterRoutes = []oaRoute{
 	{http.MethodGet, "/api/v1/notifications"},
 	{http.MethodPost, "/api/v1/notifications/{id}/read"},
 	{http.MethodGet, "/api/v1/holidays"},
-	{http.MethodPost, "/api/v1/holidays"},
+	{http.MethodPut, "/api/v1/holidays/{date}"},
 	{http.MethodDelete, "/api/v1/holidays/{date}"},
+	{http.MethodGet, "/api/v1/admin/users"},
+	{http.MethodPost, "/api/v1/admin/users"},
+	{http.MethodPatch, "/api/v1/admin/users/{username}"},
 }
 
 var oaParamName = regexp.MustCompile(`^(\{[^}]+\}|:.+)$`)
@@ -506,7 +510,8 @@ type oaLaterState struct {
 	referral, otherReferral    string
 	notification               string
 	officer, supervisor, admin string
-	social                     string
+	social, police, prosecutor string
+	suffix                     string // makes names unique per run
 }
 
 // laterEndpoints exercises the endpoints documented ahead of their handlers
@@ -568,7 +573,7 @@ var laterEndpoints = []struct {
 	{name: "ReferAnother",
 		ex: func(s *oaLaterState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/referrals", token: s.officer,
-				body: map[string]any{"service": "education", "agency_code": "CTXH-33"}, status: []int{201}}
+				body: map[string]any{"service": "alternative_care", "agency_code": "CTXH-33"}, status: []int{201}}
 		},
 		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.otherReferral = oaID(r.Body["id"]) }},
 	{name: "Referrals",
@@ -601,6 +606,55 @@ var laterEndpoints = []struct {
 				token: s.officer, body: map[string]any{"duration": "12 hours",
 					"reason": "Lý do hư cấu", "legal_basis": "Nghị định 56/2017/NĐ-CP Điều 26.3"}, status: []int{403, 422}}
 		}},
+	{name: "CurrentVersion",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodGet, path: "/api/v1/cases/" + s.code, token: s.officer, status: []int{200}}
+		},
+		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+	{name: "ReferToPolice",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.officer,
+				body: map[string]any{"event": "refer_police", "version": s.caseVersion,
+					"data": map[string]any{"remote_commune": false}}, status: []int{200}}
+		},
+		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+	{name: "PoliceAccept",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.police,
+				body: map[string]any{"event": "accept_referral", "version": s.caseVersion,
+					"data": map[string]any{"intake_number": "TL-01/2026 (hư cấu)"}}, status: []int{200}}
+		},
+		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+	{name: "DecideProsecution",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.police,
+				body: map[string]any{"event": "decide_prosecution", "version": s.caseVersion,
+					"data": map[string]any{"crime_category": "very_serious", "penal_code_article": "142"}}, status: []int{200}}
+		},
+		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+	{name: "HandToProcuracy",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.police,
+				body:   map[string]any{"event": "hand_to_procuracy", "version": s.caseVersion, "data": map[string]any{}},
+				status: []int{200}}
+		},
+		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+	{name: "ExtendClock",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/clocks/indictment/extensions",
+				token: s.prosecutor, body: map[string]any{"duration": "10 days", "reason": "Cần xác minh thêm (hư cấu)",
+					"legal_basis": "BLTTHS 2015 Điều 240"}, status: []int{200}}
+		},
+		after: func(t *testing.T, s *oaLaterState, r oaResult) { require.NotEmpty(t, r.Body["extensions"]) }},
+	{name: "ClocksWithExtension",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodGet, path: "/api/v1/cases/" + s.code + "/clocks", token: s.prosecutor, status: []int{200}}
+		}},
+	{name: "ProcuracyWorklist",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodGet, path: "/api/v1/worklist", token: s.prosecutor, status: []int{200}}
+		},
+		after: func(t *testing.T, s *oaLaterState, r oaResult) { require.NotEmpty(t, r.Body["items"]) }},
 	{name: "Notifications",
 		ex: func(s *oaLaterState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/notifications", token: s.officer, status: []int{200}}
@@ -622,28 +676,56 @@ var laterEndpoints = []struct {
 		}},
 	{name: "Holidays",
 		ex: func(s *oaLaterState) oaExchange {
-			return oaExchange{method: http.MethodGet, path: "/api/v1/holidays?year=2026", token: s.admin, status: []int{200}}
+			return oaExchange{method: http.MethodGet, path: "/api/v1/holidays", token: s.officer, status: []int{200}}
 		}},
-	{name: "AddHoliday",
+	{name: "PutHoliday",
 		ex: func(s *oaLaterState) oaExchange {
-			return oaExchange{method: http.MethodPost, path: "/api/v1/holidays", token: s.admin,
-				body: map[string]any{"date": "2027-12-24", "name": "Ngày nghỉ hư cấu"}, status: []int{201}}
+			return oaExchange{method: http.MethodPut, path: "/api/v1/holidays/2027-12-24", token: s.admin,
+				body: map[string]any{"name": "Ngày nghỉ hư cấu"}, status: []int{200}}
 		}},
-	{name: "AddHolidayNotAdmin",
+	{name: "PutHolidayNotAdmin",
 		ex: func(s *oaLaterState) oaExchange {
-			return oaExchange{method: http.MethodPost, path: "/api/v1/holidays", token: s.officer,
-				body: map[string]any{"date": "2027-12-25", "name": "Ngày nghỉ hư cấu"}, status: []int{403}}
+			return oaExchange{method: http.MethodPut, path: "/api/v1/holidays/2027-12-25", token: s.officer,
+				body: map[string]any{"name": "Ngày nghỉ hư cấu"}, status: []int{403}}
 		}},
 	{name: "DeleteHoliday",
 		ex: func(s *oaLaterState) oaExchange {
 			return oaExchange{method: http.MethodDelete, path: "/api/v1/holidays/2027-12-24", token: s.admin, status: []int{204}}
+		}},
+	{name: "DeleteMissingHoliday",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodDelete, path: "/api/v1/holidays/2027-12-24", token: s.admin, status: []int{404}}
+		}},
+	{name: "Users",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodGet, path: "/api/v1/admin/users", token: s.admin, status: []int{200}}
+		}},
+	{name: "UsersNotAdmin",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodGet, path: "/api/v1/admin/users", token: s.officer, status: []int{403}}
+		}},
+	{name: "CreateUser",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPost, path: "/api/v1/admin/users", token: s.admin,
+				body: map[string]any{"username": "openapi." + s.suffix, "display_name": "Cán bộ hư cấu (thử nghiệm)",
+					"role": "commune_officer", "agency_code": "CP-12005", "password": "mat-khau-hu-cau-1"}, status: []int{201}}
+		}},
+	{name: "UpdateUser",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPatch, path: "/api/v1/admin/users/openapi." + s.suffix, token: s.admin,
+				body: map[string]any{"disabled": true}, status: []int{200}}
+		}},
+	{name: "UpdateMissingUser",
+		ex: func(s *oaLaterState) oaExchange {
+			return oaExchange{method: http.MethodPatch, path: "/api/v1/admin/users/khong-co-ai", token: s.admin,
+				body: map[string]any{"display_name": "Không ai"}, status: []int{404}}
 		}},
 }
 
 func TestOpenAPIConformanceInProgress(t *testing.T) {
 	oaLoad(t)
 	s := &oaLaterState{officer: login(t, "officer1"), supervisor: login(t, "supervisor1"), admin: login(t, "admin1"),
-		social: login(t, "social1")}
+		social: login(t, "social1"), police: login(t, "police1"), prosecutor: login(t, "prosecutor1"), suffix: testenv.Suffix()}
 	r := oaSend(t, oaExchange{method: http.MethodPost, path: "/api/v1/reports", token: s.officer, body: report()})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	s.code = r.Body["code"].(string)
@@ -652,7 +734,7 @@ func TestOpenAPIConformanceInProgress(t *testing.T) {
 	for _, step := range laterEndpoints {
 		t.Run(step.name, func(t *testing.T) {
 			if step.needs != nil && !step.needs(s) {
-				t.Logf("%s: needs an earlier step that is not built yet", step.name)
+				t.Logf("%s: needs what an earlier step did not produce (not built yet, or nothing to act on)", step.name)
 				return
 			}
 			ex := step.ex(s)

@@ -92,7 +92,7 @@ func New(cfg Config) *Server {
 			s.log.Error("panic", "request_id", requestID(c), "route", c.Path(), "err", err.Error())
 			return caseflow.Errorf(caseflow.EInternal, "panic")
 		}}))
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(middleware.BodyLimit("1MiB"))
 	e.Use(secureHeaders)
 
 	e.GET("/healthz", s.healthz)

@@ -189,7 +189,7 @@ func (db *DB) sealPeople(caseID int64, r *caseflow.Report) ([]personRow, [][]byt
 	if r.Reporter != nil {
 		p := *r.Reporter
 		if p.Anonymous {
-			p.FullName, p.Phone = "", ""
+			p.FullName, p.Phone, p.Address = "", "", ""
 		}
 		if err := add(caseflow.PersonReporter, 0, p); err != nil {
 			return nil, nil, err
