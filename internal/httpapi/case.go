@@ -2,9 +2,9 @@ package httpapi
 
 import (
 	"bytes"
-	"errors"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
