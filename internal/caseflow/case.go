@@ -166,17 +166,10 @@ func (r *Report) Validate(now time.Time) error {
 		fe.Add("suspects", "at most 50 suspects per report")
 	}
 	for i, s := range r.Suspects {
-		p := "suspects[" + strconv.Itoa(i) + "]"
-		checkText(fe, p+".full_name", s.FullName, false)
-		checkText(fe, p+".relationship", s.Relationship, false)
+		validateAdult(fe, "suspects["+strconv.Itoa(i)+"]", s)
 	}
 	if r.Reporter != nil {
-		checkText(fe, "reporter.full_name", r.Reporter.FullName, false)
-		checkText(fe, "reporter.phone", r.Reporter.Phone, false)
-		checkText(fe, "reporter.relationship", r.Reporter.Relationship, false)
-		if r.Reporter.Phone != "" && !validPhone(r.Reporter.Phone) {
-			fe.Add("reporter.phone", "must be digits, spaces, + or - only")
-		}
+		validateAdult(fe, "reporter", *r.Reporter)
 	}
 	if len(r.Narrative) > MaxNarrative {
 		fe.Add("narrative", "is longer than 64 KiB")
@@ -216,6 +209,30 @@ func validateChild(fe FieldErrors, p string, c Person, receivedAt time.Time) {
 		if *c.Age < 0 || *c.Age > 17 {
 			fe.Add(p+".age", "must be between 0 and 17")
 		}
+	}
+}
+
+// validateAdult checks a suspect or reporter: every field is optional (a
+// suspect may be unknown, a reporter anonymous) but what is given must be
+// well formed.
+func validateAdult(fe FieldErrors, p string, a Person) {
+	checkText(fe, p+".full_name", a.FullName, false)
+	checkText(fe, p+".relationship", a.Relationship, false)
+	checkText(fe, p+".address", a.Address, false)
+	checkText(fe, p+".phone", a.Phone, false)
+	if a.Phone != "" && !validPhone(a.Phone) {
+		fe.Add(p+".phone", "must be digits, spaces, +, - or . only")
+	}
+	if a.Sex != "" && !oneOf(a.Sex, Sexes) {
+		fe.Add(p+".sex", "must be one of "+strings.Join(Sexes, ", "))
+	}
+	if a.DateOfBirth != "" {
+		if _, err := time.Parse("2006-01-02", a.DateOfBirth); err != nil {
+			fe.Add(p+".date_of_birth", "must be a date YYYY-MM-DD")
+		}
+	}
+	if a.Age != nil && (*a.Age < 0 || *a.Age > 120) {
+		fe.Add(p+".age", "must be between 0 and 120")
 	}
 }
 

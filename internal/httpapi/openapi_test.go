@@ -86,7 +86,8 @@ type oaRoute struct{ method, path string }
 
 func (r oaRoute) String() string { return r.method + " " + r.path }
 
-// oaServedRoutes are the routes New and routesWorkflow register today.
+// oaServedRoutes are the routes the server registers (New, routesWorkflow,
+// routesAdmin); every one must be in the document and registered.
 var oaServedRoutes = []oaRoute{
 	{http.MethodGet, "/healthz"},
 	{http.MethodGet, "/readyz"},
@@ -99,11 +100,7 @@ var oaServedRoutes = []oaRoute{
 	{http.MethodGet, "/api/v1/cases"},
 	{http.MethodGet, "/api/v1/cases/{code}"},
 	{http.MethodGet, "/api/v1/workflows"},
-}
 
-// oaLaterRoutes are documented ahead of their handlers (marked "[In progress]"
-// in the document). When one is built, move it to oaServedRoutes.
-var oaLaterRoutes = []oaRoute{
 	{http.MethodPost, "/api/v1/cases/{code}/events"},
 	{http.MethodGet, "/api/v1/cases/{code}/history"},
 	{http.MethodGet, "/api/v1/worklist"},
@@ -116,6 +113,7 @@ var oaLaterRoutes = []oaRoute{
 	{http.MethodPost, "/api/v1/cases/{code}/clocks/{clock}/extensions"},
 	{http.MethodGet, "/api/v1/notifications"},
 	{http.MethodPost, "/api/v1/notifications/{id}/read"},
+
 	{http.MethodGet, "/api/v1/holidays"},
 	{http.MethodPut, "/api/v1/holidays/{date}"},
 	{http.MethodDelete, "/api/v1/holidays/{date}"},
@@ -123,6 +121,12 @@ var oaLaterRoutes = []oaRoute{
 	{http.MethodPost, "/api/v1/admin/users"},
 	{http.MethodPatch, "/api/v1/admin/users/{username}"},
 }
+
+// oaLaterRoutes are documented ahead of their handlers (marked "[In progress]"
+// in the document): the server may not route them yet, and their steps in
+// laterEndpoints are left out until it does. Once a handler is committed, move
+// its route to oaServedRoutes and its steps to workflowSteps.
+var oaLaterRoutes = []oaRoute{}
 
 var oaParamName = regexp.MustCompile(`^(\{[^}]+\}|:.+)$`)
 
@@ -246,7 +250,7 @@ type oaExchange struct {
 	token   string
 	body    any // nil, string, []byte, or a value marshalled to JSON
 	headers map[string]string
-	status  []int // any of these; the first is the expected one
+	status  []int // the statuses accepted
 	// outOfContract marks a request that deliberately breaks the document
 	// (to provoke a 400, 413 or 422): the document must reject it too, and
 	// only the response is checked against it.
@@ -334,13 +338,13 @@ func oaConform(t *testing.T, ex oaExchange, res oaResult) {
 	if ex.outOfContract {
 		require.Error(t, reqErr, "the document accepts a request the test sends to break it")
 	} else {
-		require.NoError(t, reqErr, "request does not oaConform to openapi.yaml")
+		require.NoError(t, reqErr, "request does not conform to openapi.yaml")
 	}
 	err = openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in, Status: res.Status, Header: res.Header,
 		Body: io.NopCloser(bytes.NewReader(res.Raw)), Options: oaOptions,
 	})
-	require.NoError(t, err, "response %d does not oaConform to openapi.yaml: %s", res.Status, oaClip(res.Raw))
+	require.NoError(t, err, "response %d does not conform to openapi.yaml: %s", res.Status, oaClip(res.Raw))
 }
 
 func oaClip(b []byte) string {
@@ -383,7 +387,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	admin := login(t, "admin1")
 
 	filed := report()
-	key := "openapi-conformance-" + fmt.Sprint(reportSeq)
+	key := "openapi-conformance-" + testenv.Suffix()
 	var code string
 
 	tooLong := report()
@@ -403,7 +407,7 @@ func TestOpenAPIConformance(t *testing.T) {
 			after: func(t *testing.T, r oaResult) { require.Equal(t, httpapi.OpenAPI(), r.Raw) }},
 
 		{ex: oaExchange{name: "LoginOK", method: http.MethodPost, path: "/api/v1/auth/login",
-			body: map[string]string{"username": "social1", "password": "demo1234!"}, status: []int{200}}},
+			body: map[string]string{"username": "social1", "password": testenv.Password}, status: []int{200}}},
 		{ex: oaExchange{name: "LoginWrongPassword", method: http.MethodPost, path: "/api/v1/auth/login",
 			body: map[string]string{"username": "khong-co-nguoi-nay", "password": "sai-mat-khau"}, status: []int{401}}},
 		{ex: oaExchange{name: "LoginUnknownField", method: http.MethodPost, path: "/api/v1/auth/login",
@@ -475,7 +479,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	})
 	t.Run("Logout", func(t *testing.T) {
 		tok := oaSend(t, oaExchange{method: http.MethodPost, path: "/api/v1/auth/login",
-			body: map[string]string{"username": "court1", "password": "demo1234!"}, status: []int{200}}).Body["token"].(string)
+			body: map[string]string{"username": "court1", "password": testenv.Password}, status: []int{200}}).Body["token"].(string)
 		oaRun(t, oaExchange{method: http.MethodPost, path: "/api/v1/auth/logout", token: tok, status: []int{204}})
 		oaRun(t, oaExchange{method: http.MethodPost, path: "/api/v1/auth/logout", token: tok, status: []int{401}})
 	})
@@ -503,8 +507,8 @@ func oaID(v any) string {
 	return ""
 }
 
-// oaLaterState carries what earlier in-progress steps produced.
-type oaLaterState struct {
+// oaCaseState carries what earlier steps produced.
+type oaCaseState struct {
 	code                       string
 	caseVersion                int
 	referral, otherReferral    string
@@ -514,233 +518,257 @@ type oaLaterState struct {
 	suffix                     string // makes names unique per run
 }
 
-// laterEndpoints exercises the endpoints documented ahead of their handlers
-// (oaLaterRoutes). A step whose endpoint the server does not route yet answers
-// 404 "no such endpoint": it is logged and left out, and so are the steps
-// that need what it would have produced. Every step the server does answer is
-// checked against the document exactly like the served endpoints, so each
-// endpoint is held to its documented shape from the day it is routed.
-var laterEndpoints = []struct {
+// oaStep is one exchange of a scenario on one case; needs, when set, says
+// whether what it needs from earlier steps is there.
+type oaStep struct {
 	name  string
-	needs func(s *oaLaterState) bool
-	ex    func(s *oaLaterState) oaExchange
-	after func(t *testing.T, s *oaLaterState, r oaResult)
-}{
+	needs func(s *oaCaseState) bool
+	ex    func(s *oaCaseState) oaExchange
+	after func(t *testing.T, s *oaCaseState, r oaResult)
+}
+
+// workflowSteps take a case through events, referrals, clocks and
+// notifications, and exercise the administration endpoints.
+var workflowSteps = []oaStep{
 	{name: "FireEvent",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.officer,
 				body: map[string]any{"event": "assess_risk", "version": s.caseVersion, "note": "Đánh giá ban đầu (hư cấu)",
 					"data": map[string]any{"risk_level": "high", "crime_signs": true}}, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) {
+		after: func(t *testing.T, s *oaCaseState, r oaResult) {
 			v, _ := r.Body["version"].(float64)
 			require.Equal(t, s.caseVersion+1, int(v))
 			s.caseVersion = int(v)
 		}},
 	{name: "FireEventStaleVersion",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.officer,
 				body: map[string]any{"event": "assess_risk", "version": s.caseVersion - 1,
 					"data": map[string]any{"risk_level": "low"}}, status: []int{409}}
 		}},
 	{name: "FireEventNotAllowedNow",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.officer,
 				body: map[string]any{"event": "indict", "version": s.caseVersion, "data": map[string]any{}}, status: []int{422}}
 		}},
 	{name: "FireEventWrongRole",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.supervisor,
 				body: map[string]any{"event": "assess_risk", "version": s.caseVersion,
 					"data": map[string]any{"risk_level": "low"}}, status: []int{403}}
 		}},
 	{name: "History",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/cases/" + s.code + "/history", token: s.officer, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { require.NotEmpty(t, r.Body["history"]) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { require.NotEmpty(t, r.Body["history"]) }},
 	{name: "Worklist",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/worklist", token: s.officer, status: []int{200}}
 		}},
 	{name: "Refer",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/referrals", token: s.officer,
 				body:   map[string]any{"service": "counselling", "agency_code": "CTXH-33", "note": "Tư vấn tâm lý (hư cấu)"},
 				status: []int{201}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.referral = oaID(r.Body["id"]) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { s.referral = oaID(r.Body["id"]) }},
 	{name: "ReferAnother",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/referrals", token: s.officer,
 				body: map[string]any{"service": "alternative_care", "agency_code": "CTXH-33"}, status: []int{201}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.otherReferral = oaID(r.Body["id"]) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { s.otherReferral = oaID(r.Body["id"]) }},
 	{name: "Referrals",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/cases/" + s.code + "/referrals", token: s.officer, status: []int{200}}
 		}},
-	{name: "AcceptReferral", needs: func(s *oaLaterState) bool { return s.referral != "" },
-		ex: func(s *oaLaterState) oaExchange {
+	{name: "AcceptReferral", needs: func(s *oaCaseState) bool { return s.referral != "" },
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/referrals/" + s.referral + "/accept", token: s.social,
 				body: map[string]any{"note": "Đã tiếp nhận (hư cấu)"}, status: []int{200}}
 		}},
-	{name: "CompleteReferral", needs: func(s *oaLaterState) bool { return s.referral != "" },
-		ex: func(s *oaLaterState) oaExchange {
+	{name: "CompleteReferral", needs: func(s *oaCaseState) bool { return s.referral != "" },
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/referrals/" + s.referral + "/done", token: s.social,
 				body: map[string]any{"note": "Đã hoàn thành (hư cấu)"}, status: []int{200}}
 		}},
-	{name: "DeclineReferral", needs: func(s *oaLaterState) bool { return s.otherReferral != "" },
-		ex: func(s *oaLaterState) oaExchange {
+	{name: "DeclineReferral", needs: func(s *oaCaseState) bool { return s.otherReferral != "" },
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/referrals/" + s.otherReferral + "/decline", token: s.social,
 				body: map[string]any{"note": "Không đủ nguồn lực (hư cấu)"}, status: []int{200}}
 		}},
 	{name: "Clocks",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/cases/" + s.code + "/clocks", token: s.officer, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { require.NotEmpty(t, r.Body["clocks"]) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { require.NotEmpty(t, r.Body["clocks"]) }},
 	{name: "ExtendClockNotAllowed",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/clocks/emergency_measures/extensions",
 				token: s.officer, body: map[string]any{"duration": "12 hours",
 					"reason": "Lý do hư cấu", "legal_basis": "Nghị định 56/2017/NĐ-CP Điều 26.3"}, status: []int{403, 422}}
 		}},
 	{name: "CurrentVersion",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/cases/" + s.code, token: s.officer, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
 	{name: "ReferToPolice",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.officer,
 				body: map[string]any{"event": "refer_police", "version": s.caseVersion,
 					"data": map[string]any{"remote_commune": false}}, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
 	{name: "PoliceAccept",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.police,
 				body: map[string]any{"event": "accept_referral", "version": s.caseVersion,
 					"data": map[string]any{"intake_number": "TL-01/2026 (hư cấu)"}}, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
 	{name: "DecideProsecution",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.police,
 				body: map[string]any{"event": "decide_prosecution", "version": s.caseVersion,
 					"data": map[string]any{"crime_category": "very_serious", "penal_code_article": "142"}}, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
 	{name: "HandToProcuracy",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/events", token: s.police,
 				body:   map[string]any{"event": "hand_to_procuracy", "version": s.caseVersion, "data": map[string]any{}},
 				status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { s.caseVersion = int(r.Body["version"].(float64)) }},
 	{name: "ExtendClock",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/cases/" + s.code + "/clocks/indictment/extensions",
 				token: s.prosecutor, body: map[string]any{"duration": "10 days", "reason": "Cần xác minh thêm (hư cấu)",
 					"legal_basis": "BLTTHS 2015 Điều 240"}, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { require.NotEmpty(t, r.Body["extensions"]) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { require.NotEmpty(t, r.Body["extensions"]) }},
 	{name: "ClocksWithExtension",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/cases/" + s.code + "/clocks", token: s.prosecutor, status: []int{200}}
 		}},
 	{name: "ProcuracyWorklist",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/worklist", token: s.prosecutor, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) { require.NotEmpty(t, r.Body["items"]) }},
+		after: func(t *testing.T, s *oaCaseState, r oaResult) { require.NotEmpty(t, r.Body["items"]) }},
 	{name: "Notifications",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/notifications", token: s.officer, status: []int{200}}
 		},
-		after: func(t *testing.T, s *oaLaterState, r oaResult) {
+		after: func(t *testing.T, s *oaCaseState, r oaResult) {
 			if list, _ := r.Body["notifications"].([]any); len(list) > 0 {
 				n, _ := list[0].(map[string]any)
 				s.notification = oaID(n["id"])
 			}
 		}},
-	{name: "ReadNotification", needs: func(s *oaLaterState) bool { return s.notification != "" },
-		ex: func(s *oaLaterState) oaExchange {
+	{name: "ReadNotification", needs: func(s *oaCaseState) bool { return s.notification != "" },
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/notifications/" + s.notification + "/read", token: s.officer, status: []int{204}}
 		}},
 	{name: "ReadMissingNotification",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/notifications/999999999/read",
 				token: s.officer, status: []int{404}}
 		}},
 	{name: "Holidays",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/holidays", token: s.officer, status: []int{200}}
 		}},
 	{name: "PutHoliday",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPut, path: "/api/v1/holidays/2027-12-24", token: s.admin,
 				body: map[string]any{"name": "Ngày nghỉ hư cấu"}, status: []int{200}}
 		}},
 	{name: "PutHolidayNotAdmin",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPut, path: "/api/v1/holidays/2027-12-25", token: s.officer,
 				body: map[string]any{"name": "Ngày nghỉ hư cấu"}, status: []int{403}}
 		}},
 	{name: "DeleteHoliday",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodDelete, path: "/api/v1/holidays/2027-12-24", token: s.admin, status: []int{204}}
 		}},
 	{name: "DeleteMissingHoliday",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodDelete, path: "/api/v1/holidays/2027-12-24", token: s.admin, status: []int{404}}
 		}},
 	{name: "Users",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/admin/users", token: s.admin, status: []int{200}}
 		}},
 	{name: "UsersNotAdmin",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodGet, path: "/api/v1/admin/users", token: s.officer, status: []int{403}}
 		}},
 	{name: "CreateUser",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/admin/users", token: s.admin,
 				body: map[string]any{"username": "openapi." + s.suffix, "display_name": "Cán bộ hư cấu (thử nghiệm)",
 					"role": "commune_officer", "agency_code": "CP-12005", "password": "mat-khau-hu-cau-1"}, status: []int{201}}
 		}},
 	{name: "UpdateUser",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPatch, path: "/api/v1/admin/users/openapi." + s.suffix, token: s.admin,
 				body: map[string]any{"disabled": true}, status: []int{200}}
 		}},
 	{name: "UpdateMissingUser",
-		ex: func(s *oaLaterState) oaExchange {
+		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPatch, path: "/api/v1/admin/users/khong-co-ai", token: s.admin,
 				body: map[string]any{"display_name": "Không ai"}, status: []int{404}}
 		}},
 }
 
-func TestOpenAPIConformanceInProgress(t *testing.T) {
-	oaLoad(t)
-	s := &oaLaterState{officer: login(t, "officer1"), supervisor: login(t, "supervisor1"), admin: login(t, "admin1"),
+// laterEndpoints exercises the endpoints documented ahead of their handlers
+// (oaLaterRoutes). A step whose endpoint the server does not route yet answers
+// 404 "no such endpoint": it is logged and left out, and so are the steps that
+// need what it would have produced. Every step the server does answer is
+// checked against the document exactly like the served endpoints, so each
+// endpoint is held to its documented shape from the day it is routed. Empty
+// while every documented endpoint is built.
+var laterEndpoints = []oaStep{}
+
+// oaNewCase files a report as officer1 for a scenario.
+func oaNewCase(t *testing.T) *oaCaseState {
+	t.Helper()
+	s := &oaCaseState{officer: login(t, "officer1"), supervisor: login(t, "supervisor1"), admin: login(t, "admin1"),
 		social: login(t, "social1"), police: login(t, "police1"), prosecutor: login(t, "prosecutor1"), suffix: testenv.Suffix()}
 	r := oaSend(t, oaExchange{method: http.MethodPost, path: "/api/v1/reports", token: s.officer, body: report()})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	s.code = r.Body["code"].(string)
 	s.caseVersion = int(r.Body["version"].(float64))
+	return s
+}
 
-	for _, step := range laterEndpoints {
+// oaSteps runs steps in order. Only a step on one of oaLaterRoutes may find
+// its endpoint unrouted.
+func oaSteps(t *testing.T, s *oaCaseState, steps []oaStep) {
+	t.Helper()
+	_, router := oaLoad(t)
+	later := map[string]bool{}
+	for _, r := range oaLaterRoutes {
+		later[oaShape(r.method, r.path)] = true
+	}
+	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
 			if step.needs != nil && !step.needs(s) {
-				t.Logf("%s: needs what an earlier step did not produce (not built yet, or nothing to act on)", step.name)
+				t.Logf("%s: an earlier step did not produce what it needs (not routed yet, or nothing to act on)", step.name)
 				return
 			}
 			ex := step.ex(s)
 			res := oaSend(t, ex)
 			oaInternal(t, res)
 			if oaUnrouted(res) {
+				rt, _, err := router.FindRoute(ex.request(t, nil))
+				require.NoError(t, err, "%s %s is not in openapi.yaml", ex.method, ex.path)
+				require.True(t, later[oaShape(rt.Method, rt.Path)], "%s %s is not routed: %s", ex.method, ex.path, res.Raw)
 				t.Logf("%s %s is not routed yet", ex.method, ex.path)
 				return
 			}
@@ -751,4 +779,15 @@ func TestOpenAPIConformanceInProgress(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestOpenAPIConformanceWorkflow(t *testing.T) {
+	oaSteps(t, oaNewCase(t), workflowSteps)
+}
+
+func TestOpenAPIConformanceLaterEndpoints(t *testing.T) {
+	if len(laterEndpoints) == 0 {
+		return
+	}
+	oaSteps(t, oaNewCase(t), laterEndpoints)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -40,7 +41,7 @@ func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.Use
 		row := userRow{Username: u.Username, DisplayName: u.DisplayName, PasswordHash: hash, Role: string(u.Role),
 			AgencyID: agencyID, CreatedAt: now, UpdatedAt: now}
 		err := tx.Omit("ID").Create(&row).Error
-		if err == gorm.ErrDuplicatedKey {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return &caseflow.Error{Code: caseflow.EConflict, Message: "that username is taken", Fields: map[string]string{"username": "is taken"}}
 		}
 		if err != nil {
