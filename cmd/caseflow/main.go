@@ -223,8 +223,12 @@ func (m *Main) services() (*account.Service, *casework.Service) {
 
 func (m *Main) serve(ctx context.Context) error {
 	acc, cw := m.services()
+	opt, err := queue.RedisOpt(m.cfg.RedisURL)
+	if err != nil {
+		return err
+	}
 	srv := httpapi.New(httpapi.Config{Accounts: acc, Cases: cw, Workflows: m.flows, Log: m.log, Metrics: m.reg,
-		TrustProxy: m.cfg.TrustProxy,
+		TrustProxy: m.cfg.TrustProxy, QueueMonitor: queue.Monitor(opt), MonitorPath: queue.MonitorPath,
 		Ready:      map[string]httpapi.Pinger{"postgres": m.db, "redis": redisPinger{m.redis}}})
 	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
 	if err != nil {

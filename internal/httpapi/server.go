@@ -57,8 +57,11 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For; set it only
 	// behind a reverse proxy that sets that header.
 	TrustProxy bool
-	// Extra registers more routes (the queue monitor) on the echo instance.
-	Extra func(e *echo.Echo, auth echo.MiddlewareFunc)
+	// QueueMonitor, when set, is served read-only to administrators at
+	// MonitorPath.
+	QueueMonitor http.Handler
+	// MonitorPath is where QueueMonitor is mounted; default /admin/queues.
+	MonitorPath string
 }
 
 // New builds the server and its route table.
@@ -110,8 +113,14 @@ func New(cfg Config) *Server {
 	api.GET("/cases/:code", s.getCase, auth)
 	s.routesWorkflow(api, auth)
 	s.routesAdmin(api, auth)
-	if cfg.Extra != nil {
-		cfg.Extra(e, auth)
+	if cfg.QueueMonitor != nil {
+		if cfg.MonitorPath == "" {
+			cfg.MonitorPath = "/admin/queues"
+		}
+		h := echo.WrapHandler(cfg.QueueMonitor)
+		admin := requireRole(caseflow.RoleAdmin)
+		e.Any(cfg.MonitorPath, h, auth, admin)
+		e.Any(cfg.MonitorPath+"/*", h, auth, admin)
 	}
 	return s
 }
