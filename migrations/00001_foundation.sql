@@ -55,8 +55,9 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user_idx ON sessions (user_id);
 
--- Case codes are numbered per prefix and year; the counter row is locked for
--- the length of the intake transaction, so codes are unique and gap-free.
+-- Case codes are numbered per prefix and year. Each number is taken by one
+-- atomic upsert, so codes are unique under any concurrency (a failed intake
+-- leaves a gap).
 CREATE TABLE case_counters (
     prefix  text NOT NULL,
     year    int NOT NULL,

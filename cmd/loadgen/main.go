@@ -69,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.concurrency, "c", 16, "concurrent workers")
 	fs.IntVar(&o.total, "n", 2000, "total requests to send")
 	fs.DurationVar(&o.duration, "duration", 60*time.Second, "stop after this long even if -n is not reached")
-	fs.StringVar(&o.mode, "mode", "intake", "what to load: intake")
+	fs.StringVar(&o.mode, "mode", "intake", "what to load: intake (file reports) or events (fire workflow events on existing cases)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -140,8 +140,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		send = (&intake{client: client, opts: o, token: token, run: runID()}).send
+	case "events":
+		token, err := login(ctx, client, o)
+		if err != nil {
+			return err
+		}
+		ev := &events{client: client, opts: o, token: token, run: runID(), cases: make(chan *eventCase, o.concurrency)}
+		if err := ev.prepare(ctx); err != nil {
+			return err
+		}
+		send = ev.send
 	default:
-		return fmt.Errorf("-mode %q: unknown mode (known: intake)", o.mode)
+		return fmt.Errorf("-mode %q: unknown mode (known: intake, events)", o.mode)
 	}
 
 	fmt.Fprintf(stdout, "loadgen: mode=%s url=%s user=%s c=%d n=%d duration≤%s\n",
@@ -412,4 +422,93 @@ func snippet(b []byte) string {
 		s = string(r[:200]) + "…"
 	}
 	return s
+}
+
+// events fires a workflow event (a risk assessment, which keeps the case in
+// its state) on a pool of cases, one case per worker, so the run measures
+// transitions rather than version conflicts.
+type events struct {
+	client *http.Client
+	opts   *options
+	token  string
+	run    string
+	cases  chan *eventCase
+}
+
+type eventCase struct {
+	code    string
+	version int
+}
+
+// prepare files one report per worker.
+func (ev *events) prepare(ctx context.Context) error {
+	in := &intake{client: ev.client, opts: ev.opts, token: ev.token, run: ev.run}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	for i := range ev.opts.concurrency {
+		body, _ := json.Marshal(fictionalReport(rng, in.opts.commune, i, time.Now()))
+		var out struct {
+			Code    string `json:"code"`
+			Version int    `json:"version"`
+		}
+		if err := ev.post(ctx, "/api/v1/reports", body, &out); err != nil {
+			return fmt.Errorf("preparing cases: %w", err)
+		}
+		ev.cases <- &eventCase{code: out.Code, version: out.Version}
+	}
+	return nil
+}
+
+func (ev *events) post(ctx context.Context, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ev.opts.baseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ev.token)
+	resp, err := ev.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s: %s", resp.Status, snippet(raw))
+	}
+	return json.Unmarshal(raw, out)
+}
+
+func (ev *events) send(ctx context.Context, rng *mrand.Rand, i int) (int, string, error) {
+	var c *eventCase
+	select {
+	case c = <-ev.cases:
+	case <-ctx.Done():
+		return 0, "", ctx.Err()
+	}
+	defer func() { ev.cases <- c }()
+	levels := []string{"low", "medium", "high"}
+	body, _ := json.Marshal(map[string]any{"event": "assess_risk", "version": c.version,
+		"data": map[string]any{"risk_level": pick(rng, levels)}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ev.opts.baseURL+"/api/v1/cases/"+c.code+"/events", bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ev.token)
+	resp, err := ev.client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, snippet(raw), nil
+	}
+	var out struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return resp.StatusCode, "", err
+	}
+	c.version = out.Version
+	return resp.StatusCode, "", nil
 }
