@@ -29,6 +29,9 @@ func (s *Service) Worklist(ctx context.Context, v caseflow.Viewer) ([]caseflow.W
 
 // Clocks lists a case's deadline clocks with their labels.
 func (s *Service) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, []caseflow.Clock, error) {
+	if err := readsCases(v); err != nil {
+		return nil, nil, err
+	}
 	return s.DB.Clocks(ctx, v, code)
 }
 
@@ -60,6 +63,9 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 		fe.Add("reason", "is too long")
 	}
 	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	if err := readsCases(v); err != nil {
 		return nil, err
 	}
 	c, k, err := s.DB.ClockForExtension(ctx, v, code, req.Clock, req.Instance)

@@ -33,6 +33,9 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
 	c, err := s.DB.CaseSummary(ctx, v, code)
 	if err != nil {
 		return nil, err
@@ -57,7 +60,21 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 	if err := s.DB.ApplyTransition(ctx, v, ch); err != nil {
 		return nil, err
 	}
-	return s.DB.Case(ctx, v, code)
+	cs, err := s.DB.Case(ctx, v, code)
+	if caseflow.ErrorCode(err) == caseflow.ENotFound {
+		// The event ended the caller's own access (a returned referral, a
+		// concluded exam): answer with what was saved, without personal data,
+		// so that the caller and a retry both see that it worked.
+		c.State, c.Version, c.Access, c.UpdatedAt = ch.To, ch.Version+1, caseflow.AccessSummary, ch.At
+		if ch.CrimeCategory != "" {
+			c.CrimeCategory = ch.CrimeCategory
+		}
+		if ch.Outcome != "" {
+			c.Outcome = ch.Outcome
+		}
+		return c, nil
+	}
+	return cs, err
 }
 
 // change checks an event against the case's workflow and turns the

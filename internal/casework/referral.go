@@ -75,6 +75,9 @@ func (s *Service) Refer(ctx context.Context, v caseflow.Viewer, code, service, a
 // withRetry loads the case, builds a change on its current version and
 // applies it, retrying when another change won the race.
 func (s *Service) withRetry(ctx context.Context, v caseflow.Viewer, code string, build func(*caseflow.Case) (*caseflow.Change, error)) error {
+	if err := readsCases(v); err != nil {
+		return err
+	}
 	var err error
 	for i := 0; i < retries; i++ {
 		var c *caseflow.Case
@@ -98,6 +101,9 @@ func (s *Service) withRetry(ctx context.Context, v caseflow.Viewer, code string,
 // RespondReferral lets the receiving agency accept or decline a referral,
 // or mark an accepted one done. Declining ends the provider's access.
 func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int64, action, note string) (*caseflow.Referral, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
 	r, err := s.DB.Referral(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -149,10 +155,16 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 
 // Referrals lists a case's service referrals.
 func (s *Service) Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]*caseflow.Referral, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
 	return s.DB.Referrals(ctx, v, code)
 }
 
 // History lists a case's recorded transitions and clock events.
 func (s *Service) History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
 	return s.DB.History(ctx, v, code)
 }
