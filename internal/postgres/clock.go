@@ -12,32 +12,8 @@ import (
 	"caseflow/internal/caseflow"
 )
 
-// clockRowFlat mirrors clockRow for raw scans (gorm does not fill embedded
-// structs from raw queries).
-type clockRowFlat struct {
-	ID                int64
-	CaseID            int64
-	Clock             string
-	Instance          string
-	Generation        int
-	Status            string
-	ResponsibleType   string
-	ResponsibleAgency *int64
-	Category          string
-	LimitRule         string
-	LimitAmount       int
-	LegalBasis        string
-	StartedAt         time.Time
-	DueAt             time.Time
-	WarnAt            time.Time
-	WarnedAt          *time.Time
-	StoppedAt         *time.Time
-	BreachedAt        *time.Time
-	Extensions        []byte
-	AgencyCode        string
-}
-
-func (r clockRowFlat) clock(agencyCode string) caseflow.Clock {
+// clock turns a clock row into the domain clock.
+func (r clockRow) clock(agencyCode string) caseflow.Clock {
 	c := caseflow.Clock{ID: r.ID, Clock: r.Clock, Instance: r.Instance, Status: r.Status, Generation: r.Generation,
 		Responsible: caseflow.AgencyType(r.ResponsibleType), AgencyCode: agencyCode, Category: r.Category,
 		Rule: r.LimitRule, Amount: r.LimitAmount, Basis: r.LegalBasis, StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC(),
@@ -63,15 +39,26 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 	if err != nil {
 		return nil, nil, err
 	}
-	var rows []clockRowFlat
-	if err := db.gorm.WithContext(ctx).Raw(`SELECT k.*, coalesce(a.code, '') AS agency_code FROM case_clocks k
-		LEFT JOIN agencies a ON a.id = k.responsible_agency WHERE k.case_id = ? ORDER BY k.started_at DESC, k.id DESC`, c.ID).
-		Scan(&rows).Error; err != nil {
+	var rows []clockRow
+	if err := db.gorm.WithContext(ctx).Where("case_id = ?", c.ID).Order("started_at DESC, id DESC").Find(&rows).Error; err != nil {
 		return nil, nil, err
+	}
+	var agencies []agencyRow
+	if err := db.gorm.WithContext(ctx).Where("id IN (SELECT responsible_agency FROM case_clocks WHERE case_id = ?)", c.ID).
+		Find(&agencies).Error; err != nil {
+		return nil, nil, err
+	}
+	codes := map[int64]string{}
+	for _, a := range agencies {
+		codes[a.ID] = a.Code
 	}
 	out := make([]caseflow.Clock, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, r.clock(r.AgencyCode))
+		code := ""
+		if r.ResponsibleAgency != nil {
+			code = codes[*r.ResponsibleAgency]
+		}
+		out = append(out, r.clock(code))
 	}
 	return c, out, nil
 }
@@ -328,9 +315,9 @@ func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, cl
 	if err != nil {
 		return nil, nil, err
 	}
-	var r clockRowFlat
-	res := db.gorm.WithContext(ctx).Raw(`SELECT * FROM case_clocks WHERE case_id = ? AND clock = ? AND instance = ?
-		ORDER BY (status = 'running') DESC, id DESC LIMIT 1`, c.ID, clock, instance).Scan(&r)
+	var r clockRow
+	res := db.gorm.WithContext(ctx).Where("case_id = ? AND clock = ? AND instance = ?", c.ID, clock, instance).
+		Order("(status = 'running') DESC, id DESC").Limit(1).Find(&r)
 	if res.Error != nil {
 		return nil, nil, res.Error
 	}
