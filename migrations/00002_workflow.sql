@@ -36,6 +36,7 @@ CREATE TABLE case_clocks (
     limit_rule          text NOT NULL,
     limit_amount        int NOT NULL,
     legal_basis         text NOT NULL,
+    notify              text[] NOT NULL DEFAULT '{responsible,supervisors}',
     started_at          timestamptz NOT NULL,
     due_at              timestamptz NOT NULL,
     warn_at             timestamptz NOT NULL,
@@ -78,9 +79,11 @@ CREATE TABLE notifications (
     generation  int NOT NULL,
     due_at      timestamptz NOT NULL,
     message     text NOT NULL,
-    created_at  timestamptz NOT NULL,
-    UNIQUE (clock_id, generation, kind, audience)
+    created_at  timestamptz NOT NULL
 );
+-- One notification per clock generation, kind and recipient, however often
+-- the timer runs.
+CREATE UNIQUE INDEX notifications_once_idx ON notifications (clock_id, generation, kind, audience, coalesce(agency_id, 0));
 CREATE INDEX notifications_agency_idx ON notifications (agency_id, created_at DESC);
 CREATE INDEX notifications_unit_idx ON notifications (unit_path text_pattern_ops, created_at DESC) WHERE audience = 'supervisors';
 

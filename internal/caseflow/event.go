@@ -57,6 +57,7 @@ type ClockStart struct {
 	Rule              string
 	Amount            int
 	Basis             string
+	Notify            []string // "responsible", "supervisors" or agency types
 	StartedAt         time.Time
 	DueAt             time.Time
 	WarnAt            time.Time

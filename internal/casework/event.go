@@ -139,7 +139,7 @@ func (s *Service) clockStarts(cal *calendar.Calendar, clocks []*workflow.Clock, 
 		}
 		due := cal.Due(at, calendar.Limit{Rule: calendar.Rule(l.Rule), Amount: l.Amount})
 		start := caseflow.ClockStart{Clock: k.ID, Responsible: k.ResponsibleFor(data), Category: category,
-			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, StartedAt: at, DueAt: due, WarnAt: cal.WarnAt(at, due, k.WarnAt)}
+			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, Notify: k.Notify, StartedAt: at, DueAt: due, WarnAt: cal.WarnAt(at, due, k.WarnAt)}
 		if k.InstanceField != "" {
 			start.Instance = fmt.Sprint(data[k.InstanceField])
 		}

@@ -167,21 +167,42 @@ func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.T
 		msg = fmt.Sprintf("Hồ sơ %s: sắp đến hạn %s (hạn %s) / Case %s: deadline %s approaching (due %s)", c.Code, k.Clock, due, c.Code, k.Clock, due)
 	}
 	var out []caseflow.Notification
-	for _, aud := range []string{"agency", "supervisors"} {
-		row := notificationRow{Kind: kind, Audience: aud, UnitPath: c.UnitPath, CaseID: c.ID, CaseCode: c.Code,
+	add := func(aud string, agency *int64) error {
+		row := notificationRow{Kind: kind, Audience: aud, AgencyID: agency, UnitPath: c.UnitPath, CaseID: c.ID, CaseCode: c.Code,
 			ClockID: k.ID, Clock: k.Clock, Generation: k.Generation, DueAt: k.DueAt, Message: msg, CreatedAt: now}
-		if aud == "agency" {
-			if k.ResponsibleAgency == nil {
-				continue
-			}
-			row.AgencyID = k.ResponsibleAgency
-		}
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("ID").Create(&row)
 		if res.Error != nil {
-			return nil, res.Error
+			return res.Error
 		}
 		if res.RowsAffected == 1 {
 			out = append(out, row.notification())
+		}
+		return nil
+	}
+	seen := map[int64]bool{}
+	for _, who := range notifyList(k.Notify) {
+		var err error
+		switch who {
+		case "supervisors":
+			err = add("supervisors", nil)
+		case "responsible":
+			if k.ResponsibleAgency != nil && !seen[*k.ResponsibleAgency] {
+				seen[*k.ResponsibleAgency] = true
+				err = add("agency", k.ResponsibleAgency)
+			}
+		default: // an agency type: the one with jurisdiction over the case
+			var path string
+			if err = tx.Raw("SELECT u.path FROM cases c JOIN units u ON u.id = c.commune_id WHERE c.id = ?", c.ID).Scan(&path).Error; err != nil {
+				return nil, err
+			}
+			id, rerr := db.resolveAgency(tx, path, caseflow.AgencyType(who), "")
+			if rerr == nil && !seen[id] {
+				seen[id] = true
+				err = add("agency", &id)
+			}
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -179,6 +179,7 @@ type clockRow struct {
 	LimitRule         string
 	LimitAmount       int
 	LegalBasis        string
+	Notify            pq.StringArray `gorm:"type:text[]"`
 	StartedAt         time.Time
 	DueAt             time.Time
 	WarnAt            time.Time

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -39,7 +40,11 @@ func (db *DB) ApplyTransition(ctx context.Context, v caseflow.Viewer, ch *casefl
 
 func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Change) error {
 	var c caseRow
-	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", ch.CaseID).Take(&c).Error; err != nil {
+	// NO KEY UPDATE serialises transitions of one case but, unlike UPDATE,
+	// lets a timer that holds a clock row insert the history and
+	// notification rows that reference the case: no deadlock between a stop
+	// event and the breach it races.
+	if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id = ?", ch.CaseID).Take(&c).Error; err != nil {
 		return err
 	}
 	if c.Version != ch.Version {
@@ -192,7 +197,7 @@ func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts 
 	for _, s := range starts {
 		row := clockRow{CaseID: caseID, Clock: s.Clock, Instance: s.Instance, Generation: 1, Status: "running",
 			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
-			LegalBasis: s.Basis, StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
+			LegalBasis: s.Basis, Notify: notifyList(s.Notify), StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
 		if s.ResponsibleAgency != 0 {
 			id := s.ResponsibleAgency
 			row.ResponsibleAgency = &id
@@ -218,6 +223,15 @@ func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts 
 		}
 	}
 	return nil
+}
+
+// notifyList defaults an empty recipient list to the responsible agency and
+// the supervisors.
+func notifyList(n []string) pq.StringArray {
+	if len(n) == 0 {
+		return pq.StringArray{"responsible", "supervisors"}
+	}
+	return pq.StringArray(n)
 }
 
 // TimerPayload is what a clock timer carries: which clock, which generation

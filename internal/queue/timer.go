@@ -35,11 +35,30 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	// The queue keeps whole seconds and workers' clocks differ, so a timer
+	// may run early. A short wait is taken here; a long one goes back on the
+	// queue under an id derived from this task's own, so that an early
+	// re-run can itself be re-scheduled.
+	for tries := 0; out.Early != nil && tries < 3; tries++ {
+		wait := out.Early.Sub(w.DB.Now())
+		if wait > 3*time.Second {
+			id, _ := asynq.GetTaskID(ctx)
+			if id == "" {
+				id = postgres.TimerTaskID(p)
+			}
+			return w.enqueue(ctx, postgres.TimerTaskType, fmt.Sprintf("%s-r%d", id, tries), t.Payload(), out.Early.Add(10*time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait + 10*time.Millisecond):
+		}
+		if out, err = w.DB.HandleTimer(ctx, p); err != nil {
+			return err
+		}
+	}
 	if out.Early != nil {
-		// The queue keeps whole seconds and may run a task up to a second
-		// early: run again at the real time.
-		id := fmt.Sprintf("%s-at%d", postgres.TimerTaskID(p), out.Early.UnixMilli())
-		return w.enqueue(ctx, postgres.TimerTaskType, id, t.Payload(), out.Early.Add(10*time.Millisecond))
+		return fmt.Errorf("timer for clock %d still early after waiting", p.ClockID)
 	}
 	w.recorded(out, false)
 	return nil

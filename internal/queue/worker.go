@@ -101,6 +101,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		Concurrency:              w.Concurrency,
 		Queues:                   map[string]int{w.Queue: 1},
 		DelayedTaskCheckInterval: w.TimerCheckInterval,
+		// An idle server otherwise waits up to a second between looks at
+		// the queue, on top of the forwarder's tick.
+		TaskCheckInterval: 100 * time.Millisecond,
 		ShutdownTimeout:          10 * time.Second,
 		Logger:                   asynqLogger{w.Log},
 	})

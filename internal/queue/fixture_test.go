@@ -1,0 +1,372 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
+	"caseflow/internal/postgres"
+	"caseflow/internal/queue"
+	"caseflow/internal/testenv"
+	"caseflow/internal/workflow"
+)
+
+// The clock of the test workflow (testdata/workflows/test-clocks.v1.yaml):
+// it starts when a report is received and falls due one hour later, so a
+// report received an hour ago falls due within seconds. Time is moved by
+// choosing received_at, never by waiting.
+const (
+	testWorkflow = "test-clocks"
+	testClock    = "first_response"
+	clockLimit   = time.Hour
+	// officerAgency is officer1's agency, answerable for the test clock in
+	// commune 12005.
+	officerAgency = "CP-12005"
+)
+
+// fixture is one test's own database (a worker sweeps every clock of its
+// database, so tests that run workers never share one), the case service on
+// the test workflow and the accounts that look at the results.
+type fixture struct {
+	env        *testenv.Database
+	db         *postgres.DB
+	cases      *casework.Service
+	officer    caseflow.Viewer // officer1: files reports; its agency answers for the clock
+	supervisor caseflow.Viewer // supervisor1: the province's supervisor
+
+	filed atomic.Int64
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	env, err := testenv.NewDatabase(ctx, "queue")
+	require.NoError(t, err)
+	t.Cleanup(env.Close)
+	flows, err := workflow.LoadDir("testdata/workflows")
+	require.NoError(t, err)
+	f := &fixture{env: env, db: env.DB,
+		cases: &casework.Service{DB: env.DB, Workflows: flows, WorkflowID: testWorkflow}}
+	f.officer = f.viewer(t, "officer1")
+	f.supervisor = f.viewer(t, "supervisor1")
+	return f
+}
+
+func (f *fixture) viewer(t *testing.T, username string) caseflow.Viewer {
+	t.Helper()
+	u, err := f.db.UserByUsername(context.Background(), username)
+	require.NoError(t, err)
+	return caseflow.Viewer{UserID: u.ID, Username: u.Username, Role: u.Role, Agency: u.Agency}
+}
+
+// file files a report whose clock falls due at due, and returns the case
+// code. The people are fictional.
+func (f *fixture) file(t *testing.T, due time.Time) string {
+	t.Helper()
+	code, err := f.fileErr(due)
+	require.NoError(t, err)
+	return code
+}
+
+// fileErr is file for goroutines, which must not call require.
+func (f *fixture) fileErr(due time.Time) (string, error) {
+	n := f.filed.Add(1)
+	age := 7 + int(n%10)
+	r := &caseflow.Report{
+		ReceivedAt:  due.Add(-clockLimit),
+		Channel:     "hotline_111",
+		CommuneCode: "12005",
+		AbuseTypes:  []string{"neglect"},
+		Setting:     "family",
+		Children:    []caseflow.Person{{FullName: "Trẻ Thử Nghiệm " + strconv.FormatInt(n, 10), Sex: "female", Age: &age}},
+		Narrative:   "Fictional report for a deadline test.",
+	}
+	res, err := f.cases.Intake(context.Background(), f.officer, r, "", nil)
+	if err != nil {
+		return "", err
+	}
+	return res.Case.Code, nil
+}
+
+// fileMany files n reports due at the same moment, eight at a time.
+func (f *fixture) fileMany(t *testing.T, n int, due time.Time) []string {
+	t.Helper()
+	codes := make([]string, n)
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				codes[i], errs[i] = f.fileErr(due)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	return codes
+}
+
+// clock returns the test clock of a case as the API shows it.
+func (f *fixture) clock(t *testing.T, code string) caseflow.Clock {
+	t.Helper()
+	_, clocks, err := f.db.Clocks(context.Background(), f.officer, code)
+	require.NoError(t, err)
+	require.Len(t, clocks, 1)
+	require.Equal(t, testClock, clocks[0].Clock)
+	return clocks[0]
+}
+
+// waitClock polls a case's clock until done says so or the time is up, and
+// returns the clock as last read.
+func (f *fixture) waitClock(t *testing.T, code string, until time.Time, done func(caseflow.Clock) bool) caseflow.Clock {
+	t.Helper()
+	for {
+		k := f.clock(t, code)
+		if done(k) || time.Now().After(until) {
+			return k
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func breached(k caseflow.Clock) bool { return k.Status == "breached" }
+
+// historyEvents counts the history rows of a case by event.
+func (f *fixture) historyEvents(t *testing.T, code string) map[string]int {
+	t.Helper()
+	h, err := f.db.History(context.Background(), f.officer, code)
+	require.NoError(t, err)
+	n := map[string]int{}
+	for _, e := range h {
+		n[e.Event]++
+	}
+	return n
+}
+
+// notifications counts a viewer's notifications of one kind, by case code.
+func (f *fixture) notifications(t *testing.T, v caseflow.Viewer, kind string) map[string]int {
+	t.Helper()
+	ns, _, err := f.db.Notifications(context.Background(), v, 10000)
+	require.NoError(t, err)
+	n := map[string]int{}
+	for _, x := range ns {
+		if x.Kind == kind {
+			require.Equal(t, testClock, x.Clock)
+			require.Contains(t, x.Message, x.CaseCode)
+			n[x.CaseCode]++
+		}
+	}
+	return n
+}
+
+// count runs a count(*) query.
+func (f *fixture) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	out, err := f.db.QueryStrings(context.Background(), "SELECT count(*)::text FROM "+query, args...)
+	require.NoError(t, err)
+	require.Len(t, out, 1)
+	n, err := strconv.Atoi(out[0])
+	require.NoError(t, err)
+	return n
+}
+
+// payload is the timer payload of a clock.
+func payload(k caseflow.Clock, kind string) postgres.TimerPayload {
+	return postgres.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}
+}
+
+// newQueue returns a queue name of the test's own on the Redis at url, so
+// that tests running at once never take each other's timers, and deletes
+// the queue when the test ends (after its workers have stopped).
+func newQueue(t *testing.T, url string) string {
+	t.Helper()
+	name := "test-" + testenv.Suffix()
+	opt, err := queue.RedisOpt(url)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		in := asynq.NewInspector(opt)
+		defer in.Close()
+		_ = in.DeleteQueue(name, true)
+		// DeleteQueue leaves the queue's processed and failed counters.
+		ropt, err := redis.ParseURL(url)
+		if err != nil {
+			return
+		}
+		c := redis.NewClient(ropt)
+		defer c.Close()
+		ctx := context.Background()
+		keys, _ := c.Keys(ctx, "asynq:{"+name+"}:*").Result()
+		if len(keys) > 0 {
+			_ = c.Del(ctx, keys...).Err()
+		}
+	})
+	return name
+}
+
+// workerOptions say how to run a test worker.
+type workerOptions struct {
+	redisURL string        // default: the test Redis
+	queue    string        // required
+	sweep    time.Duration // sweeper interval
+	db       *postgres.DB  // default: the fixture's
+}
+
+// runningWorker is a worker started by a test, with what it measured.
+type runningWorker struct {
+	metrics  *queue.Metrics
+	reg      *prometheus.Registry
+	notifier *recordingNotifier
+	stop     func()
+}
+
+// startWorker runs a worker until the test ends. Its timers are checked
+// every second, as in production.
+func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
+	t.Helper()
+	require.NotEmpty(t, o.queue)
+	if o.redisURL == "" {
+		o.redisURL = testenv.RedisURL()
+	}
+	if o.db == nil {
+		o.db = f.db
+	}
+	opt, err := queue.RedisOpt(o.redisURL)
+	require.NoError(t, err)
+	reg := prometheus.NewRegistry()
+	rw := &runningWorker{reg: reg, metrics: queue.NewMetrics(reg, o.db), notifier: &recordingNotifier{}}
+	logs := &testenv.LogBuffer{}
+	w := &queue.Worker{DB: o.db, Redis: opt, Queue: o.queue, Log: newLogger(logs), Metrics: rw.metrics,
+		Notifier: rw.notifier, TimerCheckInterval: time.Second, SweepInterval: o.sweep}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	var once sync.Once
+	rw.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(20 * time.Second):
+				t.Error("the worker did not stop within 20s")
+			}
+			if t.Failed() {
+				t.Logf("worker log:\n%s", logs.String())
+			}
+		})
+	}
+	t.Cleanup(rw.stop)
+	// Run restores the timers, then starts the periodic jobs, each of which
+	// runs once at once: let the first sweep pass before the test files
+	// reports, so that what a test sees is the timers' doing.
+	require.Eventually(t, func() bool {
+		l := logs.String()
+		return strings.Contains(l, "timers restored") || strings.Contains(l, "restoring timers failed")
+	}, 10*time.Second, 10*time.Millisecond, "the worker did not start")
+	time.Sleep(100 * time.Millisecond)
+	return rw
+}
+
+// counter sums the values of a counter of the worker's registry over the
+// series whose labels include the given ones.
+// It may run inside require.Eventually's goroutine, so it does not stop the
+// test on an error.
+func (rw *runningWorker) counter(t *testing.T, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := rw.reg.Gather()
+	if err != nil {
+		t.Errorf("gathering metrics: %v", err)
+		return -1
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
+						found = true
+					}
+				}
+				if !found {
+					continue series
+				}
+			}
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
+}
+
+// recordingNotifier keeps the notifications a worker delivered.
+type recordingNotifier struct {
+	mu  sync.Mutex
+	got []caseflow.Notification
+}
+
+func (r *recordingNotifier) Notify(n caseflow.Notification) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, n)
+	return nil
+}
+
+// delivered counts the delivered notifications of a kind, by case code and
+// audience.
+func (r *recordingNotifier) delivered(kind string) map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := map[string]int{}
+	for _, x := range r.got {
+		if x.Kind == kind {
+			n[x.CaseCode+"/"+x.Audience]++
+		}
+	}
+	return n
+}
+
+// redisDB returns a client of one numbered database of the test Redis.
+func redisDB(t *testing.T, url string) *redis.Client {
+	t.Helper()
+	opt, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { _ = c.Close() })
+	require.NoError(t, queue.PingRedis(context.Background(), c))
+	return c
+}
+
+// redisURLDB is the test Redis with another database number.
+func redisURLDB(t *testing.T, n int) string {
+	t.Helper()
+	u, err := url.Parse(testenv.RedisURL())
+	require.NoError(t, err)
+	u.Path = fmt.Sprintf("/%d", n)
+	return u.String()
+}
+
+// newLogger logs to a buffer that a failed test prints.
+func newLogger(buf *testenv.LogBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
