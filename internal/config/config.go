@@ -50,10 +50,6 @@ type Config struct {
 	// TimerCheckInterval is TIMER_CHECK_INTERVAL, how often due timers are
 	// moved to run; default 1s, at most 1s.
 	TimerCheckInterval time.Duration
-	// SMTPAddr is SMTP_ADDR (host:port); empty disables e-mail notifications.
-	SMTPAddr string
-	// SMTPFrom is SMTP_FROM; default caseflow@localhost.
-	SMTPFrom string
 }
 
 // Getenv reads a variable; tests pass their own.
@@ -78,8 +74,6 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 		WorkflowID:   or(getenv("WORKFLOW_ID"), "child-abuse"),
 		CodePrefix:   or(getenv("CASE_CODE_PREFIX"), "HY"),
 		LogLevel:     or(getenv("LOG_LEVEL"), "info"),
-		SMTPAddr:     getenv("SMTP_ADDR"),
-		SMTPFrom:     or(getenv("SMTP_FROM"), "caseflow@localhost"),
 	}
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, &Error{"DATABASE_URL", "must be a postgres:// URL"}
