@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,8 @@ Usage:
   caseflow worker                   run the background worker
   caseflow migrate                  apply pending schema migrations
   caseflow seed                     load reference data (units, agencies, holidays)
+  caseflow seed --synthetic N       ... and N fictional cases with histories since 2021 (for demos and measurement;
+                                    flags --from YYYY-MM-DD, --seed S, --writers W; needs ENCRYPTION_KEYS)
   caseflow audit verify             verify the audit trail's hash chain
   caseflow workflows check [DIR]    validate workflow definitions
   caseflow keys generate            print fresh ENCRYPTION_KEYS, BLIND_INDEX_KEY and TOKEN_SECRET
@@ -169,7 +172,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		if err := m.db.CheckSchema(ctx); err != nil {
 			return err
 		}
-		return m.db.SeedReference(ctx)
+		if err := m.db.SeedReference(ctx); err != nil {
+			return err
+		}
+		return m.seedSynthetic(ctx, args[1:])
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			return errors.New("usage: caseflow audit verify")
@@ -229,7 +235,7 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	srv := httpapi.New(httpapi.Config{Accounts: acc, Cases: cw, Workflows: m.flows, Log: m.log, Metrics: m.reg,
 		TrustProxy: m.cfg.TrustProxy, QueueMonitor: queue.Monitor(opt), MonitorPath: queue.MonitorPath,
-		Ready:      map[string]httpapi.Pinger{"postgres": m.db, "redis": redisPinger{m.redis}}})
+		Ready: map[string]httpapi.Pinger{"postgres": m.db, "redis": redisPinger{m.redis}}})
 	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
 	if err != nil {
 		return &config.Error{Var: "HTTP_ADDR", Msg: err.Error()}
@@ -334,4 +340,48 @@ func or(v, def string) string {
 	return v
 }
 
-var _ = flag.CommandLine
+// seedSynthetic handles the seed command's flags: --synthetic N generates
+// N fictional cases after the reference data.
+func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(m.stderr)
+	n := fs.Int("synthetic", 0, "generate this many fictional cases with realistic histories")
+	from := fs.String("from", "2021-01-01", "earliest day a synthetic report is received (YYYY-MM-DD)")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same cases, up to the moment they reach now")
+	writers := fs.Int("writers", 2, "connections writing at once")
+	checkRefs := fs.Bool("check-references", false, "keep foreign-key checks on while loading (a superuser skips them by default)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n <= 0 {
+		return nil
+	}
+	start, err := time.ParseInLocation("2006-01-02", *from, caseflowZone())
+	if err != nil {
+		return fmt.Errorf("--from: must be a date YYYY-MM-DD")
+	}
+	// The generator allocates many short-lived rows; collecting garbage
+	// less often leaves the processor to the database.
+	debug.SetGCPercent(400)
+	res, err := m.db.GenerateSynthetic(ctx, postgres.SyntheticOptions{Cases: *n, From: start, Seed: *seed, Writers: *writers,
+		CheckReferences: *checkRefs, Progress: func(done int) {
+			if done%100000 == 0 || done == *n {
+				fmt.Fprintf(m.stderr, "synthetic: %d of %d cases\n", done, *n)
+			}
+		}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.stdout, "synthetic: %d cases, %d children, %d access grants, %d history rows, %d clocks in %s\n",
+		res.Cases, res.People, res.Access, res.History, res.Clocks, res.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+// caseflowZone is the province's time zone.
+func caseflowZone() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}

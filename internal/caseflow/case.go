@@ -40,6 +40,13 @@ type Case struct {
 	Access          Access
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+
+	// The most urgent open deadline: the clock, its due and warning times,
+	// and whether a deadline of the case is overdue.
+	NextClock string
+	NextDue   *time.Time
+	NextWarn  *time.Time
+	Overdue   bool
 }
 
 // Person kinds in a case.
@@ -68,6 +75,7 @@ type CaseFilter struct {
 	CommuneCode  string
 	ReceivedFrom *time.Time
 	ReceivedTo   *time.Time
+	Overdue      bool   // only cases with a deadline overdue and not yet met
 	After        string // cursor: the code of the last case of the previous page
 	Limit        int
 }

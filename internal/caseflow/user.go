@@ -11,10 +11,11 @@ const (
 
 // Unit is an administrative unit: province, district or commune.
 type Unit struct {
-	Code  string
-	Name  string
-	Level string
-	Path  string // codes from the province down, "/33/328/12100/"
+	Code   string
+	Name   string
+	Level  string
+	Path   string // codes from the province down, "/33/328/12100/"
+	Parent string // code of the unit above, "" for the province
 }
 
 // Agency is a body that acts on cases, attached to a unit.

@@ -120,6 +120,11 @@ var oaServedRoutes = []oaRoute{
 	{http.MethodGet, "/api/v1/admin/users"},
 	{http.MethodPost, "/api/v1/admin/users"},
 	{http.MethodPatch, "/api/v1/admin/users/{username}"},
+
+	{http.MethodGet, "/api/v1/compliance"},
+	{http.MethodGet, "/api/v1/compliance/{id}/cases"},
+	{http.MethodGet, "/api/v1/compliance/export.csv"},
+	{http.MethodGet, "/api/v1/compliance/export.xlsx"},
 }
 
 // oaLaterRoutes are documented ahead of their handlers (marked "[In progress]"

@@ -113,14 +113,16 @@ func New(cfg Config) *Server {
 	api.GET("/cases/:code", s.getCase, auth)
 	s.routesWorkflow(api, auth)
 	s.routesAdmin(api, auth)
+	s.routesCompliance(api, auth)
+	s.routesWeb(e, cfg)
 	if cfg.QueueMonitor != nil {
 		if cfg.MonitorPath == "" {
 			cfg.MonitorPath = "/admin/queues"
 		}
 		h := echo.WrapHandler(cfg.QueueMonitor)
 		admin := requireRole(caseflow.RoleAdmin)
-		e.Any(cfg.MonitorPath, h, auth, admin)
-		e.Any(cfg.MonitorPath+"/*", h, auth, admin)
+		e.Any(cfg.MonitorPath, h, s.authAny, admin)
+		e.Any(cfg.MonitorPath+"/*", h, s.authAny, admin)
 	}
 	return s
 }

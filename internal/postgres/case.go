@@ -80,16 +80,30 @@ type caseJoin struct {
 	CommuneName     string
 	CommunePath     string
 	Access          string
+	NextClock       string
+	NextDue         *time.Time
+	NextWarn        *time.Time
+	Overdue         bool
 }
 
 func (db *DB) caseQuery(tx *gorm.DB, v caseflow.Viewer) *gorm.DB {
 	acc, accArgs := accessExpr(v)
 	cond, args := visible(v)
 	return tx.Table("cases").
-		Select("cases.*, u.code AS commune_code, u.name AS commune_name, u.path AS commune_path, "+acc+" AS access", accArgs...).
+		Select("cases.*, u.code AS commune_code, u.name AS commune_name, u.path AS commune_path, "+acc+" AS access, "+
+			"nd.next_clock, nd.next_due, nd.next_warn, coalesce(nd.overdue, false) AS overdue", accArgs...).
 		Joins("JOIN units u ON u.id = cases.commune_id").
+		Joins(urgencyJoin, db.now()).
 		Where(cond, args...)
 }
+
+// urgencyJoin finds a case's most urgent open clock: the running or
+// breached one not yet met that is due first, and whether any is overdue.
+const urgencyJoin = `LEFT JOIN LATERAL (
+	SELECT k.clock AS next_clock, k.due_at AS next_due, k.warn_at AS next_warn,
+		(k.status = 'breached' OR k.due_at <= ?) AS overdue
+	FROM case_clocks k WHERE k.case_id = cases.id AND k.stopped_at IS NULL AND k.status IN ('running', 'breached')
+	ORDER BY (k.status = 'breached') DESC, k.due_at LIMIT 1) nd ON true`
 
 func (j *caseJoin) summary() *caseflow.Case {
 	return &caseflow.Case{
@@ -99,6 +113,7 @@ func (j *caseJoin) summary() *caseflow.Case {
 		ReceivedAt:      j.ReceivedAt.UTC(), Channel: j.Channel, AbuseTypes: []string(j.AbuseTypes), Setting: j.Setting,
 		ImmediateDanger: j.ImmediateDanger, CrimeCategory: j.CrimeCategory, Outcome: j.Outcome,
 		Access: caseflow.Access(j.Access), CreatedAt: j.CreatedAt.UTC(), UpdatedAt: j.UpdatedAt.UTC(),
+		NextClock: j.NextClock, NextDue: utcPtr(j.NextDue), NextWarn: utcPtr(j.NextWarn), Overdue: j.Overdue,
 	}
 }
 
@@ -231,6 +246,9 @@ func (db *DB) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilte
 	q := db.caseQuery(db.gorm.WithContext(ctx), v)
 	if f.State != "" {
 		q = q.Where("cases.state = ?", f.State)
+	}
+	if f.Overdue {
+		q = q.Where("nd.overdue")
 	}
 	if f.CommuneCode != "" {
 		q = q.Where("u.code = ?", f.CommuneCode)

@@ -75,7 +75,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err != nil {
 			return err
 		}
-		if err := tx.Omit("ID").CreateInBatches(people, 100).Error; err != nil {
+		if err := tx.Omit("ID").CreateInBatches(withAgeAtReport(people, r), 100).Error; err != nil {
 			return err
 		}
 		if err := tx.Omit("ID").Create(&accessRow{CaseID: row.ID, AgencyID: v.Agency.ID, Scope: string(caseflow.AccessFull),

@@ -104,8 +104,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		// An idle server otherwise waits up to a second between looks at
 		// the queue, on top of the forwarder's tick.
 		TaskCheckInterval: 100 * time.Millisecond,
-		ShutdownTimeout:          10 * time.Second,
-		Logger:                   asynqLogger{w.Log},
+		ShutdownTimeout:   10 * time.Second,
+		Logger:            asynqLogger{w.Log},
 	})
 	if err := srv.Start(w.mux); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)

@@ -182,7 +182,7 @@ func TestFire_ReferralsAndClocks(t *testing.T) {
 
 	tr = fire("police", "return_referral", caseflow.RolePolice, map[string]any{"reason": "không thuộc thẩm quyền"})
 	require.Equal(t, "received", tr.To)
-	require.Equal(t, []caseflow.AgencyType{caseflow.AgencyPolice}, tr.Release)
+	require.Equal(t, []caseflow.AgencyType{caseflow.AgencyPolice, caseflow.AgencyProcuracy}, tr.Release)
 
 	tr = fire("police", "decide_prosecution", caseflow.RolePolice,
 		map[string]any{"crime_category": "very_serious", "penal_code_article": "142"})

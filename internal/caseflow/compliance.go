@@ -1,0 +1,511 @@
+package caseflow
+
+import (
+	"fmt"
+	"time"
+)
+
+// IndicatorID names a compliance indicator of DESIGN §4.
+type IndicatorID string
+
+// The indicators, in the order reports show them.
+const (
+	IndicatorIntake                  IndicatorID = "intake"
+	IndicatorResolution              IndicatorID = "resolution"
+	IndicatorOnTimeResolution        IndicatorID = "on_time_resolution"
+	IndicatorProsecutionOfCrimeSigns IndicatorID = "prosecution_of_crime_signs"
+	IndicatorClearance               IndicatorID = "clearance"
+	IndicatorClearanceSerious        IndicatorID = "clearance_serious"
+	IndicatorIndictmentOnTime        IndicatorID = "indictment_on_time"
+	IndicatorCorrectCharge           IndicatorID = "correct_charge"
+	IndicatorCourtResolution         IndicatorID = "court_resolution"
+	IndicatorYearOnYear              IndicatorID = "yoy_change"
+	IndicatorEmergencyResponse       IndicatorID = "emergency_response"
+	IndicatorSupportPlanOnTime       IndicatorID = "support_plan_on_time"
+)
+
+// Breaches is the drill-down id of the deadline breaches, which are listed
+// per clock and per agency rather than as a ratio.
+const Breaches = "breaches"
+
+// TargetOp says how an indicator's value is compared with its target.
+type TargetOp string
+
+// Target operators.
+const (
+	TargetNone TargetOp = "none" // shown without a target
+	TargetEq   TargetOp = "eq"   // met when the value equals the target (100%: every item)
+	TargetGt   TargetOp = "gt"   // met when the value is above the target
+	TargetLe   TargetOp = "le"   // met when the value is at or below the target
+)
+
+// Target is a plan target. BasisPoints is the value in hundredths of a
+// percent (10000 is 100%, -500 is a fall of 5%), so that whether a figure
+// meets it is decided in whole numbers, never by rounding a float.
+type Target struct {
+	Op          TargetOp
+	BasisPoints int64
+}
+
+// Value is the target as a fraction (0.95 for 95%), or nil without a target.
+func (t Target) Value() *float64 {
+	if t.Op == TargetNone || t.Op == "" {
+		return nil
+	}
+	v := float64(t.BasisPoints) / 10000
+	return &v
+}
+
+// Indicator is the definition of one compliance indicator. Definition is
+// the rule the SQL in the storage package implements; docs/compliance.md
+// repeats it for readers of the reports.
+type Indicator struct {
+	ID      IndicatorID
+	LabelVI string
+	LabelEN string
+	// NumeratorVI and DenominatorVI name what is counted, for exports.
+	NumeratorVI   string
+	DenominatorVI string
+	Target        Target
+	// TargetVI is the plan's target as the plan states it.
+	TargetVI string
+	// Change marks an indicator whose value is numerator ÷ denominator − 1
+	// (a change against a base) rather than a ratio.
+	Change     bool
+	Definition string
+}
+
+// The rules common to every ratio indicator, stated once in docs/compliance.md:
+//   - A period is whole days, from and to inclusive, in Asia/Ho_Chi_Minh.
+//   - Each item (a clock or a recorded event) falls in a period by one date
+//     named in its definition; the numerator is decided by what is recorded
+//     at the moment the report is made (AsOf), so a past period's figure can
+//     still rise when something late is recorded.
+//   - Due times include every recorded extension: within an extended limit is
+//     on time.
+//   - An item still within its limit and not yet decided at AsOf is pending:
+//     it counts in neither numerator nor denominator until it is decided or
+//     its limit passes.
+//   - A zero denominator is "no data": no value and no verdict on the target.
+
+// Indicators lists every indicator of DESIGN §4, in report order.
+var Indicators = []Indicator{
+	{ID: IndicatorIntake, LabelVI: "Tỷ lệ tin báo được cơ quan công an thụ lý", LabelEN: "Reports accepted by the police",
+		NumeratorVI: "Số lượt chuyển được thụ lý", DenominatorVI: "Số lượt chuyển cơ quan công an",
+		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+		Definition: "Each referral to the police (refer_police, which starts the transfer_to_police or transfer_to_police_remote clock) " +
+			"counts in the period of the referral (clock start). Numerator: referrals the police accepted (the clock stopped by " +
+			"accept_referral, on time or late). A referral the police returned (return_referral) counts as not accepted; a report " +
+			"referred again after a return is a new referral. Pending: not yet answered and its 24/48-hour limit not passed."},
+	{ID: IndicatorResolution, LabelVI: "Tỷ lệ giải quyết tin báo về tội phạm", LabelEN: "Accepted reports resolved",
+		NumeratorVI: "Số tin báo đã giải quyết", DenominatorVI: "Số tin báo đến hạn giải quyết",
+		Target: Target{TargetGt, 9500}, TargetVI: "> 95%",
+		Definition: "Each resolve_report clock (started when the police accept a report, BLTTHS Điều 147) counts in the period " +
+			"in which it is due (due time with extensions). Numerator: reports resolved — the clock stopped by decide_prosecution, " +
+			"decline_prosecution or suspend_resolution, whenever that happened. Left out: reports returned to the commune " +
+			"(return_referral) or transferred to another jurisdiction (transfer_out) before they were due; returned or transferred " +
+			"after they were due, they count as not resolved. Pending: not resolved and not yet due."},
+	{ID: IndicatorOnTimeResolution, LabelVI: "Tỷ lệ giải quyết tin báo đúng thời hạn (Điều 147 BLTTHS)", LabelEN: "Reports resolved on time",
+		NumeratorVI: "Số tin báo giải quyết đúng hạn", DenominatorVI: "Số tin báo đã giải quyết",
+		Target: Target{TargetNone, 0}, TargetVI: "Theo dõi",
+		Definition: "Each resolve_report clock stopped by decide_prosecution, decline_prosecution or suspend_resolution counts in " +
+			"the period in which it was stopped (the resolution). Numerator: stopped at or before its due time, extensions included."},
+	{ID: IndicatorProsecutionOfCrimeSigns, LabelVI: "Tỷ lệ khởi tố vụ án đối với tin báo có dấu hiệu tội phạm", LabelEN: "Reports with signs of a crime prosecuted",
+		NumeratorVI: "Số tin báo đã khởi tố", DenominatorVI: "Số tin báo giải quyết có dấu hiệu tội phạm",
+		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+		Definition: "Each recorded decision on a report with signs of a crime counts in the period of the decision: " +
+			"decide_prosecution (which records crime_signs = true) and decline_prosecution recorded with crime_signs = true. " +
+			"Numerator: decide_prosecution. Suspensions record no finding on crime signs and are not counted."},
+	{ID: IndicatorClearance, LabelVI: "Tỷ lệ điều tra khám phá", LabelEN: "Prosecuted cases cleared",
+		NumeratorVI: "Số vụ đã điều tra khám phá", DenominatorVI: "Số vụ đã khởi tố",
+		Target: Target{TargetGt, 8000}, TargetVI: "> 80%",
+		Definition: "Each decision to prosecute (decide_prosecution) counts in the period of the decision. Numerator: cases for " +
+			"which record_case_cleared has been recorded, whenever. Pending: not cleared while the investigation clock is still " +
+			"running within its limit."},
+	{ID: IndicatorClearanceSerious, LabelVI: "Tỷ lệ điều tra khám phá án rất nghiêm trọng, đặc biệt nghiêm trọng", LabelEN: "Very serious and especially serious cases cleared",
+		NumeratorVI: "Số vụ rất/đặc biệt nghiêm trọng đã khám phá", DenominatorVI: "Số vụ rất/đặc biệt nghiêm trọng đã khởi tố",
+		Target: Target{TargetGt, 9000}, TargetVI: "> 90%",
+		Definition: "As clearance, limited to decisions to prosecute recorded with crime_category very_serious or " +
+			"especially_serious (the category at the decision; a later change of category does not move a case)."},
+	{ID: IndicatorIndictmentOnTime, LabelVI: "Tỷ lệ quyết định việc truy tố đúng thời hạn (Điều 240 BLTTHS)", LabelEN: "Indictment decisions on time",
+		NumeratorVI: "Số quyết định đúng hạn", DenominatorVI: "Số quyết định việc truy tố",
+		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+		Definition: "Each indictment clock (started when the procuracy receives the file) stopped by one of the decisions of " +
+			"Điều 240 — indict, dismiss_case or return_for_investigation — counts in the period of the decision. Numerator: " +
+			"decided at or before its due time, extensions included. A file returned and handed over again is a new decision."},
+	{ID: IndicatorCorrectCharge, LabelVI: "Tỷ lệ truy tố đúng tội danh", LabelEN: "Indictments whose charge the verdict upheld",
+		NumeratorVI: "Số vụ Tòa giữ nguyên tội danh", DenominatorVI: "Số vụ đã xét xử",
+		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+		Definition: "Each recorded verdict (record_verdict) counts in the period of the verdict. Numerator: verdicts recorded " +
+			"with charge_upheld = true."},
+	{ID: IndicatorCourtResolution, LabelVI: "Tỷ lệ giải quyết vụ án của Tòa án", LabelEN: "Cases accepted by the court resolved",
+		NumeratorVI: "Số vụ đã giải quyết", DenominatorVI: "Số vụ Tòa án thụ lý đến hạn",
+		Target: Target{TargetGt, 9000}, TargetVI: "> 90%",
+		Definition: "Each trial_preparation clock (started when the court accepts a case, BLTTHS Điều 277) counts in the period " +
+			"in which it is due (with extensions). Numerator: the court decided — decide_to_try, return_to_procuracy or " +
+			"suspend_trial stopped the clock — whenever that happened. Pending: not decided and not yet due."},
+	{ID: IndicatorYearOnYear, LabelVI: "Số vụ việc so với cùng kỳ năm trước", LabelEN: "Change in cases against the same period a year earlier",
+		NumeratorVI: "Số vụ việc trong kỳ", DenominatorVI: "Số vụ việc cùng kỳ năm trước",
+		Target: Target{TargetLe, -500}, TargetVI: "Giảm 5–7%", Change: true,
+		Definition: "Numerator: cases received (received_at) in the period. Denominator: cases received in the same dates one " +
+			"year earlier (29 February becomes 28 February). Value: numerator ÷ denominator − 1. The plan asks for a fall of " +
+			"5–7% a year; the target is met by a fall of at least 5% (a larger fall also meets it, and is worth a look for " +
+			"under-reporting)."},
+	{ID: IndicatorEmergencyResponse, LabelVI: "Tỷ lệ áp dụng biện pháp khẩn cấp trong 12 giờ", LabelEN: "Emergency measures within 12 hours",
+		NumeratorVI: "Số vụ áp dụng kịp thời", DenominatorVI: "Số vụ cần biện pháp khẩn cấp",
+		Target: Target{TargetNone, 0}, TargetVI: "Theo dõi",
+		Definition: "Each emergency_measures clock (started when the report is received, Decree 56/2017 Điều 26.3) counts in the " +
+			"period in which the report was received. Left out: clocks that ended within the 12 hours without measures " +
+			"(emergency_not_needed, or the case closed). Numerator: record_emergency_measures within the limit. A decision " +
+			"that measures were not needed taken after the limit counts as not met. Pending: undecided within the limit."},
+	{ID: IndicatorSupportPlanOnTime, LabelVI: "Tỷ lệ kế hoạch hỗ trợ, can thiệp được lập và phê duyệt đúng hạn", LabelEN: "Support plans drafted and approved on time",
+		NumeratorVI: "Số kế hoạch đúng hạn", DenominatorVI: "Số kế hoạch đến hạn",
+		Target: Target{TargetNone, 0}, TargetVI: "Theo dõi",
+		Definition: "Each support_plan_drafted clock (started when the case enters support) counts in the period in which it " +
+			"started. Left out: clocks that ended within the limit without a plan (the case closed). Numerator: the plan was " +
+			"drafted within 5 working days and then approved within 2 working days of the draft (the support_plan_approved " +
+			"clock that the draft started). Pending: either step still within its limit."},
+}
+
+// IndicatorByID returns the definition of an indicator.
+func IndicatorByID(id string) (Indicator, bool) {
+	for _, ind := range Indicators {
+		if string(ind.ID) == id {
+			return ind, true
+		}
+	}
+	return Indicator{}, false
+}
+
+// Figure is a numerator over a denominator.
+type Figure struct {
+	Numerator   int64
+	Denominator int64
+}
+
+// Add returns the sum of two figures; figures of disjoint units add up.
+func (f Figure) Add(g Figure) Figure {
+	return Figure{Numerator: f.Numerator + g.Numerator, Denominator: f.Denominator + g.Denominator}
+}
+
+// Value is the indicator's value for a figure: the ratio, or the change for
+// a change indicator; nil ("no data") when the denominator is zero.
+func (ind Indicator) Value(f Figure) *float64 {
+	if f.Denominator == 0 {
+		return nil
+	}
+	v := float64(f.Numerator) / float64(f.Denominator)
+	if ind.Change {
+		v--
+	}
+	return &v
+}
+
+// Met says whether a figure meets the indicator's target; nil when there is
+// no data or no target. It compares whole numbers: q·den·10000 against
+// target·den, where q·den is the numerator (or numerator − denominator for a
+// change).
+func (ind Indicator) Met(f Figure) *bool {
+	if f.Denominator == 0 || ind.Target.Op == TargetNone || ind.Target.Op == "" {
+		return nil
+	}
+	q := f.Numerator
+	if ind.Change {
+		q -= f.Denominator
+	}
+	lhs, rhs := q*10000, ind.Target.BasisPoints*f.Denominator
+	var ok bool
+	switch ind.Target.Op {
+	case TargetEq:
+		ok = lhs == rhs
+	case TargetGt:
+		ok = lhs > rhs
+	case TargetLe:
+		ok = lhs <= rhs
+	}
+	return &ok
+}
+
+// Result is an indicator's figure with its value and verdict.
+func (ind Indicator) Result(f Figure) IndicatorResult {
+	return IndicatorResult{Indicator: ind, Figure: f, Value: ind.Value(f), Met: ind.Met(f)}
+}
+
+// IndicatorResult is one indicator as a report shows it.
+type IndicatorResult struct {
+	Indicator Indicator
+	Figure
+	Value *float64
+	Met   *bool
+}
+
+// hcmZone is the province's time zone: periods are whole days in it.
+var hcmZone = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}()
+
+// Period is a reporting period: whole days From to To inclusive, in
+// Asia/Ho_Chi_Minh. From and To are the midnights that start those days.
+type Period struct {
+	From time.Time
+	To   time.Time
+}
+
+// Start is the first instant of the period.
+func (p Period) Start() time.Time { return p.From.UTC() }
+
+// End is the first instant after the period.
+func (p Period) End() time.Time { return p.To.AddDate(0, 0, 1).UTC() }
+
+// FromDate and ToDate are the period's days as YYYY-MM-DD.
+func (p Period) FromDate() string { return p.From.Format("2006-01-02") }
+
+// ToDate is the last day of the period as YYYY-MM-DD.
+func (p Period) ToDate() string { return p.To.Format("2006-01-02") }
+
+// YearEarlier is the same dates one year before; 29 February becomes 28 February.
+func (p Period) YearEarlier() Period {
+	back := func(t time.Time) time.Time {
+		y, m, d := t.Date()
+		if m == time.February && d == 29 {
+			d = 28
+		}
+		return time.Date(y-1, m, d, 0, 0, 0, 0, hcmZone)
+	}
+	return Period{From: back(p.From), To: back(p.To)}
+}
+
+// MaxPeriodDays bounds a report's period, so that one request cannot ask for
+// an unbounded scan.
+const MaxPeriodDays = 3660
+
+// ParsePeriod reads a period from two dates (YYYY-MM-DD, inclusive). An
+// empty to is today; an empty from is 1 January of to's year. Bad values are
+// an invalid error naming "from" or "to".
+func ParsePeriod(from, to string, now time.Time) (Period, error) {
+	fe := FieldErrors{}
+	day := func(field, v string) time.Time {
+		t, err := time.ParseInLocation("2006-01-02", v, hcmZone)
+		if err != nil {
+			fe.Add(field, "must be a date YYYY-MM-DD")
+			return time.Time{}
+		}
+		if t.Year() < 2000 || t.Year() > 2100 {
+			fe.Add(field, "must be a date between 2000 and 2100")
+		}
+		return t
+	}
+	var p Period
+	if to == "" {
+		y, m, d := now.In(hcmZone).Date()
+		p.To = time.Date(y, m, d, 0, 0, 0, 0, hcmZone)
+	} else {
+		p.To = day("to", to)
+	}
+	if from == "" {
+		p.From = time.Date(p.To.Year(), time.January, 1, 0, 0, 0, 0, hcmZone)
+	} else {
+		p.From = day("from", from)
+	}
+	if err := fe.Err(); err != nil {
+		return Period{}, err
+	}
+	if p.To.Before(p.From) {
+		fe.Add("to", "is before from")
+	} else if days := int(p.End().Sub(p.Start()).Hours() / 24); days > MaxPeriodDays {
+		fe.Add("to", fmt.Sprintf("the period is longer than %d days", MaxPeriodDays))
+	}
+	return p, fe.Err()
+}
+
+// ComplianceQuery asks for the figures of one unit over one period. AsOf is
+// the moment the report is made: what is recorded by then decides the
+// numerators, and what is still within its limit then is pending.
+type ComplianceQuery struct {
+	Period Period
+	Unit   Unit
+	AsOf   time.Time
+}
+
+// ComplianceReport is every indicator of a unit over a period, with the
+// breakdowns that go to the People's Council.
+type ComplianceReport struct {
+	Period Period
+	Unit   Unit
+	AsOf   time.Time
+	// Indicators are the unit's figures, one per Indicators entry, in order.
+	Indicators []IndicatorResult
+	// Units are the units directly below Unit (districts of a province,
+	// communes of a district), each with the same indicators; empty for a
+	// commune.
+	Units []UnitResult
+	// Agencies are the agencies responsible for at least one counted item
+	// or breach, with the indicators attributed to them.
+	Agencies []AgencyResult
+	// Breaches counts the clocks due in the period whose limit passed
+	// before they were stopped, per clock.
+	Breaches []BreachCount
+	// Children is Circular 13/2021 indicator 0101: abused children.
+	Children ChildBreakdown
+}
+
+// BreachTotal is the number of breaches over all clocks.
+func (r *ComplianceReport) BreachTotal() int64 { return sumBreaches(r.Breaches) }
+
+func sumBreaches(bs []BreachCount) int64 {
+	var n int64
+	for _, b := range bs {
+		n += b.Count
+	}
+	return n
+}
+
+// UnitResult is the figures of one unit below the report's unit.
+type UnitResult struct {
+	Unit       Unit
+	Indicators []IndicatorResult
+	Breaches   int64
+}
+
+// AgencyResult is the figures attributed to one agency: for clock-based
+// indicators the clock's responsible agency, for event-based ones the agency
+// that recorded the event. Indicators holds only those with a denominator.
+type AgencyResult struct {
+	Agency     Agency
+	Indicators []IndicatorResult
+	Breaches   []BreachCount
+}
+
+// BreachTotal is the agency's number of breaches over all clocks.
+func (a AgencyResult) BreachTotal() int64 { return sumBreaches(a.Breaches) }
+
+// BreachCount is the number of breaches of one clock.
+type BreachCount struct {
+	Clock   string
+	LabelVI string
+	LabelEN string
+	Count   int64
+}
+
+// ChildBreakdown counts the children of the cases received in the period
+// (Circular 13/2021/TT-BLĐTBXH indicator 0101). A case with several abuse
+// types counts its children under each, so ByAbuseType may add up to more
+// than Total.
+type ChildBreakdown struct {
+	Total       int64
+	BySex       []Count
+	ByAgeGroup  []Count
+	BySetting   []Count
+	ByAbuseType []Count
+}
+
+// Count is one row of a breakdown.
+type Count struct {
+	Key     string
+	LabelVI string
+	LabelEN string
+	Count   int64
+}
+
+// AgeGroups are the age groups of indicator 0101, by age at the report.
+var AgeGroups = []struct {
+	Key      string
+	Min, Max int
+}{{"0-5", 0, 5}, {"6-10", 6, 10}, {"11-15", 11, 15}, {"16-17", 16, 17}}
+
+// AgeUnknown is the age group of a child whose age is not recorded.
+const AgeUnknown = "unknown"
+
+// AgeGroupOf returns the age group of an age in years.
+func AgeGroupOf(age *int) string {
+	if age == nil {
+		return AgeUnknown
+	}
+	for _, g := range AgeGroups {
+		if *age >= g.Min && *age <= g.Max {
+			return g.Key
+		}
+	}
+	return AgeUnknown
+}
+
+// BreakdownLabels names the values of the 0101 breakdowns in Vietnamese and
+// English, by dimension ("sex", "age_group", "setting", "abuse_type") and key.
+var BreakdownLabels = map[string]map[string][2]string{
+	"sex": {"female": {"Nữ", "Female"}, "male": {"Nam", "Male"}, "other": {"Khác", "Other"}, "unknown": {"Không rõ", "Unknown"}},
+	"age_group": {"0-5": {"Từ 0 đến 5 tuổi", "0–5 years"}, "6-10": {"Từ 6 đến 10 tuổi", "6–10 years"},
+		"11-15": {"Từ 11 đến 15 tuổi", "11–15 years"}, "16-17": {"Từ 16 đến dưới 18 tuổi", "16–17 years"},
+		AgeUnknown: {"Không rõ tuổi", "Age unknown"}},
+	"setting": {"family": {"Gia đình", "Family"}, "school": {"Trường học", "School"}, "online": {"Môi trường mạng", "Online"},
+		"public": {"Nơi công cộng", "Public place"}, "other": {"Khác", "Other"}},
+	"abuse_type": {"sexual": {"Xâm hại tình dục", "Sexual abuse"}, "physical": {"Bạo lực thể chất", "Physical violence"},
+		"emotional": {"Bạo lực tinh thần", "Emotional abuse"}, "neglect": {"Bỏ rơi, bỏ mặc", "Neglect"},
+		"trafficking": {"Mua bán trẻ em", "Trafficking"}, "child_labour": {"Bóc lột sức lao động", "Child labour"},
+		"child_marriage": {"Tảo hôn", "Child marriage"}, "online": {"Xâm hại trên môi trường mạng", "Online abuse"},
+		"other": {"Khác", "Other"}},
+}
+
+// BreakdownKeys lists the keys of each 0101 dimension in report order;
+// every key is shown, with zero when nothing was counted.
+var BreakdownKeys = map[string][]string{
+	"sex":        Sexes,
+	"age_group":  {"0-5", "6-10", "11-15", "16-17", AgeUnknown},
+	"setting":    Settings,
+	"abuse_type": AbuseTypes,
+}
+
+// ComplianceCaseQuery asks for the items behind one figure: the cases
+// counted by an indicator (or the breaches), codes and dates only.
+type ComplianceCaseQuery struct {
+	ComplianceQuery
+	// Indicator is an indicator id or Breaches.
+	Indicator string
+	// Part narrows the items: PartAll, PartNumerator, PartDenominator or PartMissed.
+	Part string
+	// Clock limits breaches to one clock.
+	Clock string
+	// AgencyID limits the items to those attributed to one agency (0: all).
+	AgencyID int64
+	// After is the cursor of the previous page.
+	After string
+	Limit int
+}
+
+// Parts of a figure a drill-down can list.
+const (
+	PartAll         = "all"         // every item counted (for a ratio, the denominator)
+	PartNumerator   = "numerator"   // the items in the numerator
+	PartDenominator = "denominator" // the items in the denominator
+	PartMissed      = "missed"      // in the denominator but not the numerator
+)
+
+// ComplianceItem is one item behind a figure: no personal data, only the
+// case's code, state, commune and dates.
+type ComplianceItem struct {
+	Code       string
+	State      string
+	ReceivedAt time.Time
+	Commune    Unit
+	AgencyCode string
+	Clock      string
+	// At is the date that put the item in the period.
+	At     time.Time
+	DueAt  *time.Time
+	DoneAt *time.Time
+	// InNumerator and InDenominator say where the item counts.
+	InNumerator   bool
+	InDenominator bool
+}
+
+// ComplianceItemPage is one page of a drill-down, with the period and unit
+// it is about.
+type ComplianceItemPage struct {
+	Period     Period
+	Unit       Unit
+	Items      []ComplianceItem
+	NextCursor string
+}

@@ -1,0 +1,196 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/report"
+)
+
+// ComplianceRequest is a request for compliance figures as the caller typed
+// it: a period (dates, inclusive) and a unit code, each optional.
+type ComplianceRequest struct {
+	From string
+	To   string
+	Unit string
+}
+
+// ComplianceCasesRequest asks for the cases behind one figure.
+type ComplianceCasesRequest struct {
+	ComplianceRequest
+	// Indicator is an indicator id or "breaches".
+	Indicator string
+	// Part is all (default), numerator, denominator or missed.
+	Part string
+	// Clock limits breaches to one clock.
+	Clock string
+	// Agency limits the cases to those attributed to one agency (code).
+	Agency string
+	Cursor string
+	Limit  int
+}
+
+// complianceQuery checks who may see which unit's figures and turns the
+// request into a query. Supervisors see their unit and every unit under it;
+// a commune officer sees their own commune; nobody else sees compliance.
+// Without a unit, the caller's own unit is reported.
+func (s *Service) complianceQuery(ctx context.Context, v caseflow.Viewer, req ComplianceRequest) (caseflow.ComplianceQuery, error) {
+	var q caseflow.ComplianceQuery
+	if v.Role != caseflow.RoleSupervisor && v.Role != caseflow.RoleCommuneOfficer {
+		return q, caseflow.Errorf(caseflow.EForbidden, "only supervisors and commune officers see compliance figures")
+	}
+	own := v.Agency.Unit
+	if own.Path == "" || own.Code == "" {
+		return q, caseflow.Errorf(caseflow.EForbidden, "your agency is attached to no unit")
+	}
+	p, err := caseflow.ParsePeriod(req.From, req.To, s.now())
+	if err != nil {
+		return q, err
+	}
+	code := strings.TrimSpace(req.Unit)
+	if code == "" {
+		code = own.Code
+	}
+	u, _, err := s.DB.UnitByCode(ctx, code)
+	if caseflow.ErrorCode(err) == caseflow.ENotFound {
+		return q, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
+			Fields: map[string]string{"unit": "is not the code of a known unit"}}
+	}
+	if err != nil {
+		return q, err
+	}
+	switch v.Role {
+	case caseflow.RoleSupervisor:
+		if !strings.HasPrefix(u.Path, own.Path) {
+			return q, caseflow.Errorf(caseflow.EForbidden, "you may see the figures of %s and the units under it only", own.Name)
+		}
+	case caseflow.RoleCommuneOfficer:
+		if u.Path != own.Path {
+			return q, caseflow.Errorf(caseflow.EForbidden, "you may see the figures of your own commune only")
+		}
+	}
+	return caseflow.ComplianceQuery{Period: p, Unit: *u, AsOf: s.now().UTC()}, nil
+}
+
+// Compliance returns every indicator of a unit over a period, with its
+// breakdowns, for a viewer allowed to see that unit.
+func (s *Service) Compliance(ctx context.Context, v caseflow.Viewer, req ComplianceRequest) (*caseflow.ComplianceReport, error) {
+	q, err := s.complianceQuery(ctx, v, req)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.DB.Compliance(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.labelBreaches(rep)
+	return rep, nil
+}
+
+// labelBreaches names each clock as the newest workflow definition does.
+func (s *Service) labelBreaches(rep *caseflow.ComplianceReport) {
+	if s.Workflows == nil {
+		return
+	}
+	def, ok := s.Workflows.Latest(s.WorkflowID)
+	if !ok {
+		return
+	}
+	label := func(bs []caseflow.BreachCount) {
+		for i := range bs {
+			if c, ok := def.Clock(bs[i].Clock); ok {
+				bs[i].LabelVI, bs[i].LabelEN = c.Label.VI, c.Label.EN
+			}
+		}
+	}
+	label(rep.Breaches)
+	for i := range rep.Agencies {
+		label(rep.Agencies[i].Breaches)
+	}
+}
+
+// ComplianceCases lists the cases behind one figure: codes, states and
+// dates, never personal data.
+func (s *Service) ComplianceCases(ctx context.Context, v caseflow.Viewer, req ComplianceCasesRequest) (*caseflow.ComplianceItemPage, error) {
+	if _, ok := caseflow.IndicatorByID(req.Indicator); !ok && req.Indicator != caseflow.Breaches {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no indicator %q", req.Indicator)
+	}
+	fe := caseflow.FieldErrors{}
+	switch req.Part {
+	case "", caseflow.PartAll, caseflow.PartNumerator, caseflow.PartDenominator, caseflow.PartMissed:
+	default:
+		fe.Add("part", "must be one of all, numerator, denominator, missed")
+	}
+	if req.Limit < 0 || req.Limit > 1000 {
+		fe.Add("limit", "must be a whole number from 1 to 1000")
+	}
+	if len(req.Clock) > 100 {
+		fe.Add("clock", "is too long")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	q, err := s.complianceQuery(ctx, v, req.ComplianceRequest)
+	if err != nil {
+		return nil, err
+	}
+	cq := caseflow.ComplianceCaseQuery{ComplianceQuery: q, Indicator: req.Indicator, Part: req.Part, Clock: req.Clock,
+		After: req.Cursor, Limit: req.Limit}
+	if req.Agency != "" {
+		a, err := s.DB.AgencyByCode(ctx, req.Agency)
+		if caseflow.ErrorCode(err) == caseflow.ENotFound {
+			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
+				Fields: map[string]string{"agency": "no such agency"}}
+		}
+		if err != nil {
+			return nil, err
+		}
+		cq.AgencyID = a.ID
+	}
+	return s.DB.ComplianceCases(ctx, v, cq)
+}
+
+// Export formats of the compliance report.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+)
+
+// ComplianceExport writes the compliance report of a unit and period in a
+// format (FormatCSV or FormatXLSX) and records the export in the audit
+// trail. It returns the file name the report should be saved under.
+func (s *Service) ComplianceExport(ctx context.Context, v caseflow.Viewer, req ComplianceRequest, format string, w io.Writer) (string, error) {
+	write := map[string]func(io.Writer, *caseflow.ComplianceReport) error{FormatCSV: report.WriteCSV, FormatXLSX: report.WriteXLSX}[format]
+	if write == nil {
+		return "", caseflow.Errorf(caseflow.ENotFound, "no export format %q", format)
+	}
+	rep, err := s.Compliance(ctx, v, req)
+	if err != nil {
+		return "", err
+	}
+	if err := s.DB.Audit(ctx, v, "compliance.export", "", map[string]any{"format": format, "unit": rep.Unit.Code,
+		"from": rep.Period.FromDate(), "to": rep.Period.ToDate()}); err != nil {
+		return "", err
+	}
+	if err := write(w, rep); err != nil {
+		return "", fmt.Errorf("writing the %s report: %w", format, err)
+	}
+	return "bao-cao-chi-tieu-" + safeName(rep.Unit.Code) + "-" + rep.Period.FromDate() + "-" + rep.Period.ToDate() + "." + format, nil
+}
+
+// safeName keeps letters, digits and dashes, for file names.
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '-' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "unit"
+	}
+	return b.String()
+}

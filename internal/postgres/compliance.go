@@ -1,0 +1,631 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	"caseflow/internal/caseflow"
+)
+
+// Compliance figures are counted in SQL. Every indicator is an "item source":
+// a SELECT yielding one row per counted item (a clock or a recorded event)
+// with the same columns —
+//
+//	ind, case_id, commune_id, agency_id, clock, at, due_at, done_at, num, den
+//
+// where at is the date that puts the item in the period, num and den say
+// whether it counts in the numerator and the denominator. The report groups
+// the sources by indicator, commune and agency (a few hundred rows at most)
+// and rolls communes up into units in Go; the drill-down lists one source's
+// items with their case codes. The rules are caseflow.Indicators'
+// definitions; docs/compliance.md states them for readers.
+//
+// Parameters: @start and @end bound the period (UTC, end exclusive),
+// @pstart and @pend the same dates a year earlier, @now is the report's
+// AsOf, @communes the ids of the communes under the unit.
+
+const inCommunes = `commune_id = ANY(CAST(@communes AS bigint[]))`
+
+// clearanceCTE is shared by clearance and clearance_serious: decisions to
+// prosecute in the period with the first time the case was cleared.
+const clearanceCTE = `clr AS (
+	SELECT h.case_id, h.commune_id, h.agency_id, h.at, cl.at AS cleared_at,
+		coalesce(h.compliance_flag, false) AS serious
+	FROM case_history h
+	LEFT JOIN LATERAL (SELECT min(x.at) AS at FROM case_history x
+		WHERE x.case_id = h.case_id AND x.kind = 'transition' AND x.event = 'record_case_cleared') cl ON true
+	WHERE h.kind = 'transition' AND h.event = 'decide_prosecution' AND h.at >= @start AND h.at < @end AND h.` + inCommunes + `
+		AND NOT (cl.at IS NULL AND h.case_id IN (SELECT i.case_id FROM case_clocks i
+			WHERE i.clock = 'investigation' AND i.status = 'running' AND i.due_at > @now)))`
+
+// notPending leaves out a clock still running within its limit.
+const notPending = `NOT (k.stopped_at IS NULL AND k.due_at > @now)`
+
+var itemSources = map[string]string{
+	string(caseflow.IndicatorIntake): `SELECT 'intake' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.started_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_by_event = 'accept_referral' AS num, true AS den
+		FROM case_clocks k
+		WHERE k.clock IN ('transfer_to_police', 'transfer_to_police_remote') AND k.started_at >= @start AND k.started_at < @end
+			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending,
+
+	string(caseflow.IndicatorResolution): `SELECT 'resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.due_at AS at, k.due_at, k.stopped_at AS done_at,
+		k.stopped_by_event IN ('decide_prosecution', 'decline_prosecution', 'suspend_resolution') AS num, true AS den
+		FROM case_clocks k
+		WHERE k.clock = 'resolve_report' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+			AND k.status <> 'cancelled' AND ` + notPending + `
+			AND NOT (k.stopped_by_event IN ('return_referral', 'transfer_out') AND k.stopped_at <= k.due_at)`,
+
+	string(caseflow.IndicatorOnTimeResolution): `SELECT 'on_time_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.stopped_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den
+		FROM case_clocks k
+		WHERE k.clock = 'resolve_report' AND k.stopped_at >= @start AND k.stopped_at < @end AND k.` + inCommunes + `
+			AND k.stopped_by_event IN ('decide_prosecution', 'decline_prosecution', 'suspend_resolution')`,
+
+	string(caseflow.IndicatorProsecutionOfCrimeSigns): `SELECT 'prosecution_of_crime_signs' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
+		h.at, NULL::timestamptz AS due_at, h.at AS done_at, h.event = 'decide_prosecution' AS num, true AS den
+		FROM case_history h
+		WHERE h.kind = 'transition' AND h.event IN ('decide_prosecution', 'decline_prosecution') AND h.at >= @start AND h.at < @end
+			AND h.` + inCommunes + ` AND (h.event = 'decide_prosecution' OR h.compliance_flag)`,
+
+	string(caseflow.IndicatorClearance): `SELECT 'clearance' AS ind, case_id, commune_id, agency_id, '' AS clock,
+		at, NULL::timestamptz AS due_at, cleared_at AS done_at, cleared_at IS NOT NULL AS num, true AS den FROM clr`,
+
+	string(caseflow.IndicatorClearanceSerious): `SELECT 'clearance_serious' AS ind, case_id, commune_id, agency_id, '' AS clock,
+		at, NULL::timestamptz AS due_at, cleared_at AS done_at, cleared_at IS NOT NULL AS num, true AS den FROM clr WHERE serious`,
+
+	string(caseflow.IndicatorIndictmentOnTime): `SELECT 'indictment_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.stopped_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den
+		FROM case_clocks k
+		WHERE k.clock = 'indictment' AND k.stopped_at >= @start AND k.stopped_at < @end AND k.` + inCommunes + `
+			AND k.stopped_by_event IN ('indict', 'dismiss_case', 'return_for_investigation')`,
+
+	string(caseflow.IndicatorCorrectCharge): `SELECT 'correct_charge' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
+		h.at, NULL::timestamptz AS due_at, h.at AS done_at, coalesce(h.compliance_flag, false) AS num, true AS den
+		FROM case_history h
+		WHERE h.kind = 'transition' AND h.event = 'record_verdict' AND h.at >= @start AND h.at < @end AND h.` + inCommunes,
+
+	string(caseflow.IndicatorCourtResolution): `SELECT 'court_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.due_at AS at, k.due_at, k.stopped_at AS done_at,
+		k.stopped_by_event IN ('decide_to_try', 'return_to_procuracy', 'suspend_trial') AS num, true AS den
+		FROM case_clocks k
+		WHERE k.clock = 'trial_preparation' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+			AND k.status <> 'cancelled' AND ` + notPending,
+
+	// Two index-only scans rather than one OR; the second leaves out what
+	// the first already listed when a long period overlaps the year before.
+	string(caseflow.IndicatorYearOnYear): `SELECT 'yoy_change' AS ind, c.id AS case_id, c.commune_id, NULL::bigint AS agency_id, '' AS clock,
+		c.received_at AS at, NULL::timestamptz AS due_at, NULL::timestamptz AS done_at,
+		true AS num, c.received_at >= @pstart AND c.received_at < @pend AS den
+		FROM cases c WHERE c.received_at >= @start AND c.received_at < @end AND c.` + inCommunes + `
+		UNION ALL
+		SELECT 'yoy_change', c.id, c.commune_id, NULL::bigint, '', c.received_at, NULL::timestamptz, NULL::timestamptz, false, true
+		FROM cases c WHERE c.received_at >= @pstart AND c.received_at < @pend AND c.` + inCommunes + `
+			AND NOT (c.received_at >= @start AND c.received_at < @end)`,
+
+	string(caseflow.IndicatorEmergencyResponse): `SELECT 'emergency_response' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.started_at AS at, k.due_at, k.stopped_at AS done_at,
+		k.stopped_by_event = 'record_emergency_measures' AND k.stopped_at <= k.due_at AS num, true AS den
+		FROM case_clocks k
+		WHERE k.clock = 'emergency_measures' AND k.started_at >= @start AND k.started_at < @end AND k.` + inCommunes + `
+			AND k.status <> 'cancelled' AND ` + notPending + `
+			AND NOT (k.stopped_at IS NOT NULL AND k.stopped_by_event <> 'record_emergency_measures' AND k.stopped_at <= k.due_at)`,
+
+	string(caseflow.IndicatorSupportPlanOnTime): `SELECT 'support_plan_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.started_at AS at, k.due_at, coalesce(a.stopped_at, k.stopped_at) AS done_at,
+		coalesce(k.stopped_by_event = 'draft_support_plan' AND k.stopped_at <= k.due_at
+			AND a.stopped_by_event = 'approve_support_plan' AND a.stopped_at <= a.due_at, false) AS num, true AS den
+		FROM case_clocks k
+		LEFT JOIN case_clocks a ON a.clock = 'support_plan_approved' AND a.commune_id = k.commune_id
+			AND a.started_at = k.stopped_at AND a.case_id = k.case_id AND a.started_at >= @start
+		WHERE k.clock = 'support_plan_drafted' AND k.started_at >= @start AND k.started_at < @end AND k.` + inCommunes + `
+			AND k.status <> 'cancelled' AND ` + notPending + `
+			AND NOT (k.stopped_at IS NOT NULL AND k.stopped_by_event <> 'draft_support_plan' AND k.stopped_at <= k.due_at)
+			AND NOT coalesce(k.stopped_by_event = 'draft_support_plan' AND k.stopped_at <= k.due_at
+				AND a.stopped_at IS NULL AND a.due_at > @now, false)`,
+
+	caseflow.Breaches: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
+		k.due_at AS at, k.due_at, k.stopped_at AS done_at, true AS num, true AS den
+		FROM case_clocks k
+		WHERE k.status = 'breached' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes,
+}
+
+// complianceScope is the unit of a report and the units under it.
+type complianceScope struct {
+	unit     unitRow
+	units    []unitRow // every unit under unit, unit included
+	communes pq.Int64Array
+	children []unitRow
+	// childOf maps a commune id to the index of the child unit it is under.
+	childOf map[int64]int
+}
+
+func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit) (*complianceScope, error) {
+	s := &complianceScope{childOf: map[int64]int{}}
+	if err := tx.Where("path LIKE ?", likePrefix(u.Path)).Order("path").Find(&s.units).Error; err != nil {
+		return nil, err
+	}
+	found := false
+	for _, r := range s.units {
+		if r.Path == u.Path {
+			s.unit, found = r, true
+		}
+	}
+	if !found {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no unit with code %q", u.Code)
+	}
+	for _, r := range s.units {
+		if r.ParentID != nil && *r.ParentID == s.unit.ID {
+			s.children = append(s.children, r)
+		}
+	}
+	s.communes = pq.Int64Array{}
+	for _, r := range s.units {
+		if r.Level != caseflow.LevelCommune {
+			continue
+		}
+		s.communes = append(s.communes, r.ID)
+		for i, c := range s.children {
+			if strings.HasPrefix(r.Path, c.Path) {
+				s.childOf[r.ID] = i
+			}
+		}
+	}
+	return s, nil
+}
+
+func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
+	prev := q.Period.YearEarlier()
+	return map[string]any{"start": q.Period.Start(), "end": q.Period.End(), "pstart": prev.Start(), "pend": prev.End(),
+		"now": q.AsOf.UTC(), "communes": s.communes}
+}
+
+// readOnly runs f in a read-only transaction that sees one snapshot, so
+// that every figure of a report is counted over the same data.
+func (db *DB) readOnly(ctx context.Context, f func(tx *gorm.DB) error) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// A report reads many index entries once: compiling it is wasted
+		// time. Its plan depends on the period and the unit (which partial
+		// indexes apply, how many rows a range holds), so a generic plan
+		// cached from other values is never right. And hashing a year of a
+		// province's items should stay off the disk.
+		if err := tx.Exec("SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '64MB'").Error; err != nil {
+			return err
+		}
+		return f(tx)
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
+// Compliance counts every indicator of a unit over a period, with the units
+// below it, the agencies, the breaches and the 0101 child breakdown. The
+// caller decides whether the viewer may see the unit.
+func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*caseflow.ComplianceReport, error) {
+	if q.AsOf.IsZero() {
+		q.AsOf = db.now()
+	}
+	rep := &caseflow.ComplianceReport{Period: q.Period, AsOf: q.AsOf.UTC()}
+	err := db.readOnly(ctx, func(tx *gorm.DB) error {
+		s, err := db.loadScope(tx, q.Unit)
+		if err != nil {
+			return err
+		}
+		rep.Unit = caseflow.Unit{Code: s.unit.Code, Name: s.unit.Name, Level: s.unit.Level, Path: s.unit.Path}
+		rows, err := db.complianceCounts(tx, s, q)
+		if err != nil {
+			return err
+		}
+		if err := db.fillReport(tx, rep, s, rows); err != nil {
+			return err
+		}
+		rep.Children, err = db.childBreakdown(tx, s, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+type countRow struct {
+	Ind       string
+	CommuneID int64
+	AgencyID  *int64
+	Clock     string
+	Num       int64
+	Den       int64
+}
+
+func (db *DB) complianceCounts(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery) ([]countRow, error) {
+	// Each source is grouped on its own, so that only its counts, not its
+	// items, pass between the parts of the plan.
+	var parts []string
+	group := func(id, clock string) {
+		parts = append(parts, `SELECT '`+id+`' AS ind, commune_id, agency_id, `+clock+` AS clock,
+			count(*) FILTER (WHERE num) AS num, count(*) FILTER (WHERE den) AS den
+			FROM (`+itemSources[id]+`) i GROUP BY 2, 3, 4`)
+	}
+	for _, ind := range caseflow.Indicators {
+		group(string(ind.ID), "''")
+	}
+	group(caseflow.Breaches, "i.clock")
+	query := `WITH ` + clearanceCTE + "\n" + strings.Join(parts, "\nUNION ALL\n")
+	var rows []countRow
+	err := tx.Raw(query, s.args(q)).Scan(&rows).Error
+	return rows, err
+}
+
+// fillReport rolls the counts up into the unit's figures, its child units'
+// and its agencies'.
+func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complianceScope, rows []countRow) error {
+	total := map[string]caseflow.Figure{}
+	byChild := make([]map[string]caseflow.Figure, len(s.children))
+	childBreaches := make([]int64, len(s.children))
+	for i := range byChild {
+		byChild[i] = map[string]caseflow.Figure{}
+	}
+	byAgency := map[int64]map[string]caseflow.Figure{}
+	breaches := map[string]int64{}
+	agencyBreaches := map[int64]map[string]int64{}
+	for _, r := range rows {
+		f := caseflow.Figure{Numerator: r.Num, Denominator: r.Den}
+		child, underChild := s.childOf[r.CommuneID]
+		if r.Ind == caseflow.Breaches {
+			breaches[r.Clock] += r.Den
+			if underChild {
+				childBreaches[child] += r.Den
+			}
+			if r.AgencyID != nil {
+				if agencyBreaches[*r.AgencyID] == nil {
+					agencyBreaches[*r.AgencyID] = map[string]int64{}
+				}
+				agencyBreaches[*r.AgencyID][r.Clock] += r.Den
+			}
+			continue
+		}
+		total[r.Ind] = total[r.Ind].Add(f)
+		if underChild {
+			byChild[child][r.Ind] = byChild[child][r.Ind].Add(f)
+		}
+		if r.AgencyID != nil {
+			if byAgency[*r.AgencyID] == nil {
+				byAgency[*r.AgencyID] = map[string]caseflow.Figure{}
+			}
+			byAgency[*r.AgencyID][r.Ind] = byAgency[*r.AgencyID][r.Ind].Add(f)
+		}
+	}
+
+	for _, ind := range caseflow.Indicators {
+		rep.Indicators = append(rep.Indicators, ind.Result(total[string(ind.ID)]))
+	}
+	rep.Units = []caseflow.UnitResult{}
+	for i, c := range s.children {
+		ur := caseflow.UnitResult{Unit: caseflow.Unit{Code: c.Code, Name: c.Name, Level: c.Level, Path: c.Path}, Breaches: childBreaches[i]}
+		for _, ind := range caseflow.Indicators {
+			ur.Indicators = append(ur.Indicators, ind.Result(byChild[i][string(ind.ID)]))
+		}
+		rep.Units = append(rep.Units, ur)
+	}
+	rep.Breaches = breachCounts(breaches)
+
+	ids := make([]int64, 0, len(byAgency)+len(agencyBreaches))
+	for id := range byAgency {
+		ids = append(ids, id)
+	}
+	for id := range agencyBreaches {
+		if byAgency[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	agencies, err := db.agenciesByID(tx, ids)
+	if err != nil {
+		return err
+	}
+	rep.Agencies = []caseflow.AgencyResult{}
+	for _, a := range agencies {
+		ar := caseflow.AgencyResult{Agency: a, Breaches: breachCounts(agencyBreaches[a.ID]), Indicators: []caseflow.IndicatorResult{}}
+		for _, ind := range caseflow.Indicators {
+			if f, ok := byAgency[a.ID][string(ind.ID)]; ok && f.Denominator > 0 {
+				ar.Indicators = append(ar.Indicators, ind.Result(f))
+			}
+		}
+		rep.Agencies = append(rep.Agencies, ar)
+	}
+	return nil
+}
+
+// breachCounts lists breaches per clock, most first, then by clock id.
+func breachCounts(m map[string]int64) []caseflow.BreachCount {
+	out := make([]caseflow.BreachCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, caseflow.BreachCount{Clock: k, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Clock < out[j].Clock
+	})
+	return out
+}
+
+// agenciesByID loads agencies with their units, ordered by type and code.
+func (db *DB) agenciesByID(tx *gorm.DB, ids []int64) ([]caseflow.Agency, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		ID       int64
+		Code     string
+		Name     string
+		Type     string
+		UnitCode string
+		UnitName string
+		Level    string
+		Path     string
+	}
+	if err := tx.Raw(`SELECT a.id, a.code, a.name, a.type, u.code AS unit_code, u.name AS unit_name, u.level, u.path
+		FROM agencies a JOIN units u ON u.id = a.unit_id WHERE a.id = ANY(?) ORDER BY a.type, a.code`, pq.Int64Array(ids)).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]caseflow.Agency, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, caseflow.Agency{ID: r.ID, Code: r.Code, Name: r.Name, Type: caseflow.AgencyType(r.Type),
+			Unit: caseflow.Unit{Code: r.UnitCode, Name: r.UnitName, Level: r.Level, Path: r.Path}})
+	}
+	return out, nil
+}
+
+// childBreakdown counts the children of the cases received in the period by
+// sex, age group at the report, setting and abuse type, from the copies of
+// those facts each person row carries.
+func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery) (caseflow.ChildBreakdown, error) {
+	var age strings.Builder
+	age.WriteString("CASE")
+	for _, g := range caseflow.AgeGroups {
+		fmt.Fprintf(&age, " WHEN age_at_report BETWEEN %d AND %d THEN '%s'", g.Min, g.Max, g.Key)
+	}
+	fmt.Fprintf(&age, " ELSE '%s' END", caseflow.AgeUnknown)
+	query := `WITH ch AS MATERIALIZED (
+			SELECT p.sex, p.age_at_report, p.setting, p.abuse_types FROM case_people p
+			WHERE p.kind = 'child' AND p.received_at >= @start AND p.received_at < @end AND p.` + inCommunes + `)
+		SELECT 'sex' AS dim, CASE WHEN sex = '' THEN 'unknown' ELSE sex END AS key, count(*) AS n FROM ch GROUP BY 2
+		UNION ALL SELECT 'age_group', ` + age.String() + `, count(*) FROM ch GROUP BY 2
+		UNION ALL SELECT 'setting', setting, count(*) FROM ch GROUP BY 2
+		UNION ALL SELECT 'abuse_type', t, count(*) FROM ch, unnest(abuse_types) t GROUP BY 2`
+	var rows []struct {
+		Dim string
+		Key string
+		N   int64
+	}
+	if err := tx.Raw(query, s.args(q)).Scan(&rows).Error; err != nil {
+		return caseflow.ChildBreakdown{}, err
+	}
+	counts := map[string]map[string]int64{}
+	var out caseflow.ChildBreakdown
+	for _, r := range rows {
+		if counts[r.Dim] == nil {
+			counts[r.Dim] = map[string]int64{}
+		}
+		counts[r.Dim][r.Key] += r.N
+		if r.Dim == "sex" {
+			out.Total += r.N
+		}
+	}
+	list := func(dim string) []caseflow.Count {
+		keys := append([]string{}, caseflow.BreakdownKeys[dim]...)
+		known := map[string]bool{}
+		for _, k := range keys {
+			known[k] = true
+		}
+		var extra []string
+		for k := range counts[dim] {
+			if !known[k] {
+				extra = append(extra, k)
+			}
+		}
+		sort.Strings(extra)
+		var cs []caseflow.Count
+		for _, k := range append(keys, extra...) {
+			l, ok := caseflow.BreakdownLabels[dim][k]
+			if !ok {
+				l = [2]string{k, k}
+			}
+			cs = append(cs, caseflow.Count{Key: k, LabelVI: l[0], LabelEN: l[1], Count: counts[dim][k]})
+		}
+		return cs
+	}
+	out.BySex, out.ByAgeGroup, out.BySetting, out.ByAbuseType = list("sex"), list("age_group"), list("setting"), list("abuse_type")
+	return out, nil
+}
+
+// placeholder matches the positional placeholders of a condition from visible.
+var placeholder = regexp.MustCompile(`\?`)
+
+// named turns a condition with positional placeholders into one with named
+// ones, adding their values to args.
+func named(cond string, vals []any, prefix string, args map[string]any) string {
+	i := 0
+	return placeholder.ReplaceAllStringFunc(cond, func(string) string {
+		name := prefix + strconv.Itoa(i)
+		args[name] = vals[i]
+		i++
+		return "@" + name
+	})
+}
+
+// ComplianceCases lists the items behind one figure: the case codes, states,
+// communes and dates, never personal data. Beyond the unit, the viewer's own
+// need-to-know rule applies to every case listed.
+func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow.ComplianceCaseQuery) (*caseflow.ComplianceItemPage, error) {
+	source, ok := itemSources[q.Indicator]
+	if !ok {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no indicator %q", q.Indicator)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 200
+	}
+	if q.AsOf.IsZero() {
+		q.AsOf = db.now()
+	}
+	page := &caseflow.ComplianceItemPage{Period: q.Period, Items: []caseflow.ComplianceItem{}}
+	err := db.readOnly(ctx, func(tx *gorm.DB) error {
+		s, err := db.loadScope(tx, q.Unit)
+		if err != nil {
+			return err
+		}
+		page.Unit = caseflow.Unit{Code: s.unit.Code, Name: s.unit.Name, Level: s.unit.Level, Path: s.unit.Path}
+		args := s.args(q.ComplianceQuery)
+		cond, vals := visible(v)
+		where := []string{"true"}
+		switch q.Part {
+		case caseflow.PartNumerator:
+			where = append(where, "i.num")
+		case caseflow.PartDenominator:
+			where = append(where, "i.den")
+		case caseflow.PartMissed:
+			where = append(where, "i.den AND NOT coalesce(i.num, false)")
+		}
+		if q.AgencyID != 0 {
+			where = append(where, "i.agency_id = @agency")
+			args["agency"] = q.AgencyID
+		}
+		if q.Clock != "" {
+			where = append(where, "i.clock = @clock")
+			args["clock"] = q.Clock
+		}
+		if q.After != "" {
+			at, caseID, clock, err := decodeItemCursor(q.After)
+			if err != nil {
+				return &caseflow.Error{Code: caseflow.EInvalid, Message: "bad cursor",
+					Fields: map[string]string{"cursor": "is not a cursor this service issued"}}
+			}
+			where = append(where, "(i.at, i.case_id, i.clock) > (@aat, @aid, @aclock)")
+			args["aat"], args["aid"], args["aclock"] = at, caseID, clock
+		}
+		args["limit"] = q.Limit + 1
+		// The items are sorted on their own and the cases joined one by one
+		// in that order, so a page stops after limit cases however many
+		// items the figure has.
+		query := `WITH ` + clearanceCTE + `,
+			items AS MATERIALIZED (SELECT * FROM (` + source + `) i WHERE ` + strings.Join(where, " AND ") + `)
+			SELECT p.code, p.state, p.received_at, u.code AS commune_code, u.name AS commune_name,
+				coalesce(a.code, '') AS agency_code, p.case_id, p.clock, p.at, p.due_at, p.done_at,
+				coalesce(p.num, false) AS num, coalesce(p.den, false) AS den
+			FROM (
+				SELECT i.*, c.code, c.state, c.received_at, c.commune_id AS case_commune
+				FROM (SELECT * FROM items ORDER BY at, case_id, clock) i
+				CROSS JOIN LATERAL (SELECT cases.code, cases.state, cases.received_at, cases.commune_id FROM cases
+					WHERE cases.id = i.case_id AND ` + named(cond, vals, "vis", args) + `) c
+				ORDER BY i.at, i.case_id, i.clock LIMIT @limit) p
+			JOIN units u ON u.id = p.case_commune
+			LEFT JOIN agencies a ON a.id = p.agency_id
+			ORDER BY p.at, p.case_id, p.clock`
+		var rows []struct {
+			Code        string
+			State       string
+			ReceivedAt  time.Time
+			CommuneCode string
+			CommuneName string
+			AgencyCode  string
+			CaseID      int64
+			Clock       string
+			At          time.Time
+			DueAt       *time.Time
+			DoneAt      *time.Time
+			Num         bool
+			Den         bool
+		}
+		if err := tx.Raw(query, args).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for i, r := range rows {
+			if i == q.Limit {
+				last := rows[i-1]
+				page.NextCursor = encodeItemCursor(last.At, last.CaseID, last.Clock)
+				break
+			}
+			page.Items = append(page.Items, caseflow.ComplianceItem{Code: r.Code, State: r.State, ReceivedAt: r.ReceivedAt.UTC(),
+				Commune:    caseflow.Unit{Code: r.CommuneCode, Name: r.CommuneName, Level: caseflow.LevelCommune},
+				AgencyCode: r.AgencyCode, Clock: r.Clock, At: r.At.UTC(), DueAt: utcPtr(r.DueAt), DoneAt: utcPtr(r.DoneAt),
+				InNumerator: r.Num, InDenominator: r.Den})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func encodeItemCursor(at time.Time, caseID int64, clock string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("i" + strconv.FormatInt(at.UnixMicro(), 10) + "." +
+		strconv.FormatInt(caseID, 10) + "." + clock))
+}
+
+func decodeItemCursor(s string) (time.Time, int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'i' {
+		return time.Time{}, 0, "", errors.New("bad cursor")
+	}
+	parts := strings.SplitN(string(b[1:]), ".", 3)
+	if len(parts) != 3 {
+		return time.Time{}, 0, "", errors.New("bad cursor")
+	}
+	us, err1 := strconv.ParseInt(parts[0], 10, 64)
+	id, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return time.Time{}, 0, "", errors.New("bad cursor")
+	}
+	return time.UnixMicro(us).UTC(), id, parts[2], nil
+}
+
+// personAtIntake is a person row as intake writes it: with the child's age
+// in whole years on the day the report was received, which the 0101
+// breakdown groups by while the date of birth stays encrypted.
+type personAtIntake struct {
+	Row         personRow `gorm:"embedded"`
+	AgeAtReport *int
+}
+
+func (personAtIntake) TableName() string { return "case_people" }
+
+// withAgeAtReport adds to each child's row its age on the day the report was
+// received (in the province's time), from the date of birth or the age given.
+func withAgeAtReport(rows []personRow, r *caseflow.Report) []personAtIntake {
+	out := make([]personAtIntake, len(rows))
+	for i, row := range rows {
+		out[i].Row = row
+		if row.Kind != caseflow.PersonChild || row.Position >= len(r.Children) {
+			continue
+		}
+		out[i].AgeAtReport = ageAtReport(r.Children[row.Position], r.ReceivedAt)
+	}
+	return out
+}
+
+func ageAtReport(p caseflow.Person, receivedAt time.Time) *int {
+	if p.DateOfBirth != "" {
+		if dob, err := time.Parse("2006-01-02", p.DateOfBirth); err == nil {
+			if age := caseflow.AgeOn(dob, receivedAt.In(hcm)); age >= 0 && age <= 120 {
+				return &age
+			}
+		}
+	}
+	if p.Age != nil && *p.Age >= 0 && *p.Age <= 120 {
+		a := *p.Age
+		return &a
+	}
+	return nil
+}
