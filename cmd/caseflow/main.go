@@ -24,7 +24,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"caseflow/internal/account"
-	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
 	"caseflow/internal/config"
 	"caseflow/internal/httpapi"
@@ -33,7 +32,6 @@ import (
 	"caseflow/internal/queue"
 	"caseflow/internal/seal"
 	"caseflow/internal/workflow"
-	"caseflow/seeds"
 )
 
 const usage = `caseflow — child-abuse case workflow service
@@ -289,24 +287,13 @@ func (m *Main) devSetup(ctx context.Context) error {
 	if err := m.db.SeedReference(ctx); err != nil {
 		return err
 	}
-	users, err := seeds.DemoUsers()
+	hash, err := account.HashPassword(DemoPassword, account.DefaultParams)
 	if err != nil {
 		return err
 	}
-	for _, u := range users {
-		exists, err := m.db.UserExists(ctx, u.Username)
-		if err != nil {
-			return err
-		}
-		hash := ""
-		if !exists {
-			if hash, err = account.HashPassword(DemoPassword, account.DefaultParams); err != nil {
-				return err
-			}
-		}
-		if err := m.db.SeedUser(ctx, u.Username, u.DisplayName, caseflow.Role(u.Role), u.Agency, hash); err != nil {
-			return err
-		}
+	users, err := m.db.SeedDemoUsers(ctx, hash)
+	if err != nil {
+		return err
 	}
 	_, cw := m.services()
 	n, err := cw.SeedDemoCases(ctx)

@@ -48,7 +48,6 @@ import (
 	"caseflow/internal/queue"
 	"caseflow/internal/seal"
 	"caseflow/internal/workflow"
-	"caseflow/seeds"
 )
 
 func main() {
@@ -286,20 +285,14 @@ func (b *bench) setupDatabase(ctx context.Context) error {
 	if err := b.db.SeedReference(ctx); err != nil {
 		return err
 	}
-	users, err := seeds.DemoUsers()
-	if err != nil {
-		return err
-	}
 	// Nobody logs in to the bench's database: the accounts get a password
 	// nobody knows.
 	hash, err := account.HashPassword(hex.EncodeToString(randomBytes(16)), account.Params{Time: 1, Memory: 1024, Threads: 1})
 	if err != nil {
 		return err
 	}
-	for _, u := range users {
-		if err := b.db.SeedUser(ctx, u.Username, u.DisplayName, caseflow.Role(u.Role), u.Agency, hash); err != nil {
-			return err
-		}
+	if _, err := b.db.SeedDemoUsers(ctx, hash); err != nil {
+		return err
 	}
 	for range b.o.workers - 1 {
 		db, err := postgres.Open(ctx, b.o.databaseURL, keys, b.log)

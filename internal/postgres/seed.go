@@ -109,16 +109,25 @@ func (db *DB) SeedUser(ctx context.Context, username, displayName string, role c
 		Omit("ID").Create(&row).Error
 }
 
-// UserExists reports whether an account with that username exists.
-func (db *DB) UserExists(ctx context.Context, username string) (bool, error) {
-	var n int64
-	err := db.gorm.WithContext(ctx).Model(&userRow{}).Where("username = ?", username).Count(&n).Error
-	return n > 0, err
-}
-
 // CaseCount returns how many cases exist, for seeding decisions.
 func (db *DB) CaseCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.gorm.WithContext(ctx).Model(&caseRow{}).Count(&n).Error
 	return n, err
+}
+
+// SeedDemoUsers creates the demo accounts of seeds/demo-users.yaml with the
+// given password hash; accounts that exist keep their password. It returns
+// the accounts, for printing.
+func (db *DB) SeedDemoUsers(ctx context.Context, hash string) ([]seeds.User, error) {
+	users, err := seeds.DemoUsers()
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if err := db.SeedUser(ctx, u.Username, u.DisplayName, caseflow.Role(u.Role), u.Agency, hash); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
 }

@@ -20,10 +20,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"caseflow/internal/account"
-	"caseflow/internal/caseflow"
 	"caseflow/internal/postgres"
 	"caseflow/internal/seal"
-	"caseflow/seeds"
 )
 
 // Password is the password of every test account.
@@ -101,18 +99,12 @@ func NewDatabase(ctx context.Context, pkg string) (*Database, error) {
 	if err := db.SeedReference(ctx); err != nil {
 		return nil, err
 	}
-	users, err := seeds.DemoUsers()
-	if err != nil {
-		return nil, err
-	}
 	hash, err := account.HashPassword(Password, FastParams)
 	if err != nil {
 		return nil, err
 	}
-	for _, du := range users {
-		if err := db.SeedUser(ctx, du.Username, du.DisplayName, caseflow.Role(du.Role), du.Agency, hash); err != nil {
-			return nil, err
-		}
+	if _, err := db.SeedDemoUsers(ctx, hash); err != nil {
+		return nil, err
 	}
 	return &Database{URL: u, DB: db, Logs: logs}, nil
 }
