@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -355,4 +356,32 @@ func TestCaseListFilters(t *testing.T) {
 			require.Contains(t, fields, param)
 		})
 	}
+}
+
+func TestCaseListOverdueFilter(t *testing.T) {
+	tok := login(t, "officer1")
+	late := report()
+	late["received_at"] = time.Now().Add(-48 * time.Hour).Format(time.RFC3339) // emergency clock long overdue
+	r := call(t, http.MethodPost, "/api/v1/reports", tok, late)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	lateCode := r.Body["code"].(string)
+	fresh := report()
+	fresh["received_at"] = time.Now().Add(-time.Minute).Format(time.RFC3339)
+	r = call(t, http.MethodPost, "/api/v1/reports", tok, fresh)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	freshCode := r.Body["code"].(string)
+
+	r = call(t, http.MethodGet, "/api/v1/cases?overdue=true&limit=200", tok, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	codes := map[string]bool{}
+	for _, c := range r.Body["cases"].([]any) {
+		codes[c.(map[string]any)["code"].(string)] = true
+	}
+	require.True(t, codes[lateCode], "a case received two days ago without emergency measures is overdue")
+	require.False(t, codes[freshCode], "a case received a minute ago is not")
+
+	r = call(t, http.MethodGet, "/api/v1/cases?overdue=maybe", tok, nil)
+	code, fields := errorOf(t, r)
+	require.Equal(t, "invalid", code)
+	require.Contains(t, fields, "overdue")
 }

@@ -248,6 +248,13 @@ func (s *Server) listCases(c echo.Context) error {
 	f := caseflow.CaseFilter{State: q.Get("state"), CommuneCode: q.Get("commune"), After: q.Get("cursor")}
 	f.ReceivedFrom = parseDateParam(fe, "received_from", q.Get("received_from"), false)
 	f.ReceivedTo = parseDateParam(fe, "received_to", q.Get("received_to"), true)
+	if o := q.Get("overdue"); o != "" {
+		b, err := strconv.ParseBool(o)
+		if err != nil {
+			fe.Add("overdue", "must be true or false")
+		}
+		f.Overdue = b
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 200 {
