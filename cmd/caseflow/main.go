@@ -28,6 +28,7 @@ import (
 	"caseflow/internal/config"
 	"caseflow/internal/httpapi"
 	"caseflow/internal/limiter"
+	"caseflow/internal/mail"
 	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
 	"caseflow/internal/seal"
@@ -261,6 +262,13 @@ func (m *Main) worker(ctx context.Context) error {
 	}
 	w := &queue.Worker{DB: m.db, Redis: opt, Log: m.log, Metrics: m.metrics,
 		SweepInterval: m.cfg.SweepInterval, TimerCheckInterval: m.cfg.TimerCheckInterval}
+	if m.cfg.SMTPAddr != "" {
+		loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+		if err != nil {
+			loc = time.FixedZone("ICT", 7*3600)
+		}
+		w.Notifier = &mail.SMTP{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, To: m.cfg.NotifyEmailTo, Location: loc}
+	}
 	return w.Run(ctx)
 }
 

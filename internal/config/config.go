@@ -47,6 +47,14 @@ type Config struct {
 	LogLevel string
 	// SweepInterval is SWEEP_INTERVAL; default 30s.
 	SweepInterval time.Duration
+	// SMTPAddr is SMTP_ADDR (host:port); empty means no e-mail copies of
+	// notifications.
+	SMTPAddr string
+	// SMTPFrom is SMTP_FROM; default caseflow@localhost.
+	SMTPFrom string
+	// NotifyEmailTo is NOTIFY_EMAIL_TO, comma-separated recipients of the
+	// e-mail copies.
+	NotifyEmailTo []string
 	// TimerCheckInterval is TIMER_CHECK_INTERVAL, how often due timers are
 	// moved to run; default 1s, at most 1s.
 	TimerCheckInterval time.Duration
@@ -80,6 +88,23 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 	}
 	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 		return nil, &Error{"REDIS_URL", "must be a redis:// URL"}
+	}
+	c.SMTPAddr, c.SMTPFrom = getenv("SMTP_ADDR"), or(getenv("SMTP_FROM"), "caseflow@localhost")
+	for _, a := range strings.Split(getenv("NOTIFY_EMAIL_TO"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			if !strings.Contains(a, "@") {
+				return nil, &Error{"NOTIFY_EMAIL_TO", "must be comma-separated e-mail addresses"}
+			}
+			c.NotifyEmailTo = append(c.NotifyEmailTo, a)
+		}
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return nil, &Error{"SMTP_ADDR", "must be host:port"}
+		}
+		if len(c.NotifyEmailTo) == 0 {
+			return nil, &Error{"NOTIFY_EMAIL_TO", "is required when SMTP_ADDR is set"}
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return nil, &Error{"HTTP_ADDR", "must be host:port, e.g. 127.0.0.1:8080"}
