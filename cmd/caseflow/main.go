@@ -205,6 +205,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err := m.db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	if err := m.db.CheckKeys(ctx); err != nil {
+		return err
+	}
 
 	m.reg = prometheus.NewRegistry()
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -291,6 +294,10 @@ func (m *Main) auditVerify(ctx context.Context) error {
 func (m *Main) devSetup(ctx context.Context) error {
 	if err := m.db.Migrate(ctx); err != nil {
 		return err
+	}
+	if err := m.db.CheckKeys(ctx); err != nil {
+		return fmt.Errorf("%w\nthe dev keys in %s do not match the database %s: restore the file, or start afresh with `dropdb -h 127.0.0.1 -U postgres caseflow`",
+			err, devKeyFile, postgres.Where(m.cfg.DatabaseURL))
 	}
 	if err := m.db.SeedReference(ctx); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/seal"
 )
 
 // hcm is the province's time zone: case years and legal days are counted in it.
@@ -304,4 +306,23 @@ func jsonObject(m map[string]any) []byte {
 		return []byte("{}")
 	}
 	return b
+}
+
+// CheckKeys checks that the key ring opens the data already stored, by
+// opening the newest case's narrative: starting with the wrong keys would
+// otherwise show up only as failures on every read.
+func (db *DB) CheckKeys(ctx context.Context) error {
+	var sealed []string
+	if err := db.gorm.WithContext(ctx).Model(&caseRow{}).Where("narrative_enc <> ''").Order("id DESC").Limit(1).
+		Pluck("narrative_enc", &sealed).Error; err != nil {
+		return err
+	}
+	if len(sealed) == 0 {
+		return nil
+	}
+	if _, err := db.Keys.Decrypt("case.narrative", sealed[0]); err != nil {
+		return fmt.Errorf("the stored personal data was encrypted with key %q, which the configured key ring (ENCRYPTION_KEYS) cannot open: %v",
+			seal.KeyID(sealed[0]), err)
+	}
+	return nil
 }
