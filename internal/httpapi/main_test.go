@@ -63,7 +63,10 @@ func run(m *testing.M) int {
 	logs := db.Logs
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	acc := &account.Service{Store: db.DB, Limiter: &limiter.Redis{Client: rc, Prefix: "test:" + testenv.Suffix() + ":"},
-		Secret: []byte(strings.Repeat("s", 32)), Params: testenv.FastParams}
+		Secret: []byte(strings.Repeat("s", 32)), Params: testenv.FastParams,
+		// Every test logs in from 127.0.0.1: the per-address limit is
+		// tested on a service of its own (auth_test.go), not through this one.
+		IPLimit: 1000}
 	cw := &casework.Service{DB: db.DB, Workflows: flows, WorkflowID: "child-abuse"}
 	srv := httpapi.New(httpapi.Config{Accounts: acc, Cases: cw, Workflows: flows, Log: log,
 		Ready: map[string]httpapi.Pinger{"postgres": db.DB}})
