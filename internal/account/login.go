@@ -19,6 +19,7 @@ type Store interface {
 	SessionViewer(ctx context.Context, tokenHash []byte) (*caseflow.User, error)
 	RevokeSession(ctx context.Context, v caseflow.Viewer, tokenHash []byte) error
 	AuditLoginFailure(ctx context.Context, v caseflow.Viewer, reason string) error
+	AdminStore
 }
 
 // Limiter counts attempts in fixed windows; Redis backs it in production so

@@ -62,3 +62,13 @@ type Session struct {
 	Token     string
 	ExpiresAt time.Time
 }
+
+// UserChange is an administrator's change to an account; nil fields stay
+// as they are. PasswordHash is already hashed.
+type UserChange struct {
+	Role         *Role
+	AgencyCode   *string
+	Disabled     *bool
+	DisplayName  *string
+	PasswordHash *string
+}

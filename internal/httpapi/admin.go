@@ -2,14 +2,12 @@ package httpapi
 
 import (
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"caseflow/internal/account"
 	"caseflow/internal/caseflow"
-	"caseflow/internal/postgres"
 )
 
 // requireRole lets only the given role through.
@@ -50,7 +48,7 @@ func toUserJSON(u *caseflow.User) userJSON {
 }
 
 func (s *Server) listUsers(c echo.Context) error {
-	us, err := s.cases.DB.Users(c.Request().Context())
+	us, err := s.accounts.Users(c.Request().Context(), viewer(c))
 	if err != nil {
 		return err
 	}
@@ -60,8 +58,6 @@ func (s *Server) listUsers(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"users": out})
 }
-
-var usernameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{2,39}$`)
 
 type createUserRequest struct {
 	Username    string `json:"username"`
@@ -76,39 +72,12 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	fe := caseflow.FieldErrors{}
-	if !usernameRE.MatchString(req.Username) {
-		fe.Add("username", "must be 3–40 lowercase letters, digits, '.', '_' or '-', starting with a letter")
-	}
-	if !caseflow.Role(req.Role).Valid() {
-		fe.Add("role", "is not a known role")
-	}
-	if req.AgencyCode == "" {
-		fe.Add("agency_code", "is required")
-	}
-	if len(req.DisplayName) > 200 {
-		fe.Add("display_name", "is longer than 200 bytes")
-	}
-	if msg := account.CheckNewPassword(req.Password); msg != "" {
-		fe.Add("password", msg)
-	}
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	hash, err := s.accounts.Hash(req.Password)
+	u, err := s.accounts.CreateUser(c.Request().Context(), viewer(c), account.NewUser{Username: req.Username,
+		DisplayName: req.DisplayName, Role: caseflow.Role(req.Role), AgencyCode: req.AgencyCode, Password: req.Password})
 	if err != nil {
 		return err
 	}
-	u := &caseflow.User{Username: req.Username, DisplayName: req.DisplayName, Role: caseflow.Role(req.Role),
-		Agency: caseflow.Agency{Code: req.AgencyCode}}
-	if err := s.cases.DB.CreateUser(c.Request().Context(), viewer(c), u, hash); err != nil {
-		return err
-	}
-	created, err := s.cases.DB.UserByUsername(c.Request().Context(), req.Username)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toUserJSON(created))
+	return c.JSON(http.StatusCreated, toUserJSON(u))
 }
 
 type updateUserRequest struct {
@@ -124,36 +93,12 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	fe := caseflow.FieldErrors{}
-	up := postgres.UserUpdate{DisplayName: req.DisplayName, AgencyCode: req.AgencyCode, Disabled: req.Disabled}
+	e := account.UserEdit{DisplayName: req.DisplayName, AgencyCode: req.AgencyCode, Disabled: req.Disabled, Password: req.Password}
 	if req.Role != nil {
 		r := caseflow.Role(*req.Role)
-		if !r.Valid() {
-			fe.Add("role", "is not a known role")
-		}
-		up.Role = &r
+		e.Role = &r
 	}
-	if req.Password != nil {
-		if msg := account.CheckNewPassword(*req.Password); msg != "" {
-			fe.Add("password", msg)
-		} else {
-			hash, err := s.accounts.Hash(*req.Password)
-			if err != nil {
-				return err
-			}
-			up.PasswordHash = &hash
-		}
-	}
-	if req.Disabled != nil && *req.Disabled && c.Param("username") == viewer(c).Username {
-		fe.Add("disabled", "you cannot disable your own account")
-	}
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	if err := s.cases.DB.UpdateUser(c.Request().Context(), viewer(c), c.Param("username"), up); err != nil {
-		return err
-	}
-	u, err := s.cases.DB.UserByUsername(c.Request().Context(), c.Param("username"))
+	u, err := s.accounts.UpdateUser(c.Request().Context(), viewer(c), c.Param("username"), e)
 	if err != nil {
 		return err
 	}
@@ -166,7 +111,7 @@ type holidayJSON struct {
 }
 
 func (s *Server) listHolidays(c echo.Context) error {
-	hs, err := s.cases.DB.Holidays(c.Request().Context())
+	hs, err := s.cases.Holidays(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -196,13 +141,9 @@ func (s *Server) putHoliday(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Name == "" || len(req.Name) > 200 {
-		return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"name": "is required (at most 200 bytes)"}}
-	}
-	if err := s.cases.DB.PutHoliday(c.Request().Context(), viewer(c), d, req.Name); err != nil {
+	if err := s.cases.PutHoliday(c.Request().Context(), viewer(c), d, req.Name); err != nil {
 		return err
 	}
-	s.cases.ForgetCalendar()
 	return c.JSON(http.StatusOK, holidayJSON{Date: d.Format("2006-01-02"), Name: req.Name})
 }
 
@@ -211,9 +152,8 @@ func (s *Server) deleteHoliday(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.cases.DB.DeleteHoliday(c.Request().Context(), viewer(c), d); err != nil {
+	if err := s.cases.DeleteHoliday(c.Request().Context(), viewer(c), d); err != nil {
 		return err
 	}
-	s.cases.ForgetCalendar()
 	return c.NoContent(http.StatusNoContent)
 }

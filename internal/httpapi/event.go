@@ -256,7 +256,7 @@ type notificationJSON struct {
 }
 
 func (s *Server) listNotifications(c echo.Context) error {
-	ns, unread, err := s.cases.DB.Notifications(c.Request().Context(), viewer(c), 100)
+	ns, unread, err := s.cases.Notifications(c.Request().Context(), viewer(c), 100)
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func (s *Server) readNotification(c echo.Context) error {
 	if err != nil {
 		return caseflow.Errorf(caseflow.ENotFound, "no such notification")
 	}
-	if err := s.cases.DB.MarkNotificationRead(c.Request().Context(), viewer(c), id); err != nil {
+	if err := s.cases.MarkNotificationRead(c.Request().Context(), viewer(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

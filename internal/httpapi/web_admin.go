@@ -12,7 +12,6 @@ import (
 
 	"caseflow/internal/account"
 	"caseflow/internal/caseflow"
-	"caseflow/internal/postgres"
 )
 
 // Administration pages: accounts (create, disable, reset password, role,
@@ -62,7 +61,7 @@ func (w *webUI) usersPage(c echo.Context) error {
 
 func (w *webUI) renderUsers(c echo.Context, code int, values url.Values, errs map[string]string, opts ...pageOption) error {
 	lang := langOf(c)
-	us, err := w.s.cases.DB.Users(c.Request().Context())
+	us, err := w.s.accounts.Users(c.Request().Context(), viewer(c))
 	if err != nil {
 		return err
 	}
@@ -91,47 +90,34 @@ func (w *webUI) renderUsers(c echo.Context, code int, values url.Values, errs ma
 }
 
 func (w *webUI) userCreate(c echo.Context) error {
-	lang := langOf(c)
 	form, err := c.FormParams()
 	if err != nil {
 		return err
 	}
-	username := strings.TrimSpace(form.Get("username"))
-	errs := map[string]string{}
-	if !usernameRE.MatchString(username) {
-		errs["username"] = tr(lang, "msg.username")
+	n := account.NewUser{Username: form.Get("username"), DisplayName: form.Get("display_name"),
+		Role: caseflow.Role(form.Get("role")), AgencyCode: form.Get("agency_code"), Password: form.Get("password")}
+	u, err := w.s.accounts.CreateUser(c.Request().Context(), viewer(c), n)
+	if errs, code, ok := formErrors(langOf(c), err); ok {
+		return w.renderUsers(c, code, form, errs)
 	}
-	if !caseflow.Role(form.Get("role")).Valid() {
-		errs["role"] = tr(lang, "msg.choose")
-	}
-	if form.Get("agency_code") == "" {
-		errs["agency_code"] = tr(lang, "msg.choose")
-	}
-	if len(form.Get("display_name")) > 200 {
-		errs["display_name"] = tr(lang, "msg.too_long")
-	}
-	if msg := account.CheckNewPassword(form.Get("password")); msg != "" {
-		errs["password"] = fieldMessage(lang, msg)
-	}
-	if len(errs) > 0 {
-		return w.renderUsers(c, http.StatusUnprocessableEntity, form, errs)
-	}
-	hash, err := w.s.accounts.Hash(form.Get("password"))
 	if err != nil {
 		return err
 	}
-	u := &caseflow.User{Username: username, DisplayName: strings.TrimSpace(form.Get("display_name")),
-		Role: caseflow.Role(form.Get("role")), Agency: caseflow.Agency{Code: form.Get("agency_code")}}
-	if err := w.s.cases.DB.CreateUser(c.Request().Context(), viewer(c), u, hash); err != nil {
-		if de, ok := err.(*caseflow.Error); ok && len(de.Fields) > 0 {
-			for k, m := range de.Fields {
-				errs[k] = fieldMessage(lang, m)
-			}
-			return w.renderUsers(c, status(de.Code), form, errs)
-		}
-		return err
+	return c.Redirect(http.StatusSeeOther, "/admin/users/"+url.PathEscape(u.Username)+"?msg=created")
+}
+
+// formErrors turns a service's field errors into messages next to the
+// form's fields, with the status to answer; ok is false for other errors.
+func formErrors(lang string, err error) (map[string]string, int, bool) {
+	de, isDomain := err.(*caseflow.Error)
+	if !isDomain || len(de.Fields) == 0 {
+		return nil, 0, false
 	}
-	return c.Redirect(http.StatusSeeOther, "/admin/users/"+url.PathEscape(username)+"?msg=created")
+	errs := map[string]string{}
+	for k, m := range de.Fields {
+		errs[k] = fieldMessage(lang, m)
+	}
+	return errs, status(de.Code), true
 }
 
 type userView struct {
@@ -153,7 +139,7 @@ func (w *webUI) userPage(c echo.Context) error {
 
 func (w *webUI) renderUser(c echo.Context, code int, op string, values url.Values, errs map[string]string, opts ...pageOption) error {
 	lang := langOf(c)
-	u, err := w.s.cases.DB.UserByUsername(c.Request().Context(), c.Param("username"))
+	u, err := w.s.accounts.User(c.Request().Context(), viewer(c), c.Param("username"))
 	if err != nil {
 		return err
 	}
@@ -190,59 +176,31 @@ func (w *webUI) renderUser(c echo.Context, code int, op string, values url.Value
 }
 
 func (w *webUI) userUpdate(c echo.Context) error {
-	lang := langOf(c)
 	username := c.Param("username")
 	form, err := c.FormParams()
 	if err != nil {
 		return err
 	}
 	op := form.Get("op")
-	errs := map[string]string{}
-	var up postgres.UserUpdate
+	var e account.UserEdit
 	msg := "saved"
 	switch op {
 	case "password":
 		pw := form.Get("password")
-		if m := account.CheckNewPassword(pw); m != "" {
-			errs["password"] = fieldMessage(lang, m)
-			break
-		}
-		hash, err := w.s.accounts.Hash(pw)
-		if err != nil {
-			return err
-		}
-		up.PasswordHash, msg = &hash, "password"
+		e.Password, msg = &pw, "password"
 	case "update":
-		display := strings.TrimSpace(form.Get("display_name"))
+		display, agency := form.Get("display_name"), form.Get("agency_code")
 		role := caseflow.Role(form.Get("role"))
-		agency := form.Get("agency_code")
 		disabled := form.Get("disabled") != ""
-		if len(display) > 200 {
-			errs["display_name"] = tr(lang, "msg.too_long")
-		}
-		if !role.Valid() {
-			errs["role"] = tr(lang, "msg.choose")
-		}
-		if agency == "" {
-			errs["agency_code"] = tr(lang, "msg.choose")
-		}
-		if disabled && username == viewer(c).Username {
-			errs["disabled"] = tr(lang, "msg.disable_self")
-		}
-		up = postgres.UserUpdate{DisplayName: &display, Role: &role, AgencyCode: &agency, Disabled: &disabled}
+		e = account.UserEdit{DisplayName: &display, Role: &role, AgencyCode: &agency, Disabled: &disabled}
 	default:
 		return caseflow.Errorf(caseflow.ENotFound, "no such operation")
 	}
-	if len(errs) > 0 {
-		return w.renderUser(c, http.StatusUnprocessableEntity, op, form, errs)
+	_, err = w.s.accounts.UpdateUser(c.Request().Context(), viewer(c), username, e)
+	if errs, code, ok := formErrors(langOf(c), err); ok {
+		return w.renderUser(c, code, op, form, errs)
 	}
-	if err := w.s.cases.DB.UpdateUser(c.Request().Context(), viewer(c), username, up); err != nil {
-		if de, ok := err.(*caseflow.Error); ok && len(de.Fields) > 0 {
-			for k, m := range de.Fields {
-				errs[k] = fieldMessage(lang, m)
-			}
-			return w.renderUser(c, status(de.Code), op, form, errs)
-		}
+	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/users/"+url.PathEscape(username)+"?msg="+msg)
@@ -270,7 +228,7 @@ func (w *webUI) holidaysPage(c echo.Context) error {
 
 func (w *webUI) renderHolidays(c echo.Context, code int, values url.Values, errs map[string]string, opts ...pageOption) error {
 	lang := langOf(c)
-	hs, err := w.s.cases.DB.Holidays(c.Request().Context())
+	hs, err := w.s.cases.Holidays(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -313,18 +271,15 @@ func (w *webUI) holidayPut(c echo.Context) error {
 	if !ok {
 		errs["date"] = tr(lang, "msg.bad_date")
 	}
-	name := strings.TrimSpace(form.Get("name"))
-	if name == "" || len(name) > 200 {
+	if strings.TrimSpace(form.Get("name")) == "" || len(form.Get("name")) > 200 {
 		errs["name"] = tr(lang, "msg.required_short")
 	}
 	if len(errs) > 0 {
 		return w.renderHolidays(c, http.StatusUnprocessableEntity, form, errs)
 	}
-	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
-	if err := w.s.cases.DB.PutHoliday(c.Request().Context(), viewer(c), day, name); err != nil {
+	if err := w.s.cases.PutHoliday(c.Request().Context(), viewer(c), d, form.Get("name")); err != nil {
 		return err
 	}
-	w.s.cases.ForgetCalendar()
 	return c.Redirect(http.StatusSeeOther, "/admin/holidays?msg=holiday_saved&year="+strconv.Itoa(d.Year()))
 }
 
@@ -333,9 +288,8 @@ func (w *webUI) holidayDelete(c echo.Context) error {
 	if err != nil {
 		return caseflow.Errorf(caseflow.ENotFound, "no such holiday")
 	}
-	if err := w.s.cases.DB.DeleteHoliday(c.Request().Context(), viewer(c), d); err != nil {
+	if err := w.s.cases.DeleteHoliday(c.Request().Context(), viewer(c), d); err != nil {
 		return err
 	}
-	w.s.cases.ForgetCalendar()
 	return c.Redirect(http.StatusSeeOther, "/admin/holidays?msg=holiday_deleted&year="+strconv.Itoa(d.Year()))
 }

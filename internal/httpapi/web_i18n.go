@@ -81,6 +81,7 @@ var fieldMessages = []struct{ prefix, key string }{
 	{"only a running clock", "msg.clock_state"},
 	{"is taken", "msg.taken"},
 	{"must be at least 10 characters", "msg.password_short"},
+	{"must be 3–40 lowercase letters", "msg.username"},
 	{"must mix letters with digits", "msg.password_mix"},
 	{"must be at most 200 bytes", "msg.too_long"},
 	{"you cannot disable your own account", "msg.disable_self"},

@@ -196,7 +196,7 @@ type notificationsView struct {
 
 func (w *webUI) notificationsPage(c echo.Context) error {
 	lang := langOf(c)
-	ns, unread, err := w.s.cases.DB.Notifications(c.Request().Context(), viewer(c), 100)
+	ns, unread, err := w.s.cases.Notifications(c.Request().Context(), viewer(c), 100)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (w *webUI) notificationRead(c echo.Context) error {
 	if err != nil {
 		return caseflow.Errorf(caseflow.ENotFound, "no such notification")
 	}
-	if err := w.s.cases.DB.MarkNotificationRead(c.Request().Context(), viewer(c), id); err != nil {
+	if err := w.s.cases.MarkNotificationRead(c.Request().Context(), viewer(c), id); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/notifications")

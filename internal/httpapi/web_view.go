@@ -372,7 +372,7 @@ func (w *webUI) nav(c echo.Context, lang string, u *caseflow.User) []navLink {
 	}
 	if u.Role != caseflow.RoleAdmin {
 		add("/notifications", "nav.notifications")
-		if _, unread, err := w.s.cases.DB.Notifications(c.Request().Context(), viewer(c), 1); err == nil {
+		if _, unread, err := w.s.cases.Notifications(c.Request().Context(), viewer(c), 1); err == nil {
 			links[len(links)-1].Count = unread
 		}
 	}

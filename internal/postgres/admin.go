@@ -52,13 +52,7 @@ func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.Use
 }
 
 // UserUpdate is a change to an account; nil fields stay as they are.
-type UserUpdate struct {
-	Role         *caseflow.Role
-	AgencyCode   *string
-	Disabled     *bool
-	DisplayName  *string
-	PasswordHash *string
-}
+type UserUpdate = caseflow.UserChange
 
 // UpdateUser changes an account. Disabling it or resetting its password
 // ends its sessions.

@@ -1,0 +1,149 @@
+package account
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"caseflow/internal/caseflow"
+)
+
+// AdminStore is the storage account administration needs; Store includes it.
+type AdminStore interface {
+	Users(ctx context.Context) ([]*caseflow.User, error)
+	UserByUsername(ctx context.Context, username string) (*caseflow.User, error)
+	CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string) error
+	UpdateUser(ctx context.Context, v caseflow.Viewer, username string, ch caseflow.UserChange) error
+}
+
+// NewUser is an account an administrator creates.
+type NewUser struct {
+	Username    string
+	DisplayName string
+	Role        caseflow.Role
+	AgencyCode  string
+	Password    string
+}
+
+// UserEdit is an administrator's edit of an account; nil fields stay.
+type UserEdit struct {
+	DisplayName *string
+	Role        *caseflow.Role
+	AgencyCode  *string
+	Disabled    *bool
+	Password    *string
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{2,39}$`)
+
+// UsernameRule says what a username may look like.
+const UsernameRule = "must be 3–40 lowercase letters, digits, '.', '_' or '-', starting with a letter"
+
+func requireAdmin(v caseflow.Viewer) error {
+	if v.Role != caseflow.RoleAdmin {
+		return caseflow.Errorf(caseflow.EForbidden, "only administrators manage accounts")
+	}
+	return nil
+}
+
+// Users lists every account, for administrators.
+func (s *Service) Users(ctx context.Context, v caseflow.Viewer) ([]*caseflow.User, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	return s.Store.Users(ctx)
+}
+
+// User returns one account, for administrators.
+func (s *Service) User(ctx context.Context, v caseflow.Viewer, username string) (*caseflow.User, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	u, err := s.Store.UserByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	u.PasswordHash = ""
+	return u, nil
+}
+
+// CreateUser checks and creates an account.
+func (s *Service) CreateUser(ctx context.Context, v caseflow.Viewer, n NewUser) (*caseflow.User, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	n.Username, n.DisplayName = strings.TrimSpace(n.Username), strings.TrimSpace(n.DisplayName)
+	fe := caseflow.FieldErrors{}
+	if !usernameRE.MatchString(n.Username) {
+		fe.Add("username", UsernameRule)
+	}
+	if !n.Role.Valid() {
+		fe.Add("role", "is not a known role")
+	}
+	if n.AgencyCode == "" {
+		fe.Add("agency_code", "is required")
+	}
+	if len(n.DisplayName) > 200 {
+		fe.Add("display_name", "is longer than 200 bytes")
+	}
+	if msg := CheckNewPassword(n.Password); msg != "" {
+		fe.Add("password", msg)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := s.Hash(n.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &caseflow.User{Username: n.Username, DisplayName: n.DisplayName, Role: n.Role, Agency: caseflow.Agency{Code: n.AgencyCode}}
+	if err := s.Store.CreateUser(ctx, v, u, hash); err != nil {
+		return nil, err
+	}
+	return s.User(ctx, v, n.Username)
+}
+
+// UpdateUser checks and applies an edit of an account. Disabling it or
+// setting its password ends its sessions.
+func (s *Service) UpdateUser(ctx context.Context, v caseflow.Viewer, username string, e UserEdit) (*caseflow.User, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	fe := caseflow.FieldErrors{}
+	ch := caseflow.UserChange{Role: e.Role, AgencyCode: e.AgencyCode, Disabled: e.Disabled}
+	if e.DisplayName != nil {
+		d := strings.TrimSpace(*e.DisplayName)
+		if len(d) > 200 {
+			fe.Add("display_name", "is longer than 200 bytes")
+		}
+		ch.DisplayName = &d
+	}
+	if e.Role != nil && !e.Role.Valid() {
+		fe.Add("role", "is not a known role")
+	}
+	if e.AgencyCode != nil && *e.AgencyCode == "" {
+		fe.Add("agency_code", "is required")
+	}
+	if e.Disabled != nil && *e.Disabled && username == v.Username {
+		fe.Add("disabled", "you cannot disable your own account")
+	}
+	if e.Password != nil {
+		if msg := CheckNewPassword(*e.Password); msg != "" {
+			fe.Add("password", msg)
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	if e.Password != nil {
+		hash, err := s.Hash(*e.Password)
+		if err != nil {
+			return nil, err
+		}
+		ch.PasswordHash = &hash
+	}
+	if err := s.Store.UpdateUser(ctx, v, username, ch); err != nil {
+		return nil, err
+	}
+	return s.User(ctx, v, username)
+}
