@@ -46,8 +46,9 @@ type ExtensionRequest struct {
 
 // Extend extends a running clock by the roles the workflow allows, never
 // beyond the legal maximum. The old timers are superseded by the clock's
-// next generation.
-func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, req ExtensionRequest) (*caseflow.Clock, error) {
+// next generation. It returns the case (as the viewer may see it) and the
+// extended clock.
+func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, req ExtensionRequest) (*caseflow.Case, *caseflow.Clock, error) {
 	fe := caseflow.FieldErrors{}
 	lim, err := calendar.ParseLimit(req.Duration)
 	if err != nil || lim.Amount < 1 {
@@ -63,36 +64,36 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 		fe.Add("reason", "is too long")
 	}
 	if err := fe.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := readsCases(v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, k, err := s.DB.ClockForExtension(ctx, v, code, req.Clock, req.Instance)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.Access == caseflow.AccessSummary {
-		return nil, caseflow.Errorf(caseflow.EForbidden, "you may follow this case but not act on it")
+		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "you may follow this case but not act on it")
 	}
 	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
-		return nil, fmt.Errorf("case %s: workflow not loaded", c.Code)
+		return nil, nil, fmt.Errorf("case %s: workflow not loaded", c.Code)
 	}
 	wc, ok := def.Clock(k.Clock)
 	if !ok {
-		return nil, caseflow.Errorf(caseflow.ENotFound, "the workflow has no clock %q", k.Clock)
+		return nil, nil, caseflow.Errorf(caseflow.ENotFound, "the workflow has no clock %q", k.Clock)
 	}
 	if !wc.Extendable(v.Role) {
-		return nil, caseflow.Errorf(caseflow.EForbidden, "role %q may not extend %s", v.Role, k.Clock)
+		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "role %q may not extend %s", v.Role, k.Clock)
 	}
 	if k.Status != "running" {
-		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "only a running clock can be extended",
+		return nil, nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "only a running clock can be extended",
 			Fields: map[string]string{"clock": "is " + k.Status}}
 	}
 	cal, err := s.Calendar(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	base := calendar.Limit{Rule: calendar.Rule(k.Rule), Amount: k.Amount}
 	var exts []calendar.Limit
@@ -103,7 +104,7 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	due := cal.Extend(k.StartedAt, base, exts)
 	if max, ok := wc.MaxTotalFor(k.Category); ok {
 		if due.After(cal.Due(k.StartedAt, calendar.Limit{Rule: calendar.Rule(max.Rule), Amount: max.Amount})) {
-			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("the legal maximum for %s is %d %s in total", k.Clock, max.Amount, max.Rule),
+			return nil, nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("the legal maximum for %s is %d %s in total", k.Clock, max.Amount, max.Rule),
 				Fields: map[string]string{"duration": "goes beyond the legal maximum"}}
 		}
 	} else if max, ok := wc.MaxExtensionFor(k.Category); ok {
@@ -117,26 +118,18 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 			total = sum
 		}
 		if total.Exceeds(calendar.Limit{Rule: calendar.Rule(max.Rule), Amount: max.Amount}) {
-			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("extensions of %s may total at most %d %s", k.Clock, max.Amount, max.Rule),
+			return nil, nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("extensions of %s may total at most %d %s", k.Clock, max.Amount, max.Rule),
 				Fields: map[string]string{"duration": "goes beyond the legal maximum"}}
 		}
 	} else {
-		return nil, caseflow.Errorf(caseflow.EForbidden, "%s cannot be extended", k.Clock)
+		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "%s cannot be extended", k.Clock)
 	}
 	ext := caseflow.Extension{Rule: string(lim.Rule), Amount: lim.Amount, Reason: req.Reason, LegalBasis: req.LegalBasis,
 		By: v.Username, At: s.now().UTC(), DueBefore: k.DueAt, DueAfter: due.UTC()}
 	warn := cal.WarnAt(k.StartedAt, due, wc.WarnAt)
-	if err := s.DB.ExtendClock(ctx, v, k, ext, warn); err != nil {
-		return nil, err
-	}
-	_, clocks, err := s.DB.Clocks(ctx, v, code)
+	extended, err := s.DB.ExtendClock(ctx, v, k, ext, warn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for i := range clocks {
-		if clocks[i].ID == k.ID {
-			return &clocks[i], nil
-		}
-	}
-	return nil, fmt.Errorf("extended clock %d vanished", k.ID)
+	return c, extended, nil
 }

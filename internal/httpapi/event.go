@@ -232,12 +232,8 @@ func (s *Server) extendClock(c echo.Context) error {
 		return err
 	}
 	v := viewer(c)
-	k, err := s.cases.Extend(c.Request().Context(), v, c.Param("code"), casework.ExtensionRequest{Clock: c.Param("clock"),
+	cs, k, err := s.cases.Extend(c.Request().Context(), v, c.Param("code"), casework.ExtensionRequest{Clock: c.Param("clock"),
 		Instance: req.Instance, Duration: req.Duration, Reason: req.Reason, LegalBasis: req.LegalBasis})
-	if err != nil {
-		return err
-	}
-	cs, err := s.cases.DB.CaseSummary(c.Request().Context(), v, c.Param("code"))
 	if err != nil {
 		return err
 	}

@@ -275,7 +275,7 @@ func (w *webUI) extendSubmit(c echo.Context) error {
 	}
 	back := &caseForm{key: "extend:" + clock + ":" + form.Get("instance"), values: form}
 	duration := strings.TrimSpace(form.Get("amount")) + " " + form.Get("unit")
-	_, err = w.s.cases.Extend(c.Request().Context(), viewer(c), code, casework.ExtensionRequest{Clock: clock,
+	_, _, err = w.s.cases.Extend(c.Request().Context(), viewer(c), code, casework.ExtensionRequest{Clock: clock,
 		Instance: form.Get("instance"), Duration: duration, Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
 	if err != nil {
 		return w.caseFormError(c, code, back, err, 0)

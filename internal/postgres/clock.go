@@ -345,7 +345,13 @@ func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, cl
 	if res.RowsAffected == 0 {
 		return nil, nil, caseflow.Errorf(caseflow.ENotFound, "the case has no clock %q", clock)
 	}
-	k := r.clock("")
+	agencyCode := ""
+	if r.ResponsibleAgency != nil {
+		if err := db.gorm.WithContext(ctx).Model(&agencyRow{}).Where("id = ?", *r.ResponsibleAgency).Pluck("code", &agencyCode).Error; err != nil {
+			return nil, nil, err
+		}
+	}
+	k := r.clock(agencyCode)
 	return c, &k, nil
 }
 
@@ -353,8 +359,9 @@ func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, cl
 // times, the next generation (so the old timers do nothing), the new timers,
 // a history row and an audit entry. A clock that changed since it was read
 // (another extension, a stop, a breach) is a conflict.
-func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Clock, ext caseflow.Extension, newWarn time.Time) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Clock, ext caseflow.Extension, newWarn time.Time) (*caseflow.Clock, error) {
+	var out caseflow.Clock
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		exts := append(append([]caseflow.Extension{}, k.Extensions...), ext)
 		raw, err := json.Marshal(exts)
 		if err != nil {
@@ -393,6 +400,11 @@ func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Cl
 			ToState: c.State, ActorID: &actor, AgencyID: &agency, NoteEnc: reason, Data: jsonObject(data), At: db.now(), Kind: "clock"}).Error; err != nil {
 			return err
 		}
+		out = row.clock(k.AgencyCode)
 		return db.audit(tx, v, "clock.extend", c.Code, map[string]any{"clock": k.Clock})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -96,7 +96,7 @@ func TestTimer(t *testing.T) {
 		ctx := context.Background()
 		req := casework.ExtensionRequest{Clock: testClock, Duration: "1 hours",
 			Reason: "Chờ kết quả xác minh (fictional)", LegalBasis: "Nghị định 56/2017/NĐ-CP (test)"}
-		k, err := f.cases.Extend(ctx, f.officer, code, req)
+		_, k, err := f.cases.Extend(ctx, f.officer, code, req)
 		require.NoError(t, err)
 		require.Equal(t, before.DueAt.Add(time.Hour), k.DueAt)
 		require.Equal(t, 2, k.Generation)
@@ -104,7 +104,7 @@ func TestTimer(t *testing.T) {
 
 		// Beyond max_total (3 hours from the start) is refused.
 		req.Duration = "2 hours"
-		_, err = f.cases.Extend(ctx, f.officer, code, req)
+		_, _, err = f.cases.Extend(ctx, f.officer, code, req)
 		require.Equal(t, caseflow.EInvalid, caseflow.ErrorCode(err))
 
 		// The first generation's timer fires at the old due time and must
