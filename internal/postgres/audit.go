@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"caseflow/internal/caseflow"
@@ -80,8 +79,8 @@ type sealRow struct {
 	ID          int64
 	XidFrom     string
 	XidTo       string
-	EntryIDs    pq.Int64Array `gorm:"column:entry_ids;type:bigint[]"`
-	EntryHashes pq.ByteaArray `gorm:"column:entry_hashes;type:bytea[]"`
+	EntryIDs    array[int64]  `gorm:"column:entry_ids;type:bigint[]"`
+	EntryHashes array[[]byte] `gorm:"column:entry_hashes;type:bytea[]"`
 	PrevHash    []byte
 	Hash        []byte
 	SealedAt    time.Time
@@ -129,7 +128,7 @@ func (db *DB) SealAudit(ctx context.Context) (int, error) {
 		if len(entries) == 0 {
 			return nil
 		}
-		ids := make(pq.Int64Array, len(entries))
+		ids := make(array[int64], len(entries))
 		hashes := make([][]byte, len(entries))
 		for i, e := range entries {
 			ids[i], hashes[i] = e.ID, e.hash()

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"caseflow/internal/caseflow"
@@ -66,7 +65,7 @@ type caseJoin struct {
 	UnitPath        string
 	ReceivedAt      time.Time
 	Channel         string
-	AbuseTypes      pq.StringArray `gorm:"type:text[]"`
+	AbuseTypes      array[string] `gorm:"type:text[]"`
 	Setting         string
 	ImmediateDanger bool
 	CrimeCategory   string

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"caseflow/internal/caseflow"
@@ -145,7 +144,7 @@ var itemSources = map[string]string{
 type complianceScope struct {
 	unit     unitRow
 	units    []unitRow // every unit under unit, unit included
-	communes pq.Int64Array
+	communes array[int64]
 	children []unitRow
 	// childOf maps a commune id to the index of the child unit it is under.
 	childOf map[int64]int
@@ -170,7 +169,7 @@ func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit) (*complianceScope, error) 
 			s.children = append(s.children, r)
 		}
 	}
-	s.communes = pq.Int64Array{}
+	s.communes = array[int64]{}
 	for _, r := range s.units {
 		if r.Level != caseflow.LevelCommune {
 			continue
@@ -375,7 +374,7 @@ func (db *DB) agenciesByID(tx *gorm.DB, ids []int64) ([]caseflow.Agency, error) 
 		Path     string
 	}
 	if err := tx.Raw(`SELECT a.id, a.code, a.name, a.type, u.code AS unit_code, u.name AS unit_name, u.level, u.path
-		FROM agencies a JOIN units u ON u.id = a.unit_id WHERE a.id = ANY(?) ORDER BY a.type, a.code`, pq.Int64Array(ids)).
+		FROM agencies a JOIN units u ON u.id = a.unit_id WHERE a.id = ANY(?) ORDER BY a.type, a.code`, array[int64](ids)).
 		Scan(&rows).Error; err != nil {
 		return nil, err
 	}

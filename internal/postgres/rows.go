@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"time"
-
-	"github.com/lib/pq"
 )
 
 // The types below are storage rows: they mirror tables, never API shapes.
@@ -71,7 +69,7 @@ type caseRow struct {
 	UnitPath        string
 	ReceivedAt      time.Time
 	Channel         string
-	AbuseTypes      pq.StringArray `gorm:"type:text[]"`
+	AbuseTypes      array[string] `gorm:"type:text[]"`
 	Setting         string
 	ImmediateDanger bool
 	CrimeCategory   string
@@ -179,7 +177,7 @@ type clockRow struct {
 	LimitRule         string
 	LimitAmount       int
 	LegalBasis        string
-	Notify            pq.StringArray `gorm:"type:text[]"`
+	Notify            array[string] `gorm:"type:text[]"`
 	StartedAt         time.Time
 	DueAt             time.Time
 	WarnAt            time.Time

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -227,11 +226,11 @@ func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts 
 
 // notifyList defaults an empty recipient list to the responsible agency and
 // the supervisors.
-func notifyList(n []string) pq.StringArray {
+func notifyList(n []string) array[string] {
 	if len(n) == 0 {
-		return pq.StringArray{"responsible", "supervisors"}
+		return array[string]{"responsible", "supervisors"}
 	}
-	return pq.StringArray(n)
+	return array[string](n)
 }
 
 // TimerPayload is what a clock timer carries: which clock, which generation

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/lib/pq"
-
 	"caseflow/internal/caseflow"
 )
 
@@ -43,7 +41,7 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 			FROM referrals r JOIN cases c ON c.id = r.case_id
 			WHERE r.agency_id = ? AND r.status IN ('pending', 'accepted')
 		) w ORDER BY due_at NULLS LAST, waiting_since, code LIMIT ?`,
-		v.Agency.ID, pq.StringArray(states), v.Agency.ID, v.Agency.ID, limit).Scan(&rows).Error
+		v.Agency.ID, array[string](states), v.Agency.ID, v.Agency.ID, limit).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"sort"
 
 	"github.com/looplab/fsm"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"caseflow/internal/caseflow"
 )
