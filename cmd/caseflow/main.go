@@ -24,14 +24,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"caseflow/internal/account"
+	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
 	"caseflow/internal/config"
-	"caseflow/internal/httpapi"
 	"caseflow/internal/limiter"
 	"caseflow/internal/mail"
 	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
 	"caseflow/internal/seal"
+	"caseflow/internal/server"
 	"caseflow/internal/workflow"
 )
 
@@ -235,9 +236,9 @@ func (m *Main) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv := httpapi.New(httpapi.Config{Accounts: acc, Cases: cw, Workflows: m.flows, Log: m.log, Metrics: m.reg,
+	srv := server.New(server.Config{Accounts: acc, Cases: cw, Workflows: m.flows, Log: m.log, Metrics: m.reg,
 		TrustProxy: m.cfg.TrustProxy, QueueMonitor: queue.Monitor(opt), MonitorPath: queue.MonitorPath,
-		Ready: map[string]httpapi.Pinger{"postgres": m.db, "redis": redisPinger{m.redis}}})
+		Ready: map[string]server.Pinger{"postgres": m.db, "redis": redisPinger{m.redis}}})
 	ln, err := net.Listen("tcp", m.cfg.HTTPAddr)
 	if err != nil {
 		return &config.Error{Var: "HTTP_ADDR", Msg: err.Error()}
@@ -266,11 +267,7 @@ func (m *Main) worker(ctx context.Context) error {
 	w := &queue.Worker{DB: m.db, Redis: opt, Log: m.log, Metrics: m.metrics,
 		SweepInterval: m.cfg.SweepInterval, TimerCheckInterval: m.cfg.TimerCheckInterval}
 	if m.cfg.SMTPAddr != "" {
-		loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-		if err != nil {
-			loc = time.FixedZone("ICT", 7*3600)
-		}
-		w.Notifier = &mail.SMTP{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, To: m.cfg.NotifyEmailTo, Location: loc}
+		w.Notifier = &mail.SMTP{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, To: m.cfg.NotifyEmailTo, Location: caseflow.Zone}
 	}
 	return w.Run(ctx)
 }
@@ -358,7 +355,7 @@ func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	if *n <= 0 {
 		return nil
 	}
-	start, err := time.ParseInLocation("2006-01-02", *from, caseflowZone())
+	start, err := time.ParseInLocation("2006-01-02", *from, caseflow.Zone)
 	if err != nil {
 		return fmt.Errorf("--from: must be a date YYYY-MM-DD")
 	}
@@ -377,13 +374,4 @@ func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.stdout, "synthetic: %d cases, %d children, %d access grants, %d history rows, %d clocks in %s\n",
 		res.Cases, res.People, res.Access, res.History, res.Clocks, res.Elapsed.Round(time.Millisecond))
 	return nil
-}
-
-// caseflowZone is the province's time zone.
-func caseflowZone() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
 }

@@ -10,22 +10,13 @@ import (
 	// The embedded zone database keeps Asia/Ho_Chi_Minh loadable on minimal
 	// container images that ship without /usr/share/zoneinfo.
 	_ "time/tzdata"
+
+	"caseflow/internal/caseflow"
 )
 
-// location is the zone in which every date is reasoned about. It is set once
-// during package initialisation and never changed afterwards.
-var location = loadLocation()
-
-// loadLocation returns Asia/Ho_Chi_Minh, or an equivalent fixed UTC+7 zone if
-// the zone database cannot be read; Vietnam has had no daylight saving time
-// since 1975, so the fixed zone gives the same answers for every case date.
-func loadLocation() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}
+// location is the zone in which every date is reasoned about: the
+// province's, defined once by the domain.
+var location = caseflow.Zone
 
 // Location returns the Asia/Ho_Chi_Minh zone the package reasons in.
 func Location() *time.Location { return location }

@@ -239,15 +239,6 @@ type IndicatorResult struct {
 	Met   *bool
 }
 
-// hcmZone is the province's time zone: periods are whole days in it.
-var hcmZone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}()
-
 // Period is a reporting period: whole days From to To inclusive, in
 // Asia/Ho_Chi_Minh. From and To are the midnights that start those days.
 type Period struct {
@@ -274,7 +265,7 @@ func (p Period) YearEarlier() Period {
 		if m == time.February && d == 29 {
 			d = 28
 		}
-		return time.Date(y-1, m, d, 0, 0, 0, 0, hcmZone)
+		return time.Date(y-1, m, d, 0, 0, 0, 0, Zone)
 	}
 	return Period{From: back(p.From), To: back(p.To)}
 }
@@ -289,7 +280,7 @@ const MaxPeriodDays = 3660
 func ParsePeriod(from, to string, now time.Time) (Period, error) {
 	fe := FieldErrors{}
 	day := func(field, v string) time.Time {
-		t, err := time.ParseInLocation("2006-01-02", v, hcmZone)
+		t, err := time.ParseInLocation("2006-01-02", v, Zone)
 		if err != nil {
 			fe.Add(field, "must be a date YYYY-MM-DD")
 			return time.Time{}
@@ -301,13 +292,13 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 	}
 	var p Period
 	if to == "" {
-		y, m, d := now.In(hcmZone).Date()
-		p.To = time.Date(y, m, d, 0, 0, 0, 0, hcmZone)
+		y, m, d := now.In(Zone).Date()
+		p.To = time.Date(y, m, d, 0, 0, 0, 0, Zone)
 	} else {
 		p.To = day("to", to)
 	}
 	if from == "" {
-		p.From = time.Date(p.To.Year(), time.January, 1, 0, 0, 0, 0, hcmZone)
+		p.From = time.Date(p.To.Year(), time.January, 1, 0, 0, 0, 0, Zone)
 	} else {
 		p.From = day("from", from)
 	}

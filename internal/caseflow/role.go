@@ -62,3 +62,34 @@ func (t AgencyType) Valid() bool {
 	}
 	return false
 }
+
+// ReadsCases reports whether the role reads cases at all; administrators
+// manage accounts and the calendar and read no case.
+func (r Role) ReadsCases() bool { return r.Valid() && r != RoleAdmin }
+
+// ActsOnCases reports whether the role fires workflow events, refers,
+// extends clocks and has a worklist; supervisors only follow.
+func (r Role) ActsOnCases() bool { return r.ReadsCases() && r != RoleSupervisor }
+
+// SeesCompliance reports whether the role sees compliance figures:
+// supervisors for their unit and those under it, commune officers for their
+// own commune.
+func (r Role) SeesCompliance() bool { return r == RoleSupervisor || r == RoleCommuneOfficer }
+
+// Administers reports whether the role manages users and public holidays.
+func (r Role) Administers() bool { return r == RoleAdmin }
+
+// RolesWhere lists the roles for which pred holds, in the order of Roles.
+func RolesWhere(pred func(Role) bool) []Role {
+	var out []Role
+	for _, r := range Roles {
+		if pred(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// FilesReports reports whether the role files reports of abuse: commune
+// child-protection officers, for their own commune.
+func (r Role) FilesReports() bool { return r == RoleCommuneOfficer }

@@ -55,7 +55,7 @@ type Viewer struct {
 func (v Viewer) SeesCasesByUnit() bool { return v.Role == RoleSupervisor }
 
 // ReadsCases reports whether the viewer's role reads cases at all.
-func (v Viewer) ReadsCases() bool { return v.Role != RoleAdmin && v.Role != "" }
+func (v Viewer) ReadsCases() bool { return v.Role.ReadsCases() }
 
 // Session is a login: the token is shown once, only its keyed hash is kept.
 type Session struct {

@@ -207,3 +207,23 @@ func (s *Service) demoSteps(ctx context.Context, code string, steps []seeds.Step
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// AvailableEvents lists the events the viewer may fire on the case now
+// through the events endpoint: none on a case they only follow, and never
+// the steps that referrals drive.
+func (s *Service) AvailableEvents(c *caseflow.Case, v caseflow.Viewer) []*workflow.Event {
+	if c.Access == caseflow.AccessSummary || c.Access == "" {
+		return nil
+	}
+	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	if !ok {
+		return nil
+	}
+	var out []*workflow.Event
+	for _, ev := range def.Available(c.State, v.Role) {
+		if !referralEvents[ev.ID] {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

@@ -16,15 +16,6 @@ import (
 	"caseflow/internal/seal"
 )
 
-// hcm is the province's time zone: case years and legal days are counted in it.
-var hcm = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}()
-
 // visible returns the SQL condition (on table alias "cases") that limits a
 // query to the cases the viewer may know of. This is the one place where
 // need-to-know is decided for reads.

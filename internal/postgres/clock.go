@@ -159,7 +159,7 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p TimerPayload, out *TimerOut
 // responsible agency, one for the supervisors over the case's unit. The
 // unique key makes a repeat a no-op.
 func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.Time) ([]caseflow.Notification, error) {
-	due := k.DueAt.In(hcm).Format("02/01/2006 15:04")
+	due := k.DueAt.In(caseflow.Zone).Format("02/01/2006 15:04")
 	var msg string
 	if kind == "breach" {
 		msg = fmt.Sprintf("Hồ sơ %s: quá hạn %s (hạn %s) / Case %s: deadline %s breached (due %s)", c.Code, k.Clock, due, c.Code, k.Clock, due)

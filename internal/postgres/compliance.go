@@ -617,7 +617,7 @@ func withAgeAtReport(rows []personRow, r *caseflow.Report) []personAtIntake {
 func ageAtReport(p caseflow.Person, receivedAt time.Time) *int {
 	if p.DateOfBirth != "" {
 		if dob, err := time.Parse("2006-01-02", p.DateOfBirth); err == nil {
-			if age := caseflow.AgeOn(dob, receivedAt.In(hcm)); age >= 0 && age <= 120 {
+			if age := caseflow.AgeOn(dob, receivedAt.In(caseflow.Zone)); age >= 0 && age <= 120 {
 				return &age
 			}
 		}

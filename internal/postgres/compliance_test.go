@@ -17,16 +17,8 @@ import (
 // time chosen around the edges of the period, and work out each expected
 // figure in the test from those rows. Times are in Asia/Ho_Chi_Minh.
 
-var hcm = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
 // at is a time in the province's zone.
-func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, hcm) }
+func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, caseflow.Zone) }
 
 func ptr(t time.Time) *time.Time { return &t }
 

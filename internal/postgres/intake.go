@@ -155,7 +155,7 @@ func (db *DB) claimIdempotency(tx *gorm.DB, v caseflow.Viewer, key string, hash 
 // (in the province's time). Codes are unique under any concurrency; they may
 // have gaps.
 func (db *DB) nextCode(tx *gorm.DB, receivedAt time.Time) (string, error) {
-	year := receivedAt.In(hcm).Year()
+	year := receivedAt.In(caseflow.Zone).Year()
 	var last int64
 	err := tx.Raw(`INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, 1)
 		ON CONFLICT (prefix, year) DO UPDATE SET last = case_counters.last + 1 RETURNING last`,

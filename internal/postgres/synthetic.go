@@ -87,7 +87,7 @@ func (db *DB) GenerateSynthetic(ctx context.Context, opt SyntheticOptions) (*Syn
 		return nil, errors.New("synthetic: ENCRYPTION_KEYS and BLIND_INDEX_KEY are needed to seal the fictional names")
 	}
 	if opt.From.IsZero() {
-		opt.From = time.Date(2021, 1, 1, 0, 0, 0, 0, hcm)
+		opt.From = time.Date(2021, 1, 1, 0, 0, 0, 0, caseflow.Zone)
 	}
 	if opt.To.IsZero() {
 		opt.To = db.now()
@@ -194,9 +194,9 @@ func (db *DB) GenerateSynthetic(ctx context.Context, opt SyntheticOptions) (*Syn
 // holidays, mostly in the daytime.
 func synthArrivals(r *rand.Rand, n int, from, to time.Time) []time.Time {
 	span := to.Sub(from)
-	base := from.In(hcm).Year()
+	base := from.In(caseflow.Zone).Year()
 	weight := func(t time.Time) float64 {
-		lt := t.In(hcm)
+		lt := t.In(caseflow.Zone)
 		w := 1.0
 		for y := base; y < lt.Year(); y++ {
 			w *= 0.94
@@ -225,7 +225,7 @@ func synthArrivals(r *rand.Rand, n int, from, to time.Time) []time.Time {
 func (db *DB) reserveCodes(ctx context.Context, received []time.Time) ([]string, error) {
 	perYear := map[int]int64{}
 	for _, t := range received {
-		perYear[t.In(hcm).Year()]++
+		perYear[t.In(caseflow.Zone).Year()]++
 	}
 	next := map[int]int64{}
 	for y, n := range perYear {
@@ -239,7 +239,7 @@ func (db *DB) reserveCodes(ctx context.Context, received []time.Time) ([]string,
 	}
 	codes := make([]string, len(received))
 	for i, t := range received {
-		y := t.In(hcm).Year()
+		y := t.In(caseflow.Zone).Year()
 		codes[i] = fmt.Sprintf("%s-%d-%06d", db.CodePrefix, y, next[y])
 		next[y]++
 	}

@@ -75,15 +75,7 @@ type document struct {
 // the CSV, right after the byte-order mark, needs no quotes.
 const Title = "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ PHÒNG CHỐNG XÂM HẠI TRẺ EM"
 
-var hcm = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}()
-
-func day(t time.Time) string { return t.In(hcm).Format("02/01/2006") }
+func day(t time.Time) string { return t.In(caseflow.Zone).Format("02/01/2006") }
 
 // verdict is the assessment of an indicator against its target.
 func verdict(r caseflow.IndicatorResult) string {
@@ -142,7 +134,7 @@ func layout(r *caseflow.ComplianceReport) document {
 		lines: []string{
 			fmt.Sprintf("Đơn vị: %s (mã %s)", r.Unit.Name, r.Unit.Code),
 			fmt.Sprintf("Kỳ báo cáo: từ ngày %s đến ngày %s", day(r.Period.From), day(r.Period.To)),
-			fmt.Sprintf("Số liệu tính đến: %s (giờ Việt Nam)", r.AsOf.In(hcm).Format("15:04 ngày 02/01/2006")),
+			fmt.Sprintf("Số liệu tính đến: %s (giờ Việt Nam)", r.AsOf.In(caseflow.Zone).Format("15:04 ngày 02/01/2006")),
 		},
 	}
 

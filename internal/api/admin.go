@@ -1,0 +1,150 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"caseflow/internal/account"
+	"caseflow/internal/caseflow"
+	"caseflow/internal/request"
+)
+
+// RequireRole lets only the given role through.
+func RequireRole(role caseflow.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if request.Viewer(c).Role != role {
+				return caseflow.Errorf(caseflow.EForbidden, "only %s users may do this", role)
+			}
+			return next(c)
+		}
+	}
+}
+
+type userJSON struct {
+	Username    string     `json:"username"`
+	DisplayName string     `json:"display_name"`
+	Role        string     `json:"role"`
+	Agency      agencyJSON `json:"agency"`
+	Disabled    bool       `json:"disabled"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func toUserJSON(u *caseflow.User) userJSON {
+	return userJSON{Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Disabled: u.Disabled,
+		Agency:    agencyJSON{Code: u.Agency.Code, Name: u.Agency.Name, Type: string(u.Agency.Type)},
+		CreatedAt: local(u.CreatedAt)}
+}
+
+func (s *API) listUsers(c echo.Context) error {
+	us, err := s.accounts.Users(c.Request().Context(), request.Viewer(c))
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, 0, len(us))
+	for _, u := range us {
+		out = append(out, toUserJSON(u))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"users": out})
+}
+
+type createUserRequest struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	AgencyCode  string `json:"agency_code"`
+	Password    string `json:"password"`
+}
+
+func (s *API) createUser(c echo.Context) error {
+	var req createUserRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.accounts.CreateUser(c.Request().Context(), request.Viewer(c), account.NewUser{Username: req.Username,
+		DisplayName: req.DisplayName, Role: caseflow.Role(req.Role), AgencyCode: req.AgencyCode, Password: req.Password})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toUserJSON(u))
+}
+
+type updateUserRequest struct {
+	DisplayName *string `json:"display_name"`
+	Role        *string `json:"role"`
+	AgencyCode  *string `json:"agency_code"`
+	Disabled    *bool   `json:"disabled"`
+	Password    *string `json:"password"`
+}
+
+func (s *API) updateUser(c echo.Context) error {
+	var req updateUserRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	e := account.UserEdit{DisplayName: req.DisplayName, AgencyCode: req.AgencyCode, Disabled: req.Disabled, Password: req.Password}
+	if req.Role != nil {
+		r := caseflow.Role(*req.Role)
+		e.Role = &r
+	}
+	u, err := s.accounts.UpdateUser(c.Request().Context(), request.Viewer(c), c.Param("username"), e)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toUserJSON(u))
+}
+
+type holidayJSON struct {
+	Date string `json:"date"`
+	Name string `json:"name"`
+}
+
+func (s *API) listHolidays(c echo.Context) error {
+	hs, err := s.cases.Holidays(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]holidayJSON, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, holidayJSON{Date: h.Date.Format("2006-01-02"), Name: h.Name})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"holidays": out})
+}
+
+func holidayDate(c echo.Context) (time.Time, error) {
+	d, err := time.Parse("2006-01-02", c.Param("date"))
+	if err != nil {
+		return d, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"date": "must be YYYY-MM-DD"}}
+	}
+	return d, nil
+}
+
+func (s *API) putHoliday(c echo.Context) error {
+	d, err := holidayDate(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.cases.PutHoliday(c.Request().Context(), request.Viewer(c), d, req.Name); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, holidayJSON{Date: d.Format("2006-01-02"), Name: req.Name})
+}
+
+func (s *API) deleteHoliday(c echo.Context) error {
+	d, err := holidayDate(c)
+	if err != nil {
+		return err
+	}
+	if err := s.cases.DeleteHoliday(c.Request().Context(), request.Viewer(c), d); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

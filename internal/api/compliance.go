@@ -1,0 +1,247 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
+	"caseflow/internal/request"
+	"caseflow/internal/workflow"
+)
+
+type periodJSON struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+type targetJSON struct {
+	Op    string   `json:"op"`
+	Value *float64 `json:"value"`
+}
+
+type indicatorJSON struct {
+	ID          string         `json:"id"`
+	Label       workflow.Label `json:"label"`
+	Numerator   int64          `json:"numerator"`
+	Denominator int64          `json:"denominator"`
+	Value       *float64       `json:"value"`
+	Target      targetJSON     `json:"target"`
+	Met         *bool          `json:"met"`
+}
+
+// figureJSON is an indicator of a unit or agency in a breakdown: the label
+// and target are those of the report's indicator with the same id.
+type figureJSON struct {
+	ID          string   `json:"id"`
+	Numerator   int64    `json:"numerator"`
+	Denominator int64    `json:"denominator"`
+	Value       *float64 `json:"value"`
+	Met         *bool    `json:"met"`
+}
+
+type unitFiguresJSON struct {
+	Unit       unitJSON     `json:"unit"`
+	Indicators []figureJSON `json:"indicators"`
+	Breaches   int64        `json:"breaches"`
+}
+
+type agencyFiguresJSON struct {
+	Agency     agencyJSON   `json:"agency"`
+	Indicators []figureJSON `json:"indicators"`
+	Breaches   int64        `json:"breaches"`
+}
+
+type breachJSON struct {
+	Clock string         `json:"clock"`
+	Label workflow.Label `json:"label"`
+	Count int64          `json:"count"`
+}
+
+type agencyBreachesJSON struct {
+	Agency  agencyJSON   `json:"agency"`
+	Total   int64        `json:"total"`
+	ByClock []breachJSON `json:"by_clock"`
+}
+
+type breachesJSON struct {
+	Total    int64                `json:"total"`
+	ByClock  []breachJSON         `json:"by_clock"`
+	ByAgency []agencyBreachesJSON `json:"by_agency"`
+}
+
+type countJSON struct {
+	Key   string         `json:"key"`
+	Label workflow.Label `json:"label"`
+	Count int64          `json:"count"`
+}
+
+type childrenJSON struct {
+	Total       int64       `json:"total"`
+	BySex       []countJSON `json:"by_sex"`
+	ByAgeGroup  []countJSON `json:"by_age_group"`
+	BySetting   []countJSON `json:"by_setting"`
+	ByAbuseType []countJSON `json:"by_abuse_type"`
+}
+
+type complianceJSON struct {
+	Period     periodJSON          `json:"period"`
+	Unit       unitJSON            `json:"unit"`
+	AsOf       time.Time           `json:"as_of"`
+	Indicators []indicatorJSON     `json:"indicators"`
+	Units      []unitFiguresJSON   `json:"units"`
+	Agencies   []agencyFiguresJSON `json:"agencies"`
+	Breaches   breachesJSON        `json:"breaches"`
+	Children   childrenJSON        `json:"children"`
+}
+
+func toPeriodJSON(p caseflow.Period) periodJSON {
+	return periodJSON{From: p.FromDate(), To: p.ToDate()}
+}
+
+func toUnitJSON(u caseflow.Unit) unitJSON {
+	return unitJSON{Code: u.Code, Name: u.Name, Level: u.Level}
+}
+
+func toAgencyJSON(a caseflow.Agency) agencyJSON {
+	return agencyJSON{Code: a.Code, Name: a.Name, Type: string(a.Type)}
+}
+
+func toFigures(rs []caseflow.IndicatorResult) []figureJSON {
+	out := make([]figureJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, figureJSON{ID: string(r.Indicator.ID), Numerator: r.Numerator, Denominator: r.Denominator,
+			Value: r.Value, Met: r.Met})
+	}
+	return out
+}
+
+func toBreaches(bs []caseflow.BreachCount) []breachJSON {
+	out := make([]breachJSON, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, breachJSON{Clock: b.Clock, Label: workflow.Label{VI: b.LabelVI, EN: b.LabelEN}, Count: b.Count})
+	}
+	return out
+}
+
+func toCounts(cs []caseflow.Count) []countJSON {
+	out := make([]countJSON, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, countJSON{Key: c.Key, Label: workflow.Label{VI: c.LabelVI, EN: c.LabelEN}, Count: c.Count})
+	}
+	return out
+}
+
+func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
+	out := complianceJSON{Period: toPeriodJSON(r.Period), Unit: toUnitJSON(r.Unit), AsOf: local(r.AsOf),
+		Indicators: []indicatorJSON{}, Units: []unitFiguresJSON{}, Agencies: []agencyFiguresJSON{},
+		Breaches: breachesJSON{Total: r.BreachTotal(), ByClock: toBreaches(r.Breaches), ByAgency: []agencyBreachesJSON{}},
+		Children: childrenJSON{Total: r.Children.Total, BySex: toCounts(r.Children.BySex), ByAgeGroup: toCounts(r.Children.ByAgeGroup),
+			BySetting: toCounts(r.Children.BySetting), ByAbuseType: toCounts(r.Children.ByAbuseType)}}
+	for _, x := range r.Indicators {
+		ind := x.Indicator
+		out.Indicators = append(out.Indicators, indicatorJSON{ID: string(ind.ID), Label: workflow.Label{VI: ind.LabelVI, EN: ind.LabelEN},
+			Numerator: x.Numerator, Denominator: x.Denominator, Value: x.Value,
+			Target: targetJSON{Op: string(ind.Target.Op), Value: ind.Target.Value()}, Met: x.Met})
+	}
+	for _, u := range r.Units {
+		out.Units = append(out.Units, unitFiguresJSON{Unit: toUnitJSON(u.Unit), Indicators: toFigures(u.Indicators), Breaches: u.Breaches})
+	}
+	for _, a := range r.Agencies {
+		out.Agencies = append(out.Agencies, agencyFiguresJSON{Agency: toAgencyJSON(a.Agency), Indicators: toFigures(a.Indicators),
+			Breaches: a.BreachTotal()})
+		if len(a.Breaches) > 0 {
+			out.Breaches.ByAgency = append(out.Breaches.ByAgency, agencyBreachesJSON{Agency: toAgencyJSON(a.Agency),
+				Total: a.BreachTotal(), ByClock: toBreaches(a.Breaches)})
+		}
+	}
+	return out
+}
+
+func complianceRequest(c echo.Context) casework.ComplianceRequest {
+	q := c.QueryParams()
+	return casework.ComplianceRequest{From: q.Get("from"), To: q.Get("to"), Unit: q.Get("unit")}
+}
+
+func (s *API) compliance(c echo.Context) error {
+	rep, err := s.cases.Compliance(c.Request().Context(), request.Viewer(c), complianceRequest(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toComplianceJSON(rep))
+}
+
+type complianceItemJSON struct {
+	Code          string     `json:"code"`
+	State         string     `json:"state"`
+	ReceivedAt    time.Time  `json:"received_at"`
+	Commune       unitJSON   `json:"commune"`
+	AgencyCode    string     `json:"agency_code,omitempty"`
+	Clock         string     `json:"clock,omitempty"`
+	At            time.Time  `json:"at"`
+	DueAt         *time.Time `json:"due_at,omitempty"`
+	DoneAt        *time.Time `json:"done_at,omitempty"`
+	InNumerator   bool       `json:"in_numerator"`
+	InDenominator bool       `json:"in_denominator"`
+}
+
+type complianceCasesJSON struct {
+	Indicator  string               `json:"indicator"`
+	Part       string               `json:"part"`
+	Period     periodJSON           `json:"period"`
+	Unit       unitJSON             `json:"unit"`
+	Cases      []complianceItemJSON `json:"cases"`
+	NextCursor string               `json:"next_cursor,omitempty"`
+}
+
+func (s *API) complianceCases(c echo.Context) error {
+	q := c.QueryParams()
+	req := casework.ComplianceCasesRequest{ComplianceRequest: complianceRequest(c), Indicator: c.Param("id"),
+		Part: q.Get("part"), Clock: q.Get("clock"), Agency: q.Get("agency"), Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
+				Fields: map[string]string{"limit": "must be a whole number from 1 to 1000"}}
+		}
+		req.Limit = n
+	}
+	v := request.Viewer(c)
+	page, err := s.cases.ComplianceCases(c.Request().Context(), v, req)
+	if err != nil {
+		return err
+	}
+	part := req.Part
+	if part == "" {
+		part = caseflow.PartAll
+	}
+	out := complianceCasesJSON{Indicator: req.Indicator, Part: part, Period: toPeriodJSON(page.Period), Unit: toUnitJSON(page.Unit),
+		Cases: []complianceItemJSON{}, NextCursor: page.NextCursor}
+	for _, it := range page.Items {
+		out.Cases = append(out.Cases, complianceItemJSON{Code: it.Code, State: it.State, ReceivedAt: local(it.ReceivedAt),
+			Commune: toUnitJSON(it.Commune), AgencyCode: it.AgencyCode, Clock: it.Clock, At: local(it.At),
+			DueAt: localPtr(it.DueAt), DoneAt: localPtr(it.DoneAt), InNumerator: it.InNumerator, InDenominator: it.InDenominator})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+var exportTypes = map[string]string{
+	casework.FormatCSV:  "text/csv; charset=utf-8",
+	casework.FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+func (s *API) complianceExport(format string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var buf bytes.Buffer
+		name, err := s.cases.ComplianceExport(c.Request().Context(), request.Viewer(c), complianceRequest(c), format, &buf)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+		return c.Blob(http.StatusOK, exportTypes[format], buf.Bytes())
+	}
+}

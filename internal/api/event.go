@@ -1,0 +1,277 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
+	"caseflow/internal/request"
+)
+
+type eventRequest struct {
+	Event      string         `json:"event"`
+	Version    int            `json:"version"`
+	Note       string         `json:"note"`
+	Data       map[string]any `json:"data"`
+	AgencyCode string         `json:"agency_code"`
+}
+
+func (s *API) fireEvent(c echo.Context) error {
+	var req eventRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	v := request.Viewer(c)
+	cs, err := s.cases.Fire(c.Request().Context(), v, c.Param("code"), caseflow.EventRequest{Event: req.Event,
+		Version: req.Version, Note: req.Note, Data: req.Data, AgencyCode: req.AgencyCode})
+	if err != nil {
+		return err
+	}
+	out := toCaseJSON(cs)
+	out.AvailableEvents = s.availableEvents(cs, v)
+	return c.JSON(http.StatusOK, out)
+}
+
+type actorJSON struct {
+	Username   string `json:"username"`
+	AgencyCode string `json:"agency_code"`
+}
+
+type historyJSON struct {
+	Version int            `json:"version"`
+	Event   string         `json:"event"`
+	From    string         `json:"from"`
+	To      string         `json:"to"`
+	At      time.Time      `json:"at"`
+	Actor   *actorJSON     `json:"actor,omitempty"`
+	Note    string         `json:"note,omitempty"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+func (s *API) caseHistory(c echo.Context) error {
+	hs, err := s.cases.History(c.Request().Context(), request.Viewer(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	out := make([]historyJSON, 0, len(hs))
+	for _, h := range hs {
+		j := historyJSON{Version: h.Version, Event: h.Event, From: h.From, To: h.To, At: local(h.At), Note: h.Note, Data: h.Data}
+		if h.Username != "" {
+			j.Actor = &actorJSON{Username: h.Username, AgencyCode: h.AgencyCode}
+		}
+		out = append(out, j)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"history": out})
+}
+
+type workItemJSON struct {
+	Code         string     `json:"code"`
+	State        string     `json:"state"`
+	ReceivedAt   time.Time  `json:"received_at"`
+	WaitingSince time.Time  `json:"waiting_since"`
+	DueAt        *time.Time `json:"due_at"`
+	Reason       string     `json:"reason"`
+	ReferralID   *int64     `json:"referral_id"`
+}
+
+func (s *API) worklist(c echo.Context) error {
+	items, err := s.cases.Worklist(c.Request().Context(), request.Viewer(c))
+	if err != nil {
+		return err
+	}
+	out := make([]workItemJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, workItemJSON{Code: it.Code, State: it.State, ReceivedAt: local(it.ReceivedAt),
+			WaitingSince: local(it.WaitingSince), DueAt: localPtr(it.DueAt), Reason: it.Reason, ReferralID: it.ReferralID})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+type referralRequest struct {
+	Service    string `json:"service"`
+	AgencyCode string `json:"agency_code"`
+	Note       string `json:"note"`
+}
+
+type referralJSON struct {
+	ID        int64      `json:"id"`
+	CaseCode  string     `json:"case_code"`
+	Service   string     `json:"service"`
+	Status    string     `json:"status"`
+	Agency    agencyJSON `json:"agency"`
+	Note      string     `json:"note,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+func toReferralJSON(r *caseflow.Referral) referralJSON {
+	return referralJSON{ID: r.ID, CaseCode: r.CaseCode, Service: r.Service, Status: r.Status,
+		Agency: agencyJSON{Code: r.Agency.Code, Name: r.Agency.Name, Type: string(r.Agency.Type)},
+		Note:   r.Note, CreatedAt: local(r.CreatedAt), UpdatedAt: local(r.UpdatedAt)}
+}
+
+func (s *API) createReferral(c echo.Context) error {
+	var req referralRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := s.cases.Refer(c.Request().Context(), request.Viewer(c), c.Param("code"), req.Service, req.AgencyCode, req.Note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toReferralJSON(r))
+}
+
+func (s *API) listReferrals(c echo.Context) error {
+	rs, err := s.cases.Referrals(c.Request().Context(), request.Viewer(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	out := make([]referralJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, toReferralJSON(r))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"referrals": out})
+}
+
+type noteRequest struct {
+	Note string `json:"note"`
+}
+
+func (s *API) answerReferral(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such referral")
+	}
+	var req noteRequest
+	if c.Request().ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	r, err := s.cases.RespondReferral(c.Request().Context(), request.Viewer(c), id, c.Param("action"), req.Note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toReferralJSON(r))
+}
+
+type extensionJSON struct {
+	Duration   string    `json:"duration"`
+	Reason     string    `json:"reason"`
+	LegalBasis string    `json:"legal_basis"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	DueBefore  time.Time `json:"due_before"`
+	DueAfter   time.Time `json:"due_after"`
+}
+
+type clockJSON struct {
+	Clock            string          `json:"clock"`
+	Instance         string          `json:"instance,omitempty"`
+	Label            any             `json:"label"`
+	Status           string          `json:"status"`
+	Responsible      string          `json:"responsible"`
+	AgencyCode       string          `json:"agency_code,omitempty"`
+	Limit            string          `json:"limit"`
+	StartedAt        time.Time       `json:"started_at"`
+	DueAt            time.Time       `json:"due_at"`
+	WarnAt           time.Time       `json:"warn_at"`
+	RemainingSeconds int64           `json:"remaining_seconds"`
+	LegalBasis       string          `json:"legal_basis"`
+	Extensions       []extensionJSON `json:"extensions"`
+	BreachedAt       *time.Time      `json:"breached_at"`
+	StoppedAt        *time.Time      `json:"stopped_at"`
+}
+
+func (s *API) toClockJSON(cs *caseflow.Case, k caseflow.Clock) clockJSON {
+	out := clockJSON{Clock: k.Clock, Instance: k.Instance, Status: k.Status, Responsible: string(k.Responsible),
+		AgencyCode: k.AgencyCode, Limit: strconv.Itoa(k.Amount) + " " + k.Rule, StartedAt: local(k.StartedAt),
+		DueAt: local(k.DueAt), WarnAt: local(k.WarnAt), LegalBasis: k.Basis, Extensions: []extensionJSON{},
+		BreachedAt: localPtr(k.BreachedAt), StoppedAt: localPtr(k.StoppedAt)}
+	if def, ok := s.flows.Get(cs.WorkflowID, cs.WorkflowVersion); ok {
+		if wc, ok := def.Clock(k.Clock); ok {
+			out.Label = wc.Label
+		}
+	}
+	if k.Status == "running" || (k.Status == "breached" && k.StoppedAt == nil) {
+		out.RemainingSeconds = int64(time.Until(k.DueAt).Seconds())
+	}
+	for _, e := range k.Extensions {
+		out.Extensions = append(out.Extensions, extensionJSON{Duration: strconv.Itoa(e.Amount) + " " + e.Rule, Reason: e.Reason,
+			LegalBasis: e.LegalBasis, By: e.By, At: local(e.At), DueBefore: local(e.DueBefore), DueAfter: local(e.DueAfter)})
+	}
+	return out
+}
+
+func (s *API) listClocks(c echo.Context) error {
+	cs, ks, err := s.cases.Clocks(c.Request().Context(), request.Viewer(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	out := make([]clockJSON, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, s.toClockJSON(cs, k))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"clocks": out})
+}
+
+type extensionRequest struct {
+	Duration   string `json:"duration"`
+	Reason     string `json:"reason"`
+	LegalBasis string `json:"legal_basis"`
+	Instance   string `json:"instance"`
+}
+
+func (s *API) extendClock(c echo.Context) error {
+	var req extensionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	v := request.Viewer(c)
+	cs, k, err := s.cases.Extend(c.Request().Context(), v, c.Param("code"), casework.ExtensionRequest{Clock: c.Param("clock"),
+		Instance: req.Instance, Duration: req.Duration, Reason: req.Reason, LegalBasis: req.LegalBasis})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.toClockJSON(cs, *k))
+}
+
+type notificationJSON struct {
+	ID        int64      `json:"id"`
+	Kind      string     `json:"kind"`
+	CaseCode  string     `json:"case_code"`
+	Clock     string     `json:"clock"`
+	DueAt     time.Time  `json:"due_at"`
+	Message   string     `json:"message"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at"`
+}
+
+func (s *API) listNotifications(c echo.Context) error {
+	ns, unread, err := s.cases.Notifications(c.Request().Context(), request.Viewer(c), 100)
+	if err != nil {
+		return err
+	}
+	out := make([]notificationJSON, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, notificationJSON{ID: n.ID, Kind: n.Kind, CaseCode: n.CaseCode, Clock: n.Clock, DueAt: local(n.DueAt),
+			Message: n.Message, CreatedAt: local(n.CreatedAt), ReadAt: localPtr(n.ReadAt)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"notifications": out, "unread": unread})
+}
+
+func (s *API) readNotification(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such notification")
+	}
+	if err := s.cases.MarkNotificationRead(c.Request().Context(), request.Viewer(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

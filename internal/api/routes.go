@@ -1,0 +1,46 @@
+package api
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
+)
+
+// Routes mounts the API's route table on g (the server mounts it at
+// /api/v1). Every route but login needs a bearer token; role checks beyond
+// administration are the services' own.
+func (s *API) Routes(g *echo.Group) {
+	auth, admin := s.Authenticate, RequireRole(caseflow.RoleAdmin)
+
+	g.POST("/auth/login", s.login)
+	g.POST("/auth/logout", s.logout, auth)
+	g.GET("/me", s.me, auth)
+
+	g.POST("/reports", s.fileReport, auth)
+	g.GET("/cases", s.listCases, auth)
+	g.GET("/cases/:code", s.getCase, auth)
+	g.POST("/cases/:code/events", s.fireEvent, auth)
+	g.GET("/cases/:code/history", s.caseHistory, auth)
+	g.GET("/cases/:code/clocks", s.listClocks, auth)
+	g.POST("/cases/:code/clocks/:clock/extensions", s.extendClock, auth)
+	g.GET("/cases/:code/referrals", s.listReferrals, auth)
+	g.POST("/cases/:code/referrals", s.createReferral, auth)
+	g.POST("/referrals/:id/:action", s.answerReferral, auth)
+	g.GET("/workflows", s.listWorkflows, auth)
+	g.GET("/worklist", s.worklist, auth)
+	g.GET("/notifications", s.listNotifications, auth)
+	g.POST("/notifications/:id/read", s.readNotification, auth)
+
+	g.GET("/compliance", s.compliance, auth)
+	g.GET("/compliance/export.csv", s.complianceExport(casework.FormatCSV), auth)
+	g.GET("/compliance/export.xlsx", s.complianceExport(casework.FormatXLSX), auth)
+	g.GET("/compliance/:id/cases", s.complianceCases, auth)
+
+	g.GET("/holidays", s.listHolidays, auth)
+	g.PUT("/holidays/:date", s.putHoliday, auth, admin)
+	g.DELETE("/holidays/:date", s.deleteHoliday, auth, admin)
+	g.GET("/admin/users", s.listUsers, auth, admin)
+	g.POST("/admin/users", s.createUser, auth, admin)
+	g.PATCH("/admin/users/:username", s.updateUser, auth, admin)
+}

@@ -1,0 +1,76 @@
+package server_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/testenv"
+)
+
+func TestAccountAdministration(t *testing.T) {
+	admin := login(t, "admin1")
+	name := "canbo" + testenv.Suffix()
+
+	t.Run("OnlyAdministratorsManageAccounts", func(t *testing.T) {
+		r := call(t, http.MethodGet, "/api/v1/admin/users", login(t, "supervisor1"), nil)
+		require.Equal(t, http.StatusForbidden, r.Status, string(r.Raw))
+	})
+	t.Run("BadAccountsAreRefusedNamingTheField", func(t *testing.T) {
+		for field, body := range map[string]map[string]any{
+			"username":    {"username": "X!", "role": "police", "agency_code": "CA-325", "password": "mat-khau-dai-1"},
+			"role":        {"username": name, "role": "chief", "agency_code": "CA-325", "password": "mat-khau-dai-1"},
+			"password":    {"username": name, "role": "police", "agency_code": "CA-325", "password": "short"},
+			"agency_code": {"username": name, "role": "police", "agency_code": "NO-SUCH", "password": "mat-khau-dai-1"},
+		} {
+			r := call(t, http.MethodPost, "/api/v1/admin/users", admin, body)
+			code, fields := errorOf(t, r)
+			require.Equal(t, "invalid", code, field)
+			require.Contains(t, fields, field)
+		}
+	})
+	t.Run("ATakenUsernameIsAConflict", func(t *testing.T) {
+		r := call(t, http.MethodPost, "/api/v1/admin/users", admin,
+			map[string]any{"username": "officer1", "role": "police", "agency_code": "CA-325", "password": "mat-khau-dai-1"})
+		require.Equal(t, http.StatusConflict, r.Status, string(r.Raw))
+	})
+	t.Run("CreatedAccountLogsInAndDisablingEndsItsSessions", func(t *testing.T) {
+		r := call(t, http.MethodPost, "/api/v1/admin/users", admin,
+			map[string]any{"username": name, "role": "police", "agency_code": "CA-325", "password": "mat-khau-dai-1"})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+		r = call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": name, "password": "mat-khau-dai-1"})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		tok := r.Body["token"].(string)
+		require.Equal(t, http.StatusOK, call(t, http.MethodGet, "/api/v1/me", tok, nil).Status)
+
+		r = call(t, http.MethodPatch, "/api/v1/admin/users/"+name, admin, map[string]any{"disabled": true})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		require.Equal(t, true, r.Body["disabled"])
+		require.Equal(t, http.StatusUnauthorized, call(t, http.MethodGet, "/api/v1/me", tok, nil).Status)
+	})
+	t.Run("AdministratorCannotDisableThemself", func(t *testing.T) {
+		r := call(t, http.MethodPatch, "/api/v1/admin/users/admin1", admin, map[string]any{"disabled": true})
+		_, fields := errorOf(t, r)
+		require.Contains(t, fields, "disabled")
+	})
+}
+
+func TestHolidayAdministration(t *testing.T) {
+	admin := login(t, "admin1")
+	r := call(t, http.MethodPut, "/api/v1/holidays/2027-06-01", login(t, "officer1"), map[string]string{"name": "Ngày thử"})
+	require.Equal(t, http.StatusForbidden, r.Status, string(r.Raw))
+
+	r = call(t, http.MethodPut, "/api/v1/holidays/2027-06-01", admin, map[string]string{"name": "Ngày nghỉ thử nghiệm"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	r = call(t, http.MethodGet, "/api/v1/holidays", admin, nil)
+	require.Contains(t, string(r.Raw), `"2027-06-01"`)
+	require.Contains(t, string(r.Raw), "Ngày nghỉ thử nghiệm")
+
+	r = call(t, http.MethodPut, "/api/v1/holidays/2027-06-01", admin, map[string]string{"name": " "})
+	_, fields := errorOf(t, r)
+	require.Contains(t, fields, "name")
+
+	require.Equal(t, http.StatusNoContent, call(t, http.MethodDelete, "/api/v1/holidays/2027-06-01", admin, nil).Status)
+	require.Equal(t, http.StatusNotFound, call(t, http.MethodDelete, "/api/v1/holidays/2027-06-01", admin, nil).Status)
+}

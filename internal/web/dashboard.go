@@ -1,0 +1,469 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
+	"caseflow/internal/request"
+)
+
+// The supervisor's dashboard: every indicator of the plan against its
+// target, charts (indicators against their targets, a monthly trend,
+// breaches per agency), drill-down to case codes, period and unit pickers
+// and the CSV / XLSX exports, all over the compliance service.
+
+// maxTrendMonths bounds the months of the trend chart, each one a report.
+const maxTrendMonths = 24
+
+type indicatorCard struct {
+	ID, Label, Value, Figure, Target, Verdict, Tone, Href string
+	Num, Den                                              int64
+	Pending                                               bool // no denominator yet
+}
+
+type unitRowView struct {
+	Code, Name, Href string
+	Met, Unmet       int
+	Breaches         int64
+}
+
+type breakdownView struct {
+	Title string
+	Rows  []fact
+}
+
+type dashboardView struct {
+	Query      string // from, to and unit, for links
+	From, To   field
+	Unit       field
+	Trend      field
+	Presets    []navLink
+	UnitName   string
+	Period     string
+	AsOf       string
+	Cards      []indicatorCard
+	MetCount   int
+	UnmetCount int
+	Bars       string
+	TrendSVG   string
+	TrendRows  []fact
+	TrendName  string
+	Breaches   string
+	BreachRows []fact
+	BreachHref string
+	BreachSum  int64
+	Units      []unitRowView
+	Children   []breakdownView
+	ChildTotal int64
+	ExportCSV  string
+	ExportXLSX string
+	Errors     []errItem
+}
+
+// complianceForm reads the period and unit of a dashboard address.
+func complianceForm(c echo.Context) casework.ComplianceRequest {
+	q := c.QueryParams()
+	req := casework.ComplianceRequest{From: q.Get("from"), To: q.Get("to"), Unit: q.Get("unit")}
+	// Browsers without a date picker send what was typed.
+	for _, d := range []*string{&req.From, &req.To} {
+		if t, ok := parseFormDate(*d); ok {
+			*d = t.Format("2006-01-02")
+		}
+	}
+	return req
+}
+
+func queryOf(req casework.ComplianceRequest) string {
+	q := url.Values{}
+	if req.From != "" {
+		q.Set("from", req.From)
+	}
+	if req.To != "" {
+		q.Set("to", req.To)
+	}
+	if req.Unit != "" {
+		q.Set("unit", req.Unit)
+	}
+	return q.Encode()
+}
+
+func withQuery(path, q string) string {
+	if q == "" {
+		return path
+	}
+	return path + "?" + q
+}
+
+// percent writes a fraction as a percentage with one decimal.
+func percent(lang string, v float64) string {
+	s := strconv.FormatFloat(v*100, 'f', 1, 64)
+	if lang == "vi" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + "%"
+}
+
+func (w *UI) dashboard(c echo.Context) error {
+	lang := langOf(c)
+	v := request.Viewer(c)
+	req := complianceForm(c)
+	ctx := c.Request().Context()
+	rep, err := w.cases.Compliance(ctx, v, req)
+	if de, ok := err.(*caseflow.Error); ok && de.Code == caseflow.EInvalid && len(de.Fields) > 0 {
+		view := w.dashboardForm(c.Request().Context(), lang, v, req, nil)
+		for k, m := range de.Fields {
+			msg := fieldMessage(lang, m)
+			switch k {
+			case "from":
+				view.From.Err = msg
+			case "to":
+				view.To.Err = msg
+			case "unit":
+				view.Unit.Err = msg
+			}
+			view.Errors = append(view.Errors, errItem{ID: k, Label: tr(lang, "dash."+k), Text: msg})
+		}
+		return w.render(c, http.StatusUnprocessableEntity, "dashboard", tr(lang, "title.dashboard"), view)
+	}
+	if err != nil {
+		return err
+	}
+	// Links carry the period as reported, so that they stay put over midnight.
+	req.From, req.To = rep.Period.FromDate(), rep.Period.ToDate()
+	view := w.dashboardForm(c.Request().Context(), lang, v, req, rep)
+	q := queryOf(req)
+	view.Query = q
+	view.UnitName, view.Period, view.AsOf = rep.Unit.Name, rep.Period.From.Format("02/01/2006")+" – "+rep.Period.To.Format("02/01/2006"), formTime(rep.AsOf)
+	view.ExportCSV, view.ExportXLSX = withQuery("/dashboard/export.csv", q), withQuery("/dashboard/export.xlsx", q)
+
+	var bars []barItem
+	for _, r := range rep.Indicators {
+		card := w.card(lang, r, q)
+		switch card.Tone {
+		case toneOK:
+			view.MetCount++
+		case toneBad:
+			view.UnmetCount++
+		}
+		view.Cards = append(view.Cards, card)
+		if !r.Indicator.Change {
+			bars = append(bars, barItem{Label: tr(lang, "short."+card.ID), Value: r.Value, Target: r.Indicator.Target.Value(), Met: r.Met,
+				Text: card.Value, Href: card.Href})
+		}
+	}
+	view.Bars = ratioBars(tr(lang, "dash.chart_targets"), tr(lang, "dash.chart_targets_desc"), tr(lang, "dash.target"), tr(lang, "dash.no_data"), bars)
+
+	trendID := c.QueryParam("trend")
+	if _, ok := caseflow.IndicatorByID(trendID); !ok || trendID == string(caseflow.IndicatorYearOnYear) {
+		trendID = string(caseflow.IndicatorIntake)
+	}
+	view.Trend.Value = trendID
+	for i := range view.Trend.Options {
+		view.Trend.Options[i].Selected = view.Trend.Options[i].Value == trendID
+	}
+	if err := w.trend(c, lang, v, req, rep, trendID, &view); err != nil {
+		return err
+	}
+
+	var agencyBars []barItem
+	for _, a := range rep.Agencies {
+		if n := a.BreachTotal(); n > 0 {
+			val := float64(n)
+			agencyBars = append(agencyBars, barItem{Label: a.Agency.Name, Value: &val, Text: strconv.FormatInt(n, 10)})
+		}
+	}
+	if len(agencyBars) > 12 {
+		agencyBars = agencyBars[:12]
+	}
+	view.BreachSum = rep.BreachTotal()
+	if len(agencyBars) > 0 {
+		view.Breaches = countBars(tr(lang, "dash.chart_breaches"), tr(lang, "dash.chart_breaches_desc"), agencyBars)
+	}
+	for _, b := range rep.Breaches {
+		label := b.LabelVI
+		if lang == "en" && b.LabelEN != "" {
+			label = b.LabelEN
+		}
+		if label == "" {
+			label = w.clockLabel(lang, b.Clock)
+		}
+		view.BreachRows = append(view.BreachRows, fact{label, strconv.FormatInt(b.Count, 10)})
+	}
+	view.BreachHref = withQuery("/dashboard/indicators/"+caseflow.Breaches, q)
+
+	for _, u := range rep.Units {
+		row := unitRowView{Code: u.Unit.Code, Name: u.Unit.Name, Breaches: u.Breaches}
+		uq := casework.ComplianceRequest{From: req.From, To: req.To, Unit: u.Unit.Code}
+		row.Href = withQuery("/dashboard", queryOf(uq))
+		for _, r := range u.Indicators {
+			if r.Met != nil && *r.Met {
+				row.Met++
+			} else if r.Met != nil {
+				row.Unmet++
+			}
+		}
+		view.Units = append(view.Units, row)
+	}
+	view.ChildTotal = rep.Children.Total
+	for _, d := range []struct {
+		key  string
+		rows []caseflow.Count
+	}{{"sex", rep.Children.BySex}, {"age_group", rep.Children.ByAgeGroup}, {"setting", rep.Children.BySetting},
+		{"abuse_type", rep.Children.ByAbuseType}} {
+		bv := breakdownView{Title: tr(lang, "dash.by_"+d.key)}
+		for _, r := range d.rows {
+			label := r.LabelVI
+			if lang == "en" && r.LabelEN != "" {
+				label = r.LabelEN
+			}
+			bv.Rows = append(bv.Rows, fact{label, strconv.FormatInt(r.Count, 10)})
+		}
+		view.Children = append(view.Children, bv)
+	}
+	return w.render(c, http.StatusOK, "dashboard", tr(lang, "title.dashboard"), view)
+}
+
+// card is one indicator at a glance: value, figure, target and verdict.
+func (w *UI) card(lang string, r caseflow.IndicatorResult, q string) indicatorCard {
+	ind := r.Indicator
+	card := indicatorCard{ID: string(ind.ID), Label: ind.LabelVI, Num: r.Numerator, Den: r.Denominator,
+		Figure: tr(lang, "dash.figure", r.Numerator, r.Denominator), Target: ind.TargetVI,
+		Href: withQuery("/dashboard/indicators/"+string(ind.ID), q)}
+	if lang == "en" {
+		card.Label, card.Target = ind.LabelEN, targetEN(ind)
+	}
+	if r.Value == nil {
+		card.Value, card.Pending = tr(lang, "dash.no_data"), true
+	} else {
+		card.Value = percent(lang, *r.Value)
+		if ind.Change && *r.Value > 0 {
+			card.Value = "+" + card.Value
+		}
+	}
+	switch {
+	case r.Met == nil && ind.Target.Op == caseflow.TargetNone:
+		card.Verdict, card.Tone = tr(lang, "dash.watch"), toneMuted
+	case r.Met == nil:
+		card.Verdict, card.Tone = tr(lang, "dash.no_data"), toneMuted
+	case *r.Met:
+		card.Verdict, card.Tone = tr(lang, "dash.met"), toneOK
+	default:
+		card.Verdict, card.Tone = tr(lang, "dash.unmet"), toneBad
+	}
+	return card
+}
+
+// targetEN writes a target in English from its operator and value.
+func targetEN(ind caseflow.Indicator) string {
+	v := ind.Target.Value()
+	if v == nil {
+		return "Watched"
+	}
+	p := strconv.FormatFloat(*v*100, 'f', -1, 64) + "%"
+	switch ind.Target.Op {
+	case caseflow.TargetGt:
+		return "> " + p
+	case caseflow.TargetLe:
+		return "≤ " + p
+	}
+	return p
+}
+
+// dashboardForm fills the period, unit and trend pickers.
+func (w *UI) dashboardForm(ctx context.Context, lang string, v caseflow.Viewer, req casework.ComplianceRequest, rep *caseflow.ComplianceReport) dashboardView {
+	view := dashboardView{}
+	view.From = field{ID: "from", Name: "from", Type: "date", Label: tr(lang, "dash.from"), Value: req.From}
+	view.To = field{ID: "to", Name: "to", Type: "date", Label: tr(lang, "dash.to"), Value: req.To}
+	view.Unit = field{ID: "unit", Name: "unit", Type: "select", Label: tr(lang, "dash.unit"), Placeholder: v.Agency.Unit.Name}
+	current := req.Unit
+	if rep != nil {
+		current = rep.Unit.Code
+	}
+	for _, u := range w.directory(ctx).unitsUnder(v.Agency.Unit.Code) {
+		view.Unit.Options = append(view.Unit.Options, option{Value: u.code, Text: u.label, Selected: u.code == current})
+	}
+	view.Trend = field{ID: "trend", Name: "trend", Type: "select", Label: tr(lang, "dash.trend_of")}
+	for _, ind := range caseflow.Indicators {
+		if ind.Change {
+			continue
+		}
+		label := ind.LabelVI
+		if lang == "en" {
+			label = ind.LabelEN
+		}
+		view.Trend.Options = append(view.Trend.Options, option{Value: string(ind.ID), Text: label})
+	}
+	now := caseflow.Local(time.Now())
+	y, m, _ := now.Date()
+	monthStart := time.Date(y, m, 1, 0, 0, 0, 0, caseflow.Zone)
+	quarterStart := time.Date(y, time.Month((int(m)-1)/3*3+1), 1, 0, 0, 0, 0, caseflow.Zone)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	for _, p := range []struct{ key, from, to string }{
+		{"dash.this_year", strconv.Itoa(y) + "-01-01", day(now)},
+		{"dash.this_quarter", day(quarterStart), day(now)},
+		{"dash.this_month", day(monthStart), day(now)},
+		{"dash.last_year", strconv.Itoa(y-1) + "-01-01", strconv.Itoa(y-1) + "-12-31"},
+	} {
+		pq := casework.ComplianceRequest{From: p.from, To: p.to, Unit: req.Unit}
+		view.Presets = append(view.Presets, navLink{Href: withQuery("/dashboard", queryOf(pq)), Text: tr(lang, p.key),
+			Current: p.from == req.From && p.to == req.To})
+	}
+	return view
+}
+
+// trend reports each month of the period for one indicator.
+func (w *UI) trend(c echo.Context, lang string, v caseflow.Viewer, req casework.ComplianceRequest, rep *caseflow.ComplianceReport, id string, view *dashboardView) error {
+	ind, _ := caseflow.IndicatorByID(id)
+	view.TrendName = ind.LabelVI
+	if lang == "en" {
+		view.TrendName = ind.LabelEN
+	}
+	start := time.Date(rep.Period.From.Year(), rep.Period.From.Month(), 1, 0, 0, 0, 0, caseflow.Zone)
+	var months []time.Time
+	for m := start; !m.After(rep.Period.To); m = m.AddDate(0, 1, 0) {
+		months = append(months, m)
+	}
+	if len(months) > maxTrendMonths {
+		months = months[len(months)-maxTrendMonths:]
+	}
+	var points []trendPoint
+	for _, m := range months {
+		from, to := m, m.AddDate(0, 1, -1)
+		if from.Before(rep.Period.From) {
+			from = rep.Period.From
+		}
+		if to.After(rep.Period.To) {
+			to = rep.Period.To
+		}
+		mr, err := w.cases.Compliance(c.Request().Context(), v, casework.ComplianceRequest{From: from.Format("2006-01-02"),
+			To: to.Format("2006-01-02"), Unit: rep.Unit.Code})
+		if err != nil {
+			return err
+		}
+		p := trendPoint{Label: tr(lang, "month.short."+strconv.Itoa(int(m.Month())))}
+		if len(months) > 12 || m.Year() != rep.Period.To.Year() {
+			p.Label += "/" + strconv.Itoa(m.Year()%100)
+		}
+		for _, r := range mr.Indicators {
+			if string(r.Indicator.ID) == id {
+				p.Value, p.Met = r.Value, r.Met
+				p.Text = tr(lang, "dash.figure", r.Numerator, r.Denominator)
+				if r.Value != nil {
+					p.Text = percent(lang, *r.Value) + " (" + p.Text + ")"
+				} else {
+					p.Text = tr(lang, "dash.no_data")
+				}
+			}
+		}
+		points = append(points, p)
+		view.TrendRows = append(view.TrendRows, fact{p.Label, p.Text})
+	}
+	view.TrendSVG = trendLine(tr(lang, "dash.chart_trend", view.TrendName), tr(lang, "dash.chart_trend_desc"), tr(lang, "dash.target"),
+		points, ind.Target.Value())
+	return nil
+}
+
+type itemView struct {
+	Code, State, Commune, At, Due, Done, Agency, Clock string
+	In                                                 bool
+}
+
+type indicatorView struct {
+	Label, Definition, Period, UnitName, Back string
+	Parts                                     []navLink
+	Items                                     []itemView
+	Next                                      string
+	Breaches                                  bool
+}
+
+func (w *UI) dashboardCases(c echo.Context) error {
+	lang := langOf(c)
+	v := request.Viewer(c)
+	id := c.Param("id")
+	q := c.QueryParams()
+	req := casework.ComplianceCasesRequest{ComplianceRequest: complianceForm(c), Indicator: id, Part: q.Get("part"),
+		Clock: q.Get("clock"), Agency: q.Get("agency"), Cursor: q.Get("cursor"), Limit: 100}
+	pg, err := w.cases.ComplianceCases(c.Request().Context(), v, req)
+	if err != nil {
+		return err
+	}
+	base := queryOf(req.ComplianceRequest)
+	view := indicatorView{Back: withQuery("/dashboard", base), Breaches: id == caseflow.Breaches,
+		Period: pg.Period.From.Format("02/01/2006") + " – " + pg.Period.To.Format("02/01/2006"), UnitName: pg.Unit.Name}
+	if ind, ok := caseflow.IndicatorByID(id); ok {
+		view.Label, view.Definition = ind.LabelVI, ind.Definition
+		if lang == "en" {
+			view.Label = ind.LabelEN
+		}
+		part := req.Part
+		if part == "" {
+			part = caseflow.PartAll
+		}
+		for _, p := range []string{caseflow.PartAll, caseflow.PartNumerator, caseflow.PartMissed} {
+			pq, _ := url.ParseQuery(base)
+			pq.Set("part", p)
+			view.Parts = append(view.Parts, navLink{Href: "/dashboard/indicators/" + id + "?" + pq.Encode(),
+				Text: tr(lang, "dash.part."+p), Current: p == part})
+		}
+	} else {
+		view.Label = tr(lang, "dash.breaches")
+	}
+	for _, it := range pg.Items {
+		iv := itemView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Commune: it.Commune.Name, At: formTime(it.At),
+			Agency: it.AgencyCode, In: it.InNumerator}
+		if it.Clock != "" {
+			iv.Clock = w.clockLabel(lang, it.Clock)
+		}
+		if it.DueAt != nil {
+			iv.Due = formTime(*it.DueAt)
+		}
+		if it.DoneAt != nil {
+			iv.Done = formTime(*it.DoneAt)
+		}
+		view.Items = append(view.Items, iv)
+	}
+	if pg.NextCursor != "" {
+		nq := cloneQuery(q)
+		nq.Set("cursor", pg.NextCursor)
+		view.Next = "/dashboard/indicators/" + url.PathEscape(id) + "?" + nq.Encode()
+	}
+	return w.render(c, http.StatusOK, "indicator", tr(lang, "title.indicator"), view)
+}
+
+func cloneQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// webExportTypes are the content types of the exports.
+var webExportTypes = map[string]string{
+	casework.FormatCSV:  "text/csv; charset=utf-8",
+	casework.FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+func (w *UI) dashboardExport(c echo.Context) error {
+	format := c.Param("format")
+	typ, ok := webExportTypes[format]
+	if !ok {
+		return caseflow.Errorf(caseflow.ENotFound, "no such export")
+	}
+	var buf bytes.Buffer
+	name, err := w.cases.ComplianceExport(c.Request().Context(), request.Viewer(c), complianceForm(c), format, &buf)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, typ, buf.Bytes())
+}

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/request"
+)
+
+// The lists: a user's cases with filters, an agency's worklist (nearest due
+// first) and the notifications. Lists show case codes, states and dates; the
+// people are on the case page only.
+
+// listPageSize is how many cases a list page shows.
+const listPageSize = 25
+
+type caseRowView struct {
+	Code     string
+	Received string
+	State    string
+	Abuse    string
+	Danger   bool
+	Commune  string
+	Due      string
+	Tone     string
+}
+
+type casesView struct {
+	State, From, To field
+	Overdue         bool
+	Rows            []caseRowView
+	Next            string
+	Filtered        bool
+	CanFile         bool
+	Errors          []errItem
+}
+
+// clockSummary is the most urgent deadline of a listed case: its tone and
+// what to say, from the urgency the list query computed.
+func (w *UI) clockSummary(lang string, cs *caseflow.Case, now time.Time) (string, string) {
+	if cs.NextDue == nil {
+		return toneMuted, ""
+	}
+	tone := toneOK
+	switch {
+	case cs.Overdue:
+		tone = toneBad
+	case cs.NextWarn != nil && !now.Before(*cs.NextWarn):
+		tone = toneWarn
+	}
+	return tone, w.clockLabel(lang, cs.NextClock) + ": " + dueText(lang, *cs.NextDue, now)
+}
+
+func (w *UI) caseList(c echo.Context) error {
+	lang := langOf(c)
+	v := request.Viewer(c)
+	q := c.QueryParams()
+	view := casesView{Overdue: q.Get("overdue") != "", CanFile: v.Role == caseflow.RoleCommuneOfficer}
+	view.State = field{ID: "state", Name: "state", Type: "select", Label: tr(lang, "list.state"), Placeholder: tr(lang, "list.any_state")}
+	for _, d := range w.flows.All() {
+		for _, st := range d.States {
+			if !hasOption(view.State.Options, st.ID) {
+				view.State.Options = append(view.State.Options, option{Value: st.ID, Text: pickLabel(lang, st.Label), Selected: q.Get("state") == st.ID})
+			}
+		}
+	}
+	view.From = field{ID: "from", Name: "from", Type: "date", Label: tr(lang, "list.from"), Value: q.Get("from")}
+	view.To = field{ID: "to", Name: "to", Type: "date", Label: tr(lang, "list.to"), Value: q.Get("to")}
+	f := caseflow.CaseFilter{State: q.Get("state"), After: q.Get("cursor"), Limit: listPageSize, Overdue: view.Overdue}
+	if s := q.Get("from"); s != "" {
+		if d, ok := parseFormDate(s); ok {
+			f.ReceivedFrom = &d
+		} else {
+			view.From.Err = tr(lang, "msg.bad_date")
+		}
+	}
+	if s := q.Get("to"); s != "" {
+		if d, ok := parseFormDate(s); ok {
+			end := d.AddDate(0, 0, 1)
+			f.ReceivedTo = &end
+		} else {
+			view.To.Err = tr(lang, "msg.bad_date")
+		}
+	}
+	view.Filtered = f.State != "" || f.ReceivedFrom != nil || f.ReceivedTo != nil || view.Overdue
+	for _, fd := range []field{view.From, view.To} {
+		if fd.Err != "" {
+			view.Errors = append(view.Errors, errItem{ID: fd.ID, Label: fd.Label, Text: fd.Err})
+		}
+	}
+	if len(view.Errors) > 0 {
+		return w.render(c, http.StatusUnprocessableEntity, "cases", tr(lang, "title.cases"), view)
+	}
+	now := time.Now()
+	ctx := c.Request().Context()
+	pg, err := w.cases.Cases(ctx, v, f)
+	if err != nil {
+		return err
+	}
+	for _, cs := range pg.Cases {
+		tone, due := w.clockSummary(lang, cs, now)
+		abuse := make([]string, 0, len(cs.AbuseTypes))
+		for _, a := range cs.AbuseTypes {
+			abuse = append(abuse, tr(lang, "abuse."+a))
+		}
+		view.Rows = append(view.Rows, caseRowView{Code: cs.Code, Received: formTime(cs.ReceivedAt),
+			State: w.stateLabel(lang, cs, cs.State), Abuse: strings.Join(abuse, ", "), Danger: cs.ImmediateDanger,
+			Commune: cs.Commune.Name, Due: due, Tone: tone})
+	}
+	if pg.NextCursor != "" {
+		nq := url.Values{}
+		for _, k := range []string{"state", "from", "to", "overdue"} {
+			if q.Get(k) != "" {
+				nq.Set(k, q.Get(k))
+			}
+		}
+		nq.Set("cursor", pg.NextCursor)
+		view.Next = "/cases?" + nq.Encode()
+	}
+	return w.render(c, http.StatusOK, "cases", tr(lang, "title.cases"), view)
+}
+
+func hasOption(os []option, v string) bool {
+	for _, o := range os {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+type workRowView struct {
+	Code    string
+	State   string
+	Reason  string
+	Waiting string
+	Due     string
+	DueAt   string
+	Tone    string
+}
+
+func (w *UI) worklistPage(c echo.Context) error {
+	lang := langOf(c)
+	items, err := w.cases.Worklist(c.Request().Context(), request.Viewer(c))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	rows := make([]workRowView, 0, len(items))
+	for _, it := range items {
+		r := workRowView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Reason: tr(lang, "work.reason."+it.Reason),
+			Waiting: formTime(it.WaitingSince), Tone: toneMuted}
+		if it.DueAt != nil {
+			r.Due, r.DueAt = dueText(lang, *it.DueAt, now), formTime(*it.DueAt)
+			// Amber from three quarters of the way, as the default warning point.
+			warn := it.WaitingSince.Add(it.DueAt.Sub(it.WaitingSince) * 3 / 4)
+			switch {
+			case !now.Before(*it.DueAt):
+				r.Tone = toneBad
+			case !now.Before(warn):
+				r.Tone = toneWarn
+			default:
+				r.Tone = toneOK
+			}
+		}
+		rows = append(rows, r)
+	}
+	var opts []pageOption
+	if ev := c.QueryParam("done"); ev != "" {
+		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabel(lang, ev), c.QueryParam("code")), toneOK))
+	}
+	return w.render(c, http.StatusOK, "worklist", tr(lang, "title.worklist"), rows, opts...)
+}
+
+type notificationView struct {
+	ID       int64
+	Kind     string
+	Tone     string
+	Code     string
+	Clock    string
+	Due      string
+	Created  string
+	Unread   bool
+	Sentence string
+}
+
+type notificationsView struct {
+	Unread int64
+	Items  []notificationView
+}
+
+func (w *UI) notificationsPage(c echo.Context) error {
+	lang := langOf(c)
+	ns, unread, err := w.cases.Notifications(c.Request().Context(), request.Viewer(c), 100)
+	if err != nil {
+		return err
+	}
+	view := notificationsView{Unread: unread}
+	for _, n := range ns {
+		nv := notificationView{ID: n.ID, Kind: tr(lang, "notify."+n.Kind), Tone: toneWarn, Code: n.CaseCode,
+			Clock: w.clockLabel(lang, n.Clock), Due: formTime(n.DueAt), Created: formTime(n.CreatedAt), Unread: n.ReadAt == nil}
+		if n.Kind == "breach" {
+			nv.Tone = toneBad
+		}
+		nv.Sentence = tr(lang, "notify.sentence."+n.Kind, nv.Clock, nv.Due)
+		view.Items = append(view.Items, nv)
+	}
+	return w.render(c, http.StatusOK, "notifications", tr(lang, "title.notifications"), view)
+}
+
+func (w *UI) notificationRead(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such notification")
+	}
+	if err := w.cases.MarkNotificationRead(c.Request().Context(), request.Viewer(c), id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/notifications")
+}

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"caseflow/internal/caseflow"
+)
+
+// routes is the route table of the browser interface. Who may open a page
+// is the domain's rule (caseflow.Role); the services check it again.
+func (w *UI) routes() {
+	e := w.echo
+	e.GET("/static/:name", w.static)
+	e.GET("/", w.home)
+	e.GET("/login", w.loginPage)
+	e.POST("/login", w.loginSubmit)
+	e.POST("/logout", w.logoutSubmit, w.need(caseflow.Role.Valid))
+
+	reads := w.need(caseflow.Role.ReadsCases)
+	acts := w.need(caseflow.Role.ActsOnCases)
+	e.GET("/cases", w.caseList, reads)
+	e.GET("/reports/new", w.intakeForm, w.need(caseflow.Role.FilesReports))
+	e.POST("/reports", w.intakeSubmit, w.need(caseflow.Role.FilesReports))
+	e.GET("/cases/:code", w.casePage, reads)
+	e.POST("/cases/:code/events", w.fireSubmit, acts)
+	e.POST("/cases/:code/referrals", w.referSubmit, acts)
+	e.POST("/cases/:code/clocks/:clock/extend", w.extendSubmit, acts)
+	e.POST("/referrals/:id/:action", w.referralAnswer, acts)
+	e.GET("/worklist", w.worklistPage, acts)
+	e.GET("/notifications", w.notificationsPage, reads)
+	e.POST("/notifications/:id/read", w.notificationRead, reads)
+
+	compliance := w.need(caseflow.Role.SeesCompliance)
+	e.GET("/dashboard", w.dashboard, compliance)
+	e.GET("/dashboard/indicators/:id", w.dashboardCases, compliance)
+	e.GET("/dashboard/export.:format", w.dashboardExport, compliance)
+
+	admin := w.need(caseflow.Role.Administers)
+	e.GET("/admin/users", w.usersPage, admin)
+	e.POST("/admin/users", w.userCreate, admin)
+	e.GET("/admin/users/:username", w.userPage, admin)
+	e.POST("/admin/users/:username", w.userUpdate, admin)
+	e.GET("/admin/holidays", w.holidaysPage, admin)
+	e.POST("/admin/holidays", w.holidayPut, admin)
+	e.POST("/admin/holidays/:date/delete", w.holidayDelete, admin)
+}

@@ -1,0 +1,400 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/request"
+	"caseflow/internal/workflow"
+)
+
+// webPages are the page templates; each is parsed with the layout and the
+// shared partials, once per language.
+var webPages = []string{"login", "error", "cases", "intake", "case", "worklist", "notifications",
+	"dashboard", "indicator", "users", "user", "holidays"}
+
+func (w *UI) loadTemplates() {
+	w.pages = map[string]map[string]*template.Template{}
+	for _, lang := range []string{"vi", "en"} {
+		w.pages[lang] = map[string]*template.Template{}
+		for _, name := range webPages {
+			// A template that does not parse is a build mistake: fail at start.
+			t := template.New(name).Funcs(templateFuncs(lang))
+			t = template.Must(t.ParseFS(webFS, "templates/layout.html", "templates/parts.html",
+				"templates/"+name+".html"))
+			w.pages[lang][name] = t
+		}
+	}
+}
+
+func templateFuncs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string, args ...any) string { return tr(lang, key, args...) },
+		// svg marks a chart of web_svg.go as safe: its text is escaped there.
+		"svg": func(s string) template.HTML { return template.HTML(s) },
+	}
+}
+
+// pickLabel returns a workflow label in the language, falling back to the other.
+func pickLabel(lang string, l workflow.Label) string {
+	if lang == "en" && l.EN != "" {
+		return l.EN
+	}
+	if l.VI != "" {
+		return l.VI
+	}
+	return l.EN
+}
+
+// stateLabel names a state of a case's workflow in the language.
+func (w *UI) stateLabel(lang string, c *caseflow.Case, state string) string {
+	if def, ok := w.flows.Get(c.WorkflowID, c.WorkflowVersion); ok {
+		if st, ok := def.State(state); ok {
+			return pickLabel(lang, st.Label)
+		}
+	}
+	return w.anyStateLabel(lang, state)
+}
+
+// anyStateLabel names a state by the newest workflow that has it.
+func (w *UI) anyStateLabel(lang, state string) string {
+	defs := w.flows.All()
+	for i := len(defs) - 1; i >= 0; i-- {
+		if st, ok := defs[i].State(state); ok {
+			return pickLabel(lang, st.Label)
+		}
+	}
+	return state
+}
+
+// eventLabel names an event by the newest workflow that has it.
+func (w *UI) eventLabel(lang, event string) string {
+	defs := w.flows.All()
+	for i := len(defs) - 1; i >= 0; i-- {
+		if ev, ok := defs[i].Event(event); ok {
+			return pickLabel(lang, ev.Label)
+		}
+	}
+	if s, ok := lookup(lang, "event."+event); ok {
+		return s
+	}
+	return event
+}
+
+// clockLabel names a clock by the newest workflow that has it.
+func (w *UI) clockLabel(lang, clock string) string {
+	defs := w.flows.All()
+	for i := len(defs) - 1; i >= 0; i-- {
+		if k, ok := defs[i].Clock(clock); ok {
+			return pickLabel(lang, k.Label)
+		}
+	}
+	return clock
+}
+
+// enumLabel names an allowed value of an event field: the workflow's label,
+// else the dictionary's, else the value itself.
+func enumLabel(lang string, f *workflow.Field, v string) string {
+	if l, ok := f.ValueLabels[v]; ok {
+		return pickLabel(lang, l)
+	}
+	if s, ok := lookup(lang, "value."+f.Name+"."+v); ok {
+		return s
+	}
+	if s, ok := lookup(lang, "value."+v); ok {
+		return s
+	}
+	return strings.ReplaceAll(v, "_", " ")
+}
+
+// span says how long a duration is, in days, hours and minutes.
+func span(lang string, d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	days := int(d / (24 * time.Hour))
+	hours := int(d % (24 * time.Hour) / time.Hour)
+	mins := int(d % time.Hour / time.Minute)
+	var parts []string
+	if days > 0 {
+		parts = append(parts, tr(lang, "span.days", days))
+	}
+	if hours > 0 && days < 10 {
+		parts = append(parts, tr(lang, "span.hours", hours))
+	}
+	if days == 0 && (mins > 0 || hours == 0) {
+		parts = append(parts, tr(lang, "span.minutes", mins))
+	}
+	return strings.Join(parts, " ")
+}
+
+// dueText says how long is left before a due time, or how long it is overdue.
+func dueText(lang string, due, now time.Time) string {
+	if due.Before(now) {
+		return tr(lang, "due.over", span(lang, now.Sub(due)))
+	}
+	return tr(lang, "due.left", span(lang, due.Sub(now)))
+}
+
+// tone classes of badges and rows: bad (red), warn (amber), ok, muted.
+const (
+	toneBad   = "bad"
+	toneWarn  = "warn"
+	toneOK    = "ok"
+	toneMuted = "muted"
+)
+
+// clockTone colours a clock: red once breached, amber after its warning point.
+func clockTone(k caseflow.Clock, now time.Time) string {
+	switch {
+	case k.BreachedAt != nil || k.Status == "breached":
+		if k.StoppedAt != nil {
+			return toneWarn
+		}
+		return toneBad
+	case k.StoppedAt != nil || k.Status != "running":
+		return toneMuted
+	case !now.Before(k.DueAt):
+		return toneBad
+	case !k.WarnAt.IsZero() && !now.Before(k.WarnAt):
+		return toneWarn
+	}
+	return toneOK
+}
+
+// limitText writes a clock limit such as "24 giờ" or "5 ngày làm việc".
+func limitText(lang string, amount int, rule string) string {
+	if s, ok := lookup(lang, "rule."+rule); ok {
+		return fmt.Sprintf(s, amount)
+	}
+	return strconv.Itoa(amount) + " " + rule
+}
+
+// errCSRF is a form posted without the token of this site's pages.
+var errCSRF = errors.New("csrf token missing or invalid")
+
+type errorView struct {
+	Status    int
+	Message   string
+	RequestID string
+	Back      string
+}
+
+// handleError answers every error of the web instance with an HTML page in
+// the user's language. Internal errors are logged with the request id and
+// shown only as such.
+func (w *UI) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	lang := langOf(c)
+	v := errorView{Status: http.StatusInternalServerError, RequestID: request.ID(c)}
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, errCSRF):
+		v.Status, v.Message, v.Back = http.StatusForbidden, tr(lang, "err.csrf"), formPage(c.Request().URL.Path)
+	case errors.As(err, &he):
+		v.Status = he.Code
+		switch he.Code {
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+			v.Status, v.Message = http.StatusNotFound, tr(lang, "err.not_found")
+		case http.StatusRequestEntityTooLarge:
+			v.Message = tr(lang, "err.too_large")
+		default:
+			v.Message = tr(lang, "err.bad_request")
+		}
+	default:
+		code := caseflow.ErrorCode(err)
+		v.Status = request.Status(code)
+		switch code {
+		case caseflow.ENotFound:
+			v.Message = tr(lang, "err.not_found")
+		case caseflow.EForbidden:
+			v.Message = tr(lang, "err.forbidden")
+		case caseflow.EConflict:
+			v.Message = tr(lang, "err.conflict")
+		case caseflow.ERateLimited:
+			v.Message = tr(lang, "err.rate_limited")
+		case caseflow.EInvalid, caseflow.EMalformed:
+			v.Message = fieldMessage(lang, caseflow.ErrorMessage(err))
+		default:
+			if errors.Is(err, context.Canceled) {
+				return
+			}
+			v.Message = tr(lang, "err.internal")
+			w.log.Error("internal error", "request_id", request.ID(c), "route", c.Path(), "err", err.Error())
+		}
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(v.Status)
+		return
+	}
+	title := tr(lang, "title.error")
+	if v.Status == http.StatusNotFound {
+		title = tr(lang, "title.not_found")
+	}
+	if rerr := w.render(c, v.Status, "error", title, v); rerr != nil {
+		w.log.Error("error page", "request_id", request.ID(c), "err", rerr.Error())
+		_ = c.String(v.Status, v.Message)
+	}
+}
+
+// formPage is the page that shows the form posted to path.
+func formPage(path string) string {
+	switch {
+	case path == "/reports":
+		return "/reports/new"
+	case path == "/login", path == "/logout":
+		return "/login"
+	case strings.HasPrefix(path, "/cases/"):
+		if code, _, ok := strings.Cut(strings.TrimPrefix(path, "/cases/"), "/"); ok || code != "" {
+			return "/cases/" + code
+		}
+	case strings.HasPrefix(path, "/admin/users"), strings.HasPrefix(path, "/admin/holidays"):
+		return strings.Join(strings.SplitN(path, "/", 4)[:3], "/")
+	case strings.HasPrefix(path, "/notifications"):
+		return "/notifications"
+	}
+	return "/"
+}
+
+// pageOption adjusts a page before it is rendered.
+type pageOption func(*page)
+
+// withHere names the page the language switch returns to, for pages
+// answering a form post.
+func withHere(path string) pageOption { return func(p *page) { p.Here = path } }
+
+func withNotice(msg, kind string) pageOption {
+	return func(p *page) {
+		if msg != "" {
+			p.Notices = append(p.Notices, notice{Text: msg, Kind: kind})
+		}
+	}
+}
+
+// page is what the layout needs besides the page's own data.
+type page struct {
+	Lang    string
+	Title   string
+	User    *caseflow.User
+	Role    string
+	Agency  string
+	CSRF    string
+	Unread  int64
+	Nav     []navLink
+	Here    string
+	Other   string // the other language's code
+	Notices []notice
+	CSS, JS string
+	Data    any
+}
+
+type navLink struct {
+	Href, Text string
+	Current    bool
+	Count      int64
+}
+
+type notice struct{ Text, Kind string }
+
+func langOf(c echo.Context) string {
+	if l, ok := c.Get(langKey).(string); ok {
+		return l
+	}
+	return "vi"
+}
+
+// render writes a page in the user's language. It renders into a buffer
+// first, so that a template error never leaves half a page.
+func (w *UI) render(c echo.Context, code int, name, title string, data any, opts ...pageOption) error {
+	lang := langOf(c)
+	t, ok := w.pages[lang][name]
+	if !ok {
+		return errors.New("no template " + name)
+	}
+	p := page{Lang: lang, Title: title, CSS: w.css, JS: w.js, Data: data, Here: "/", Other: "en"}
+	if c.Request().Method == http.MethodGet {
+		p.Here = c.Request().URL.Path
+	}
+	if lang == "en" {
+		p.Other = "vi"
+	}
+	if tok, ok := c.Get(csrfKey).(string); ok {
+		p.CSRF = tok
+	}
+	if u, _ := c.Get(userKey).(*caseflow.User); u != nil {
+		p.User = u
+		p.Role = tr(lang, "role."+string(u.Role))
+		p.Agency = u.Agency.Name
+		p.Nav = w.nav(c, lang, u)
+	}
+	for _, o := range opts {
+		o(&p)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return err
+	}
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// nav lists the pages of the user's role, with the unread notification count.
+func (w *UI) nav(c echo.Context, lang string, u *caseflow.User) []navLink {
+	var links []navLink
+	add := func(href, key string) { links = append(links, navLink{Href: href, Text: tr(lang, key)}) }
+	switch u.Role {
+	case caseflow.RoleCommuneOfficer:
+		add("/cases", "nav.cases")
+		add("/reports/new", "nav.intake")
+		add("/worklist", "nav.worklist")
+	case caseflow.RoleSupervisor:
+		add("/dashboard", "nav.dashboard")
+		add("/cases", "nav.cases")
+	case caseflow.RoleAdmin:
+		add("/admin/users", "nav.users")
+		add("/admin/holidays", "nav.holidays")
+		if w.monitor != "" {
+			add(w.monitor, "nav.queues")
+		}
+	default:
+		add("/worklist", "nav.worklist")
+		add("/cases", "nav.cases")
+	}
+	if u.Role != caseflow.RoleAdmin {
+		add("/notifications", "nav.notifications")
+		if _, unread, err := w.cases.Notifications(c.Request().Context(), request.Viewer(c), 1); err == nil {
+			links[len(links)-1].Count = unread
+		}
+	}
+	here := c.Request().URL.Path
+	for i := range links {
+		links[i].Current = here == links[i].Href || (links[i].Href != "/" && strings.HasPrefix(here, links[i].Href+"/"))
+	}
+	return links
+}
+
+// formTime formats a time for a page, in the province's zone.
+func formTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return caseflow.Local(t).Format("02/01/2006 15:04")
+}
+
+func formDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return caseflow.Local(t).Format("02/01/2006")
+}
