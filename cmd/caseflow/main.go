@@ -167,7 +167,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 
 	switch args[0] {
 	case "migrate":
-		return m.db.Migrate(ctx)
+		return m.migrate(ctx)
 	case "seed":
 		if err := m.db.CheckSchema(ctx); err != nil {
 			return err
@@ -287,9 +287,36 @@ func (m *Main) auditVerify(ctx context.Context) error {
 	return nil
 }
 
+// migrate applies the pending migrations, then derives the roles of rows
+// recorded before roles were stored, from the loaded workflow definitions.
+func (m *Main) migrate(ctx context.Context) error {
+	if err := m.db.Migrate(ctx); err != nil {
+		return err
+	}
+	flows := m.flows
+	if flows == nil {
+		var err error
+		if flows, err = workflow.LoadDir(m.cfg.WorkflowsDir); err != nil {
+			return fmt.Errorf("WORKFLOWS_DIR %s: %w", m.cfg.WorkflowsDir, err)
+		}
+	}
+	var vocab []caseflow.Vocabulary
+	for _, d := range flows.All() {
+		vocab = append(vocab, d.Vocabulary())
+	}
+	n, err := m.db.DeriveRoles(ctx, vocab)
+	if err != nil {
+		return fmt.Errorf("deriving the roles of recorded events and clocks: %w", err)
+	}
+	if n > 0 {
+		m.log.Info("derived the roles of rows recorded before roles were stored", "rows", n)
+	}
+	return nil
+}
+
 // devSetup migrates, seeds reference and demo data, and prints how to log in.
 func (m *Main) devSetup(ctx context.Context) error {
-	if err := m.db.Migrate(ctx); err != nil {
+	if err := m.migrate(ctx); err != nil {
 		return err
 	}
 	if err := m.db.CheckKeys(ctx); err != nil {

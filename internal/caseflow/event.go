@@ -30,6 +30,9 @@ type Change struct {
 	Data    map[string]any // structured values, stored as they are
 	Secret  map[string]any // free-text values, stored encrypted
 	At      time.Time
+	// Roles are what the event means, as its workflow declares them for the
+	// fired data; stored with the history row and on the clocks it stops.
+	Roles []EventRole
 
 	CrimeCategory string // new category, or "" to keep
 	Outcome       string // new outcome, or "" to keep
@@ -50,6 +53,7 @@ type Change struct {
 // ClockStart is a deadline clock to start.
 type ClockStart struct {
 	Clock             string
+	Role              ClockRole // what the clock measures, as its workflow declares
 	Instance          string
 	Responsible       AgencyType
 	ResponsibleAgency int64 // when known (a referral's agency); else by jurisdiction

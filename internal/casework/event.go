@@ -13,9 +13,6 @@ import (
 	"caseflow/seeds"
 )
 
-// Events driven by the referrals API rather than by POST .../events.
-var referralEvents = map[string]bool{"refer_service": true, "accept_service_referral": true, "decline_service_referral": true}
-
 // Fire fires a workflow event on a case for the viewer: the case's own
 // workflow version decides what is allowed; the transition, its history,
 // access changes and clocks are stored together or not at all.
@@ -43,7 +40,7 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 	if c.Access == caseflow.AccessSummary {
 		return nil, caseflow.Errorf(caseflow.EForbidden, "you may follow this case but not act on it")
 	}
-	if referralEvents[req.Event] {
+	if s.isReferralStep(c, req.Event) {
 		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "service referrals are made and answered through the referrals endpoints",
 			Fields: map[string]string{"event": "use /api/v1/cases/{code}/referrals"}}
 	}
@@ -93,7 +90,7 @@ func (s *Service) change(ctx context.Context, c *caseflow.Case, v caseflow.Viewe
 	at := s.now().UTC()
 	ch := &caseflow.Change{CaseID: c.ID, Code: c.Code, Version: c.Version, Event: event, From: t.From, To: t.To,
 		Final: st != nil && st.Final, At: at, Refer: t.Refer, Release: t.Release,
-		Data: map[string]any{}, Secret: map[string]any{}}
+		Data: map[string]any{}, Secret: map[string]any{}, Roles: t.Event.RolesFor(t.Data)}
 	for k, val := range t.Data {
 		if f, ok := t.Event.Field(k); ok && f.Type == workflow.FieldText {
 			ch.Secret[k] = val
@@ -138,7 +135,7 @@ func (s *Service) clockStarts(cal *calendar.Calendar, clocks []*workflow.Clock, 
 			continue
 		}
 		due := cal.Due(at, calendar.Limit{Rule: calendar.Rule(l.Rule), Amount: l.Amount})
-		start := caseflow.ClockStart{Clock: k.ID, Responsible: k.ResponsibleFor(data), Category: category,
+		start := caseflow.ClockStart{Clock: k.ID, Role: k.CountsAs, Responsible: k.ResponsibleFor(data), Category: category,
 			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, Notify: k.Notify, StartedAt: at, DueAt: due, WarnAt: cal.WarnAt(at, due, k.WarnAt)}
 		if k.InstanceField != "" {
 			start.Instance = fmt.Sprint(data[k.InstanceField])
@@ -182,6 +179,17 @@ func (s *Service) ForgetCalendar() {
 	s.cache.mu.Unlock()
 }
 
+// isDemoReferral reports whether a demo step names the newest workflow's
+// service-referral event, which the referrals path fires.
+func (s *Service) isDemoReferral(event string) bool {
+	def, ok := s.Workflows.Latest(s.WorkflowID)
+	if !ok {
+		return false
+	}
+	e, ok := def.Event(event)
+	return ok && e.Declares(caseflow.EventServiceReferral)
+}
+
 // demoSteps fires the workflow steps of a demo case as their demo users.
 func (s *Service) demoSteps(ctx context.Context, code string, steps []seeds.Step) error {
 	for i, st := range steps {
@@ -189,7 +197,7 @@ func (s *Service) demoSteps(ctx context.Context, code string, steps []seeds.Step
 		if err != nil {
 			return err
 		}
-		if st.Event == "refer_service" {
+		if s.isDemoReferral(st.Event) {
 			if _, err := s.Refer(ctx, v, code, fmt.Sprint(st.Data["service"]), fmt.Sprint(st.Data["agency_code"]), st.Note); err != nil {
 				return fmt.Errorf("step %d (%s): %w", i+1, st.Event, err)
 			}
@@ -221,9 +229,48 @@ func (s *Service) AvailableEvents(c *caseflow.Case, v caseflow.Viewer) []*workfl
 	}
 	var out []*workflow.Event
 	for _, ev := range def.Available(c.State, v.Role) {
-		if !referralEvents[ev.ID] {
+		if !ev.IsReferralStep() {
 			out = append(out, ev)
 		}
 	}
 	return out
+}
+
+// isReferralStep reports whether the case's workflow has the referrals
+// endpoints, not the events endpoint, fire the event.
+func (s *Service) isReferralStep(c *caseflow.Case, event string) bool {
+	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	if !ok {
+		return false
+	}
+	e, ok := def.Event(event)
+	return ok && e.IsReferralStep()
+}
+
+// CanRefer reports whether the viewer may refer a support service for the
+// case now.
+func (s *Service) CanRefer(c *caseflow.Case, v caseflow.Viewer) bool {
+	if c.Access == caseflow.AccessSummary || c.Access == "" {
+		return false
+	}
+	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	if !ok {
+		return false
+	}
+	e, ok := def.EventWith(caseflow.EventServiceReferral)
+	return ok && e.FiresFrom(c.State) && e.Allows(v.Role)
+}
+
+// referralEvent returns the id of the case's workflow event with a referral
+// role.
+func (s *Service) referralEvent(c *caseflow.Case, role caseflow.EventRole) (string, error) {
+	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	if !ok {
+		return "", fmt.Errorf("case %s: workflow %s v%d is not loaded", c.Code, c.WorkflowID, c.WorkflowVersion)
+	}
+	e, ok := def.EventWith(role)
+	if !ok {
+		return "", caseflow.Errorf(caseflow.EInvalid, "the workflow of case %s has no %s step", c.Code, role)
+	}
+	return e.ID, nil
 }

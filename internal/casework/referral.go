@@ -55,7 +55,11 @@ func (s *Service) Refer(ctx context.Context, v caseflow.Viewer, code, service, a
 		data["note"] = note
 	}
 	err = s.withRetry(ctx, v, code, func(c *caseflow.Case) (*caseflow.Change, error) {
-		ch, err := s.change(ctx, c, v, "refer_service", data)
+		event, err := s.referralEvent(c, caseflow.EventServiceReferral)
+		if err != nil {
+			return nil, err
+		}
+		ch, err := s.change(ctx, c, v, event, data)
 		if err != nil {
 			return nil, err
 		}
@@ -125,16 +129,20 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the referral has already been answered",
 			Fields: map[string]string{"status": "is " + r.Status}}
 	}
-	event, status := "accept_service_referral", caseflow.ReferralAccepted
+	role, status := caseflow.EventServiceReferralAccepted, caseflow.ReferralAccepted
 	data := map[string]any{"referral_id": itoa(id)}
 	if action == "decline" {
-		event, status = "decline_service_referral", caseflow.ReferralDeclined
+		role, status = caseflow.EventServiceReferralDeclined, caseflow.ReferralDeclined
 		if strings.TrimSpace(note) == "" {
 			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"note": "a reason is required to decline"}}
 		}
 		data["reason"] = note
 	}
 	err = s.withRetry(ctx, v, r.CaseCode, func(c *caseflow.Case) (*caseflow.Change, error) {
+		event, err := s.referralEvent(c, role)
+		if err != nil {
+			return nil, err
+		}
 		ch, err := s.change(ctx, c, v, event, data)
 		if err != nil {
 			return nil, err

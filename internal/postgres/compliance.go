@@ -38,45 +38,57 @@ const inCommunes = `commune_id = ANY(CAST(@communes AS bigint[]))`
 
 // clearanceCTE is shared by clearance and clearance_serious: decisions to
 // prosecute in the period with the first time the case was cleared.
-const clearanceCTE = `clr AS (
+var clearanceCTE = `clr AS (
 	SELECT h.case_id, h.commune_id, h.agency_id, h.at, cl.at AS cleared_at,
-		coalesce(h.compliance_flag, false) AS serious
+		` + hasRole("h.roles", caseflow.EventProsecutionOfSeriousCrime) + ` AS serious
 	FROM case_history h
 	LEFT JOIN LATERAL (SELECT min(x.at) AS at FROM case_history x
-		WHERE x.case_id = h.case_id AND x.kind = 'transition' AND x.event = 'record_case_cleared') cl ON true
-	WHERE h.kind = 'transition' AND h.event = 'decide_prosecution' AND h.at >= @start AND h.at < @end AND h.` + inCommunes + `
+		WHERE x.case_id = h.case_id AND x.kind = 'transition' AND ` + hasRole("x.roles", caseflow.EventClearance) + `) cl ON true
+	WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventProsecution) + ` AND h.at >= @start AND h.at < @end
+		AND h.` + inCommunes + `
 		AND NOT (cl.at IS NULL AND h.case_id IN (SELECT i.case_id FROM case_clocks i
-			WHERE i.clock = 'investigation' AND i.status = 'running' AND i.due_at > @now)))`
+			WHERE i.role = '` + string(caseflow.ClockInvestigation) + `' AND i.status = 'running' AND i.due_at > @now)))`
+
+// hasRole is the SQL test that a roles column holds a role; the same text
+// as the partial indexes of migration 00004, so that they apply.
+func hasRole(column string, role caseflow.EventRole) string {
+	return "'" + string(role) + "' = ANY(" + column + ")"
+}
+
+// historyWithRoles picks the recorded transitions that compliance reads, in
+// the words of the partial index case_history_roles_cx.
+const historyWithRoles = `h.kind = 'transition' AND h.roles && '{` + string(caseflow.EventProsecution) + `,` +
+	string(caseflow.EventProsecutionDeclined) + `,` + string(caseflow.EventVerdict) + `}'`
 
 // notPending leaves out a clock still running within its limit.
 const notPending = `NOT (k.stopped_at IS NULL AND k.due_at > @now)`
 
 var itemSources = map[string]string{
 	string(caseflow.IndicatorIntake): `SELECT 'intake' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.started_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_by_event = 'accept_referral' AS num, true AS den
+		k.started_at AS at, k.due_at, k.stopped_at AS done_at, ` + hasRole("k.stop_roles", caseflow.EventPoliceAcceptance) + ` AS num, true AS den
 		FROM case_clocks k
-		WHERE k.clock IN ('transfer_to_police', 'transfer_to_police_remote') AND k.started_at >= @start AND k.started_at < @end
+		WHERE k.role = '` + string(caseflow.ClockPoliceAcceptance) + `' AND k.started_at >= @start AND k.started_at < @end
 			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending,
 
 	string(caseflow.IndicatorResolution): `SELECT 'resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at,
-		k.stopped_by_event IN ('decide_prosecution', 'decline_prosecution', 'suspend_resolution') AS num, true AS den
+		` + hasRole("k.stop_roles", caseflow.EventResolution) + ` AS num, true AS den
 		FROM case_clocks k
-		WHERE k.clock = 'resolve_report' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+		WHERE k.role = '` + string(caseflow.ClockResolution) + `' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
 			AND k.status <> 'cancelled' AND ` + notPending + `
-			AND NOT (k.stopped_by_event IN ('return_referral', 'transfer_out') AND k.stopped_at <= k.due_at)`,
+			AND NOT (` + hasRole("k.stop_roles", caseflow.EventHandOff) + ` AND k.stopped_at <= k.due_at)`,
 
 	string(caseflow.IndicatorOnTimeResolution): `SELECT 'on_time_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.stopped_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den
 		FROM case_clocks k
-		WHERE k.clock = 'resolve_report' AND k.stopped_at >= @start AND k.stopped_at < @end AND k.` + inCommunes + `
-			AND k.stopped_by_event IN ('decide_prosecution', 'decline_prosecution', 'suspend_resolution')`,
+		WHERE k.role = '` + string(caseflow.ClockResolution) + `' AND k.stopped_at >= @start AND k.stopped_at < @end
+			AND k.` + inCommunes + ` AND ` + hasRole("k.stop_roles", caseflow.EventResolution),
 
 	string(caseflow.IndicatorProsecutionOfCrimeSigns): `SELECT 'prosecution_of_crime_signs' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
-		h.at, NULL::timestamptz AS due_at, h.at AS done_at, h.event = 'decide_prosecution' AS num, true AS den
+		h.at, NULL::timestamptz AS due_at, h.at AS done_at, ` + hasRole("h.roles", caseflow.EventProsecution) + ` AS num, true AS den
 		FROM case_history h
-		WHERE h.kind = 'transition' AND h.event IN ('decide_prosecution', 'decline_prosecution') AND h.at >= @start AND h.at < @end
-			AND h.` + inCommunes + ` AND (h.event = 'decide_prosecution' OR h.compliance_flag)`,
+		WHERE ` + historyWithRoles + ` AND h.at >= @start AND h.at < @end AND h.` + inCommunes + `
+			AND (` + hasRole("h.roles", caseflow.EventProsecution) + ` OR ` + hasRole("h.roles", caseflow.EventDeclinedDespiteCrimeSigns) + `)`,
 
 	string(caseflow.IndicatorClearance): `SELECT 'clearance' AS ind, case_id, commune_id, agency_id, '' AS clock,
 		at, NULL::timestamptz AS due_at, cleared_at AS done_at, cleared_at IS NOT NULL AS num, true AS den FROM clr`,
@@ -87,19 +99,20 @@ var itemSources = map[string]string{
 	string(caseflow.IndicatorIndictmentOnTime): `SELECT 'indictment_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.stopped_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den
 		FROM case_clocks k
-		WHERE k.clock = 'indictment' AND k.stopped_at >= @start AND k.stopped_at < @end AND k.` + inCommunes + `
-			AND k.stopped_by_event IN ('indict', 'dismiss_case', 'return_for_investigation')`,
+		WHERE k.role = '` + string(caseflow.ClockIndictment) + `' AND k.stopped_at >= @start AND k.stopped_at < @end
+			AND k.` + inCommunes + ` AND ` + hasRole("k.stop_roles", caseflow.EventIndictmentDecision),
 
 	string(caseflow.IndicatorCorrectCharge): `SELECT 'correct_charge' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
-		h.at, NULL::timestamptz AS due_at, h.at AS done_at, coalesce(h.compliance_flag, false) AS num, true AS den
+		h.at, NULL::timestamptz AS due_at, h.at AS done_at, ` + hasRole("h.roles", caseflow.EventChargeUpheld) + ` AS num, true AS den
 		FROM case_history h
-		WHERE h.kind = 'transition' AND h.event = 'record_verdict' AND h.at >= @start AND h.at < @end AND h.` + inCommunes,
+		WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventVerdict) + ` AND h.at >= @start AND h.at < @end
+			AND h.` + inCommunes,
 
 	string(caseflow.IndicatorCourtResolution): `SELECT 'court_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at,
-		k.stopped_by_event IN ('decide_to_try', 'return_to_procuracy', 'suspend_trial') AS num, true AS den
+		` + hasRole("k.stop_roles", caseflow.EventTrialDecision) + ` AS num, true AS den
 		FROM case_clocks k
-		WHERE k.clock = 'trial_preparation' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+		WHERE k.role = '` + string(caseflow.ClockTrialPreparation) + `' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
 			AND k.status <> 'cancelled' AND ` + notPending,
 
 	// Two index-only scans rather than one OR; the second leaves out what
@@ -115,23 +128,23 @@ var itemSources = map[string]string{
 
 	string(caseflow.IndicatorEmergencyResponse): `SELECT 'emergency_response' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.started_at AS at, k.due_at, k.stopped_at AS done_at,
-		k.stopped_by_event = 'record_emergency_measures' AND k.stopped_at <= k.due_at AS num, true AS den
+		` + hasRole("k.stop_roles", caseflow.EventEmergencyMeasures) + ` AND k.stopped_at <= k.due_at AS num, true AS den
 		FROM case_clocks k
-		WHERE k.clock = 'emergency_measures' AND k.started_at >= @start AND k.started_at < @end AND k.` + inCommunes + `
-			AND k.status <> 'cancelled' AND ` + notPending + `
-			AND NOT (k.stopped_at IS NOT NULL AND k.stopped_by_event <> 'record_emergency_measures' AND k.stopped_at <= k.due_at)`,
+		WHERE k.role = '` + string(caseflow.ClockEmergencyMeasures) + `' AND k.started_at >= @start AND k.started_at < @end
+			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + `
+			AND NOT (k.stopped_at IS NOT NULL AND NOT ` + hasRole("k.stop_roles", caseflow.EventEmergencyMeasures) + ` AND k.stopped_at <= k.due_at)`,
 
 	string(caseflow.IndicatorSupportPlanOnTime): `SELECT 'support_plan_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.started_at AS at, k.due_at, coalesce(a.stopped_at, k.stopped_at) AS done_at,
-		coalesce(k.stopped_by_event = 'draft_support_plan' AND k.stopped_at <= k.due_at
-			AND a.stopped_by_event = 'approve_support_plan' AND a.stopped_at <= a.due_at, false) AS num, true AS den
+		coalesce(` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at
+			AND ` + hasRole("a.stop_roles", caseflow.EventSupportPlanApproved) + ` AND a.stopped_at <= a.due_at, false) AS num, true AS den
 		FROM case_clocks k
-		LEFT JOIN case_clocks a ON a.clock = 'support_plan_approved' AND a.commune_id = k.commune_id
+		LEFT JOIN case_clocks a ON a.role = '` + string(caseflow.ClockSupportPlanApproval) + `' AND a.commune_id = k.commune_id
 			AND a.started_at = k.stopped_at AND a.case_id = k.case_id AND a.started_at >= @start
-		WHERE k.clock = 'support_plan_drafted' AND k.started_at >= @start AND k.started_at < @end AND k.` + inCommunes + `
-			AND k.status <> 'cancelled' AND ` + notPending + `
-			AND NOT (k.stopped_at IS NOT NULL AND k.stopped_by_event <> 'draft_support_plan' AND k.stopped_at <= k.due_at)
-			AND NOT coalesce(k.stopped_by_event = 'draft_support_plan' AND k.stopped_at <= k.due_at
+		WHERE k.role = '` + string(caseflow.ClockSupportPlanDraft) + `' AND k.started_at >= @start AND k.started_at < @end
+			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + `
+			AND NOT (k.stopped_at IS NOT NULL AND NOT ` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at)
+			AND NOT coalesce(` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at
 				AND a.stopped_at IS NULL AND a.due_at > @now, false)`,
 
 	caseflow.Breaches: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,

@@ -11,6 +11,7 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/postgres"
+	"caseflow/internal/workflow"
 )
 
 // The compliance tests build case histories by hand, row by row, with every
@@ -18,7 +19,9 @@ import (
 // figure in the test from those rows. Times are in Asia/Ho_Chi_Minh.
 
 // at is a time in the province's zone.
-func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, caseflow.Zone) }
+func at(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, caseflow.Zone)
+}
 
 func ptr(t time.Time) *time.Time { return &t }
 
@@ -118,18 +121,35 @@ func (f *fixture) clock(caseID int64, k clk, asOf time.Time) {
 	}
 	require.NoError(f.t, f.db.Exec(context.Background(), `INSERT INTO case_clocks (case_id, clock, status, responsible_type,
 		responsible_agency, limit_rule, limit_amount, legal_basis, started_at, due_at, warn_at, stopped_at, stopped_by_event,
-		breached_at, extensions)
-		SELECT ?, ?, ?, a.type, a.id, 'hours', 24, 'test', ?, ?, ?, ?, ?, ?, ?::jsonb FROM agencies a WHERE a.code = ?`,
+		breached_at, extensions, role, stop_roles)
+		SELECT ?, ?, ?, a.type, a.id, 'hours', 24, 'test', ?, ?, ?, ?, ?, ?, ?::jsonb, NULL, NULL FROM agencies a WHERE a.code = ?`,
 		caseID, k.clock, status, k.started.UTC(), k.due.UTC(), k.started.UTC(), stopped, k.by, breached, k.extensions, k.agency))
 }
 
-// event records a transition by an agency with structured data.
+// event records a transition by an agency with structured data. Like the
+// clocks, it is written without its roles, as rows recorded before roles
+// were stored; derive fills them in from the workflow, as migrate does.
 func (f *fixture) event(caseID int64, event, agency string, when time.Time, data string) {
 	f.t.Helper()
 	f.versions[caseID]++
 	require.NoError(f.t, f.db.Exec(context.Background(), `INSERT INTO case_history (case_id, version, event, from_state, to_state,
-		agency_id, data, at, kind) VALUES (?, ?, ?, 'x', 'x', (SELECT id FROM agencies WHERE code = ?), ?::jsonb, ?, 'transition')`,
+		agency_id, data, at, kind, roles) VALUES (?, ?, ?, 'x', 'x', (SELECT id FROM agencies WHERE code = ?), ?::jsonb, ?, 'transition', NULL)`,
 		caseID, f.versions[caseID], event, agency, data, when.UTC()))
+}
+
+// derive fills in the roles of the hand-built rows from the loaded
+// workflow definitions.
+func derive(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	flows, err := workflow.LoadDir("../../workflows")
+	require.NoError(t, err)
+	var vocab []caseflow.Vocabulary
+	for _, d := range flows.All() {
+		vocab = append(vocab, d.Vocabulary())
+	}
+	n, err := db.DeriveRoles(context.Background(), vocab)
+	require.NoError(t, err)
+	require.Positive(t, n)
 }
 
 // story is a case that exists only to carry one item: received in mid-2025,
@@ -316,6 +336,7 @@ func TestCompliance(t *testing.T) {
 	ctx := context.Background()
 	db := freshDatabase(t).DB
 	buildQ1(newFixture(t, db))
+	derive(t, db)
 	asOf := at(2026, 4, 15, 12, 0)
 	q1 := period(t, "2026-01-01", "2026-03-31")
 	report := func(t *testing.T, unit string, p caseflow.Period) *caseflow.ComplianceReport {

@@ -128,7 +128,8 @@ type historyRow struct {
 	Data      []byte `gorm:"type:jsonb"`
 	DataEnc   string
 	At        time.Time
-	Kind      string `gorm:"default:transition"`
+	Kind      string        `gorm:"default:transition"`
+	Roles     array[string] `gorm:"type:text[];default:'{}'"`
 }
 
 func (historyRow) TableName() string { return "case_history" }
@@ -185,7 +186,9 @@ type clockRow struct {
 	StoppedAt         *time.Time
 	StoppedByEvent    string
 	BreachedAt        *time.Time
-	Extensions        []byte `gorm:"type:jsonb"`
+	Extensions        []byte        `gorm:"type:jsonb"`
+	Role              string        `gorm:"default:''"`
+	StopRoles         array[string] `gorm:"type:text[];default:'{}'"`
 }
 
 func (clockRow) TableName() string { return "case_clocks" }

@@ -98,7 +98,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	actor, agency := v.UserID, v.Agency.ID
 	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version + 1, Event: ch.Event, FromState: ch.From,
 		ToState: ch.To, ActorID: &actor, AgencyID: &agency, NoteEnc: note, Data: jsonObject(ch.Data), DataEnc: secret,
-		At: ch.At, Kind: "transition"}).Error; err != nil {
+		At: ch.At, Kind: "transition", Roles: roleArray(ch.Roles)}).Error; err != nil {
 		return err
 	}
 
@@ -177,13 +177,15 @@ func (db *DB) stopClocks(tx *gorm.DB, caseID int64, ch *caseflow.Change) error {
 			args = append(args, s.Instance)
 		}
 		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'running'", args...).
-			Updates(map[string]any{"status": "stopped", "stopped_at": ch.At, "stopped_by_event": ch.Event}).Error; err != nil {
+			Updates(map[string]any{"status": "stopped", "stopped_at": ch.At, "stopped_by_event": ch.Event,
+				"stop_roles": roleArray(ch.Roles)}).Error; err != nil {
 			return err
 		}
 		// A breached clock stays breached, but when it was finally met is
 		// still recorded: late is not the same as never.
 		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'breached' AND stopped_at IS NULL", args...).
-			Updates(map[string]any{"stopped_at": ch.At, "stopped_by_event": ch.Event}).Error; err != nil {
+			Updates(map[string]any{"stopped_at": ch.At, "stopped_by_event": ch.Event,
+				"stop_roles": roleArray(ch.Roles)}).Error; err != nil {
 			return err
 		}
 	}
@@ -194,7 +196,7 @@ func (db *DB) stopClocks(tx *gorm.DB, caseID int64, ch *caseflow.Change) error {
 // for the same case and instance keeps running unchanged.
 func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts []caseflow.ClockStart) error {
 	for _, s := range starts {
-		row := clockRow{CaseID: caseID, Clock: s.Clock, Instance: s.Instance, Generation: 1, Status: "running",
+		row := clockRow{CaseID: caseID, Clock: s.Clock, Role: string(s.Role), Instance: s.Instance, Generation: 1, Status: "running",
 			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
 			LegalBasis: s.Basis, Notify: notifyList(s.Notify), StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
 		if s.ResponsibleAgency != 0 {
@@ -222,6 +224,16 @@ func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts 
 		}
 	}
 	return nil
+}
+
+// roleArray stores event roles; never NULL, which marks rows whose roles
+// are still to be derived.
+func roleArray(rs []caseflow.EventRole) array[string] {
+	out := make(array[string], len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
 }
 
 // notifyList defaults an empty recipient list to the responsible agency and

@@ -169,12 +169,8 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	for _, ev := range w.cases.AvailableEvents(cs, v) {
 		view.Actions = append(view.Actions, w.eventForm(lang, cs, def, ev.ID, form))
 	}
-	if def != nil && cs.Access != caseflow.AccessSummary {
-		for _, ev := range def.Available(cs.State, v.Role) {
-			if ev.ID == "refer_service" {
-				view.Refer = w.referForm(ctx, lang, cs, form)
-			}
-		}
+	if w.cases.CanRefer(cs, v) {
+		view.Refer = w.referForm(ctx, lang, cs, form)
 	}
 	token, _ := c.Get(csrfKey).(string)
 	finish := func(f *formView) {

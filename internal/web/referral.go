@@ -223,7 +223,7 @@ func (w *UI) referralAnswer(c echo.Context) error {
 	}
 	if action == "decline" {
 		// Declining ends the agency's access to the case.
-		return c.Redirect(http.StatusSeeOther, "/worklist?done=decline_service_referral&code="+url.QueryEscape(code))
+		return c.Redirect(http.StatusSeeOther, "/worklist?done="+url.QueryEscape(w.eventWith(caseflow.EventServiceReferralDeclined))+"&code="+url.QueryEscape(code))
 	}
 	return c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(code)+"?msg=referral_"+action)
 }

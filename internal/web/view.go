@@ -91,6 +91,17 @@ func (w *UI) eventLabel(lang, event string) string {
 	return event
 }
 
+// eventWith returns the id of the newest workflow's event with a role.
+func (w *UI) eventWith(role caseflow.EventRole) string {
+	defs := w.flows.All()
+	for i := len(defs) - 1; i >= 0; i-- {
+		if ev, ok := defs[i].EventWith(role); ok {
+			return ev.ID
+		}
+	}
+	return ""
+}
+
 // clockLabel names a clock by the newest workflow that has it.
 func (w *UI) clockLabel(lang, clock string) string {
 	defs := w.flows.All()

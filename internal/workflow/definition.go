@@ -17,14 +17,18 @@ type Label struct {
 // Definition is one version of a workflow, as loaded from a YAML file; it is
 // shared by every case started on that version and must not be modified.
 type Definition struct {
-	ID          string   `yaml:"id" json:"id"`
-	Version     int      `yaml:"version" json:"version"`
-	Label       Label    `yaml:"label" json:"label"`
-	Initial     string   `yaml:"initial" json:"initial"`
-	IntakeEvent string   `yaml:"intake_event" json:"intake_event,omitempty"`
-	States      []*State `yaml:"states" json:"states"`
-	Events      []*Event `yaml:"events" json:"events"`
-	Clocks      []*Clock `yaml:"clocks" json:"clocks"`
+	ID          string `yaml:"id" json:"id"`
+	Version     int    `yaml:"version" json:"version"`
+	Label       Label  `yaml:"label" json:"label"`
+	Initial     string `yaml:"initial" json:"initial"`
+	IntakeEvent string `yaml:"intake_event" json:"intake_event,omitempty"`
+	// Compliance says that cases on this definition count in the plan's
+	// compliance figures: it must then declare every role of
+	// caseflow.RequiredEventRoles and caseflow.RequiredClockRoles.
+	Compliance bool     `yaml:"compliance" json:"compliance,omitempty"`
+	States     []*State `yaml:"states" json:"states"`
+	Events     []*Event `yaml:"events" json:"events"`
+	Clocks     []*Clock `yaml:"clocks" json:"clocks"`
 
 	file        string
 	versionLine int
@@ -62,6 +66,9 @@ type Event struct {
 	// Set holds constant values added to the fired data (for example the
 	// decision an event stands for); a key never repeats a field name.
 	Set map[string]any `yaml:"set" json:"set,omitempty"`
+	// CountsAs declares what the event means to compliance, referrals and
+	// synthetic data; code reads these roles, never the event's id.
+	CountsAs []RoleDecl `yaml:"counts_as" json:"counts_as,omitempty"`
 }
 
 // FieldType is the type of a value an event carries.
@@ -124,9 +131,9 @@ type Limit struct {
 	Amount int    `yaml:"amount" json:"amount"`
 }
 
-// Condition restricts the start of a clock to start events whose data
-// matches: the field equals Equals, or is one of In. An absent field never
-// matches.
+// Condition restricts the start of a clock, or a role of an event, to
+// events whose data matches: the field equals Equals, or is one of In. An
+// absent field never matches.
 type Condition struct {
 	Field  string `yaml:"field" json:"field"`
 	Equals any    `yaml:"equals" json:"equals,omitempty"`
@@ -171,6 +178,9 @@ type Clock struct {
 	// that field (for example one per service referral); its start and stop
 	// events all carry it.
 	InstanceField string `yaml:"instance_field" json:"instance_field,omitempty"`
+	// CountsAs declares what the clock measures to compliance; code reads
+	// this role, never the clock's id.
+	CountsAs caseflow.ClockRole `yaml:"counts_as" json:"counts_as,omitempty"`
 }
 
 // State returns the state with the given id.
@@ -269,19 +279,7 @@ func (c *Clock) ResponsibleFor(data map[string]any) caseflow.AgencyType {
 
 // Matches reports whether the clock starts for an event fired with the given
 // (normalised) data.
-func (c *Clock) Matches(data map[string]any) bool {
-	if c.Condition == nil {
-		return true
-	}
-	v, ok := data[c.Condition.Field]
-	if !ok {
-		return false
-	}
-	if c.Condition.Equals != nil {
-		return v == c.Condition.Equals
-	}
-	return slices.Contains(c.Condition.In, v)
-}
+func (c *Clock) Matches(data map[string]any) bool { return c.Condition.Matches(data) }
 
 func pick(one *Limit, by map[string]Limit, category string) (Limit, bool) {
 	if one != nil {

@@ -54,6 +54,7 @@ func (v *validator) validate() {
 	v.checkEvents()
 	v.checkGraph()
 	v.checkClocks()
+	v.checkVocabulary()
 }
 
 func (v *validator) label(l Label, line int, what string) {
