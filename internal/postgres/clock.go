@@ -63,27 +63,12 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 	return c, out, nil
 }
 
-// TimerOutcome says what handling a timer did.
-type TimerOutcome struct {
-	// Early is set when the timer ran before its time; run it again then.
-	Early *time.Time
-	// Recorded is true when this call recorded the warning or breach.
-	Recorded bool
-	// Notifications are the notifications created.
-	Notifications []caseflow.Notification
-	// Lateness is how long after its time the warning or breach was recorded.
-	Lateness time.Duration
-	// Clock and Agency label the metrics of a breach.
-	Clock  string
-	Agency string
-}
-
 // HandleTimer records the warning or breach a timer stands for, exactly
 // once: it re-reads the clock, ignores a timer of an older generation or a
 // clock no longer running, reports an early run, and marks the clock with a
 // conditional update so that however often it runs, one breach is recorded.
-func (db *DB) HandleTimer(ctx context.Context, p TimerPayload) (*TimerOutcome, error) {
-	out := &TimerOutcome{}
+func (db *DB) HandleTimer(ctx context.Context, p caseflow.TimerPayload) (*caseflow.TimerOutcome, error) {
+	out := &caseflow.TimerOutcome{}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var k clockRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", p.ClockID).Take(&k).Error
@@ -98,7 +83,7 @@ func (db *DB) HandleTimer(ctx context.Context, p TimerPayload) (*TimerOutcome, e
 	return out, err
 }
 
-func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p TimerPayload, out *TimerOutcome) error {
+func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out *caseflow.TimerOutcome) error {
 	if k.Status != "running" || k.Generation != p.Generation {
 		return nil
 	}
@@ -212,8 +197,8 @@ func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.T
 // records them, as the timer would have. Rows are taken with SKIP LOCKED, so
 // several workers sweep at once without doing the same clock twice. It
 // returns what it recorded: each one is a breach the timer path missed.
-func (db *DB) SweepDue(ctx context.Context, limit int) ([]*TimerOutcome, error) {
-	var outs []*TimerOutcome
+func (db *DB) SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error) {
+	var outs []*caseflow.TimerOutcome
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := db.now()
 		var rows []clockRow
@@ -227,8 +212,8 @@ func (db *DB) SweepDue(ctx context.Context, limit int) ([]*TimerOutcome, error) 
 				if kind == "warning" && (k.WarnedAt != nil || k.DueAt.Before(now) || k.DueAt.Equal(now)) {
 					continue
 				}
-				o := &TimerOutcome{}
-				if err := db.recordTimer(tx, k, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}, o); err != nil {
+				o := &caseflow.TimerOutcome{}
+				if err := db.recordTimer(tx, k, caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}, o); err != nil {
 					return err
 				}
 				if o.Recorded {
@@ -243,38 +228,29 @@ func (db *DB) SweepDue(ctx context.Context, limit int) ([]*TimerOutcome, error) 
 
 // PendingTimers lists the timers every running clock should have, for
 // re-enqueueing after Redis lost its data. after pages through the clocks.
-func (db *DB) PendingTimers(ctx context.Context, after int64, limit int) ([]TimerPayload, []time.Time, int64, error) {
+func (db *DB) PendingTimers(ctx context.Context, after int64, limit int) ([]caseflow.TimerPayload, []time.Time, int64, error) {
 	var rows []clockRow
 	if err := db.gorm.WithContext(ctx).Where("status = 'running' AND id > ?", after).Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, nil, 0, err
 	}
-	var ps []TimerPayload
+	var ps []caseflow.TimerPayload
 	var ats []time.Time
 	last := after
 	for _, k := range rows {
 		if k.WarnedAt == nil {
-			ps, ats = append(ps, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "warning"}), append(ats, k.WarnAt)
+			ps, ats = append(ps, caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "warning"}), append(ats, k.WarnAt)
 		}
-		ps, ats = append(ps, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "breach"}), append(ats, k.DueAt)
+		ps, ats = append(ps, caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "breach"}), append(ats, k.DueAt)
 		last = k.ID
 	}
 	return ps, ats, last, nil
-}
-
-// OutboxItem is an outbox row to relay to the queue.
-type OutboxItem struct {
-	ID      int64
-	Kind    string
-	TaskID  string
-	Payload []byte
-	RunAt   time.Time
 }
 
 // RelayOutbox hands up to limit unrelayed outbox rows to send, in order,
 // and marks those it accepted as relayed. Rows are locked with SKIP LOCKED
 // so several relays can run. send returning an error stops the batch; the
 // rest are retried next time.
-func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(OutboxItem) error) (int, error) {
+func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(caseflow.OutboxItem) error) (int, error) {
 	n := 0
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []outboxRow
@@ -285,7 +261,7 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(OutboxItem) 
 		var done []int64
 		var sendErr error
 		for _, r := range rows {
-			if sendErr = send(OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr != nil {
+			if sendErr = send(caseflow.OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr != nil {
 				break
 			}
 			done = append(done, r.ID)

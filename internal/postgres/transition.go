@@ -233,23 +233,6 @@ func notifyList(n []string) array[string] {
 	return array[string](n)
 }
 
-// TimerPayload is what a clock timer carries: which clock, which generation
-// of its due time, and whether it is the warning or the breach.
-type TimerPayload struct {
-	ClockID    int64  `json:"clock_id"`
-	Generation int    `json:"generation"`
-	Kind       string `json:"kind"` // "warning" or "breach"
-}
-
-// TimerTaskType is the queue task type of clock timers.
-const TimerTaskType = "clock:timer"
-
-// TimerTaskID is the queue task id of a timer: unique per clock, generation
-// and kind, so relaying it twice enqueues it once.
-func TimerTaskID(p TimerPayload) string {
-	return fmt.Sprintf("clock-%d-g%d-%s", p.ClockID, p.Generation, p.Kind)
-}
-
 func (db *DB) enqueueTimers(tx *gorm.DB, c clockRow) error {
 	now := db.now()
 	for _, t := range []struct {
@@ -259,9 +242,9 @@ func (db *DB) enqueueTimers(tx *gorm.DB, c clockRow) error {
 		if t.kind == "warning" && !t.at.After(now) && c.DueAt.Before(now) {
 			continue // overdue on arrival: only the breach matters
 		}
-		p := TimerPayload{ClockID: c.ID, Generation: c.Generation, Kind: t.kind}
+		p := caseflow.TimerPayload{ClockID: c.ID, Generation: c.Generation, Kind: t.kind}
 		raw, _ := json.Marshal(p)
-		if err := tx.Omit("ID").Create(&outboxRow{Kind: TimerTaskType, TaskID: TimerTaskID(p), Payload: raw,
+		if err := tx.Omit("ID").Create(&outboxRow{Kind: caseflow.TimerTaskType, TaskID: caseflow.TimerTaskID(p), Payload: raw,
 			RunAt: t.at, CreatedAt: now}).Error; err != nil {
 			return err
 		}

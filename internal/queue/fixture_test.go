@@ -188,8 +188,8 @@ func (f *fixture) count(t *testing.T, query string, args ...any) int {
 }
 
 // payload is the timer payload of a clock.
-func payload(k caseflow.Clock, kind string) postgres.TimerPayload {
-	return postgres.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}
+func payload(k caseflow.Clock, kind string) caseflow.TimerPayload {
+	return caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}
 }
 
 // newQueue returns a queue name of the test's own on the Redis at url, so

@@ -10,7 +10,6 @@ import (
 	"github.com/hibiken/asynq"
 
 	"caseflow/internal/caseflow"
-	"caseflow/internal/postgres"
 )
 
 // enqueue puts a timer task on the queue under its task id; a task that is
@@ -27,7 +26,7 @@ func (w *Worker) enqueue(ctx context.Context, kind, taskID string, payload []byt
 // handleTimer records the warning or breach of a clock timer. It trusts
 // nothing in the task but the clock id: the clock row decides.
 func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
-	var p postgres.TimerPayload
+	var p caseflow.TimerPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("%w: bad timer payload", asynq.SkipRetry)
 	}
@@ -44,9 +43,9 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 		if wait > 3*time.Second {
 			id, _ := asynq.GetTaskID(ctx)
 			if id == "" {
-				id = postgres.TimerTaskID(p)
+				id = caseflow.TimerTaskID(p)
 			}
-			return w.enqueue(ctx, postgres.TimerTaskType, fmt.Sprintf("%s-r%d", id, tries), t.Payload(), out.Early.Add(10*time.Millisecond))
+			return w.enqueue(ctx, caseflow.TimerTaskType, fmt.Sprintf("%s-r%d", id, tries), t.Payload(), out.Early.Add(10*time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():
@@ -65,7 +64,7 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 }
 
 // recorded updates the metrics and hands notifications to the notifier.
-func (w *Worker) recorded(out *postgres.TimerOutcome, bySweeper bool) {
+func (w *Worker) recorded(out *caseflow.TimerOutcome, bySweeper bool) {
 	if !out.Recorded {
 		return
 	}
@@ -100,7 +99,7 @@ func (w *Worker) recorded(out *postgres.TimerOutcome, bySweeper bool) {
 // relay moves outbox rows to the queue until none are left.
 func (w *Worker) relay(ctx context.Context) error {
 	for {
-		n, err := w.DB.RelayOutbox(ctx, 200, func(it postgres.OutboxItem) error {
+		n, err := w.DB.RelayOutbox(ctx, 200, func(it caseflow.OutboxItem) error {
 			return w.enqueue(ctx, it.Kind, it.TaskID, it.Payload, it.RunAt)
 		})
 		if w.Metrics != nil {
@@ -140,7 +139,7 @@ func (w *Worker) restoreTimers(ctx context.Context) (int, error) {
 		}
 		for i, p := range ps {
 			raw, _ := json.Marshal(p)
-			if err := w.enqueue(ctx, postgres.TimerTaskType, postgres.TimerTaskID(p), raw, ats[i]); err != nil {
+			if err := w.enqueue(ctx, caseflow.TimerTaskType, caseflow.TimerTaskID(p), raw, ats[i]); err != nil {
 				return n, err
 			}
 			n++

@@ -231,7 +231,7 @@ func TestHandleTimer(t *testing.T) {
 		require.Nil(t, again.Early)
 
 		k = f.clock(t, tenfold)
-		outs := make([]*postgres.TimerOutcome, 10)
+		outs := make([]*caseflow.TimerOutcome, 10)
 		errs := make([]error, 10)
 		var wg sync.WaitGroup
 		for i := range outs {

@@ -94,7 +94,7 @@ func (w *Worker) defaults() {
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
 	w.mux = asynq.NewServeMux()
-	w.mux.HandleFunc(postgres.TimerTaskType, w.handleTimer)
+	w.mux.HandleFunc(caseflow.TimerTaskType, w.handleTimer)
 	w.client = asynq.NewClient(w.Redis)
 	defer w.client.Close()
 	srv := asynq.NewServer(w.Redis, asynq.Config{
