@@ -19,7 +19,6 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
-	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
 	"caseflow/internal/testenv"
 	"caseflow/internal/workflow"
@@ -43,7 +42,6 @@ const (
 // the test workflow and the accounts that look at the results.
 type fixture struct {
 	env        *testenv.Database
-	db         *postgres.DB
 	cases      *casework.Service
 	officer    caseflow.Viewer // officer1: files reports; its agency answers for the clock
 	supervisor caseflow.Viewer // supervisor1: the province's supervisor
@@ -59,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(env.Close)
 	flows, err := workflow.LoadDir("testdata/workflows")
 	require.NoError(t, err)
-	f := &fixture{env: env, db: env.DB,
+	f := &fixture{env: env,
 		cases: &casework.Service{DB: env.DB, Workflows: flows, WorkflowID: testWorkflow}}
 	f.officer = f.viewer(t, "officer1")
 	f.supervisor = f.viewer(t, "supervisor1")
@@ -68,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) viewer(t *testing.T, username string) caseflow.Viewer {
 	t.Helper()
-	u, err := f.db.UserByUsername(context.Background(), username)
+	u, err := f.env.DB.UserByUsername(context.Background(), username)
 	require.NoError(t, err)
 	return caseflow.Viewer{UserID: u.ID, Username: u.Username, Role: u.Role, Agency: u.Agency}
 }
@@ -126,7 +124,7 @@ func (f *fixture) fileMany(t *testing.T, n int, due time.Time) []string {
 // clock returns the test clock of a case as the API shows it.
 func (f *fixture) clock(t *testing.T, code string) caseflow.Clock {
 	t.Helper()
-	_, clocks, err := f.db.Clocks(context.Background(), f.officer, code)
+	_, clocks, err := f.env.DB.Clocks(context.Background(), f.officer, code)
 	require.NoError(t, err)
 	require.Len(t, clocks, 1)
 	require.Equal(t, testClock, clocks[0].Clock)
@@ -151,7 +149,7 @@ func breached(k caseflow.Clock) bool { return k.Status == "breached" }
 // historyEvents counts the history rows of a case by event.
 func (f *fixture) historyEvents(t *testing.T, code string) map[string]int {
 	t.Helper()
-	h, err := f.db.History(context.Background(), f.officer, code)
+	h, err := f.env.DB.History(context.Background(), f.officer, code)
 	require.NoError(t, err)
 	n := map[string]int{}
 	for _, e := range h {
@@ -163,7 +161,7 @@ func (f *fixture) historyEvents(t *testing.T, code string) map[string]int {
 // notifications counts a viewer's notifications of one kind, by case code.
 func (f *fixture) notifications(t *testing.T, v caseflow.Viewer, kind string) map[string]int {
 	t.Helper()
-	ns, _, err := f.db.Notifications(context.Background(), v, 10000)
+	ns, _, err := f.env.DB.Notifications(context.Background(), v, 10000)
 	require.NoError(t, err)
 	n := map[string]int{}
 	for _, x := range ns {
@@ -179,7 +177,7 @@ func (f *fixture) notifications(t *testing.T, v caseflow.Viewer, kind string) ma
 // count runs a count(*) query.
 func (f *fixture) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
-	out, err := f.db.QueryStrings(context.Background(), "SELECT count(*)::text FROM "+query, args...)
+	out, err := f.env.DB.QueryStrings(context.Background(), "SELECT count(*)::text FROM "+query, args...)
 	require.NoError(t, err)
 	require.Len(t, out, 1)
 	n, err := strconv.Atoi(out[0])
@@ -225,7 +223,14 @@ type workerOptions struct {
 	redisURL string        // default: the test Redis
 	queue    string        // required
 	sweep    time.Duration // sweeper interval
-	db       *postgres.DB  // default: the fixture's
+	db       workerStore   // default: the fixture's
+}
+
+// workerStore is what a test worker and its metrics read and write: the
+// fixture's database, or another handle on it.
+type workerStore interface {
+	queue.Store
+	queue.MetricsStore
 }
 
 // runningWorker is a worker started by a test, with what it measured.
@@ -245,7 +250,7 @@ func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
 		o.redisURL = testenv.RedisURL()
 	}
 	if o.db == nil {
-		o.db = f.db
+		o.db = f.env.DB
 	}
 	opt, err := queue.RedisOpt(o.redisURL)
 	require.NoError(t, err)

@@ -9,7 +9,6 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
 )
 
@@ -41,7 +40,7 @@ func TestSweeper(t *testing.T) {
 		require.True(t, time.Now().Before(due.Add(-time.Second)), "filing took too long")
 		// Wait until every timer is in Redis (and the warnings, due at once,
 		// are recorded), then lose them all.
-		waitRelayed(t, f.db, n)
+		f.waitRelayed(t, n)
 		scheduled := scheduledTasks(t, url, q)
 		require.Equal(t, n, scheduled, "one breach timer per clock before the flush")
 		require.NoError(t, rdb.FlushDB(context.Background()).Err())
@@ -70,15 +69,15 @@ func TestSweeper(t *testing.T) {
 
 // waitRelayed waits until the outbox is empty and n warnings, due at once
 // when a report was received three quarters of its limit ago, are recorded.
-func waitRelayed(t *testing.T, db *postgres.DB, n int) {
+func (f *fixture) waitRelayed(t *testing.T, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		backlog, err := db.OutboxBacklog(context.Background())
+		backlog, err := f.env.DB.OutboxBacklog(context.Background())
 		if err != nil {
 			t.Errorf("outbox backlog: %v", err)
 			return false
 		}
-		warned, err := db.QueryStrings(context.Background(), "SELECT count(*)::text FROM case_clocks WHERE warned_at IS NOT NULL")
+		warned, err := f.env.DB.QueryStrings(context.Background(), "SELECT count(*)::text FROM case_clocks WHERE warned_at IS NOT NULL")
 		if err != nil {
 			t.Errorf("counting warnings: %v", err)
 			return false

@@ -39,7 +39,7 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 	// queue under an id derived from this task's own, so that an early
 	// re-run can itself be re-scheduled.
 	for tries := 0; out.Early != nil && tries < 3; tries++ {
-		wait := out.Early.Sub(w.DB.Now())
+		wait := out.Early.Sub(w.DB.CurrentTime())
 		if wait > 3*time.Second {
 			id, _ := asynq.GetTaskID(ctx)
 			if id == "" {
