@@ -12,17 +12,23 @@ import (
 	"caseflow/internal/caseflow"
 )
 
-// clock turns a clock row into the domain clock.
-func (r clockRow) clock(agencyCode string) caseflow.Clock {
+// clock turns a clock row into the domain clock. Extensions that do not
+// decode are an error: a clock shown without them would hide why its due
+// time moved.
+func (r clockRow) clock(agencyCode string) (caseflow.Clock, error) {
 	c := caseflow.Clock{ID: r.ID, Clock: r.Clock, Instance: r.Instance, Status: r.Status, Generation: r.Generation,
 		Responsible: caseflow.AgencyType(r.ResponsibleType), AgencyCode: agencyCode, Category: r.Category,
 		Rule: r.LimitRule, Amount: r.LimitAmount, Basis: r.LegalBasis, StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC(),
 		WarnAt: r.WarnAt.UTC(), WarnedAt: utcPtr(r.WarnedAt), StoppedAt: utcPtr(r.StoppedAt), BreachedAt: utcPtr(r.BreachedAt)}
-	_ = json.Unmarshal(r.Extensions, &c.Extensions)
+	if len(r.Extensions) > 0 {
+		if err := json.Unmarshal(r.Extensions, &c.Extensions); err != nil {
+			return caseflow.Clock{}, fmt.Errorf("clock %d: decoding its extensions: %w", r.ID, err)
+		}
+	}
 	if c.Extensions == nil {
 		c.Extensions = []caseflow.Extension{}
 	}
-	return c
+	return c, nil
 }
 
 func utcPtr(t *time.Time) *time.Time {
@@ -58,7 +64,11 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 		if r.ResponsibleAgency != nil {
 			code = codes[*r.ResponsibleAgency]
 		}
-		out = append(out, r.clock(code))
+		k, err := r.clock(code)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, k)
 	}
 	return c, out, nil
 }
@@ -125,8 +135,12 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out 
 	if k.Instance != "" {
 		data["instance"] = k.Instance
 	}
+	raw, err := jsonObject(data)
+	if err != nil {
+		return fmt.Errorf("clock %d: encoding the %s history data: %w", k.ID, event, err)
+	}
 	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: event, FromState: c.State,
-		ToState: c.State, Data: jsonObject(data), At: now, Kind: "clock"}).Error; err != nil {
+		ToState: c.State, Data: raw, At: now, Kind: "clock"}).Error; err != nil {
 		return err
 	}
 	ns, err := db.notify(tx, k, c, p.Kind, now)
@@ -135,7 +149,10 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out 
 	}
 	out.Recorded, out.Notifications, out.Lateness, out.Clock = true, ns, now.Sub(at), k.Clock
 	if k.ResponsibleAgency != nil {
-		_ = tx.Model(&agencyRow{}).Where("id = ?", *k.ResponsibleAgency).Pluck("code", &out.Agency)
+		// A failed statement aborts the transaction, so it cannot be ignored.
+		if err := tx.Model(&agencyRow{}).Where("id = ?", *k.ResponsibleAgency).Pluck("code", &out.Agency).Error; err != nil {
+			return fmt.Errorf("clock %d: reading its agency's code: %w", k.ID, err)
+		}
 	}
 	return nil
 }
@@ -327,7 +344,10 @@ func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, cl
 			return nil, nil, err
 		}
 	}
-	k := r.clock(agencyCode)
+	k, err := r.clock(agencyCode)
+	if err != nil {
+		return nil, nil, err
+	}
 	return c, &k, nil
 }
 
@@ -372,11 +392,17 @@ func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Cl
 		actor, agency := v.UserID, v.Agency.ID
 		data := map[string]any{"clock": k.Clock, "amount": ext.Amount, "rule": ext.Rule, "legal_basis": ext.LegalBasis,
 			"due_before": ext.DueBefore.UTC().Format(time.RFC3339), "due_after": ext.DueAfter.UTC().Format(time.RFC3339)}
+		histData, err := jsonObject(data)
+		if err != nil {
+			return fmt.Errorf("clock %d: encoding the clock_extended history data: %w", k.ID, err)
+		}
 		if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: "clock_extended", FromState: c.State,
-			ToState: c.State, ActorID: &actor, AgencyID: &agency, NoteEnc: reason, Data: jsonObject(data), At: db.now(), Kind: "clock"}).Error; err != nil {
+			ToState: c.State, ActorID: &actor, AgencyID: &agency, NoteEnc: reason, Data: histData, At: db.now(), Kind: "clock"}).Error; err != nil {
 			return err
 		}
-		out = row.clock(k.AgencyCode)
+		if out, err = row.clock(k.AgencyCode); err != nil {
+			return err
+		}
 		return db.audit(tx, v, "clock.extend", c.Code, map[string]any{"clock": k.Clock})
 	})
 	if err != nil {

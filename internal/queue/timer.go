@@ -28,7 +28,8 @@ func (w *Worker) enqueue(ctx context.Context, kind, taskID string, payload []byt
 func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 	var p caseflow.TimerPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("%w: bad timer payload", asynq.SkipRetry)
+		// Retrying cannot mend it; the sweeper still catches the clock.
+		return fmt.Errorf("%w: decoding the timer payload %q: %v", asynq.SkipRetry, t.Payload(), err)
 	}
 	out, err := w.DB.HandleTimer(ctx, p)
 	if err != nil {
@@ -138,7 +139,10 @@ func (w *Worker) restoreTimers(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for i, p := range ps {
-			raw, _ := json.Marshal(p)
+			raw, err := json.Marshal(p)
+			if err != nil {
+				return n, fmt.Errorf("clock %d: encoding its %s timer: %w", p.ClockID, p.Kind, err)
+			}
 			if err := w.enqueue(ctx, caseflow.TimerTaskType, caseflow.TimerTaskID(p), raw, ats[i]); err != nil {
 				return n, err
 			}
