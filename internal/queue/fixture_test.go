@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -193,6 +192,11 @@ func payload(k caseflow.Clock, kind string) caseflow.TimerPayload {
 // newQueue returns a queue name of the test's own on the Redis at url, so
 // that tests running at once never take each other's timers, and deletes
 // the queue when the test ends (after its workers have stopped).
+//
+// The queue name is the whole of a test's isolation in Redis: every test
+// of every package shares the one test database, and nothing ever empties
+// it. A test that needs Redis to lose its data loses its own queue's
+// (loseQueue).
 func newQueue(t *testing.T, url string) string {
 	t.Helper()
 	name := "test-" + testenv.Suffix()
@@ -203,27 +207,53 @@ func newQueue(t *testing.T, url string) string {
 		defer in.Close()
 		_ = in.DeleteQueue(name, true)
 		// DeleteQueue leaves the queue's processed and failed counters.
-		ropt, err := redis.ParseURL(url)
-		if err != nil {
-			return
-		}
-		c := redis.NewClient(ropt)
-		defer c.Close()
-		ctx := context.Background()
-		keys, _ := c.Keys(ctx, "asynq:{"+name+"}:*").Result()
-		if len(keys) > 0 {
-			_ = c.Del(ctx, keys...).Err()
+		if err := dropQueueKeys(url, name); err != nil {
+			t.Logf("deleting the keys of queue %s: %v", name, err)
 		}
 	})
 	return name
 }
 
+// dropQueueScript deletes the keys matching ARGV[1] in one step: Redis runs
+// a script to the end before any other command, so a timer moving from one
+// of the queue's keys to another (scheduled to pending, say) cannot slip
+// past it as it could between a KEYS and a DEL.
+var dropQueueScript = redis.NewScript(`
+local keys = redis.call('KEYS', ARGV[1])
+for i = 1, #keys, 500 do
+	redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys)))
+end
+return #keys`)
+
+// dropQueueKeys deletes every key of one asynq queue (they all start with
+// asynq:{name}:), and nothing of any other queue.
+func dropQueueKeys(url, name string) error {
+	if strings.ContainsAny(name, `*?[]\`) {
+		return fmt.Errorf("queue name %q would match other queues' keys", name)
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	return dropQueueScript.Run(context.Background(), c, nil, "asynq:{"+name+"}:*").Err()
+}
+
+// loseQueue makes Redis lose everything it holds of one queue: its timers,
+// tasks, leases and counters. For the workers of that queue this is Redis
+// restarted without its data; other tests and packages, which use other
+// queues and keys, see nothing of it.
+func loseQueue(t *testing.T, url, name string) {
+	t.Helper()
+	require.NoError(t, dropQueueKeys(url, name))
+}
+
 // workerOptions say how to run a test worker.
 type workerOptions struct {
-	redisURL string        // default: the test Redis
-	queue    string        // required
-	sweep    time.Duration // sweeper interval
-	db       workerStore   // default: the fixture's
+	queue string        // required
+	sweep time.Duration // sweeper interval
+	db    workerStore   // default: the fixture's
 }
 
 // workerStore is what a test worker and its metrics read and write: the
@@ -246,13 +276,10 @@ type runningWorker struct {
 func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
 	t.Helper()
 	require.NotEmpty(t, o.queue)
-	if o.redisURL == "" {
-		o.redisURL = testenv.RedisURL()
-	}
 	if o.db == nil {
 		o.db = f.env.DB
 	}
-	opt, err := queue.RedisOpt(o.redisURL)
+	opt, err := queue.RedisOpt(testenv.RedisURL())
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
 	rw := &runningWorker{reg: reg, metrics: queue.NewMetrics(reg, o.db), notifier: &recordingNotifier{}}
@@ -349,26 +376,6 @@ func (r *recordingNotifier) delivered(kind string) map[string]int {
 		}
 	}
 	return n
-}
-
-// redisDB returns a client of one numbered database of the test Redis.
-func redisDB(t *testing.T, url string) *redis.Client {
-	t.Helper()
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	require.NoError(t, queue.PingRedis(context.Background(), c))
-	return c
-}
-
-// redisURLDB is the test Redis with another database number.
-func redisURLDB(t *testing.T, n int) string {
-	t.Helper()
-	u, err := url.Parse(testenv.RedisURL())
-	require.NoError(t, err)
-	u.Path = fmt.Sprintf("/%d", n)
-	return u.String()
 }
 
 // newLogger logs to a buffer that a failed test prints.

@@ -10,16 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"caseflow/internal/queue"
-)
-
-// Redis databases that tests empty with FLUSHDB, one per test (9 to 14 are
-// free for this; cmd/clockbench uses 15). Other
-// packages' tests share this Redis (database 0), so the tests never run
-// FLUSHALL: emptying the worker's own database is, for that worker, the same
-// as Redis losing all its data.
-const (
-	sweeperRedisDB = 9
-	restoreRedisDB = 10
+	"caseflow/internal/testenv"
 )
 
 func TestSweeper(t *testing.T) {
@@ -29,11 +20,9 @@ func TestSweeper(t *testing.T) {
 		t.Parallel()
 		const n = 20
 		f := newFixture(t)
-		url := redisURLDB(t, sweeperRedisDB)
-		rdb := redisDB(t, url)
-		require.NoError(t, rdb.FlushDB(context.Background()).Err())
+		url := testenv.RedisURL()
 		q := newQueue(t, url)
-		w := f.startWorker(t, workerOptions{redisURL: url, queue: q, sweep: 500 * time.Millisecond})
+		w := f.startWorker(t, workerOptions{queue: q, sweep: 500 * time.Millisecond})
 
 		due := time.Now().Add(3 * time.Second)
 		codes := f.fileMany(t, n, due)
@@ -42,8 +31,8 @@ func TestSweeper(t *testing.T) {
 		// are recorded), then lose them all.
 		f.waitRelayed(t, n)
 		scheduled := scheduledTasks(t, url, q)
-		require.Equal(t, n, scheduled, "one breach timer per clock before the flush")
-		require.NoError(t, rdb.FlushDB(context.Background()).Err())
+		require.Equal(t, n, scheduled, "one breach timer per clock before Redis lost them")
+		loseQueue(t, url, q)
 		require.Zero(t, scheduledTasks(t, url, q))
 
 		for _, code := range codes {
