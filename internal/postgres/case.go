@@ -286,16 +286,13 @@ func decodeCursor(s string) (int64, error) {
 	return strconv.ParseInt(string(b[1:]), 10, 64)
 }
 
-// jsonObject marshals data for a jsonb column, never null.
-func jsonObject(m map[string]any) []byte {
+// jsonObject marshals data for a jsonb column, never null. Data that
+// cannot be encoded is an error: storing {} instead would lose it.
+func jsonObject(m map[string]any) ([]byte, error) {
 	if len(m) == 0 {
-		return []byte("{}")
+		return []byte("{}"), nil
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return []byte("{}")
-	}
-	return b
+	return json.Marshal(m)
 }
 
 // CheckKeys checks that the key ring opens the data already stored, by

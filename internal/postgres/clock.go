@@ -12,17 +12,23 @@ import (
 	"caseflow/internal/caseflow"
 )
 
-// clock turns a clock row into the domain clock.
-func (r clockRow) clock(agencyCode string) caseflow.Clock {
+// clock turns a clock row into the domain clock. Extensions that do not
+// decode are an error: a clock shown without them would hide why its due
+// time moved.
+func (r clockRow) clock(agencyCode string) (caseflow.Clock, error) {
 	c := caseflow.Clock{ID: r.ID, Clock: r.Clock, Instance: r.Instance, Status: r.Status, Generation: r.Generation,
 		Responsible: caseflow.AgencyType(r.ResponsibleType), AgencyCode: agencyCode, Category: r.Category,
 		Rule: r.LimitRule, Amount: r.LimitAmount, Basis: r.LegalBasis, StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC(),
 		WarnAt: r.WarnAt.UTC(), WarnedAt: utcPtr(r.WarnedAt), StoppedAt: utcPtr(r.StoppedAt), BreachedAt: utcPtr(r.BreachedAt)}
-	_ = json.Unmarshal(r.Extensions, &c.Extensions)
+	if len(r.Extensions) > 0 {
+		if err := json.Unmarshal(r.Extensions, &c.Extensions); err != nil {
+			return caseflow.Clock{}, fmt.Errorf("clock %d: decoding its extensions: %w", r.ID, err)
+		}
+	}
 	if c.Extensions == nil {
 		c.Extensions = []caseflow.Extension{}
 	}
-	return c
+	return c, nil
 }
 
 func utcPtr(t *time.Time) *time.Time {
@@ -58,32 +64,21 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 		if r.ResponsibleAgency != nil {
 			code = codes[*r.ResponsibleAgency]
 		}
-		out = append(out, r.clock(code))
+		k, err := r.clock(code)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, k)
 	}
 	return c, out, nil
-}
-
-// TimerOutcome says what handling a timer did.
-type TimerOutcome struct {
-	// Early is set when the timer ran before its time; run it again then.
-	Early *time.Time
-	// Recorded is true when this call recorded the warning or breach.
-	Recorded bool
-	// Notifications are the notifications created.
-	Notifications []caseflow.Notification
-	// Lateness is how long after its time the warning or breach was recorded.
-	Lateness time.Duration
-	// Clock and Agency label the metrics of a breach.
-	Clock  string
-	Agency string
 }
 
 // HandleTimer records the warning or breach a timer stands for, exactly
 // once: it re-reads the clock, ignores a timer of an older generation or a
 // clock no longer running, reports an early run, and marks the clock with a
 // conditional update so that however often it runs, one breach is recorded.
-func (db *DB) HandleTimer(ctx context.Context, p TimerPayload) (*TimerOutcome, error) {
-	out := &TimerOutcome{}
+func (db *DB) HandleTimer(ctx context.Context, p caseflow.TimerPayload) (*caseflow.TimerOutcome, error) {
+	out := &caseflow.TimerOutcome{}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var k clockRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", p.ClockID).Take(&k).Error
@@ -98,7 +93,7 @@ func (db *DB) HandleTimer(ctx context.Context, p TimerPayload) (*TimerOutcome, e
 	return out, err
 }
 
-func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p TimerPayload, out *TimerOutcome) error {
+func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out *caseflow.TimerOutcome) error {
 	if k.Status != "running" || k.Generation != p.Generation {
 		return nil
 	}
@@ -140,8 +135,12 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p TimerPayload, out *TimerOut
 	if k.Instance != "" {
 		data["instance"] = k.Instance
 	}
+	raw, err := jsonObject(data)
+	if err != nil {
+		return fmt.Errorf("clock %d: encoding the %s history data: %w", k.ID, event, err)
+	}
 	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: event, FromState: c.State,
-		ToState: c.State, Data: jsonObject(data), At: now, Kind: "clock"}).Error; err != nil {
+		ToState: c.State, Data: raw, At: now, Kind: "clock"}).Error; err != nil {
 		return err
 	}
 	ns, err := db.notify(tx, k, c, p.Kind, now)
@@ -150,7 +149,10 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p TimerPayload, out *TimerOut
 	}
 	out.Recorded, out.Notifications, out.Lateness, out.Clock = true, ns, now.Sub(at), k.Clock
 	if k.ResponsibleAgency != nil {
-		_ = tx.Model(&agencyRow{}).Where("id = ?", *k.ResponsibleAgency).Pluck("code", &out.Agency)
+		// A failed statement aborts the transaction, so it cannot be ignored.
+		if err := tx.Model(&agencyRow{}).Where("id = ?", *k.ResponsibleAgency).Pluck("code", &out.Agency).Error; err != nil {
+			return fmt.Errorf("clock %d: reading its agency's code: %w", k.ID, err)
+		}
 	}
 	return nil
 }
@@ -212,8 +214,8 @@ func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.T
 // records them, as the timer would have. Rows are taken with SKIP LOCKED, so
 // several workers sweep at once without doing the same clock twice. It
 // returns what it recorded: each one is a breach the timer path missed.
-func (db *DB) SweepDue(ctx context.Context, limit int) ([]*TimerOutcome, error) {
-	var outs []*TimerOutcome
+func (db *DB) SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error) {
+	var outs []*caseflow.TimerOutcome
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := db.now()
 		var rows []clockRow
@@ -227,8 +229,8 @@ func (db *DB) SweepDue(ctx context.Context, limit int) ([]*TimerOutcome, error) 
 				if kind == "warning" && (k.WarnedAt != nil || k.DueAt.Before(now) || k.DueAt.Equal(now)) {
 					continue
 				}
-				o := &TimerOutcome{}
-				if err := db.recordTimer(tx, k, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}, o); err != nil {
+				o := &caseflow.TimerOutcome{}
+				if err := db.recordTimer(tx, k, caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}, o); err != nil {
 					return err
 				}
 				if o.Recorded {
@@ -243,38 +245,29 @@ func (db *DB) SweepDue(ctx context.Context, limit int) ([]*TimerOutcome, error) 
 
 // PendingTimers lists the timers every running clock should have, for
 // re-enqueueing after Redis lost its data. after pages through the clocks.
-func (db *DB) PendingTimers(ctx context.Context, after int64, limit int) ([]TimerPayload, []time.Time, int64, error) {
+func (db *DB) PendingTimers(ctx context.Context, after int64, limit int) ([]caseflow.TimerPayload, []time.Time, int64, error) {
 	var rows []clockRow
 	if err := db.gorm.WithContext(ctx).Where("status = 'running' AND id > ?", after).Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, nil, 0, err
 	}
-	var ps []TimerPayload
+	var ps []caseflow.TimerPayload
 	var ats []time.Time
 	last := after
 	for _, k := range rows {
 		if k.WarnedAt == nil {
-			ps, ats = append(ps, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "warning"}), append(ats, k.WarnAt)
+			ps, ats = append(ps, caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "warning"}), append(ats, k.WarnAt)
 		}
-		ps, ats = append(ps, TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "breach"}), append(ats, k.DueAt)
+		ps, ats = append(ps, caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: "breach"}), append(ats, k.DueAt)
 		last = k.ID
 	}
 	return ps, ats, last, nil
-}
-
-// OutboxItem is an outbox row to relay to the queue.
-type OutboxItem struct {
-	ID      int64
-	Kind    string
-	TaskID  string
-	Payload []byte
-	RunAt   time.Time
 }
 
 // RelayOutbox hands up to limit unrelayed outbox rows to send, in order,
 // and marks those it accepted as relayed. Rows are locked with SKIP LOCKED
 // so several relays can run. send returning an error stops the batch; the
 // rest are retried next time.
-func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(OutboxItem) error) (int, error) {
+func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(caseflow.OutboxItem) error) (int, error) {
 	n := 0
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []outboxRow
@@ -285,7 +278,7 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(OutboxItem) 
 		var done []int64
 		var sendErr error
 		for _, r := range rows {
-			if sendErr = send(OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr != nil {
+			if sendErr = send(caseflow.OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr != nil {
 				break
 			}
 			done = append(done, r.ID)
@@ -351,7 +344,10 @@ func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, cl
 			return nil, nil, err
 		}
 	}
-	k := r.clock(agencyCode)
+	k, err := r.clock(agencyCode)
+	if err != nil {
+		return nil, nil, err
+	}
 	return c, &k, nil
 }
 
@@ -396,11 +392,17 @@ func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Cl
 		actor, agency := v.UserID, v.Agency.ID
 		data := map[string]any{"clock": k.Clock, "amount": ext.Amount, "rule": ext.Rule, "legal_basis": ext.LegalBasis,
 			"due_before": ext.DueBefore.UTC().Format(time.RFC3339), "due_after": ext.DueAfter.UTC().Format(time.RFC3339)}
+		histData, err := jsonObject(data)
+		if err != nil {
+			return fmt.Errorf("clock %d: encoding the clock_extended history data: %w", k.ID, err)
+		}
 		if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: "clock_extended", FromState: c.State,
-			ToState: c.State, ActorID: &actor, AgencyID: &agency, NoteEnc: reason, Data: jsonObject(data), At: db.now(), Kind: "clock"}).Error; err != nil {
+			ToState: c.State, ActorID: &actor, AgencyID: &agency, NoteEnc: reason, Data: histData, At: db.now(), Kind: "clock"}).Error; err != nil {
 			return err
 		}
-		out = row.clock(k.AgencyCode)
+		if out, err = row.clock(k.AgencyCode); err != nil {
+			return err
+		}
 		return db.audit(tx, v, "clock.extend", c.Code, map[string]any{"clock": k.Clock})
 	})
 	if err != nil {

@@ -95,6 +95,11 @@ func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
 func (db *DB) now() time.Time { return db.Now().UTC() }
 
+// CurrentTime is the time by the storage's clock (Now), in UTC: the clock
+// that decides whether a deadline has passed, for callers that must wait
+// on the same clock.
+func (db *DB) CurrentTime() time.Time { return db.now() }
+
 // CreateDatabase creates the database named in dsn if it does not exist,
 // connecting to the server's "postgres" database to do so.
 func CreateDatabase(ctx context.Context, dsn string) error {

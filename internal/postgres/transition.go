@@ -69,8 +69,12 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	if ch.Final {
 		updates["closed_at"] = ch.At
 	}
+	data, err := jsonObject(ch.Data)
+	if err != nil {
+		return fmt.Errorf("case %s, event %s: encoding the event data: %w", c.Code, ch.Event, err)
+	}
 	if len(ch.Data) > 0 {
-		updates["data"] = gorm.Expr("data || ?::jsonb", string(jsonObject(ch.Data)))
+		updates["data"] = gorm.Expr("data || ?::jsonb", string(data))
 	}
 	res := tx.Model(&caseRow{}).Where("id = ? AND version = ?", c.ID, c.Version).Updates(updates)
 	if res.Error != nil {
@@ -91,13 +95,17 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	}
 	secret := ""
 	if len(ch.Secret) > 0 {
-		if secret, err = db.Keys.Encrypt("history.data", string(jsonObject(ch.Secret))); err != nil {
+		raw, err := jsonObject(ch.Secret)
+		if err != nil {
+			return fmt.Errorf("case %s, event %s: encoding the sealed event data: %w", c.Code, ch.Event, err)
+		}
+		if secret, err = db.Keys.Encrypt("history.data", string(raw)); err != nil {
 			return err
 		}
 	}
 	actor, agency := v.UserID, v.Agency.ID
 	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version + 1, Event: ch.Event, FromState: ch.From,
-		ToState: ch.To, ActorID: &actor, AgencyID: &agency, NoteEnc: note, Data: jsonObject(ch.Data), DataEnc: secret,
+		ToState: ch.To, ActorID: &actor, AgencyID: &agency, NoteEnc: note, Data: data, DataEnc: secret,
 		At: ch.At, Kind: "transition", Roles: roleArray(ch.Roles)}).Error; err != nil {
 		return err
 	}
@@ -245,23 +253,6 @@ func notifyList(n []string) array[string] {
 	return array[string](n)
 }
 
-// TimerPayload is what a clock timer carries: which clock, which generation
-// of its due time, and whether it is the warning or the breach.
-type TimerPayload struct {
-	ClockID    int64  `json:"clock_id"`
-	Generation int    `json:"generation"`
-	Kind       string `json:"kind"` // "warning" or "breach"
-}
-
-// TimerTaskType is the queue task type of clock timers.
-const TimerTaskType = "clock:timer"
-
-// TimerTaskID is the queue task id of a timer: unique per clock, generation
-// and kind, so relaying it twice enqueues it once.
-func TimerTaskID(p TimerPayload) string {
-	return fmt.Sprintf("clock-%d-g%d-%s", p.ClockID, p.Generation, p.Kind)
-}
-
 func (db *DB) enqueueTimers(tx *gorm.DB, c clockRow) error {
 	now := db.now()
 	for _, t := range []struct {
@@ -271,9 +262,12 @@ func (db *DB) enqueueTimers(tx *gorm.DB, c clockRow) error {
 		if t.kind == "warning" && !t.at.After(now) && c.DueAt.Before(now) {
 			continue // overdue on arrival: only the breach matters
 		}
-		p := TimerPayload{ClockID: c.ID, Generation: c.Generation, Kind: t.kind}
-		raw, _ := json.Marshal(p)
-		if err := tx.Omit("ID").Create(&outboxRow{Kind: TimerTaskType, TaskID: TimerTaskID(p), Payload: raw,
+		p := caseflow.TimerPayload{ClockID: c.ID, Generation: c.Generation, Kind: t.kind}
+		raw, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("clock %d: encoding its %s timer: %w", c.ID, t.kind, err)
+		}
+		if err := tx.Omit("ID").Create(&outboxRow{Kind: caseflow.TimerTaskType, TaskID: caseflow.TimerTaskID(p), Payload: raw,
 			RunAt: t.at, CreatedAt: now}).Error; err != nil {
 			return err
 		}
@@ -315,14 +309,20 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 			if e.Note, err = db.Keys.Decrypt("history.note", r.NoteEnc); err != nil {
 				return nil, err
 			}
-			_ = json.Unmarshal(r.Data, &e.Data)
+			if len(r.Data) > 0 {
+				if err := json.Unmarshal(r.Data, &e.Data); err != nil {
+					return nil, fmt.Errorf("case %s, history version %d (%s): decoding the stored data: %w", c.Code, r.Version, r.Event, err)
+				}
+			}
 			if r.DataEnc != "" {
 				plain, err := db.Keys.Decrypt("history.data", r.DataEnc)
 				if err != nil {
 					return nil, err
 				}
 				var secret map[string]any
-				_ = json.Unmarshal([]byte(plain), &secret)
+				if err := json.Unmarshal([]byte(plain), &secret); err != nil {
+					return nil, fmt.Errorf("case %s, history version %d (%s): decoding the sealed data: %w", c.Code, r.Version, r.Event, err)
+				}
 				if e.Data == nil && len(secret) > 0 {
 					e.Data = map[string]any{}
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
-	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
 	"caseflow/internal/testenv"
 	"caseflow/internal/workflow"
@@ -43,7 +41,6 @@ const (
 // the test workflow and the accounts that look at the results.
 type fixture struct {
 	env        *testenv.Database
-	db         *postgres.DB
 	cases      *casework.Service
 	officer    caseflow.Viewer // officer1: files reports; its agency answers for the clock
 	supervisor caseflow.Viewer // supervisor1: the province's supervisor
@@ -59,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(env.Close)
 	flows, err := workflow.LoadDir("testdata/workflows")
 	require.NoError(t, err)
-	f := &fixture{env: env, db: env.DB,
+	f := &fixture{env: env,
 		cases: &casework.Service{DB: env.DB, Workflows: flows, WorkflowID: testWorkflow}}
 	f.officer = f.viewer(t, "officer1")
 	f.supervisor = f.viewer(t, "supervisor1")
@@ -68,7 +65,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) viewer(t *testing.T, username string) caseflow.Viewer {
 	t.Helper()
-	u, err := f.db.UserByUsername(context.Background(), username)
+	u, err := f.env.DB.UserByUsername(context.Background(), username)
 	require.NoError(t, err)
 	return caseflow.Viewer{UserID: u.ID, Username: u.Username, Role: u.Role, Agency: u.Agency}
 }
@@ -126,7 +123,7 @@ func (f *fixture) fileMany(t *testing.T, n int, due time.Time) []string {
 // clock returns the test clock of a case as the API shows it.
 func (f *fixture) clock(t *testing.T, code string) caseflow.Clock {
 	t.Helper()
-	_, clocks, err := f.db.Clocks(context.Background(), f.officer, code)
+	_, clocks, err := f.env.DB.Clocks(context.Background(), f.officer, code)
 	require.NoError(t, err)
 	require.Len(t, clocks, 1)
 	require.Equal(t, testClock, clocks[0].Clock)
@@ -151,7 +148,7 @@ func breached(k caseflow.Clock) bool { return k.Status == "breached" }
 // historyEvents counts the history rows of a case by event.
 func (f *fixture) historyEvents(t *testing.T, code string) map[string]int {
 	t.Helper()
-	h, err := f.db.History(context.Background(), f.officer, code)
+	h, err := f.env.DB.History(context.Background(), f.officer, code)
 	require.NoError(t, err)
 	n := map[string]int{}
 	for _, e := range h {
@@ -163,7 +160,7 @@ func (f *fixture) historyEvents(t *testing.T, code string) map[string]int {
 // notifications counts a viewer's notifications of one kind, by case code.
 func (f *fixture) notifications(t *testing.T, v caseflow.Viewer, kind string) map[string]int {
 	t.Helper()
-	ns, _, err := f.db.Notifications(context.Background(), v, 10000)
+	ns, _, err := f.env.DB.Notifications(context.Background(), v, 10000)
 	require.NoError(t, err)
 	n := map[string]int{}
 	for _, x := range ns {
@@ -179,7 +176,7 @@ func (f *fixture) notifications(t *testing.T, v caseflow.Viewer, kind string) ma
 // count runs a count(*) query.
 func (f *fixture) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
-	out, err := f.db.QueryStrings(context.Background(), "SELECT count(*)::text FROM "+query, args...)
+	out, err := f.env.DB.QueryStrings(context.Background(), "SELECT count(*)::text FROM "+query, args...)
 	require.NoError(t, err)
 	require.Len(t, out, 1)
 	n, err := strconv.Atoi(out[0])
@@ -188,13 +185,18 @@ func (f *fixture) count(t *testing.T, query string, args ...any) int {
 }
 
 // payload is the timer payload of a clock.
-func payload(k caseflow.Clock, kind string) postgres.TimerPayload {
-	return postgres.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}
+func payload(k caseflow.Clock, kind string) caseflow.TimerPayload {
+	return caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}
 }
 
 // newQueue returns a queue name of the test's own on the Redis at url, so
 // that tests running at once never take each other's timers, and deletes
 // the queue when the test ends (after its workers have stopped).
+//
+// The queue name is the whole of a test's isolation in Redis: every test
+// of every package shares the one test database, and nothing ever empties
+// it. A test that needs Redis to lose its data loses its own queue's
+// (loseQueue).
 func newQueue(t *testing.T, url string) string {
 	t.Helper()
 	name := "test-" + testenv.Suffix()
@@ -205,27 +207,60 @@ func newQueue(t *testing.T, url string) string {
 		defer in.Close()
 		_ = in.DeleteQueue(name, true)
 		// DeleteQueue leaves the queue's processed and failed counters.
-		ropt, err := redis.ParseURL(url)
-		if err != nil {
-			return
-		}
-		c := redis.NewClient(ropt)
-		defer c.Close()
-		ctx := context.Background()
-		keys, _ := c.Keys(ctx, "asynq:{"+name+"}:*").Result()
-		if len(keys) > 0 {
-			_ = c.Del(ctx, keys...).Err()
+		if err := dropQueueKeys(url, name); err != nil {
+			t.Logf("deleting the keys of queue %s: %v", name, err)
 		}
 	})
 	return name
 }
 
+// dropQueueScript deletes the keys matching ARGV[1] in one step: Redis runs
+// a script to the end before any other command, so a timer moving from one
+// of the queue's keys to another (scheduled to pending, say) cannot slip
+// past it as it could between a KEYS and a DEL.
+var dropQueueScript = redis.NewScript(`
+local keys = redis.call('KEYS', ARGV[1])
+for i = 1, #keys, 500 do
+	redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys)))
+end
+return #keys`)
+
+// dropQueueKeys deletes every key of one asynq queue (they all start with
+// asynq:{name}:), and nothing of any other queue.
+func dropQueueKeys(url, name string) error {
+	if strings.ContainsAny(name, `*?[]\`) {
+		return fmt.Errorf("queue name %q would match other queues' keys", name)
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	return dropQueueScript.Run(context.Background(), c, nil, "asynq:{"+name+"}:*").Err()
+}
+
+// loseQueue makes Redis lose everything it holds of one queue: its timers,
+// tasks, leases and counters. For the workers of that queue this is Redis
+// restarted without its data; other tests and packages, which use other
+// queues and keys, see nothing of it.
+func loseQueue(t *testing.T, url, name string) {
+	t.Helper()
+	require.NoError(t, dropQueueKeys(url, name))
+}
+
 // workerOptions say how to run a test worker.
 type workerOptions struct {
-	redisURL string        // default: the test Redis
-	queue    string        // required
-	sweep    time.Duration // sweeper interval
-	db       *postgres.DB  // default: the fixture's
+	queue string        // required
+	sweep time.Duration // sweeper interval
+	db    workerStore   // default: the fixture's
+}
+
+// workerStore is what a test worker and its metrics read and write: the
+// fixture's database, or another handle on it.
+type workerStore interface {
+	queue.Store
+	queue.MetricsStore
 }
 
 // runningWorker is a worker started by a test, with what it measured.
@@ -241,13 +276,10 @@ type runningWorker struct {
 func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
 	t.Helper()
 	require.NotEmpty(t, o.queue)
-	if o.redisURL == "" {
-		o.redisURL = testenv.RedisURL()
-	}
 	if o.db == nil {
-		o.db = f.db
+		o.db = f.env.DB
 	}
-	opt, err := queue.RedisOpt(o.redisURL)
+	opt, err := queue.RedisOpt(testenv.RedisURL())
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
 	rw := &runningWorker{reg: reg, metrics: queue.NewMetrics(reg, o.db), notifier: &recordingNotifier{}}
@@ -344,26 +376,6 @@ func (r *recordingNotifier) delivered(kind string) map[string]int {
 		}
 	}
 	return n
-}
-
-// redisDB returns a client of one numbered database of the test Redis.
-func redisDB(t *testing.T, url string) *redis.Client {
-	t.Helper()
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	require.NoError(t, queue.PingRedis(context.Background(), c))
-	return c
-}
-
-// redisURLDB is the test Redis with another database number.
-func redisURLDB(t *testing.T, n int) string {
-	t.Helper()
-	u, err := url.Parse(testenv.RedisURL())
-	require.NoError(t, err)
-	u.Path = fmt.Sprintf("/%d", n)
-	return u.String()
 }
 
 // newLogger logs to a buffer that a failed test prints.

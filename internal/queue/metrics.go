@@ -5,9 +5,16 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"caseflow/internal/postgres"
 )
+
+// MetricsStore is the storage the gauges are read from at scrape time;
+// *postgres.DB is the one in production.
+type MetricsStore interface {
+	// RunningClocks counts running clocks by clock id.
+	RunningClocks(ctx context.Context) (map[string]int64, error)
+	// OutboxBacklog counts outbox items not yet relayed.
+	OutboxBacklog(ctx context.Context) (int64, error)
+}
 
 // Metrics are the worker's Prometheus metrics.
 type Metrics struct {
@@ -20,7 +27,7 @@ type Metrics struct {
 
 // NewMetrics creates the worker metrics and registers them, with gauges of
 // running clocks and outbox backlog read from Postgres at scrape time.
-func NewMetrics(reg prometheus.Registerer, db *postgres.DB) *Metrics {
+func NewMetrics(reg prometheus.Registerer, db MetricsStore) *Metrics {
 	m := &Metrics{
 		Breaches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "caseflow_clock_breaches_total",
 			Help: "Deadline breaches recorded, by clock and responsible agency."}, []string{"clock", "agency"}),
@@ -44,7 +51,7 @@ var (
 )
 
 // dbCollector reads gauges from Postgres when scraped.
-type dbCollector struct{ db *postgres.DB }
+type dbCollector struct{ db MetricsStore }
 
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- runningDesc

@@ -9,18 +9,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
-)
-
-// Redis databases that tests empty with FLUSHDB, one per test (9 to 14 are
-// free for this; cmd/clockbench uses 15). Other
-// packages' tests share this Redis (database 0), so the tests never run
-// FLUSHALL: emptying the worker's own database is, for that worker, the same
-// as Redis losing all its data.
-const (
-	sweeperRedisDB = 9
-	restoreRedisDB = 10
+	"caseflow/internal/testenv"
 )
 
 func TestSweeper(t *testing.T) {
@@ -30,21 +20,19 @@ func TestSweeper(t *testing.T) {
 		t.Parallel()
 		const n = 20
 		f := newFixture(t)
-		url := redisURLDB(t, sweeperRedisDB)
-		rdb := redisDB(t, url)
-		require.NoError(t, rdb.FlushDB(context.Background()).Err())
+		url := testenv.RedisURL()
 		q := newQueue(t, url)
-		w := f.startWorker(t, workerOptions{redisURL: url, queue: q, sweep: 500 * time.Millisecond})
+		w := f.startWorker(t, workerOptions{queue: q, sweep: 500 * time.Millisecond})
 
 		due := time.Now().Add(3 * time.Second)
 		codes := f.fileMany(t, n, due)
 		require.True(t, time.Now().Before(due.Add(-time.Second)), "filing took too long")
 		// Wait until every timer is in Redis (and the warnings, due at once,
 		// are recorded), then lose them all.
-		waitRelayed(t, f.db, n)
+		f.waitRelayed(t, n)
 		scheduled := scheduledTasks(t, url, q)
-		require.Equal(t, n, scheduled, "one breach timer per clock before the flush")
-		require.NoError(t, rdb.FlushDB(context.Background()).Err())
+		require.Equal(t, n, scheduled, "one breach timer per clock before Redis lost them")
+		loseQueue(t, url, q)
 		require.Zero(t, scheduledTasks(t, url, q))
 
 		for _, code := range codes {
@@ -70,15 +58,15 @@ func TestSweeper(t *testing.T) {
 
 // waitRelayed waits until the outbox is empty and n warnings, due at once
 // when a report was received three quarters of its limit ago, are recorded.
-func waitRelayed(t *testing.T, db *postgres.DB, n int) {
+func (f *fixture) waitRelayed(t *testing.T, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		backlog, err := db.OutboxBacklog(context.Background())
+		backlog, err := f.env.DB.OutboxBacklog(context.Background())
 		if err != nil {
 			t.Errorf("outbox backlog: %v", err)
 			return false
 		}
-		warned, err := db.QueryStrings(context.Background(), "SELECT count(*)::text FROM case_clocks WHERE warned_at IS NOT NULL")
+		warned, err := f.env.DB.QueryStrings(context.Background(), "SELECT count(*)::text FROM case_clocks WHERE warned_at IS NOT NULL")
 		if err != nil {
 			t.Errorf("counting warnings: %v", err)
 			return false

@@ -10,7 +10,6 @@ import (
 	"github.com/hibiken/asynq"
 
 	"caseflow/internal/caseflow"
-	"caseflow/internal/postgres"
 )
 
 // enqueue puts a timer task on the queue under its task id; a task that is
@@ -27,9 +26,10 @@ func (w *Worker) enqueue(ctx context.Context, kind, taskID string, payload []byt
 // handleTimer records the warning or breach of a clock timer. It trusts
 // nothing in the task but the clock id: the clock row decides.
 func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
-	var p postgres.TimerPayload
+	var p caseflow.TimerPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("%w: bad timer payload", asynq.SkipRetry)
+		// Retrying cannot mend it; the sweeper still catches the clock.
+		return fmt.Errorf("%w: decoding the timer payload %q: %v", asynq.SkipRetry, t.Payload(), err)
 	}
 	out, err := w.DB.HandleTimer(ctx, p)
 	if err != nil {
@@ -40,13 +40,13 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 	// queue under an id derived from this task's own, so that an early
 	// re-run can itself be re-scheduled.
 	for tries := 0; out.Early != nil && tries < 3; tries++ {
-		wait := out.Early.Sub(w.DB.Now())
+		wait := out.Early.Sub(w.DB.CurrentTime())
 		if wait > 3*time.Second {
 			id, _ := asynq.GetTaskID(ctx)
 			if id == "" {
-				id = postgres.TimerTaskID(p)
+				id = caseflow.TimerTaskID(p)
 			}
-			return w.enqueue(ctx, postgres.TimerTaskType, fmt.Sprintf("%s-r%d", id, tries), t.Payload(), out.Early.Add(10*time.Millisecond))
+			return w.enqueue(ctx, caseflow.TimerTaskType, fmt.Sprintf("%s-r%d", id, tries), t.Payload(), out.Early.Add(10*time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():
@@ -65,7 +65,7 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 }
 
 // recorded updates the metrics and hands notifications to the notifier.
-func (w *Worker) recorded(out *postgres.TimerOutcome, bySweeper bool) {
+func (w *Worker) recorded(out *caseflow.TimerOutcome, bySweeper bool) {
 	if !out.Recorded {
 		return
 	}
@@ -100,7 +100,7 @@ func (w *Worker) recorded(out *postgres.TimerOutcome, bySweeper bool) {
 // relay moves outbox rows to the queue until none are left.
 func (w *Worker) relay(ctx context.Context) error {
 	for {
-		n, err := w.DB.RelayOutbox(ctx, 200, func(it postgres.OutboxItem) error {
+		n, err := w.DB.RelayOutbox(ctx, 200, func(it caseflow.OutboxItem) error {
 			return w.enqueue(ctx, it.Kind, it.TaskID, it.Payload, it.RunAt)
 		})
 		if w.Metrics != nil {
@@ -139,8 +139,11 @@ func (w *Worker) restoreTimers(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for i, p := range ps {
-			raw, _ := json.Marshal(p)
-			if err := w.enqueue(ctx, postgres.TimerTaskType, postgres.TimerTaskID(p), raw, ats[i]); err != nil {
+			raw, err := json.Marshal(p)
+			if err != nil {
+				return n, fmt.Errorf("clock %d: encoding its %s timer: %w", p.ClockID, p.Kind, err)
+			}
+			if err := w.enqueue(ctx, caseflow.TimerTaskType, caseflow.TimerTaskID(p), raw, ats[i]); err != nil {
 				return n, err
 			}
 			n++

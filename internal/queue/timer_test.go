@@ -11,7 +11,6 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
-	"caseflow/internal/postgres"
 	"caseflow/internal/testenv"
 )
 
@@ -78,7 +77,7 @@ func TestTimer(t *testing.T) {
 		require.Empty(t, f.notifications(t, f.supervisor, "breach"))
 		require.Zero(t, f.historyEvents(t, code)["clock_breached"])
 
-		out, err := f.db.HandleTimer(context.Background(), payload(k, "breach"))
+		out, err := f.env.DB.HandleTimer(context.Background(), payload(k, "breach"))
 		require.NoError(t, err)
 		require.False(t, out.Recorded, "a late timer of a stopped clock records nothing")
 		require.Nil(t, out.Early)
@@ -121,11 +120,11 @@ func TestTimer(t *testing.T) {
 		require.Zero(t, h["clock_breached"])
 		require.Equal(t, 1, h["clock_extended"])
 
-		out, err := f.db.HandleTimer(ctx, payload(before, "breach"))
+		out, err := f.env.DB.HandleTimer(ctx, payload(before, "breach"))
 		require.NoError(t, err)
 		require.False(t, out.Recorded, "the old generation's timer records nothing")
 		require.Nil(t, out.Early, "the old generation's timer is not re-scheduled")
-		out, err = f.db.HandleTimer(ctx, payload(k2, "breach"))
+		out, err = f.env.DB.HandleTimer(ctx, payload(k2, "breach"))
 		require.NoError(t, err)
 		require.False(t, out.Recorded)
 		require.NotNil(t, out.Early, "the new generation's timer is early")
@@ -161,12 +160,12 @@ func TestTimer(t *testing.T) {
 		k := f.clock(t, code)
 		ctx := context.Background()
 
-		out, err := f.db.HandleTimer(ctx, payload(k, "breach"))
+		out, err := f.env.DB.HandleTimer(ctx, payload(k, "breach"))
 		require.NoError(t, err)
 		require.False(t, out.Recorded)
 		require.NotNil(t, out.Early, "an early run asks to be run again")
 		require.True(t, out.Early.Equal(k.DueAt), "at the due time: %v, want %v", out.Early, k.DueAt)
-		out, err = f.db.HandleTimer(ctx, payload(k, "warning"))
+		out, err = f.env.DB.HandleTimer(ctx, payload(k, "warning"))
 		require.NoError(t, err)
 		require.False(t, out.Recorded)
 		require.NotNil(t, out.Early)
@@ -192,7 +191,7 @@ func TestTimer(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		const skew = 3 * time.Second
-		behind, err := postgres.Open(context.Background(), f.env.URL, f.db.Keys, nil)
+		behind, err := testenv.OpenDB(context.Background(), f.env.URL, f.env.DB.Keys)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = behind.Close() })
 		behind.Now = func() time.Time { return time.Now().Add(-skew) }
@@ -218,24 +217,24 @@ func TestHandleTimer(t *testing.T) {
 		twice, tenfold := f.file(t, due), f.file(t, due)
 
 		k := f.clock(t, twice)
-		first, err := f.db.HandleTimer(ctx, payload(k, "breach"))
+		first, err := f.env.DB.HandleTimer(ctx, payload(k, "breach"))
 		require.NoError(t, err)
 		require.True(t, first.Recorded)
 		require.Len(t, first.Notifications, 2, "one for the agency, one for the supervisors")
 		require.Equal(t, testClock, first.Clock)
 		require.Equal(t, officerAgency, first.Agency)
-		again, err := f.db.HandleTimer(ctx, payload(k, "breach"))
+		again, err := f.env.DB.HandleTimer(ctx, payload(k, "breach"))
 		require.NoError(t, err)
 		require.False(t, again.Recorded)
 		require.Empty(t, again.Notifications)
 		require.Nil(t, again.Early)
 
 		k = f.clock(t, tenfold)
-		outs := make([]*postgres.TimerOutcome, 10)
+		outs := make([]*caseflow.TimerOutcome, 10)
 		errs := make([]error, 10)
 		var wg sync.WaitGroup
 		for i := range outs {
-			wg.Go(func() { outs[i], errs[i] = f.db.HandleTimer(ctx, payload(k, "breach")) })
+			wg.Go(func() { outs[i], errs[i] = f.env.DB.HandleTimer(ctx, payload(k, "breach")) })
 		}
 		wg.Wait()
 		recorded := 0
@@ -283,7 +282,7 @@ func TestHandleTimer(t *testing.T) {
 			})
 			wg.Go(func() {
 				<-start
-				_, timerErr = f.db.HandleTimer(ctx, payload(k, "breach"))
+				_, timerErr = f.env.DB.HandleTimer(ctx, payload(k, "breach"))
 			})
 			close(start)
 			wg.Wait()

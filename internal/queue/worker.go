@@ -11,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"caseflow/internal/caseflow"
-	"caseflow/internal/postgres"
 )
 
 // RedisOpt turns a redis:// URL into asynq's connection option.
@@ -35,11 +34,39 @@ func PingRedis(ctx context.Context, client *redis.Client) error {
 	return nil
 }
 
+// Store is the storage the worker reads clocks and the outbox from and
+// records warnings and breaches in; *postgres.DB is the one in production.
+// Postgres is the record: the queue only says when to look.
+type Store interface {
+	// HandleTimer records the warning or breach a timer stands for, at
+	// most once however often it runs, or says that it ran early.
+	HandleTimer(ctx context.Context, p caseflow.TimerPayload) (*caseflow.TimerOutcome, error)
+	// SweepDue records up to limit due warnings and breaches the timers
+	// missed, and returns what it recorded.
+	SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error)
+	// PendingTimers pages through the timers every running clock should
+	// have, with when each is due and the last clock id seen.
+	PendingTimers(ctx context.Context, after int64, limit int) ([]caseflow.TimerPayload, []time.Time, int64, error)
+	// RelayOutbox hands up to limit unrelayed outbox items to send, in
+	// order, and marks those it accepted as relayed.
+	RelayOutbox(ctx context.Context, limit int, send func(caseflow.OutboxItem) error) (int, error)
+	// SealAudit seals the audit entries not yet sealed.
+	SealAudit(ctx context.Context) (int, error)
+	// PruneOutbox deletes relayed outbox items older than age.
+	PruneOutbox(ctx context.Context, age time.Duration) error
+	// CurrentTime is the store's clock, the one that decides whether a
+	// timer ran early: the worker's waits are measured on it too.
+	CurrentTime() time.Time
+}
+
 // Worker runs the asynq server and the periodic jobs.
 type Worker struct {
-	DB    *postgres.DB
+	// DB is the storage; required.
+	DB Store
+	// Redis is where the queue lives; required.
 	Redis asynq.RedisConnOpt
-	Log   *slog.Logger
+	// Log receives operational messages; default: discard them.
+	Log *slog.Logger
 	// SealInterval is how often audit entries are sealed; default 5s.
 	SealInterval time.Duration
 	// Queue is the asynq queue name; default "caseflow". Tests use their own.
@@ -94,7 +121,7 @@ func (w *Worker) defaults() {
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
 	w.mux = asynq.NewServeMux()
-	w.mux.HandleFunc(postgres.TimerTaskType, w.handleTimer)
+	w.mux.HandleFunc(caseflow.TimerTaskType, w.handleTimer)
 	w.client = asynq.NewClient(w.Redis)
 	defer w.client.Close()
 	srv := asynq.NewServer(w.Redis, asynq.Config{

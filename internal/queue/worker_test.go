@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"caseflow/internal/postgres"
 	"caseflow/internal/testenv"
 )
 
@@ -18,18 +17,17 @@ func TestRestore(t *testing.T) {
 		t.Parallel()
 		const n = 5
 		f := newFixture(t)
-		url := redisURLDB(t, restoreRedisDB)
-		rdb := redisDB(t, url)
-		require.NoError(t, rdb.FlushDB(context.Background()).Err())
+		url := testenv.RedisURL()
 		q := newQueue(t, url)
-		first := f.startWorker(t, workerOptions{redisURL: url, queue: q, sweep: time.Hour})
+		first := f.startWorker(t, workerOptions{queue: q, sweep: time.Hour})
 
 		due := time.Now().Add(3 * time.Second)
 		codes := f.fileMany(t, n, due)
-		waitRelayed(t, f.db, n)
+		f.waitRelayed(t, n)
 		first.stop()
-		require.NoError(t, rdb.FlushDB(context.Background()).Err())
-		second := f.startWorker(t, workerOptions{redisURL: url, queue: q, sweep: time.Hour})
+		loseQueue(t, url, q)
+		require.Zero(t, scheduledTasks(t, url, q))
+		second := f.startWorker(t, workerOptions{queue: q, sweep: time.Hour})
 
 		for _, code := range codes {
 			k := f.waitClock(t, code, due.Add(lateness+2*time.Second), breached)
@@ -52,7 +50,7 @@ func TestWorkers(t *testing.T) {
 		f := newFixture(t)
 		// The second worker has its own connections, as another process
 		// would. Both sweep often, so sweepers and timers race as well.
-		other, err := postgres.Open(context.Background(), f.env.URL, f.db.Keys, nil)
+		other, err := testenv.OpenDB(context.Background(), f.env.URL, f.env.DB.Keys)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = other.Close() })
 		q := newQueue(t, testenv.RedisURL())
