@@ -226,7 +226,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func (m *Main) services() (*account.Service, *casework.Service) {
 	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: "caseflow:"},
 		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
-	cw := &casework.Service{DB: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID}
+	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID})
 	return acc, cw
 }
 

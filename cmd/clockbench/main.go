@@ -237,7 +237,7 @@ func (b *bench) run(ctx context.Context) error {
 	if !ok || wc.Limit == nil || wc.Limit.Rule != workflow.RuleHours {
 		return fmt.Errorf("workflow %s: want clock %q with a limit in hours", workflowID, clockID)
 	}
-	cases := &casework.Service{DB: b.db, Workflows: flows, WorkflowID: workflowID}
+	cases := casework.New(casework.Config{Store: b.db, Workflows: flows, WorkflowID: workflowID})
 	if err := b.file(ctx, cases); err != nil {
 		return err
 	}

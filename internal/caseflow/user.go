@@ -72,3 +72,9 @@ type UserChange struct {
 	DisplayName  *string
 	PasswordHash *string
 }
+
+// Holiday is a public holiday the legal calendar skips.
+type Holiday struct {
+	Date time.Time // the day, at midnight UTC
+	Name string
+}

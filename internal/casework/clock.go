@@ -16,7 +16,7 @@ func (s *Service) Worklist(ctx context.Context, v caseflow.Viewer) ([]caseflow.W
 	}
 	seen := map[string]bool{}
 	var states []string
-	for _, d := range s.Workflows.All() {
+	for _, d := range s.flows.All() {
 		for _, st := range d.States {
 			if st.Agency == v.Agency.Type && !seen[st.ID] {
 				seen[st.ID] = true
@@ -24,7 +24,7 @@ func (s *Service) Worklist(ctx context.Context, v caseflow.Viewer) ([]caseflow.W
 			}
 		}
 	}
-	return s.DB.Worklist(ctx, v, states, 200)
+	return s.store.Worklist(ctx, v, states, 200)
 }
 
 // Clocks lists a case's deadline clocks with their labels.
@@ -32,7 +32,7 @@ func (s *Service) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*
 	if err := readsCases(v); err != nil {
 		return nil, nil, err
 	}
-	return s.DB.Clocks(ctx, v, code)
+	return s.store.Clocks(ctx, v, code)
 }
 
 // ExtensionRequest asks to extend a running clock.
@@ -69,14 +69,14 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	if err := readsCases(v); err != nil {
 		return nil, nil, err
 	}
-	c, k, err := s.DB.ClockForExtension(ctx, v, code, req.Clock, req.Instance)
+	c, k, err := s.store.ClockForExtension(ctx, v, code, req.Clock, req.Instance)
 	if err != nil {
 		return nil, nil, err
 	}
 	if c.Access == caseflow.AccessSummary {
 		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "you may follow this case but not act on it")
 	}
-	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
 		return nil, nil, fmt.Errorf("case %s: workflow not loaded", c.Code)
 	}
@@ -127,7 +127,7 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	ext := caseflow.Extension{Rule: string(lim.Rule), Amount: lim.Amount, Reason: req.Reason, LegalBasis: req.LegalBasis,
 		By: v.Username, At: s.now().UTC(), DueBefore: k.DueAt, DueAfter: due.UTC()}
 	warn := cal.WarnAt(k.StartedAt, due, wc.WarnAt)
-	extended, err := s.DB.ExtendClock(ctx, v, k, ext, warn)
+	extended, err := s.store.ExtendClock(ctx, v, k, ext, warn)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -54,7 +54,7 @@ func (s *Service) complianceQuery(ctx context.Context, v caseflow.Viewer, req Co
 	if code == "" {
 		code = own.Code
 	}
-	u, _, err := s.DB.UnitByCode(ctx, code)
+	u, _, err := s.store.UnitByCode(ctx, code)
 	if caseflow.ErrorCode(err) == caseflow.ENotFound {
 		return q, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
 			Fields: map[string]string{"unit": "is not the code of a known unit"}}
@@ -82,7 +82,7 @@ func (s *Service) Compliance(ctx context.Context, v caseflow.Viewer, req Complia
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.DB.Compliance(ctx, q)
+	rep, err := s.store.Compliance(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -90,19 +90,20 @@ func (s *Service) Compliance(ctx context.Context, v caseflow.Viewer, req Complia
 	return rep, nil
 }
 
-// labelBreaches names each clock as the newest workflow definition does.
+// labelBreaches names each clock as the newest workflow definition that
+// has it does.
 func (s *Service) labelBreaches(rep *caseflow.ComplianceReport) {
-	if s.Workflows == nil {
+	if s.flows == nil {
 		return
 	}
-	def, ok := s.Workflows.Latest(s.WorkflowID)
-	if !ok {
-		return
-	}
+	defs := s.flows.All()
 	label := func(bs []caseflow.BreachCount) {
 		for i := range bs {
-			if c, ok := def.Clock(bs[i].Clock); ok {
-				bs[i].LabelVI, bs[i].LabelEN = c.Label.VI, c.Label.EN
+			for j := len(defs) - 1; j >= 0; j-- {
+				if c, ok := defs[j].Clock(bs[i].Clock); ok {
+					bs[i].LabelVI, bs[i].LabelEN = c.Label.VI, c.Label.EN
+					break
+				}
 			}
 		}
 	}
@@ -140,7 +141,7 @@ func (s *Service) ComplianceCases(ctx context.Context, v caseflow.Viewer, req Co
 	cq := caseflow.ComplianceCaseQuery{ComplianceQuery: q, Indicator: req.Indicator, Part: req.Part, Clock: req.Clock,
 		After: req.Cursor, Limit: req.Limit}
 	if req.Agency != "" {
-		a, err := s.DB.AgencyByCode(ctx, req.Agency)
+		a, err := s.store.AgencyByCode(ctx, req.Agency)
 		if caseflow.ErrorCode(err) == caseflow.ENotFound {
 			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
 				Fields: map[string]string{"agency": "no such agency"}}
@@ -150,7 +151,7 @@ func (s *Service) ComplianceCases(ctx context.Context, v caseflow.Viewer, req Co
 		}
 		cq.AgencyID = a.ID
 	}
-	return s.DB.ComplianceCases(ctx, v, cq)
+	return s.store.ComplianceCases(ctx, v, cq)
 }
 
 // Export formats of the compliance report.
@@ -171,7 +172,7 @@ func (s *Service) ComplianceExport(ctx context.Context, v caseflow.Viewer, req C
 	if err != nil {
 		return "", err
 	}
-	if err := s.DB.Audit(ctx, v, "compliance.export", "", map[string]any{"format": format, "unit": rep.Unit.Code,
+	if err := s.store.Audit(ctx, v, "compliance.export", "", map[string]any{"format": format, "unit": rep.Unit.Code,
 		"from": rep.Period.FromDate(), "to": rep.Period.ToDate()}); err != nil {
 		return "", err
 	}

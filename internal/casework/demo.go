@@ -56,7 +56,7 @@ func (s *Service) SeedDemoCases(ctx context.Context) (int, error) {
 }
 
 func (s *Service) demoViewer(ctx context.Context, username string) (caseflow.Viewer, error) {
-	u, err := s.DB.UserByUsername(ctx, username)
+	u, err := s.store.UserByUsername(ctx, username)
 	if err != nil {
 		return caseflow.Viewer{}, fmt.Errorf("demo user %s: %w", username, err)
 	}

@@ -33,7 +33,7 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 	if err := readsCases(v); err != nil {
 		return nil, err
 	}
-	c, err := s.DB.CaseSummary(ctx, v, code)
+	c, err := s.store.CaseSummary(ctx, v, code)
 	if err != nil {
 		return nil, err
 	}
@@ -54,10 +54,10 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 		return nil, err
 	}
 	ch.Version, ch.Note, ch.ReferAgencyCode = req.Version, req.Note, req.AgencyCode
-	if err := s.DB.ApplyTransition(ctx, v, ch); err != nil {
+	if err := s.store.ApplyTransition(ctx, v, ch); err != nil {
 		return nil, err
 	}
-	cs, err := s.DB.Case(ctx, v, code)
+	cs, err := s.store.Case(ctx, v, code)
 	if caseflow.ErrorCode(err) == caseflow.ENotFound {
 		// The event ended the caller's own access (a returned referral, a
 		// concluded exam): answer with what was saved, without personal data,
@@ -78,7 +78,7 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 // resulting transition into a storable change, with clock due times
 // computed on the legal calendar.
 func (s *Service) change(ctx context.Context, c *caseflow.Case, v caseflow.Viewer, event string, data map[string]any) (*caseflow.Change, error) {
-	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
 		return nil, fmt.Errorf("case %s: workflow %s v%d is not loaded", c.Code, c.WorkflowID, c.WorkflowVersion)
 	}
@@ -155,12 +155,12 @@ type calendarCache struct {
 
 // Calendar returns the legal calendar with the stored public holidays.
 func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	if s.cache.cal != nil && time.Since(s.cache.loaded) < time.Minute {
-		return s.cache.cal, nil
+	s.calendar.mu.Lock()
+	defer s.calendar.mu.Unlock()
+	if s.calendar.cal != nil && s.now().Sub(s.calendar.loaded) < time.Minute {
+		return s.calendar.cal, nil
 	}
-	days, err := s.DB.HolidayDates(ctx)
+	days, err := s.store.HolidayDates(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -168,21 +168,21 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	for _, d := range days {
 		ds = append(ds, calendar.DateOf(d))
 	}
-	s.cache.cal, s.cache.loaded = calendar.New(ds), time.Now()
-	return s.cache.cal, nil
+	s.calendar.cal, s.calendar.loaded = calendar.New(ds), s.now()
+	return s.calendar.cal, nil
 }
 
 // ForgetCalendar drops the cached calendar after holidays change.
 func (s *Service) ForgetCalendar() {
-	s.cache.mu.Lock()
-	s.cache.cal = nil
-	s.cache.mu.Unlock()
+	s.calendar.mu.Lock()
+	s.calendar.cal = nil
+	s.calendar.mu.Unlock()
 }
 
 // isDemoReferral reports whether a demo step names the newest workflow's
 // service-referral event, which the referrals path fires.
 func (s *Service) isDemoReferral(event string) bool {
-	def, ok := s.Workflows.Latest(s.WorkflowID)
+	def, ok := s.flows.Latest(s.workflow)
 	if !ok {
 		return false
 	}
@@ -203,7 +203,7 @@ func (s *Service) demoSteps(ctx context.Context, code string, steps []seeds.Step
 			}
 			continue
 		}
-		c, err := s.DB.CaseSummary(ctx, v, code)
+		c, err := s.store.CaseSummary(ctx, v, code)
 		if err != nil {
 			return fmt.Errorf("step %d (%s): %w", i+1, st.Event, err)
 		}
@@ -223,7 +223,7 @@ func (s *Service) AvailableEvents(c *caseflow.Case, v caseflow.Viewer) []*workfl
 	if c.Access == caseflow.AccessSummary || c.Access == "" {
 		return nil
 	}
-	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
 		return nil
 	}
@@ -239,7 +239,7 @@ func (s *Service) AvailableEvents(c *caseflow.Case, v caseflow.Viewer) []*workfl
 // isReferralStep reports whether the case's workflow has the referrals
 // endpoints, not the events endpoint, fire the event.
 func (s *Service) isReferralStep(c *caseflow.Case, event string) bool {
-	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
 		return false
 	}
@@ -253,7 +253,7 @@ func (s *Service) CanRefer(c *caseflow.Case, v caseflow.Viewer) bool {
 	if c.Access == caseflow.AccessSummary || c.Access == "" {
 		return false
 	}
-	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
 		return false
 	}
@@ -264,7 +264,7 @@ func (s *Service) CanRefer(c *caseflow.Case, v caseflow.Viewer) bool {
 // referralEvent returns the id of the case's workflow event with a referral
 // role.
 func (s *Service) referralEvent(c *caseflow.Case, role caseflow.EventRole) (string, error) {
-	def, ok := s.Workflows.Get(c.WorkflowID, c.WorkflowVersion)
+	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
 		return "", fmt.Errorf("case %s: workflow %s v%d is not loaded", c.Code, c.WorkflowID, c.WorkflowVersion)
 	}

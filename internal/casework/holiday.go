@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"caseflow/internal/caseflow"
-	"caseflow/internal/postgres"
 )
 
 // Holidays lists the public holidays the legal calendar skips.
-func (s *Service) Holidays(ctx context.Context) ([]postgres.Holiday, error) {
-	return s.DB.Holidays(ctx)
+func (s *Service) Holidays(ctx context.Context) ([]caseflow.Holiday, error) {
+	return s.store.Holidays(ctx)
 }
 
 // PutHoliday adds or renames a public holiday (administrators only). Clocks
@@ -26,7 +25,7 @@ func (s *Service) PutHoliday(ctx context.Context, v caseflow.Viewer, day time.Ti
 			Fields: map[string]string{"name": "is required (at most 200 bytes)"}}
 	}
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
-	if err := s.DB.PutHoliday(ctx, v, day, name); err != nil {
+	if err := s.store.PutHoliday(ctx, v, day, name); err != nil {
 		return err
 	}
 	s.ForgetCalendar()
@@ -38,7 +37,7 @@ func (s *Service) DeleteHoliday(ctx context.Context, v caseflow.Viewer, day time
 	if v.Role != caseflow.RoleAdmin {
 		return caseflow.Errorf(caseflow.EForbidden, "only administrators edit public holidays")
 	}
-	if err := s.DB.DeleteHoliday(ctx, v, day); err != nil {
+	if err := s.store.DeleteHoliday(ctx, v, day); err != nil {
 		return err
 	}
 	s.ForgetCalendar()
@@ -47,10 +46,10 @@ func (s *Service) DeleteHoliday(ctx context.Context, v caseflow.Viewer, day time
 
 // Notifications lists the viewer's notifications with the number unread.
 func (s *Service) Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error) {
-	return s.DB.Notifications(ctx, v, limit)
+	return s.store.Notifications(ctx, v, limit)
 }
 
 // MarkNotificationRead marks one of the viewer's notifications read.
 func (s *Service) MarkNotificationRead(ctx context.Context, v caseflow.Viewer, id int64) error {
-	return s.DB.MarkNotificationRead(ctx, v, id)
+	return s.store.MarkNotificationRead(ctx, v, id)
 }

@@ -5,28 +5,43 @@ import (
 	"time"
 
 	"caseflow/internal/caseflow"
-	"caseflow/internal/postgres"
+	"caseflow/internal/clock"
 	"caseflow/internal/workflow"
 )
 
-// Service carries out case work for the HTTP API, the seeds and the worker.
+// Service carries out case work for the HTTP API, the web interface, the
+// seeds and the worker. Every rule about cases is checked here, once.
 type Service struct {
-	DB        *postgres.DB
+	store     Store
+	flows     *workflow.Registry
+	workflow  string
+	now       func() time.Time
+	calendar  calendarCache
+	directory directoryCache
+}
+
+// Config is what the case service is built from.
+type Config struct {
+	// Store is the storage of cases (the postgres package).
+	Store Store
+	// Workflows are the loaded workflow definitions.
 	Workflows *workflow.Registry
 	// WorkflowID names the definition new cases start on (its newest version).
 	WorkflowID string
-	// Now is the time source.
+	// Now is the time source; default clock.Now.
 	Now func() time.Time
-
-	cache calendarCache
 }
 
-func (s *Service) now() time.Time {
-	if s.Now == nil {
-		return time.Now()
+// New builds the case service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = clock.Now
 	}
-	return s.Now()
+	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, now: cfg.Now}
 }
+
+// Workflows returns the loaded workflow definitions the service runs.
+func (s *Service) Workflows() *workflow.Registry { return s.flows }
 
 // Intake validates a report and files it as a new case on the newest version
 // of the intake workflow. Nothing is written when the report is invalid.
@@ -37,9 +52,9 @@ func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Rep
 	if err := r.Validate(s.now()); err != nil {
 		return nil, err
 	}
-	def, ok := s.Workflows.Latest(s.WorkflowID)
+	def, ok := s.flows.Latest(s.workflow)
 	if !ok {
-		return nil, caseflow.Errorf(caseflow.EInternal, "workflow %q is not loaded", s.WorkflowID)
+		return nil, caseflow.Errorf(caseflow.EInternal, "workflow %q is not loaded", s.workflow)
 	}
 	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: def.Initial, Event: def.IntakeEvent}
 	cal, err := s.Calendar(ctx)
@@ -50,7 +65,7 @@ func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Rep
 	// logged late can be overdue on arrival.
 	facts := map[string]any{"immediate_danger": r.ImmediateDanger, "channel": r.Channel, "setting": r.Setting}
 	start.Clocks = s.clockStarts(cal, def.IntakeClocks(), facts, "", r.ReceivedAt.UTC())
-	return s.DB.Intake(ctx, v, r, start, key, requestHash)
+	return s.store.Intake(ctx, v, r, start, key, requestHash)
 }
 
 // readsCases refuses roles that read no case at all (administrators) with
@@ -67,7 +82,7 @@ func (s *Service) Case(ctx context.Context, v caseflow.Viewer, code string) (*ca
 	if err := readsCases(v); err != nil {
 		return nil, err
 	}
-	return s.DB.Case(ctx, v, code)
+	return s.store.Case(ctx, v, code)
 }
 
 // Cases lists cases the viewer may know of.
@@ -75,5 +90,5 @@ func (s *Service) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseF
 	if err := readsCases(v); err != nil {
 		return nil, err
 	}
-	return s.DB.Cases(ctx, v, f)
+	return s.store.Cases(ctx, v, f)
 }

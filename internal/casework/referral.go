@@ -35,7 +35,7 @@ func (s *Service) Refer(ctx context.Context, v caseflow.Viewer, code, service, a
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	agency, err := s.DB.AgencyByCode(ctx, agencyCode)
+	agency, err := s.store.AgencyByCode(ctx, agencyCode)
 	if caseflow.ErrorCode(err) == caseflow.ENotFound {
 		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"agency_code": "no such agency"}}
 	}
@@ -46,7 +46,7 @@ func (s *Service) Refer(ctx context.Context, v caseflow.Viewer, code, service, a
 		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
 			Fields: map[string]string{"agency_code": "this agency does not provide " + service}}
 	}
-	id, err := s.DB.NextReferralID(ctx)
+	id, err := s.store.NextReferralID(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *Service) Refer(ctx context.Context, v caseflow.Viewer, code, service, a
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.Referral(ctx, v, id)
+	return s.store.Referral(ctx, v, id)
 }
 
 // withRetry loads the case, builds a change on its current version and
@@ -85,7 +85,7 @@ func (s *Service) withRetry(ctx context.Context, v caseflow.Viewer, code string,
 	var err error
 	for i := 0; i < retries; i++ {
 		var c *caseflow.Case
-		if c, err = s.DB.CaseSummary(ctx, v, code); err != nil {
+		if c, err = s.store.CaseSummary(ctx, v, code); err != nil {
 			return err
 		}
 		if c.Access == caseflow.AccessSummary {
@@ -95,7 +95,7 @@ func (s *Service) withRetry(ctx context.Context, v caseflow.Viewer, code string,
 		if ch, err = build(c); err != nil {
 			return err
 		}
-		if err = s.DB.ApplyTransition(ctx, v, ch); caseflow.ErrorCode(err) != caseflow.EConflict {
+		if err = s.store.ApplyTransition(ctx, v, ch); caseflow.ErrorCode(err) != caseflow.EConflict {
 			return err
 		}
 	}
@@ -108,7 +108,7 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 	if err := readsCases(v); err != nil {
 		return nil, err
 	}
-	r, err := s.DB.Referral(ctx, v, id)
+	r, err := s.store.Referral(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,10 +117,10 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 	}
 	switch action {
 	case "done":
-		if err := s.DB.FinishReferral(ctx, v, id, note); err != nil {
+		if err := s.store.FinishReferral(ctx, v, id, note); err != nil {
 			return nil, err
 		}
-		return s.DB.Referral(ctx, v, id)
+		return s.store.Referral(ctx, v, id)
 	case "accept", "decline":
 	default:
 		return nil, caseflow.Errorf(caseflow.ENotFound, "no such referral action")
@@ -158,7 +158,7 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 		r.Status = status
 		return r, nil
 	}
-	return s.DB.Referral(ctx, v, id)
+	return s.store.Referral(ctx, v, id)
 }
 
 // Referrals lists a case's service referrals.
@@ -166,7 +166,7 @@ func (s *Service) Referrals(ctx context.Context, v caseflow.Viewer, code string)
 	if err := readsCases(v); err != nil {
 		return nil, err
 	}
-	return s.DB.Referrals(ctx, v, code)
+	return s.store.Referrals(ctx, v, code)
 }
 
 // History lists a case's recorded transitions and clock events.
@@ -174,5 +174,5 @@ func (s *Service) History(ctx context.Context, v caseflow.Viewer, code string) (
 	if err := readsCases(v); err != nil {
 		return nil, err
 	}
-	return s.DB.History(ctx, v, code)
+	return s.store.History(ctx, v, code)
 }

@@ -106,21 +106,15 @@ func (db *DB) UpdateUser(ctx context.Context, v caseflow.Viewer, username string
 	})
 }
 
-// Holiday is a stored public holiday.
-type Holiday struct {
-	Date time.Time
-	Name string
-}
-
 // Holidays lists the stored public holidays.
-func (db *DB) Holidays(ctx context.Context) ([]Holiday, error) {
+func (db *DB) Holidays(ctx context.Context) ([]caseflow.Holiday, error) {
 	var rows []holidayRow
 	if err := db.gorm.WithContext(ctx).Order("date").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]Holiday, len(rows))
+	out := make([]caseflow.Holiday, len(rows))
 	for i, r := range rows {
-		out[i] = Holiday{Date: r.Date, Name: r.Name}
+		out[i] = caseflow.Holiday{Date: r.Date, Name: r.Name}
 	}
 	return out, nil
 }

@@ -499,7 +499,7 @@ func (w *UI) fireSubmit(c echo.Context) error {
 	}
 	event := form.Get("event")
 	back := &caseForm{key: "event:" + event, values: form}
-	cs, err := w.cases.DB.CaseSummary(c.Request().Context(), v, code)
+	cs, err := w.cases.Summary(c.Request().Context(), v, code)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,31 +23,21 @@ type agencyDirectory struct {
 	agencies []caseflow.Agency
 	units    []caseflow.Unit
 	parent   map[string]string // unit code → parent unit code
-	loaded   time.Time
 }
 
-// directory returns the agencies and units, read from storage at most once
-// a minute.
+// directory returns the agencies and units the forms offer.
 func (w *UI) directory(ctx context.Context) *agencyDirectory {
-	w.dirMu.Lock()
-	defer w.dirMu.Unlock()
-	if w.dir != nil && time.Since(w.dir.loaded) < time.Minute {
-		return w.dir
-	}
-	agencies, units, err := w.cases.DB.Directory(ctx)
+	agencies, units, err := w.cases.Directory(ctx)
+	d := &agencyDirectory{agencies: agencies, units: units, parent: map[string]string{}}
 	if err != nil {
-		if w.dir != nil {
-			return w.dir // stale choices beat none; the services check again
-		}
-		return &agencyDirectory{parent: map[string]string{}}
+		w.log.Error("reading the agency directory", "err", err.Error())
+		return d
 	}
-	d := &agencyDirectory{agencies: agencies, units: units, parent: map[string]string{}, loaded: time.Now()}
 	for _, u := range units {
 		if u.Parent != "" {
 			d.parent[u.Code] = u.Parent
 		}
 	}
-	w.dir = d
 	return d
 }
 

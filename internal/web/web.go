@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -68,8 +67,6 @@ type UI struct {
 	css, js    string // hashed paths of the stylesheet and script
 	csrf       echo.MiddlewareFunc
 	csrfTLS    echo.MiddlewareFunc
-	dir        *agencyDirectory
-	dirMu      sync.Mutex
 }
 
 // Config is what the web interface is built from.

@@ -1,0 +1,47 @@
+package casework
+
+import (
+	"context"
+	"time"
+
+	"caseflow/internal/caseflow"
+)
+
+// Store is the storage the case services need. Every method that reads a
+// case applies the viewer's need-to-know in storage; every method that
+// writes owns its transaction.
+type Store interface {
+	Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, start caseflow.Start, key string, requestHash []byte) (*caseflow.IntakeResult, error)
+	Case(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
+	CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
+	Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilter) (*caseflow.CasePage, error)
+	History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error)
+	ApplyTransition(ctx context.Context, v caseflow.Viewer, ch *caseflow.Change) error
+	Worklist(ctx context.Context, v caseflow.Viewer, states []string, limit int) ([]caseflow.WorkItem, error)
+
+	Clocks(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, []caseflow.Clock, error)
+	ClockForExtension(ctx context.Context, v caseflow.Viewer, code, clock, instance string) (*caseflow.Case, *caseflow.Clock, error)
+	ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Clock, ext caseflow.Extension, newWarn time.Time) (*caseflow.Clock, error)
+
+	NextReferralID(ctx context.Context) (int64, error)
+	Referral(ctx context.Context, v caseflow.Viewer, id int64) (*caseflow.Referral, error)
+	Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]*caseflow.Referral, error)
+	FinishReferral(ctx context.Context, v caseflow.Viewer, id int64, note string) error
+
+	Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*caseflow.ComplianceReport, error)
+	ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow.ComplianceCaseQuery) (*caseflow.ComplianceItemPage, error)
+	Audit(ctx context.Context, v caseflow.Viewer, action, caseCode string, detail map[string]any) error
+
+	AgencyByCode(ctx context.Context, code string) (*caseflow.Agency, error)
+	UnitByCode(ctx context.Context, code string) (*caseflow.Unit, int64, error)
+	Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.Unit, error)
+	UserByUsername(ctx context.Context, username string) (*caseflow.User, error)
+
+	Holidays(ctx context.Context) ([]caseflow.Holiday, error)
+	HolidayDates(ctx context.Context) ([]time.Time, error)
+	PutHoliday(ctx context.Context, v caseflow.Viewer, date time.Time, name string) error
+	DeleteHoliday(ctx context.Context, v caseflow.Viewer, date time.Time) error
+
+	Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error)
+	MarkNotificationRead(ctx context.Context, v caseflow.Viewer, id int64) error
+}
