@@ -97,6 +97,19 @@ func TestLogin(t *testing.T) {
 		require.Equal(t, "0", auditCount(t, "auth.login", u.Username))
 	})
 
+	t.Run("MalformedStoredHashIsAWrongPassword", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		require.NoError(t, env.db.DB.Exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ?",
+			"$argon2id$v=19$m=1024,t=0,p=1$c2FsdHNhbHRzYWx0c2FsdA$", u.ID))
+		var err error
+		require.NotPanics(t, func() {
+			_, _, err = s.Login(ctx, u.Username, testenv.Password, "192.0.2.24", "req-malformed")
+		})
+		require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "%v", err)
+		require.Equal(t, []string{"wrong password"}, failureReasons(t, u.Username))
+	})
 }
 
 func TestLoginAccountLock(t *testing.T) {

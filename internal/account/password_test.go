@@ -116,6 +116,10 @@ func TestCheckPassword(t *testing.T) {
 			"ThreadsOver255": "$argon2id$v=19$m=1024,t=1,p=256$" + salt + "$" + key,
 			"SaltNotBase64":  "$argon2id$v=19$m=1024,t=1,p=1$!!!$" + key,
 			"KeyNotBase64":   "$argon2id$v=19$m=1024,t=1,p=1$" + salt + "$!!!",
+			"ZeroTime":       "$argon2id$v=19$m=1024,t=0,p=1$" + salt + "$" + key,
+			"ZeroThreads":    "$argon2id$v=19$m=1024,t=1,p=0$" + salt + "$" + key,
+			"EmptySalt":      "$argon2id$v=19$m=1024,t=1,p=1$$" + key,
+			"EmptyKey":       "$argon2id$v=19$m=1024,t=1,p=1$" + salt + "$",
 		} {
 			var ok bool
 			var err error
