@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"encoding/csv"
+	"fmt"
 	"io"
 
 	"caseflow/internal/caseflow"
@@ -25,14 +26,19 @@ func WriteCSV(w io.Writer, r *caseflow.ComplianceReport) error {
 	}
 	bw := bufio.NewWriter(w)
 	if _, err := bw.WriteString(bom); err != nil {
-		return err
+		return fmt.Errorf("report: writing csv: %w", err)
 	}
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true // what spreadsheet programs on Windows expect
+	// werr is the first failed write; the rows after it are not written.
+	var werr error
 	write := func(fields ...string) {
+		if werr != nil {
+			return
+		}
 		row := make([]string, width)
 		copy(row, fields)
-		_ = cw.Write(row) // errors surface through cw.Error
+		werr = cw.Write(row)
 	}
 	write(d.title)
 	write(d.subtitle)
@@ -63,9 +69,15 @@ func WriteCSV(w io.Writer, r *caseflow.ComplianceReport) error {
 	for _, f := range d.footer {
 		write(f)
 	}
+	if werr != nil {
+		return fmt.Errorf("report: writing csv: %w", werr)
+	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return err
+		return fmt.Errorf("report: writing csv: %w", err)
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("report: writing csv: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,366 @@
+package account_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/account"
+	"caseflow/internal/caseflow"
+	"caseflow/internal/testenv"
+)
+
+// newPassword is a password that meets the rule for new accounts.
+const newPassword = "Mật-khẩu-mới-2026"
+
+// newAccount is a valid new account with a unique username.
+func newAccount() account.NewUser {
+	return account.NewUser{Username: "created-" + testenv.Suffix(), DisplayName: "Cán bộ mới (demo)",
+		Role: caseflow.RoleCommuneOfficer, AgencyCode: "CP-12005", Password: newPassword}
+}
+
+// fields returns the offending fields of an error, failing unless it has the code.
+func fields(t *testing.T, err error, code string) map[string]string {
+	t.Helper()
+	require.Equal(t, code, caseflow.ErrorCode(err), "%v", err)
+	var e *caseflow.Error
+	require.ErrorAs(t, err, &e)
+	return e.Fields
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestCreateUser(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("CreatedAccountCanLogIn", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		n := newAccount()
+		n.Username, n.DisplayName = "  "+n.Username+" ", " Cán bộ mới (demo)  "
+		u, err := s.CreateUser(ctx, viewer(admin), n)
+		require.NoError(t, err)
+		require.Equal(t, strings.TrimSpace(n.Username), u.Username, "the username is trimmed")
+		require.Equal(t, "Cán bộ mới (demo)", u.DisplayName)
+		require.Equal(t, caseflow.RoleCommuneOfficer, u.Role)
+		require.Equal(t, "CP-12005", u.Agency.Code)
+		require.False(t, u.Disabled)
+		require.Empty(t, u.PasswordHash, "the hash is not handed out")
+
+		sess, who, err := s.Login(ctx, u.Username, newPassword, "192.0.2.50", "req-created")
+		require.NoError(t, err)
+		require.Equal(t, u.ID, who.ID)
+		require.NotEmpty(t, sess.Token)
+		require.Equal(t, "1", auditCount(t, "user.create", u.Username))
+	})
+
+	t.Run("PasswordIsStoredAsArgon2id", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		u, err := s.CreateUser(ctx, viewer(newUser(t, caseflow.RoleAdmin)), newAccount())
+		require.NoError(t, err)
+		stored, err := env.db.DB.UserByUsername(ctx, u.Username)
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(stored.PasswordHash, "$argon2id$v=19$m=1024,t=1,p=1$"), stored.PasswordHash)
+		require.NotContains(t, stored.PasswordHash, newPassword)
+	})
+
+	t.Run("ValidationErrorsNameTheFields", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := viewer(newUser(t, caseflow.RoleAdmin))
+		_, err := s.CreateUser(ctx, admin, account.NewUser{Username: "Bad Name", DisplayName: strings.Repeat("x", 201),
+			Role: "janitor", Password: "short"})
+		require.Equal(t, map[string]string{
+			"username":     account.UsernameRule,
+			"role":         "is not a known role",
+			"agency_code":  "is required",
+			"display_name": "is longer than 200 bytes",
+			"password":     "must be at least 10 characters",
+		}, fields(t, err, caseflow.EInvalid))
+	})
+
+	t.Run("UsernameRule", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := viewer(newUser(t, caseflow.RoleAdmin))
+		for _, name := range []string{"", "ab", "1abc", "-abc", "Abc", "ab c", "abc@x", "ngườidùng", "a" + strings.Repeat("b", 40)} {
+			n := newAccount()
+			n.Username = name
+			_, err := s.CreateUser(ctx, admin, n)
+			require.Equal(t, map[string]string{"username": account.UsernameRule}, fields(t, err, caseflow.EInvalid), "%q", name)
+		}
+		// Valid names, checked with another field wrong so that nothing is
+		// created and the test can be run again on the same database.
+		for _, name := range []string{"abc", "a.b_c-d", "z" + strings.Repeat("9", 39)} {
+			n := newAccount()
+			n.Username, n.AgencyCode = name, ""
+			_, err := s.CreateUser(ctx, admin, n)
+			require.Equal(t, map[string]string{"agency_code": "is required"}, fields(t, err, caseflow.EInvalid), "%q", name)
+		}
+		n := newAccount()
+		n.Username = "a" + strings.Repeat("b", 31) + testenv.Suffix()
+		require.Len(t, n.Username, 40)
+		_, err := s.CreateUser(ctx, admin, n)
+		require.NoError(t, err, "40 characters is allowed")
+	})
+
+	t.Run("WeakPasswordIsRefused", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		n := newAccount()
+		n.Password = "onlyletters"
+		_, err := s.CreateUser(ctx, viewer(newUser(t, caseflow.RoleAdmin)), n)
+		require.Equal(t, map[string]string{"password": "must mix letters with digits or symbols"}, fields(t, err, caseflow.EInvalid))
+	})
+
+	t.Run("UnknownAgencyIsAFieldError", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		n := newAccount()
+		n.AgencyCode = "NO-SUCH-AGENCY"
+		_, err := s.CreateUser(ctx, viewer(newUser(t, caseflow.RoleAdmin)), n)
+		require.Contains(t, fields(t, err, caseflow.EInvalid), "agency_code")
+		_, err = env.db.DB.UserByUsername(ctx, n.Username)
+		require.Equal(t, caseflow.ENotFound, caseflow.ErrorCode(err), "nothing was created: %v", err)
+	})
+
+	t.Run("TakenUsernameIsAConflict", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := viewer(newUser(t, caseflow.RoleAdmin))
+		existing := newUser(t, caseflow.RoleSocialWorker)
+		n := newAccount()
+		n.Username = existing.Username
+		_, err := s.CreateUser(ctx, admin, n)
+		require.Equal(t, map[string]string{"username": "is taken"}, fields(t, err, caseflow.EConflict))
+
+		stored, err := env.db.DB.UserByUsername(ctx, existing.Username)
+		require.NoError(t, err)
+		require.Equal(t, existing.Role, stored.Role, "the existing account is untouched")
+		require.Equal(t, existing.PasswordHash, stored.PasswordHash)
+	})
+
+	t.Run("OnlyAdministratorsMay", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		for _, role := range []caseflow.Role{caseflow.RoleSupervisor, caseflow.RoleCommuneOfficer, ""} {
+			v := caseflow.Viewer{Role: role}
+			if role != "" {
+				v = viewer(newUser(t, role))
+			}
+			n := newAccount()
+			_, err := s.CreateUser(ctx, v, n)
+			require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%s: %v", role, err)
+			_, err = env.db.DB.UserByUsername(ctx, n.Username)
+			require.Equal(t, caseflow.ENotFound, caseflow.ErrorCode(err), "%s: nothing was created: %v", role, err)
+		}
+	})
+
+	t.Run("ForbiddenComesBeforeValidation", func(t *testing.T) {
+		t.Parallel()
+		_, err := service(t).CreateUser(ctx, viewer(newUser(t, caseflow.RoleSupervisor)), account.NewUser{})
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%v", err)
+	})
+}
+
+func TestUpdateUser(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("DisablingEndsTheSessions", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		adminTok := login(t, s, admin.Username)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		a, b := login(t, s, u.Username), login(t, s, u.Username)
+
+		got, err := s.UpdateUser(ctx, viewer(admin), u.Username, account.UserEdit{Disabled: ptr(true)})
+		require.NoError(t, err)
+		require.True(t, got.Disabled)
+		for _, tok := range []string{a, b} {
+			_, err := s.Authenticate(ctx, tok)
+			require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "%v", err)
+		}
+		_, _, err = s.Login(ctx, u.Username, testenv.Password, "192.0.2.60", "req-disabled")
+		require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "%v", err)
+		_, err = s.Authenticate(ctx, adminTok)
+		require.NoError(t, err, "other accounts keep their sessions")
+
+		t.Run("ReenablingLetsTheUserLogInAgainButOldSessionsStayEnded", func(t *testing.T) {
+			got, err := s.UpdateUser(ctx, viewer(admin), u.Username, account.UserEdit{Disabled: ptr(false)})
+			require.NoError(t, err)
+			require.False(t, got.Disabled)
+			_, err = s.Authenticate(ctx, a)
+			require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "%v", err)
+			login(t, s, u.Username)
+		})
+	})
+
+	t.Run("NewPasswordEndsTheSessionsAndReplacesTheOld", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		tok := login(t, s, u.Username)
+
+		got, err := s.UpdateUser(ctx, viewer(admin), u.Username, account.UserEdit{Password: ptr(newPassword)})
+		require.NoError(t, err)
+		require.Empty(t, got.PasswordHash)
+		_, err = s.Authenticate(ctx, tok)
+		require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "%v", err)
+		_, _, err = s.Login(ctx, u.Username, testenv.Password, "192.0.2.61", "req-old")
+		require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "the old password no longer works: %v", err)
+		_, _, err = s.Login(ctx, u.Username, newPassword, "192.0.2.61", "req-new")
+		require.NoError(t, err)
+	})
+
+	t.Run("OtherChangesKeepTheSessions", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		tok := login(t, s, u.Username)
+
+		got, err := s.UpdateUser(ctx, viewer(admin), u.Username, account.UserEdit{
+			DisplayName: ptr("  Tên mới (demo) "), Role: ptr(caseflow.RoleSupervisor), AgencyCode: ptr("BCD-33")})
+		require.NoError(t, err)
+		require.Equal(t, "Tên mới (demo)", got.DisplayName)
+		require.Equal(t, caseflow.RoleSupervisor, got.Role)
+		require.Equal(t, "BCD-33", got.Agency.Code)
+		who, err := s.Authenticate(ctx, tok)
+		require.NoError(t, err)
+		require.Equal(t, caseflow.RoleSupervisor, who.Role, "a live session sees the new role")
+	})
+
+	t.Run("UnsetFieldsStay", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		got, err := s.UpdateUser(ctx, viewer(admin), u.Username, account.UserEdit{})
+		require.NoError(t, err)
+		require.Equal(t, u.DisplayName, got.DisplayName)
+		require.Equal(t, u.Role, got.Role)
+		require.Equal(t, u.Agency.Code, got.Agency.Code)
+		require.False(t, got.Disabled)
+		login(t, s, u.Username)
+	})
+
+	t.Run("ValidationErrorsNameTheFields", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		tok := login(t, s, u.Username)
+		_, err := s.UpdateUser(ctx, viewer(admin), u.Username, account.UserEdit{
+			DisplayName: ptr(strings.Repeat("x", 201)), Role: ptr(caseflow.Role("janitor")), AgencyCode: ptr(""),
+			Password: ptr("123456789012"), Disabled: ptr(true)})
+		require.Equal(t, map[string]string{
+			"display_name": "is longer than 200 bytes",
+			"role":         "is not a known role",
+			"agency_code":  "is required",
+			"password":     "must mix letters with digits or symbols",
+		}, fields(t, err, caseflow.EInvalid))
+
+		stored, err := env.db.DB.UserByUsername(ctx, u.Username)
+		require.NoError(t, err)
+		require.False(t, stored.Disabled, "a refused edit changes nothing")
+		require.Equal(t, u.PasswordHash, stored.PasswordHash)
+		_, err = s.Authenticate(ctx, tok)
+		require.NoError(t, err, "a refused edit ends no session")
+	})
+
+	t.Run("UnknownAgencyIsAFieldError", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		_, err := s.UpdateUser(ctx, viewer(newUser(t, caseflow.RoleAdmin)), u.Username,
+			account.UserEdit{AgencyCode: ptr("NO-SUCH-AGENCY"), Role: ptr(caseflow.RoleSupervisor)})
+		require.Contains(t, fields(t, err, caseflow.EInvalid), "agency_code")
+		stored, err := env.db.DB.UserByUsername(ctx, u.Username)
+		require.NoError(t, err)
+		require.Equal(t, caseflow.RoleSocialWorker, stored.Role, "the edit is all or nothing")
+	})
+
+	t.Run("AdministratorCannotDisableTheirOwnAccount", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		_, err := s.UpdateUser(ctx, viewer(admin), admin.Username, account.UserEdit{Disabled: ptr(true)})
+		require.Contains(t, fields(t, err, caseflow.EInvalid), "disabled")
+		login(t, s, admin.Username)
+	})
+
+	t.Run("UnknownUserIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		_, err := s.UpdateUser(ctx, viewer(newUser(t, caseflow.RoleAdmin)), "nosuchuser-"+testenv.Suffix(),
+			account.UserEdit{DisplayName: ptr("x")})
+		require.Equal(t, caseflow.ENotFound, caseflow.ErrorCode(err), "%v", err)
+	})
+
+	t.Run("OnlyAdministratorsMay", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		u := newUser(t, caseflow.RoleSocialWorker)
+		tok := login(t, s, u.Username)
+		sup := newUser(t, caseflow.RoleSupervisor)
+		_, err := s.UpdateUser(ctx, viewer(sup), u.Username, account.UserEdit{Disabled: ptr(true), Role: ptr(caseflow.RoleAdmin)})
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%v", err)
+		_, err = s.UpdateUser(ctx, viewer(u), u.Username, account.UserEdit{Role: ptr(caseflow.RoleAdmin)})
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "no one makes themselves an administrator: %v", err)
+
+		who, err := s.Authenticate(ctx, tok)
+		require.NoError(t, err)
+		require.Equal(t, caseflow.RoleSocialWorker, who.Role)
+		require.False(t, who.Disabled)
+	})
+}
+
+func TestUsers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("ListsEveryAccountWithoutHashes", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		mine := newUser(t, caseflow.RoleSocialWorker)
+		us, err := s.Users(ctx, viewer(newUser(t, caseflow.RoleAdmin)))
+		require.NoError(t, err)
+		seen := map[string]bool{}
+		for _, u := range us {
+			seen[u.Username] = true
+			require.Empty(t, u.PasswordHash, u.Username)
+		}
+		require.True(t, seen["admin1"], "the demo accounts are listed")
+		require.True(t, seen[mine.Username])
+	})
+
+	t.Run("OneAccountWithoutItsHash", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		mine := newUser(t, caseflow.RoleSocialWorker)
+		u, err := s.User(ctx, viewer(newUser(t, caseflow.RoleAdmin)), mine.Username)
+		require.NoError(t, err)
+		require.Equal(t, mine.ID, u.ID)
+		require.Empty(t, u.PasswordHash)
+		_, err = s.User(ctx, viewer(newUser(t, caseflow.RoleAdmin)), "nosuchuser-"+testenv.Suffix())
+		require.Equal(t, caseflow.ENotFound, caseflow.ErrorCode(err), "%v", err)
+	})
+
+	t.Run("OnlyAdministratorsMay", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		v := viewer(newUser(t, caseflow.RoleSupervisor))
+		_, err := s.Users(ctx, v)
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%v", err)
+		_, err = s.User(ctx, v, "admin1")
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%v", err)
+	})
+}
