@@ -68,7 +68,7 @@ func decodePerson(fe caseflow.FieldErrors, path string, raw json.RawMessage) (pe
 
 // report converts the request, naming the fields that cannot be converted;
 // the domain validates the rest.
-func (r reportRequest) report() (*caseflow.Report, error) {
+func (r reportRequest) report(check func(*caseflow.Report) error) (*caseflow.Report, error) {
 	rep := &caseflow.Report{Channel: r.Channel, CommuneCode: r.CommuneCode, AbuseTypes: r.AbuseTypes,
 		Setting: r.Setting, Narrative: r.Narrative}
 	fe := caseflow.FieldErrors{}
@@ -108,7 +108,12 @@ func (r reportRequest) report() (*caseflow.Report, error) {
 		p := reporter.person(caseflow.PersonReporter)
 		rep.Reporter = &p
 	}
-	if err := rep.Validate(time.Now()); err != nil {
+	if len(fe) == 0 {
+		// The service checks the rest when it files the report.
+		return rep, nil
+	}
+	// Name every problem at once: the domain's rules as well as the shape's.
+	if err := check(rep); err != nil {
 		if de, ok := err.(*caseflow.Error); ok {
 			for k, v := range de.Fields {
 				fe.Add(k, v)
@@ -194,7 +199,7 @@ func (s *API) fileReport(c echo.Context) error {
 	if err := decodeBytes(raw, &req); err != nil {
 		return err
 	}
-	rep, err := req.report()
+	rep, err := req.report(s.cases.CheckReport)
 	if err != nil {
 		return err
 	}

@@ -291,4 +291,8 @@ type Start struct {
 	State           string
 	Event           string
 	Clocks          []ClockStart
+	// CommuneID and CommunePath are the case's commune, checked by the
+	// service to be the filing officer's own.
+	CommuneID   int64
+	CommunePath string
 }

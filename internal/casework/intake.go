@@ -46,17 +46,28 @@ func (s *Service) Workflows() *workflow.Registry { return s.flows }
 // Intake validates a report and files it as a new case on the newest version
 // of the intake workflow. Nothing is written when the report is invalid.
 func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, key string, requestHash []byte) (*caseflow.IntakeResult, error) {
-	if v.Role != caseflow.RoleCommuneOfficer {
+	if !v.Role.FilesReports() {
 		return nil, caseflow.Errorf(caseflow.EForbidden, "only commune child-protection officers file reports")
 	}
-	if err := r.Validate(s.now()); err != nil {
+	if err := s.CheckReport(r); err != nil {
 		return nil, err
 	}
 	def, ok := s.flows.Latest(s.workflow)
 	if !ok {
 		return nil, caseflow.Errorf(caseflow.EInternal, "workflow %q is not loaded", s.workflow)
 	}
-	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: def.Initial, Event: def.IntakeEvent}
+	u, communeID, err := s.store.UnitByCode(ctx, r.CommuneCode)
+	if caseflow.ErrorCode(err) == caseflow.ENotFound || (err == nil && u.Level != caseflow.LevelCommune) {
+		return nil, caseflow.FieldErrors{"commune_code": "is not the code of a known commune"}.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Path != v.Agency.Unit.Path {
+		return nil, caseflow.FieldErrors{"commune_code": "you may not file reports for this commune"}.Err()
+	}
+	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: def.Initial, Event: def.IntakeEvent,
+		CommuneID: communeID, CommunePath: u.Path}
 	cal, err := s.Calendar(ctx)
 	if err != nil {
 		return nil, err
@@ -67,6 +78,11 @@ func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Rep
 	start.Clocks = s.clockStarts(cal, def.IntakeClocks(), facts, "", r.ReceivedAt.UTC())
 	return s.store.Intake(ctx, v, r, start, key, requestHash)
 }
+
+// CheckReport checks a report against the domain's rules as of now, for a
+// form or a request that wants to name every problem at once; Intake checks
+// the same.
+func (s *Service) CheckReport(r *caseflow.Report) error { return r.Validate(s.now()) }
 
 // readsCases refuses roles that read no case at all (administrators) with
 // 403, rather than letting every case look absent.

@@ -138,7 +138,7 @@ func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string) (*caseflow.C
 		return nil, caseflow.Errorf(caseflow.ENotFound, "no case %q", code)
 	}
 	c := j.summary()
-	if c.Access == caseflow.AccessSummary {
+	if !c.Access.SeesPersonalData() {
 		return c, nil
 	}
 	if err := db.openPersonal(tx, c, j.NarrativeEnc); err != nil {
@@ -149,20 +149,19 @@ func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string) (*caseflow.C
 
 // openPersonal decrypts the personal data the case's access level allows.
 func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) error {
-	q := tx.Where("case_id = ?", c.ID).Order("kind, position")
-	if c.Access == caseflow.AccessService {
-		q = q.Where("kind = ?", caseflow.PersonChild)
-	}
 	var rows []personRow
-	if err := q.Find(&rows).Error; err != nil {
+	if err := tx.Where("case_id = ?", c.ID).Order("kind, position").Find(&rows).Error; err != nil {
 		return err
 	}
 	for _, r := range rows {
+		if !c.Access.SeesPeople(r.Kind) {
+			continue
+		}
 		p, err := db.openPerson(r)
 		if err != nil {
 			return err
 		}
-		if c.Access == caseflow.AccessService {
+		if !c.Access.SeesPhones() {
 			p.Phone = ""
 		}
 		switch r.Kind {
@@ -175,7 +174,7 @@ func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) e
 			c.Reporter = &pp
 		}
 	}
-	if c.Access == caseflow.AccessFull {
+	if c.Access.SeesNarrative() {
 		n, err := db.Keys.Decrypt("case.narrative", narrativeEnc)
 		if err != nil {
 			return err

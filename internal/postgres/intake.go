@@ -3,7 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -24,23 +23,8 @@ const duplicateWindow = 90 * 24 * time.Hour
 // request under the same key is a conflict.
 func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, start caseflow.Start,
 	idemKey string, requestHash []byte) (*caseflow.IntakeResult, error) {
-	if v.Role != caseflow.RoleCommuneOfficer {
-		return nil, caseflow.Errorf(caseflow.EForbidden, "only commune child-protection officers file reports")
-	}
 	var result *caseflow.IntakeResult
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var commune unitRow
-		err := tx.Where("code = ?", r.CommuneCode).Take(&commune).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && commune.Level != caseflow.LevelCommune) {
-			return fieldError("commune_code", "is not the code of a known commune")
-		}
-		if err != nil {
-			return err
-		}
-		if commune.Path != v.Agency.Unit.Path {
-			return fieldError("commune_code", "you may not file reports for this commune")
-		}
-
 		if idemKey != "" {
 			done, err := db.claimIdempotency(tx, v, idemKey, requestHash)
 			if err != nil || done != nil {
@@ -63,7 +47,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		}
 		row := caseRow{
 			Code: code, WorkflowID: start.WorkflowID, WorkflowVersion: start.WorkflowVersion, State: start.State,
-			Version: 1, CommuneID: commune.ID, UnitPath: commune.Path, ReceivedAt: r.ReceivedAt.UTC(),
+			Version: 1, CommuneID: start.CommuneID, UnitPath: start.CommunePath, ReceivedAt: r.ReceivedAt.UTC(),
 			Channel: r.Channel, AbuseTypes: r.AbuseTypes, Setting: r.Setting, ImmediateDanger: r.ImmediateDanger,
 			NarrativeEnc: narrative, Data: []byte("{}"), FiledBy: v.UserID, FilingAgencyID: v.Agency.ID,
 			CreatedAt: now, UpdatedAt: now,
@@ -87,7 +71,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: now}).Error; err != nil {
 			return err
 		}
-		if err := db.startClocks(tx, row.ID, commune.Path, start.Clocks); err != nil {
+		if err := db.startClocks(tx, row.ID, start.CommunePath, start.Clocks); err != nil {
 			return err
 		}
 		if err := db.audit(tx, v, "case.create", code, nil); err != nil {

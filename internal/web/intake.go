@@ -241,8 +241,11 @@ func (w *UI) intakeSubmit(c echo.Context) error {
 
 	rep, errs, childSlots, suspectSlots := parseIntake(lang, request.Viewer(c), in)
 	// Name every problem at once: the domain's rules as well as the form's.
-	if err := rep.Validate(time.Now()); err != nil {
-		w.addDomainErrors(lang, errs, err, childSlots, suspectSlots)
+	if len(errs) > 0 {
+		// The service checks the rest when it files the report.
+		if err := w.cases.CheckReport(rep); err != nil {
+			w.addDomainErrors(lang, errs, err, childSlots, suspectSlots)
+		}
 	}
 	if len(errs) > 0 {
 		return w.renderIntake(c, http.StatusUnprocessableEntity, in, errs, "")
