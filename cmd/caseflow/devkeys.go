@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
+	"caseflow/internal/clock"
 	"caseflow/internal/config"
 	"caseflow/internal/seal"
 )
@@ -31,7 +31,7 @@ func devEnv(getenv config.Getenv, stderr io.Writer) (config.Getenv, error) {
 			}
 		}
 	case os.IsNotExist(err):
-		vals["ENCRYPTION_KEYS"] = "dev" + time.Now().UTC().Format("20060102150405") + ":" + seal.NewKey()
+		vals["ENCRYPTION_KEYS"] = "dev" + clock.Now().UTC().Format("20060102150405") + ":" + seal.NewKey()
 		vals["BLIND_INDEX_KEY"] = seal.NewKey()
 		vals["TOKEN_SECRET"] = seal.NewKey()
 		content := "# Local keys for `caseflow dev` only. Never use them in production.\n" +

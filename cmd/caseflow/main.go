@@ -26,6 +26,7 @@ import (
 	"caseflow/internal/account"
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
+	"caseflow/internal/clock"
 	"caseflow/internal/config"
 	"caseflow/internal/limiter"
 	"caseflow/internal/mail"
@@ -110,7 +111,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return errors.New("usage: caseflow keys generate")
 		}
 		fmt.Fprintf(m.stdout, "ENCRYPTION_KEYS=k%s:%s\nBLIND_INDEX_KEY=%s\nTOKEN_SECRET=%s\n",
-			time.Now().UTC().Format("20060102"), seal.NewKey(), seal.NewKey(), seal.NewKey())
+			clock.Now().UTC().Format("20060102"), seal.NewKey(), seal.NewKey(), seal.NewKey())
 		return nil
 	case "workflows":
 		if len(args) < 2 || args[1] != "check" {

@@ -44,6 +44,7 @@ import (
 	"caseflow/internal/calendar"
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
+	"caseflow/internal/clock"
 	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
 	"caseflow/internal/seal"
@@ -242,7 +243,7 @@ func (b *bench) run(ctx context.Context) error {
 		return err
 	}
 	limit := time.Duration(wc.Limit.Amount) * time.Hour
-	due := time.Now().Add(b.o.lead).Truncate(time.Millisecond)
+	due := clock.Now().Add(b.o.lead).Truncate(time.Millisecond)
 	if err := b.moveClocks(ctx, due, limit, wc.WarnAt); err != nil {
 		return err
 	}
@@ -320,7 +321,7 @@ func (b *bench) file(ctx context.Context, cases *casework.Service) error {
 		return err
 	}
 	v := caseflow.Viewer{UserID: u.ID, Username: u.Username, Role: u.Role, Agency: u.Agency}
-	start := time.Now()
+	start := clock.Now()
 	ctx, cancel := context.WithTimeout(ctx, b.o.timeout)
 	defer cancel()
 	var next, done atomic.Int64
@@ -328,7 +329,7 @@ func (b *bench) file(ctx context.Context, cases *casework.Service) error {
 	for range b.o.filers {
 		g.Go(func() error {
 			for i := next.Add(1); i <= int64(b.o.n); i = next.Add(1) {
-				if _, err := cases.Intake(gctx, v, report(i, time.Now()), "", nil); err != nil {
+				if _, err := cases.Intake(gctx, v, report(i, clock.Now()), "", nil); err != nil {
 					return fmt.Errorf("filing report %d: %w", i, err)
 				}
 				if d := done.Add(1); d%2000 == 0 {
@@ -344,7 +345,7 @@ func (b *bench) file(ctx context.Context, cases *casework.Service) error {
 		}
 		return err
 	}
-	took := time.Since(start)
+	took := clock.Since(start)
 	b.printf("filed %d reports in %v (%.0f/s, %d at once)\n", b.o.n, took.Round(time.Millisecond), float64(b.o.n)/took.Seconds(), b.o.filers)
 	return nil
 }
@@ -434,7 +435,7 @@ func (b *bench) measure(ctx context.Context, due time.Time) error {
 	}
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
-	started := time.Now()
+	started := clock.Now()
 	var workers []*worker
 	for i := range b.o.workers {
 		db := b.db
@@ -460,7 +461,7 @@ func (b *bench) measure(ctx context.Context, due time.Time) error {
 			stop()
 			return err
 		}
-		now := time.Now()
+		now := clock.Now()
 		if backlog == 0 && relayedAt.IsZero() {
 			relayedAt = now
 			b.printf("  outbox relayed after %v\n", now.Sub(started).Round(time.Millisecond))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/clock"
 	"caseflow/internal/config"
 	"caseflow/internal/postgres"
 )
@@ -49,7 +50,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, out io.Writer
 		return err
 	}
 	defer db.Close()
-	p, err := caseflow.ParsePeriod(*from, *to, time.Now())
+	p, err := caseflow.ParsePeriod(*from, *to, clock.Now())
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, out io.Writer
 		if err != nil {
 			return err
 		}
-		q := caseflow.ComplianceQuery{Period: p, Unit: *u, AsOf: time.Now()}
+		q := caseflow.ComplianceQuery{Period: p, Unit: *u, AsOf: clock.Now()}
 		var rep *caseflow.ComplianceReport
 		times, err := measure(*warmup, *n, func() error {
 			var err error
@@ -105,11 +106,11 @@ func measure(warmup, n int, f func() error) ([]time.Duration, error) {
 	}
 	times := make([]time.Duration, 0, n)
 	for range n {
-		start := time.Now()
+		start := clock.Now()
 		if err := f(); err != nil {
 			return nil, err
 		}
-		times = append(times, time.Since(start))
+		times = append(times, clock.Since(start))
 	}
 	slices.Sort(times)
 	return times, nil

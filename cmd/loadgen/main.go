@@ -10,6 +10,8 @@
 package main
 
 import (
+	"caseflow/internal/clock"
+
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -184,7 +186,7 @@ func drive(ctx context.Context, o *options, send sender) *result {
 	var next atomic.Int64
 	samples := make([][]sample, o.concurrency)
 	seed := mrand.Uint64()
-	start := time.Now()
+	start := clock.Now()
 	var wg sync.WaitGroup
 	for w := range o.concurrency {
 		wg.Add(1)
@@ -196,9 +198,9 @@ func drive(ctx context.Context, o *options, send sender) *result {
 				if i > o.total {
 					return
 				}
-				t0 := time.Now()
+				t0 := clock.Now()
 				status, body, err := send(ctx, rng, i)
-				s := sample{status: status, latency: time.Since(t0), errText: body}
+				s := sample{status: status, latency: clock.Since(t0), errText: body}
 				if err != nil {
 					if ctx.Err() != nil {
 						return // cut off by -duration or an interrupt: not a measurement
@@ -210,7 +212,7 @@ func drive(ctx context.Context, o *options, send sender) *result {
 		}()
 	}
 	wg.Wait()
-	r := &result{elapsed: time.Since(start), statuses: map[int]int{}, firstErr: map[int]string{}}
+	r := &result{elapsed: clock.Since(start), statuses: map[int]int{}, firstErr: map[int]string{}}
 	r.stoppedEarly = ctx.Err() != nil
 	for _, ws := range samples {
 		for _, s := range ws {
@@ -339,7 +341,7 @@ var (
 )
 
 func (in *intake) send(ctx context.Context, rng *mrand.Rand, i int) (int, string, error) {
-	body, err := json.Marshal(fictionalReport(rng, in.opts.commune, i, time.Now()))
+	body, err := json.Marshal(fictionalReport(rng, in.opts.commune, i, clock.Now()))
 	if err != nil {
 		return 0, "", err
 	}
@@ -445,7 +447,7 @@ func (ev *events) prepare(ctx context.Context) error {
 	in := &intake{client: ev.client, opts: ev.opts, token: ev.token, run: ev.run}
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	for i := range ev.opts.concurrency {
-		body, _ := json.Marshal(fictionalReport(rng, in.opts.commune, i, time.Now()))
+		body, _ := json.Marshal(fictionalReport(rng, in.opts.commune, i, clock.Now()))
 		var out struct {
 			Code    string `json:"code"`
 			Version int    `json:"version"`

@@ -168,7 +168,7 @@ func (r *Report) Validate(now time.Time) error {
 		fe.Add("children", "at most 50 children per report")
 	}
 	for i, c := range r.Children {
-		validateChild(fe, "children["+strconv.Itoa(i)+"]", c, r.ReceivedAt)
+		validateChild(fe, "children["+strconv.Itoa(i)+"]", c, r.ReceivedAt, now)
 	}
 	if len(r.Suspects) > 50 {
 		fe.Add("suspects", "at most 50 suspects per report")
@@ -185,7 +185,7 @@ func (r *Report) Validate(now time.Time) error {
 	return fe.Err()
 }
 
-func validateChild(fe FieldErrors, p string, c Person, receivedAt time.Time) {
+func validateChild(fe FieldErrors, p string, c Person, receivedAt, now time.Time) {
 	checkText(fe, p+".full_name", c.FullName, true)
 	checkText(fe, p+".address", c.Address, false)
 	if c.Sex == "" || !oneOf(c.Sex, Sexes) {
@@ -202,7 +202,7 @@ func validateChild(fe FieldErrors, p string, c Person, receivedAt time.Time) {
 		}
 		ref := receivedAt
 		if ref.IsZero() {
-			ref = time.Now()
+			ref = now
 		}
 		age := AgeOn(dob, ref)
 		if age < 0 {

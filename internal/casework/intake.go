@@ -108,3 +108,7 @@ func (s *Service) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseF
 	}
 	return s.store.Cases(ctx, v, f)
 }
+
+// Now returns the service's current time, for screens that show how long
+// is left or prefill today's date.
+func (s *Service) Now() time.Time { return s.now() }

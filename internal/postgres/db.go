@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"caseflow/internal/clock"
 	"caseflow/internal/seal"
 	"caseflow/migrations"
 )
@@ -58,7 +59,7 @@ func Open(ctx context.Context, dsn string, keys *seal.KeyRing, log *slog.Logger)
 		Logger:                 logger.Discard,
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:                func() time.Time { return clock.Now().UTC() },
 	})
 	if err != nil {
 		return nil, unreachable(dsn, err)

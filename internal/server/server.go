@@ -15,6 +15,7 @@ import (
 	"caseflow/internal/api"
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
+	"caseflow/internal/clock"
 	"caseflow/internal/request"
 	"caseflow/internal/web"
 	"caseflow/internal/workflow"
@@ -111,7 +112,7 @@ func New(cfg Config) *Server {
 // personal data) and records its metrics.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		start := time.Now()
+		start := clock.Now()
 		t := &request.Trace{}
 		c.SetRequest(c.Request().WithContext(request.WithTrace(c.Request().Context(), t)))
 		err := next(c)
@@ -126,7 +127,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		st := c.Response().Status
-		elapsed := time.Since(start)
+		elapsed := clock.Since(start)
 		s.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(st)).Inc()
 		s.latency.WithLabelValues(c.Request().Method, route).Observe(elapsed.Seconds())
 		attrs := []any{"request_id", request.ID(c), "method", c.Request().Method, "route", route,

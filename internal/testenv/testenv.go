@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"caseflow/internal/account"
+	"caseflow/internal/clock"
 	"caseflow/internal/postgres"
 	"caseflow/internal/seal"
 )
@@ -82,7 +83,7 @@ type Database struct {
 // hour old are dropped first. Call Close when done.
 func NewDatabase(ctx context.Context, pkg string) (*Database, error) {
 	dropStale(ctx)
-	name := fmt.Sprintf("caseflow_test_%s_%d_%s", pkg, time.Now().Unix(), Suffix())
+	name := fmt.Sprintf("caseflow_test_%s_%d_%s", pkg, clock.Now().Unix(), Suffix())
 	admin := AdminURL()
 	u := strings.Replace(admin, "/postgres?", "/"+name+"?", 1)
 	if err := postgres.CreateDatabase(ctx, u); err != nil {
@@ -127,7 +128,7 @@ func dropStale(ctx context.Context) {
 		return
 	}
 	var stale []string
-	cutoff := time.Now().Add(-time.Hour).Unix()
+	cutoff := clock.Now().Add(-time.Hour).Unix()
 	for rows.Next() {
 		var n string
 		if rows.Scan(&n) != nil {

@@ -233,7 +233,7 @@ func (w *UI) renderHolidays(c echo.Context, code int, values url.Values, errs ma
 	if err != nil {
 		return err
 	}
-	year := caseflow.Local(time.Now()).Year()
+	year := caseflow.Local(w.cases.Now()).Year()
 	if y, err := strconv.Atoi(c.QueryParam("year")); err == nil && y > 1900 && y < 3000 {
 		year = y
 	}

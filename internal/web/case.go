@@ -138,7 +138,7 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := w.cases.Now()
 	view := caseView{Code: cs.Code, State: w.stateLabel(lang, cs, cs.State), Version: cs.Version,
 		Summary: cs.Access == caseflow.AccessSummary, Access: tr(lang, "access."+string(cs.Access)),
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}

@@ -302,7 +302,7 @@ func (w *UI) dashboardForm(ctx context.Context, lang string, v caseflow.Viewer, 
 		}
 		view.Trend.Options = append(view.Trend.Options, option{Value: string(ind.ID), Text: label})
 	}
-	now := caseflow.Local(time.Now())
+	now := caseflow.Local(w.cases.Now())
 	y, m, _ := now.Date()
 	monthStart := time.Date(y, m, 1, 0, 0, 0, 0, caseflow.Zone)
 	quarterStart := time.Date(y, time.Month((int(m)-1)/3*3+1), 1, 0, 0, 0, 0, caseflow.Zone)

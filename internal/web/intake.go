@@ -103,7 +103,7 @@ func newIdempotencyKey() string {
 }
 
 func (w *UI) intakeForm(c echo.Context) error {
-	now := caseflow.Local(time.Now())
+	now := caseflow.Local(w.cases.Now())
 	in := intakeInput{form: url.Values{}, nChildren: defaultChildSlots, nSuspects: defaultSuspectSlots}
 	in.form.Set("idempotency_key", newIdempotencyKey())
 	in.form.Set("received_date", now.Format("2006-01-02"))

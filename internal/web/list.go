@@ -97,7 +97,7 @@ func (w *UI) caseList(c echo.Context) error {
 	if len(view.Errors) > 0 {
 		return w.render(c, http.StatusUnprocessableEntity, "cases", tr(lang, "title.cases"), view)
 	}
-	now := time.Now()
+	now := w.cases.Now()
 	ctx := c.Request().Context()
 	pg, err := w.cases.Cases(ctx, v, f)
 	if err != nil {
@@ -151,7 +151,7 @@ func (w *UI) worklistPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := w.cases.Now()
 	rows := make([]workRowView, 0, len(items))
 	for _, it := range items {
 		r := workRowView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Reason: tr(lang, "work.reason."+it.Reason),
