@@ -104,6 +104,12 @@ type response struct {
 // call sends a request to the test server.
 func call(t *testing.T, method, path, token string, body any, headers ...string) response {
 	t.Helper()
+	return callAt(t, env.srv.URL, method, path, token, body, headers...)
+}
+
+// callAt sends a request to the server at base.
+func callAt(t *testing.T, base, method, path, token string, body any, headers ...string) response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -116,7 +122,7 @@ func call(t *testing.T, method, path, token string, body any, headers ...string)
 		require.NoError(t, err)
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, env.srv.URL+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
