@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 
 	"caseflow/internal/account"
 	"caseflow/internal/caseflow"
-	"caseflow/internal/limiter"
 	"caseflow/internal/testenv"
 )
 
@@ -25,36 +23,10 @@ import (
 // other test files reports, so that every figure can be worked out from the
 // cases filed here.
 
+// cmpUsers creates the compliance tests' accounts once for the package.
 var cmpUsers struct {
-	once   sync.Once
-	err    error
-	mu     sync.Mutex
-	tokens map[string]string
-}
-
-// cmpLogin opens a session for a user without going through the login
-// endpoint, whose per-address limit the whole package shares: the sessions
-// are made by an account service with the server's token secret (see
-// TestMain) and a rate limiter of its own.
-func cmpLogin(t *testing.T, user string) string {
-	t.Helper()
-	cmpUsers.mu.Lock()
-	defer cmpUsers.mu.Unlock()
-	if tok, ok := cmpUsers.tokens[user]; ok {
-		return tok
-	}
-	rc, err := testenv.Redis()
-	require.NoError(t, err)
-	defer rc.Close()
-	acc := &account.Service{Store: env.db.DB, Secret: []byte(strings.Repeat("s", 32)), Params: testenv.FastParams,
-		Limiter: &limiter.Redis{Client: rc, Prefix: "test:cmp:" + testenv.Suffix() + ":"}}
-	sess, _, err := acc.Login(context.Background(), user, testenv.Password, "192.0.2.55", "cmp-login")
-	require.NoError(t, err)
-	if cmpUsers.tokens == nil {
-		cmpUsers.tokens = map[string]string{}
-	}
-	cmpUsers.tokens[user] = sess.Token
-	return sess.Token
+	once sync.Once
+	err  error
 }
 
 // cmpSetUp creates the accounts of the compliance tests: the commune officer
@@ -125,8 +97,8 @@ func cmpFraction(ind map[string]any) string {
 
 func TestCompliance(t *testing.T) {
 	cmpSetUp(t)
-	officer, police := cmpLogin(t, "cmp.officer12030"), cmpLogin(t, "cmp.police333")
-	sup333, sup325, province := cmpLogin(t, "cmp.sup333"), cmpLogin(t, "cmp.sup325"), cmpLogin(t, "supervisor1")
+	officer, police := login(t, "cmp.officer12030"), login(t, "cmp.police333")
+	sup333, sup325, province := login(t, "cmp.sup333"), login(t, "cmp.sup325"), login(t, "supervisor1")
 
 	// Report A: measures taken at once, referred and accepted.
 	a := mustFile(t, officer, cmpReport(map[string]any{"sex": "female", "date_of_birth": "2015-03-02"}))
@@ -220,10 +192,10 @@ func TestCompliance(t *testing.T) {
 			{"CommuneOfficerOwnCommune", officer, "12030", 200},
 			{"CommuneOfficerDefault", officer, "", 200},
 			{"CommuneOfficerTheDistrict", officer, "333", 403},
-			{"AnotherCommuneOfficer", cmpLogin(t, "officer1"), "12030", 403},
+			{"AnotherCommuneOfficer", login(t, "officer1"), "12030", 403},
 			{"Police", police, "333", 403},
-			{"Prosecutor", cmpLogin(t, "prosecutor1"), "", 403},
-			{"Administrator", cmpLogin(t, "admin1"), "", 403},
+			{"Prosecutor", login(t, "prosecutor1"), "", 403},
+			{"Administrator", login(t, "admin1"), "", 403},
 			{"UnknownUnit", province, "99999", 422},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

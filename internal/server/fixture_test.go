@@ -2,16 +2,63 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/caseflow"
+	"caseflow/internal/testenv"
 )
+
+// seq numbers what tests make (fictional names, usernames), so that no two
+// are alike even when tests run in parallel.
+var seq atomic.Int64
+
+func nextSeq() int64 { return seq.Add(1) }
+
+// sessions are the sessions one test opened, by user; they end with it.
+type sessions struct {
+	mu     sync.Mutex
+	tokens map[string]string
+}
+
+// testSessions holds each running test's sessions.
+var testSessions sync.Map // *testing.T → *sessions
+
+// login returns a bearer token for a demo user, opened for this test alone
+// and ended when the test ends.
+func login(t *testing.T, user string) string {
+	t.Helper()
+	v, loaded := testSessions.LoadOrStore(t, &sessions{tokens: map[string]string{}})
+	ss := v.(*sessions)
+	if !loaded {
+		t.Cleanup(func() {
+			testSessions.Delete(t)
+			ss.mu.Lock()
+			defer ss.mu.Unlock()
+			for _, tok := range ss.tokens {
+				_ = env.accounts.Logout(context.Background(), caseflow.Viewer{RequestID: "test-cleanup"}, tok)
+			}
+		})
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if tok, ok := ss.tokens[user]; ok {
+		return tok
+	}
+	sess, _, err := env.accounts.Login(context.Background(), user, testenv.Password, "192.0.2.10", "test-login")
+	require.NoError(t, err, "logging in %s", user)
+	ss.tokens[user] = sess.Token
+	return sess.Token
+}
 
 // writeTables are the tables an intake writes to; a refused request must
 // leave all of them as they were.

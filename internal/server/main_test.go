@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,19 +24,27 @@ import (
 	"caseflow/internal/workflow"
 )
 
-// env is shared by the tests of this package: one database, one server.
+// env is shared by the tests of this package: one database, one server,
+// set up by TestMain and never changed afterwards. What a test makes (its
+// sessions, its reports) it makes for itself, through the fixture builders
+// of fixture_test.go.
 var env struct {
 	db    *testenv.Database
 	srv   *httptest.Server
 	logs  *testenv.LogBuffer
 	flows *workflow.Registry
+	// accounts opens the tests' sessions directly, with the server's token
+	// secret, so that they do not share the login endpoint's per-address
+	// limit (the endpoint is tested in auth_test.go).
+	accounts *account.Service
 }
 
 // names collects every personal name the tests submit, so that TestMain can
-// check that none of them reached the logs.
-var names = struct {
+// check that none of them reached the logs. Tests only add to it.
+var names struct {
+	mu   sync.Mutex
 	list []string
-}{}
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -71,6 +80,8 @@ func run(m *testing.M) int {
 	srv := server.New(server.Config{Accounts: acc, Cases: cw, Workflows: flows, Log: log,
 		Ready: map[string]server.Pinger{"postgres": db.DB}})
 	env.db, env.srv, env.logs, env.flows = db, httptest.NewServer(srv), logs, flows
+	env.accounts = &account.Service{Store: db.DB, Secret: acc.Secret, Params: testenv.FastParams,
+		Limiter: &limiter.Redis{Client: rc, Prefix: "test:sessions:" + testenv.Suffix() + ":"}, IPLimit: 1 << 30}
 	defer env.srv.Close()
 
 	code := m.Run()
@@ -91,7 +102,11 @@ func run(m *testing.M) int {
 }
 
 // remember records personal names the log check must not find.
-func remember(n ...string) { names.list = append(names.list, n...) }
+func remember(n ...string) {
+	names.mu.Lock()
+	defer names.mu.Unlock()
+	names.list = append(names.list, n...)
+}
 
 // response is a decoded API answer.
 type response struct {
@@ -143,21 +158,6 @@ func callAt(t *testing.T, base, method, path, token string, body any, headers ..
 	return out
 }
 
-var tokens = map[string]string{}
-
-// login returns a bearer token for a demo user (cached per user).
-func login(t *testing.T, user string) string {
-	t.Helper()
-	if tok, ok := tokens[user]; ok {
-		return tok
-	}
-	r := call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": user, "password": testenv.Password})
-	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-	tok := r.Body["token"].(string)
-	tokens[user] = tok
-	return tok
-}
-
 // errorOf returns the error code and fields of an error response.
 func errorOf(t *testing.T, r response) (string, map[string]any) {
 	t.Helper()
@@ -173,15 +173,13 @@ const (
 	communeOfficer2 = "12015"
 )
 
-var reportSeq int
-
 // report returns a valid intake body for officer1's commune with a unique
 // fictional child name, recorded for the log check.
 func report() map[string]any {
-	reportSeq++
-	child := fmt.Sprintf("Bé Hư Cấu Số %d", reportSeq)
-	suspect := fmt.Sprintf("Nghi Phạm Hư Cấu %d", reportSeq)
-	reporter := fmt.Sprintf("Người Báo Hư Cấu %d", reportSeq)
+	n := nextSeq()
+	child := fmt.Sprintf("Bé Hư Cấu Số %d", n)
+	suspect := fmt.Sprintf("Nghi Phạm Hư Cấu %d", n)
+	reporter := fmt.Sprintf("Người Báo Hư Cấu %d", n)
 	remember(child, suspect, reporter)
 	return map[string]any{
 		"received_at": "2026-11-29T08:00:00+07:00", "channel": "hotline_111", "commune_code": communeOfficer1,

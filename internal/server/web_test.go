@@ -198,10 +198,10 @@ func intakeForm(t *testing.T, w *webSession) (url.Values, []string) {
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	m := hiddenRE.FindStringSubmatch(p.Body)
 	require.NotNil(t, m, "the form carries an idempotency key")
-	reportSeq++
-	child := fmt.Sprintf("Bé Web Hư Cấu %d", reportSeq)
-	suspect := fmt.Sprintf("Nghi Phạm Web Hư Cấu %d", reportSeq)
-	reporter := fmt.Sprintf("Người Báo Web Hư Cấu %d", reportSeq)
+	n := nextSeq()
+	child := fmt.Sprintf("Bé Web Hư Cấu %d", n)
+	suspect := fmt.Sprintf("Nghi Phạm Web Hư Cấu %d", n)
+	reporter := fmt.Sprintf("Người Báo Web Hư Cấu %d", n)
 	remember(child, suspect, reporter)
 	at := time.Now().Add(-2 * time.Hour).In(time.FixedZone("ICT", 7*3600))
 	return url.Values{
