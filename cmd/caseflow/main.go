@@ -69,6 +69,11 @@ func main() {
 
 // Main wires the program together; it holds no globals.
 type Main struct {
+	// RedisNamespace names the worker's asynq queue and prefixes the API's
+	// rate-limit keys in Redis; default "caseflow". Tests set their own, so
+	// that they share a Redis with nothing else.
+	RedisNamespace string
+
 	getenv config.Getenv
 	stdout io.Writer
 	stderr io.Writer
@@ -225,7 +230,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 }
 
 func (m *Main) services() (*account.Service, *casework.Service) {
-	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: "caseflow:"},
+	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: m.namespace() + ":"},
 		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
 	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID})
 	return acc, cw
@@ -265,7 +270,7 @@ func (m *Main) worker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w := &queue.Worker{DB: m.db, Redis: opt, Log: m.log, Metrics: m.metrics,
+	w := &queue.Worker{DB: m.db, Redis: opt, Queue: m.namespace(), Log: m.log, Metrics: m.metrics,
 		SweepInterval: m.cfg.SweepInterval, TimerCheckInterval: m.cfg.TimerCheckInterval}
 	if m.cfg.SMTPAddr != "" {
 		w.Notifier = &mail.SMTP{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, To: m.cfg.NotifyEmailTo, Location: caseflow.Zone}
@@ -349,6 +354,9 @@ func (m *Main) devSetup(ctx context.Context) error {
 		m.cfg.HTTPAddr, m.cfg.HTTPAddr, m.cfg.HTTPAddr, DemoPassword, strings.Join(names, ", "), n)
 	return nil
 }
+
+// namespace is RedisNamespace or its default.
+func (m *Main) namespace() string { return or(m.RedisNamespace, "caseflow") }
 
 type redisPinger struct{ c *redis.Client }
 

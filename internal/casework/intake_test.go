@@ -1,0 +1,117 @@
+package casework_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/caseflow"
+)
+
+func TestIntake(t *testing.T) {
+	t.Parallel()
+
+	t.Run("CommuneOfficerFilesAReport", func(t *testing.T) {
+		t.Parallel()
+		r := newReport(now.Add(-time.Hour))
+		res, err := intake(viewer(t, "officer1"), r)
+		require.NoError(t, err)
+		require.True(t, res.Created)
+		c := res.Case
+		require.Regexp(t, `^HY-2026-\d{6}$`, c.Code)
+		require.Equal(t, "received", c.State)
+		require.Equal(t, 1, c.Version)
+		require.Equal(t, "child-abuse", c.WorkflowID)
+		require.Equal(t, caseflow.AccessFull, c.Access)
+		require.Equal(t, "12005", c.Commune.Code)
+		require.Len(t, c.Children, 1)
+		require.Equal(t, r.Children[0].FullName, c.Children[0].FullName)
+		require.False(t, c.Overdue)
+	})
+
+	t.Run("OnlyCommuneOfficersFile", func(t *testing.T) {
+		t.Parallel()
+		for _, user := range []string{"police1", "health1", "prosecutor1", "court1", "social1", "supervisor1", "admin1"} {
+			_, err := intake(viewer(t, user), newReport(now.Add(-time.Hour)))
+			requireError(t, err, caseflow.EForbidden, "")
+		}
+		// Who files is checked before what is filed.
+		bad := newReport(now.AddDate(0, 0, 1))
+		bad.Channel = "carrier_pigeon"
+		_, err := intake(viewer(t, "police1"), bad)
+		requireError(t, err, caseflow.EForbidden, "")
+	})
+
+	t.Run("OfficerFilesForTheirOwnCommuneOnly", func(t *testing.T) {
+		t.Parallel()
+		_, err := intake(viewer(t, "officer2"), newReport(now.Add(-time.Hour)))
+		requireError(t, err, caseflow.EInvalid, "commune_code")
+	})
+
+	t.Run("ReceivedInTheFutureIsRefused", func(t *testing.T) {
+		t.Parallel()
+		_, err := intake(viewer(t, "officer1"), newReport(now.Add(10*time.Minute)))
+		requireError(t, err, caseflow.EInvalid, "received_at")
+		_, err = intake(viewer(t, "officer1"), newReport(now.AddDate(0, 0, 1)))
+		requireError(t, err, caseflow.EInvalid, "received_at")
+	})
+
+	t.Run("ClocksMaySkewByAFewMinutes", func(t *testing.T) {
+		t.Parallel()
+		res, err := intake(viewer(t, "officer1"), newReport(now.Add(4*time.Minute)))
+		require.NoError(t, err)
+		require.True(t, res.Created)
+	})
+
+	t.Run("ReceivedMoreThanFiveYearsAgoIsRefused", func(t *testing.T) {
+		t.Parallel()
+		_, err := intake(viewer(t, "officer1"), newReport(now.AddDate(-5, 0, -1)))
+		requireError(t, err, caseflow.EInvalid, "received_at")
+	})
+
+	t.Run("ReceivedJustUnderFiveYearsAgoIsFiled", func(t *testing.T) {
+		t.Parallel()
+		receivedAt := now.AddDate(-5, 0, 1)
+		res, err := intake(viewer(t, "officer1"), newReport(receivedAt))
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("HY-%d-", receivedAt.Year()), res.Case.Code[:8], "the code carries the year received")
+	})
+
+	t.Run("ClocksRunFromReceipt", func(t *testing.T) {
+		t.Parallel()
+		receivedAt := now.Add(-3 * time.Hour)
+		c := file(t, receivedAt)
+		k := clockOf(t, "officer1", c.Code, "emergency_measures")
+		require.Equal(t, "running", k.Status)
+		require.True(t, receivedAt.Equal(k.StartedAt), "started %s, received %s", k.StartedAt, receivedAt)
+		require.True(t, receivedAt.Add(12*time.Hour).Equal(k.DueAt), "due %s", k.DueAt)
+		require.False(t, c.Overdue)
+	})
+
+	t.Run("ReportLoggedLateIsOverdueOnArrival", func(t *testing.T) {
+		t.Parallel()
+		receivedAt := now.Add(-13 * time.Hour)
+		c := file(t, receivedAt)
+		require.True(t, c.Overdue, "the 12-hour emergency clock ran out an hour before the report was logged")
+		require.Equal(t, "emergency_measures", c.NextClock)
+		require.NotNil(t, c.NextDue)
+		require.True(t, c.NextDue.Before(now), "due %s", c.NextDue)
+
+		again, err := env.cases.Case(context.Background(), viewer(t, "officer1"), c.Code)
+		require.NoError(t, err)
+		require.True(t, again.Overdue)
+	})
+
+	t.Run("InvalidReportNamesEveryBadField", func(t *testing.T) {
+		t.Parallel()
+		r := newReport(now.Add(-time.Hour))
+		r.Channel = "carrier_pigeon"
+		r.Children = nil
+		_, err := intake(viewer(t, "officer1"), r)
+		requireError(t, err, caseflow.EInvalid, "channel")
+		requireError(t, err, caseflow.EInvalid, "children")
+	})
+}
