@@ -122,17 +122,14 @@ func (r ClockRole) Valid() bool {
 	return false
 }
 
-// RequiredEventRoles are the event roles every intake workflow must declare:
-// compliance and referrals count on them.
-var RequiredEventRoles = []EventRole{EventPoliceAcceptance, EventResolution, EventHandOff, EventProsecution,
-	EventProsecutionOfSeriousCrime, EventProsecutionDeclined, EventDeclinedDespiteCrimeSigns, EventClearance,
-	EventIndictmentDecision, EventTrialDecision, EventVerdict, EventChargeUpheld, EventEmergencyMeasures,
-	EventSupportPlanDrafted, EventSupportPlanApproved, EventServiceReferral, EventServiceReferralAccepted,
-	EventServiceReferralDeclined}
+// RequiredEventRoles are the event roles every workflow counted in
+// compliance must declare: compliance and referrals count on all of them.
+var RequiredEventRoles = EventRoles
 
-// RequiredClockRoles are the clock roles every intake workflow must declare.
-var RequiredClockRoles = []ClockRole{ClockPoliceAcceptance, ClockResolution, ClockInvestigation, ClockIndictment,
-	ClockTrialPreparation, ClockEmergencyMeasures, ClockSupportPlanDraft, ClockSupportPlanApproval}
+// RequiredClockRoles are the clock roles every workflow counted in
+// compliance must declare: all but the referral response, which no figure
+// reads.
+var RequiredClockRoles = ClockRoles[:len(ClockRoles)-1]
 
 // Vocabulary is what one workflow version's events and clocks mean, for
 // deriving the roles of rows recorded before roles were stored.
