@@ -129,7 +129,15 @@ var RequiredEventRoles = EventRoles
 // RequiredClockRoles are the clock roles every workflow counted in
 // compliance must declare: all but the referral response, which no figure
 // reads.
-var RequiredClockRoles = ClockRoles[:len(ClockRoles)-1]
+var RequiredClockRoles = func() []ClockRole {
+	var out []ClockRole
+	for _, r := range ClockRoles {
+		if r != ClockServiceReferralResponse {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
 
 // Vocabulary is what one workflow version's events and clocks mean, for
 // deriving the roles of rows recorded before roles were stored.
