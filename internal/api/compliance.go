@@ -204,9 +204,8 @@ func (s *API) complianceCases(c echo.Context) error {
 		Part: q.Get("part"), Clock: q.Get("clock"), Agency: q.Get("agency"), Cursor: q.Get("cursor")}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-				Fields: map[string]string{"limit": "must be a whole number from 1 to 1000"}}
+		if bad := limitError(n, err, 1000); bad != nil {
+			return caseflow.InvalidField("limit", *bad)
 		}
 		req.Limit = n
 	}

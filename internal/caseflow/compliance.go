@@ -282,11 +282,11 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 	day := func(field, v string) time.Time {
 		t, err := time.ParseInLocation("2006-01-02", v, Zone)
 		if err != nil {
-			fe.Add(field, "must be a date YYYY-MM-DD")
+			fe.Add(field, FieldError{Code: FieldNotADate, Message: "must be a date YYYY-MM-DD"})
 			return time.Time{}
 		}
 		if t.Year() < 2000 || t.Year() > 2100 {
-			fe.Add(field, "must be a date between 2000 and 2100")
+			fe.Add(field, FieldError{Code: FieldOutOfRange, Message: "must be a date between 2000 and 2100", Min: 2000, Max: 2100})
 		}
 		return t
 	}
@@ -306,9 +306,9 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 		return Period{}, err
 	}
 	if p.To.Before(p.From) {
-		fe.Add("to", "is before from")
+		fe.Add("to", FieldError{Code: FieldBeforeStart, Message: "is before from"})
 	} else if days := int(p.End().Sub(p.Start()).Hours() / 24); days > MaxPeriodDays {
-		fe.Add("to", fmt.Sprintf("the period is longer than %d days", MaxPeriodDays))
+		fe.Add("to", FieldError{Code: FieldPeriodTooLong, Message: fmt.Sprintf("the period is longer than %d days", MaxPeriodDays), Max: MaxPeriodDays})
 	}
 	return p, fe.Err()
 }

@@ -124,6 +124,14 @@ type WorkItem struct {
 	ReferralID   *int64
 }
 
+// Clock statuses, as stored. A running clock past its warning point is
+// still running.
+const (
+	ClockRunning  = "running"
+	ClockStopped  = "stopped"
+	ClockBreached = "breached"
+)
+
 // Clock is a deadline clock of a case as shown to users.
 type Clock struct {
 	ID          int64

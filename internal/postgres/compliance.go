@@ -508,7 +508,7 @@ func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow
 			at, caseID, clock, err := decodeItemCursor(q.After)
 			if err != nil {
 				return &caseflow.Error{Code: caseflow.EInvalid, Message: "bad cursor",
-					Fields: map[string]string{"cursor": "is not a cursor this service issued"}}
+					Fields: map[string]caseflow.FieldError{"cursor": badCursor}}
 			}
 			where = append(where, "(i.at, i.case_id, i.clock) > (@aat, @aid, @aclock)")
 			args["aat"], args["aid"], args["aclock"] = at, caseID, clock

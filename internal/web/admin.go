@@ -116,7 +116,7 @@ func formErrors(lang string, err error) (map[string]string, int, bool) {
 	}
 	errs := map[string]string{}
 	for k, m := range de.Fields {
-		errs[k] = fieldMessage(lang, m)
+		errs[k] = fieldMessage(lang, m.Message)
 	}
 	return errs, request.Status(de.Code), true
 }

@@ -551,7 +551,7 @@ func (w *UI) caseFormError(c echo.Context, code string, back *caseForm, err erro
 		}
 		if de != nil && len(de.Fields) > 0 {
 			for k, m := range de.Fields {
-				back.errs[k] = fieldMessage(lang, m)
+				back.errs[k] = fieldMessage(lang, m.Message)
 			}
 		} else if caseflow.ErrorCode(err) == caseflow.EForbidden {
 			back.errs["action"] = tr(lang, "err.forbidden")

@@ -304,7 +304,7 @@ func (w *UI) addDomainErrors(lang string, errs map[string]string, err error, chi
 			id = "c0_full_name"
 		}
 		if _, taken := errs[id]; !taken {
-			errs[id] = fieldMessage(lang, msg)
+			errs[id] = fieldMessage(lang, msg.Message)
 		}
 	}
 }
