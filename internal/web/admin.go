@@ -116,7 +116,7 @@ func formErrors(lang string, err error) (map[string]string, int, bool) {
 	}
 	errs := map[string]string{}
 	for k, m := range de.Fields {
-		errs[k] = fieldMessage(lang, m.Message)
+		errs[k] = fieldMessage(lang, k, m)
 	}
 	return errs, request.Status(de.Code), true
 }

@@ -551,12 +551,12 @@ func (w *UI) caseFormError(c echo.Context, code string, back *caseForm, err erro
 		}
 		if de != nil && len(de.Fields) > 0 {
 			for k, m := range de.Fields {
-				back.errs[k] = fieldMessage(lang, m.Message)
+				back.errs[k] = fieldMessage(lang, k, m)
 			}
 		} else if caseflow.ErrorCode(err) == caseflow.EForbidden {
 			back.errs["action"] = tr(lang, "err.forbidden")
 		} else {
-			back.errs["action"] = fieldMessage(lang, caseflow.ErrorMessage(err))
+			back.errs["action"] = errorText(lang, err)
 		}
 		return w.renderCase(c, request.Status(caseflow.ErrorCode(err)), code, back, "", nil)
 	}

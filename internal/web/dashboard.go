@@ -121,7 +121,7 @@ func (w *UI) dashboard(c echo.Context) error {
 	if de, ok := err.(*caseflow.Error); ok && de.Code == caseflow.EInvalid && len(de.Fields) > 0 {
 		view := w.dashboardForm(c.Request().Context(), lang, v, req, nil)
 		for k, m := range de.Fields {
-			msg := fieldMessage(lang, m.Message)
+			msg := fieldMessage(lang, k, m)
 			switch k {
 			case "from":
 				view.From.Err = msg

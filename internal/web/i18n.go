@@ -1,9 +1,6 @@
 package web
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // The words of the web interface, in Vietnamese (the default) and English.
 // Workflow names (states, events, clocks, fields) come from the workflow
@@ -31,85 +28,6 @@ func lookup(lang, key string) (string, bool) {
 		return m[1], true
 	}
 	return m[0], true
-}
-
-// fieldMessages translates the domain's validation messages, by prefix.
-var fieldMessages = []struct{ prefix, key string }{
-	{"the request has invalid fields", "msg.invalid"},
-	{"is required (RFC 3339 time)", "msg.required"},
-	{"is required (true or false)", "msg.choose_yes_no"},
-	{"is required: the case version", "msg.version"},
-	{"is required", "msg.required"},
-	{"is in the future", "msg.future"},
-	{"is more than five years ago", "msg.too_old"},
-	{"must be one of", "msg.choose"},
-	{"needs at least one of", "msg.at_least_one"},
-	{"unknown abuse type", "msg.choose"},
-	{"lists ", "msg.twice"},
-	{"at least one child is required", "msg.one_child"},
-	{"at most 50", "msg.too_many"},
-	{"is longer than 200 bytes", "msg.too_long"},
-	{"is longer than 64 KiB", "msg.too_long"},
-	{"is longer than 8 KiB", "msg.too_long"},
-	{"is too long", "msg.too_long"},
-	{"date_of_birth or age is required", "msg.dob_or_age"},
-	{"must be a date YYYY-MM-DD", "msg.bad_date"},
-	{"must be a date (YYYY-MM-DD)", "msg.bad_date"},
-	{"must be a date and time", "msg.bad_datetime"},
-	{"is after the report was received", "msg.dob_after"},
-	{"the person is 18 or older", "msg.adult"},
-	{"does not match date_of_birth", "msg.age_mismatch"},
-	{"must be between 0 and 17", "msg.child_age"},
-	{"must be between 0 and 120", "msg.adult_age"},
-	{"must be digits, spaces", "msg.phone"},
-	{"is not the code of a known commune", "msg.commune"},
-	{"you may not file reports for this commune", "msg.commune_other"},
-	{"unknown field", "msg.unknown"},
-	{"must be a string", "msg.invalid"},
-	{"must be a single line", "msg.one_line"},
-	{"must be true or false", "msg.choose_yes_no"},
-	{"must be a whole number", "msg.whole_number"},
-	{"no such agency", "msg.no_agency"},
-	{"this agency does not provide", "msg.agency_service"},
-	{"this agency does not serve", "msg.agency_area"},
-	{"a reason is required to decline", "msg.reason_needed"},
-	{"must be a positive duration", "msg.duration"},
-	{"goes beyond the legal maximum", "msg.beyond_max"},
-	{"is running", "msg.clock_state"},
-	{"is stopped", "msg.clock_state"},
-	{"is breached", "msg.clock_state"},
-	{"only a running clock", "msg.clock_state"},
-	{"is taken", "msg.taken"},
-	{"must be at least 10 characters", "msg.password_short"},
-	{"must be 3–40 lowercase letters", "msg.username"},
-	{"must mix letters with digits", "msg.password_mix"},
-	{"must be at most 200 bytes", "msg.too_long"},
-	{"you cannot disable your own account", "msg.disable_self"},
-	{"is not a known role", "msg.choose"},
-	{"cannot be fired in state", "msg.not_now"},
-	{"the referral has already been answered", "msg.answered"},
-	{"is pending", "msg.answered"},
-	{"is accepted", "msg.answered"},
-	{"is declined", "msg.answered"},
-	{"is done", "msg.answered"},
-	{"only an accepted referral", "msg.not_accepted"},
-	{"service referrals are made", "msg.not_now"},
-	{"reused with a different body", "intake.key_reused"},
-}
-
-// fieldMessage puts a validation message of the domain into the user's
-// language; one it does not know keeps its English words after a
-// Vietnamese lead, so nothing is hidden.
-func fieldMessage(lang, msg string) string {
-	for _, m := range fieldMessages {
-		if strings.HasPrefix(msg, m.prefix) {
-			return tr(lang, m.key)
-		}
-	}
-	if lang == "en" {
-		return msg
-	}
-	return tr(lang, "msg.invalid") + " (" + msg + ")"
 }
 
 // messages holds each text as {vi, en}.
@@ -199,11 +117,11 @@ var messages = map[string][2]string{
 	"msg.choose_yes_no":  {"Hãy chọn Có hoặc Không.", "Choose yes or no."},
 	"msg.version":        {"Thiếu phiên bản hồ sơ; hãy tải lại trang.", "The case version is missing; reload the page."},
 	"msg.future":         {"Thời điểm này ở tương lai.", "This time is in the future."},
-	"msg.too_old":        {"Thời điểm này đã quá 5 năm.", "This is more than five years ago."},
+	"msg.too_old":        {"Thời điểm này đã quá %d năm.", "This is more than %d years ago."},
 	"msg.at_least_one":   {"Chọn ít nhất một hình thức.", "Choose at least one."},
 	"msg.twice":          {"Một giá trị bị chọn hai lần.", "A value is chosen twice."},
 	"msg.one_child":      {"Cần nhập ít nhất một trẻ em.", "Enter at least one child."},
-	"msg.too_many":       {"Tối đa 50 người.", "At most 50 people."},
+	"msg.too_many":       {"Tối đa %d người.", "At most %d people."},
 	"msg.too_long":       {"Nội dung quá dài.", "This is too long."},
 	"msg.dob_or_age":     {"Nhập ngày sinh hoặc tuổi.", "Enter the date of birth or the age."},
 	"msg.bad_date":       {"Ngày không hợp lệ; nhập theo dạng ngày/tháng/năm.", "Not a valid date; use day/month/year."},
@@ -212,10 +130,14 @@ var messages = map[string][2]string{
 	"msg.dob_after":      {"Ngày sinh sau ngày tiếp nhận tin báo.", "The date of birth is after the report was received."},
 	"msg.adult":          {"Người này từ 18 tuổi trở lên, không phải trẻ em.", "This person is 18 or older: not a child."},
 	"msg.age_mismatch":   {"Tuổi không khớp với ngày sinh.", "The age does not match the date of birth."},
-	"msg.child_age":      {"Tuổi của trẻ phải từ 0 đến 17.", "A child's age is from 0 to 17."},
-	"msg.adult_age":      {"Tuổi phải từ 0 đến 120.", "The age must be from 0 to 120."},
+	"msg.child_age":      {"Tuổi của trẻ phải từ %d đến %d.", "A child's age is from %d to %d."},
+	"msg.adult_age":      {"Tuổi phải từ %d đến %d.", "The age must be from %d to %d."},
+	"msg.out_of_range":   {"Giá trị phải từ %d đến %d.", "Must be from %d to %d."},
+	"msg.year_range":     {"Năm phải từ %d đến %d.", "The year must be from %d to %d."},
 	"msg.phone":          {"Số điện thoại chỉ gồm chữ số, dấu cách, +, - hoặc dấu chấm.", "Digits, spaces, +, - or dots only."},
 	"msg.commune":        {"Mã xã không tồn tại.", "No commune has this code."},
+	"msg.unit":           {"Mã đơn vị không tồn tại.", "No unit has this code."},
+	"msg.not_found":      {"Không tìm thấy giá trị này.", "Nothing has this value."},
 	"msg.commune_other":  {"Bạn chỉ được tiếp nhận tin báo của xã mình.", "You may only file reports for your own commune."},
 	"msg.unknown":        {"Trường không có trong quy trình.", "Not a field of this step."},
 	"msg.invalid":        {"Giá trị không hợp lệ.", "Not a valid value."},
@@ -229,14 +151,18 @@ var messages = map[string][2]string{
 	"msg.beyond_max":     {"Vượt quá thời hạn tối đa pháp luật cho phép.", "Beyond the legal maximum."},
 	"msg.clock_state":    {"Chỉ gia hạn được thời hạn đang chạy.", "Only a running deadline can be extended."},
 	"msg.taken":          {"Tên đăng nhập đã được dùng.", "That username is taken."},
-	"msg.password_short": {"Mật khẩu phải có ít nhất 10 ký tự.", "At least 10 characters."},
+	"msg.password_short": {"Mật khẩu phải có ít nhất %d ký tự.", "At least %d characters."},
+	"msg.too_short":      {"Cần ít nhất %d ký tự.", "At least %d characters."},
 	"msg.password_mix":   {"Mật khẩu phải có cả chữ cái và chữ số hoặc ký hiệu.", "Mix letters with digits or symbols."},
 	"msg.disable_self":   {"Bạn không thể tự khóa tài khoản của mình.", "You cannot disable your own account."},
 	"msg.username": {"3–40 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang; bắt đầu bằng chữ cái.",
 		"3–40 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter."},
-	"msg.not_now":      {"Không thể thực hiện ở giai đoạn hiện tại của hồ sơ.", "This cannot be done at the case's current stage."},
-	"msg.answered":     {"Yêu cầu chuyển gửi này đã được trả lời.", "This referral has already been answered."},
-	"msg.not_accepted": {"Chỉ hoàn thành được yêu cầu đã tiếp nhận.", "Only an accepted referral can be marked done."},
+	"msg.not_now":         {"Không thể thực hiện ở giai đoạn hiện tại của hồ sơ.", "This cannot be done at the case's current stage."},
+	"msg.answered":        {"Yêu cầu chuyển gửi này đã được trả lời.", "This referral has already been answered."},
+	"msg.not_accepted":    {"Chỉ hoàn thành được yêu cầu đã tiếp nhận.", "Only an accepted referral can be marked done."},
+	"msg.stale":           {"Hồ sơ đã được cập nhật trong lúc bạn thao tác; hãy tải lại trang.", "The case changed meanwhile; reload the page."},
+	"msg.before_start":    {"Ngày kết thúc trước ngày bắt đầu.", "The end is before the start."},
+	"msg.period_too_long": {"Kỳ báo cáo dài quá %d ngày.", "The period is longer than %d days."},
 
 	// intake
 	"intake.heading": {"Tiếp nhận tin báo xâm hại trẻ em", "New report of child abuse"},

@@ -283,7 +283,7 @@ func (w *UI) addDomainErrors(lang string, errs map[string]string, err error, chi
 	if !ok {
 		return
 	}
-	for k, msg := range de.Fields {
+	for k, fe := range de.Fields {
 		id := k
 		switch {
 		case k == "received_at":
@@ -304,7 +304,7 @@ func (w *UI) addDomainErrors(lang string, errs map[string]string, err error, chi
 			id = "c0_full_name"
 		}
 		if _, taken := errs[id]; !taken {
-			errs[id] = fieldMessage(lang, msg.Message)
+			errs[id] = fieldMessage(lang, k, fe)
 		}
 	}
 }

@@ -226,7 +226,7 @@ func (w *UI) handleError(err error, c echo.Context) {
 		case caseflow.ERateLimited:
 			v.Message = tr(lang, "err.rate_limited")
 		case caseflow.EInvalid, caseflow.EMalformed:
-			v.Message = fieldMessage(lang, caseflow.ErrorMessage(err))
+			v.Message = errorText(lang, err)
 		default:
 			if errors.Is(err, context.Canceled) {
 				return
