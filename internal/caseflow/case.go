@@ -16,6 +16,9 @@ const (
 	AccessSummary Access = "summary" // codes, states and dates; no personal data
 )
 
+// AccessLevels lists the access levels, from most to least.
+var AccessLevels = []Access{AccessFull, AccessService, AccessSummary}
+
 // Case is a report of child abuse and where it stands in its workflow.
 // Personal fields are empty unless the viewer's Access allows them.
 type Case struct {

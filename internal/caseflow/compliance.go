@@ -474,6 +474,20 @@ const (
 	PartMissed      = "missed"      // in the denominator but not the numerator
 )
 
+// Parts lists the parts of a figure.
+var Parts = []string{PartAll, PartNumerator, PartDenominator, PartMissed}
+
+// Verdicts on an indicator against its target.
+const (
+	VerdictMet      = "met"       // the figure meets the target
+	VerdictUnmet    = "unmet"     // it does not
+	VerdictNoData   = "no_data"   // the denominator is zero
+	VerdictNoTarget = "no_target" // the plan sets no target: the figure is watched
+)
+
+// Verdicts lists the verdicts.
+var Verdicts = []string{VerdictMet, VerdictUnmet, VerdictNoData, VerdictNoTarget}
+
 // ComplianceItem is one item behind a figure: no personal data, only the
 // case's code, state, commune and dates.
 type ComplianceItem struct {
