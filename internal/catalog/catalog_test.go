@@ -1,6 +1,12 @@
 package catalog_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -94,4 +100,59 @@ func TestParse(t *testing.T) {
 	require.ErrorContains(t, err, "sex.female")
 	_, err = catalog.Parse([]byte("sex: [female]\n"))
 	require.Error(t, err)
+}
+
+// TestNoOtherPackageDefinesLabels looks through the Go source of the module
+// (tests aside) for a string that is one of the catalogue's labels: a label
+// written anywhere else would be a second place to keep in step.
+func TestNoOtherPackageDefinesLabels(t *testing.T) {
+	t.Parallel()
+	c := catalog.Default()
+	labels := map[string]string{}
+	for _, kind := range c.Kinds() {
+		for _, v := range c.Values(kind) {
+			l, _ := c.Lookup(kind, v)
+			labels[l.VI] = kind + "." + v
+			if strings.Contains(l.EN, " ") { // one English word ("Done") is as often a heading of the interface
+				labels[l.EN] = kind + "." + v
+			}
+		}
+	}
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") || path == filepath.Join(root, "internal", "catalog") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				return true
+			}
+			if label, ok := labels[s]; ok {
+				t.Errorf("%s: %q is the label %s of the catalogue", fset.Position(lit.Pos()), s, label)
+			}
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err)
 }

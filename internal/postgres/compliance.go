@@ -437,11 +437,7 @@ func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 		sort.Strings(extra)
 		var cs []caseflow.Count
 		for _, k := range append(keys, extra...) {
-			l, ok := caseflow.BreakdownLabels[dim][k]
-			if !ok {
-				l = [2]string{k, k}
-			}
-			cs = append(cs, caseflow.Count{Key: k, LabelVI: l[0], LabelEN: l[1], Count: counts[dim][k]})
+			cs = append(cs, caseflow.Count{Key: k, Count: counts[dim][k]})
 		}
 		return cs
 	}
