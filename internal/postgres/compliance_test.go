@@ -18,7 +18,9 @@ import (
 // figure in the test from those rows. Times are in Asia/Ho_Chi_Minh.
 
 // at is a time in the province's zone.
-func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, caseflow.Zone) }
+func at(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, caseflow.Zone)
+}
 
 func ptr(t time.Time) *time.Time { return &t }
 

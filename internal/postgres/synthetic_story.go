@@ -755,4 +755,6 @@ func (s *synthCase) dataJSON() string {
 	return b.String()
 }
 
-func (s *synthCase) dateJSON(t time.Time) string { return `"` + t.In(caseflow.Zone).Format("2006-01-02") + `"` }
+func (s *synthCase) dateJSON(t time.Time) string {
+	return `"` + t.In(caseflow.Zone).Format("2006-01-02") + `"`
+}
