@@ -39,6 +39,18 @@ var usernameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{2,39}$`)
 // UsernameRule says what a username may look like.
 const UsernameRule = "must be 3–40 lowercase letters, digits, '.', '_' or '-', starting with a letter"
 
+// maxDisplayName is the longest display name, in bytes.
+const maxDisplayName = 200
+
+// unknownRole is the problem of a role that is not one of caseflow.Roles.
+func unknownRole() caseflow.FieldError {
+	names := make([]string, len(caseflow.Roles))
+	for i, r := range caseflow.Roles {
+		names[i] = string(r)
+	}
+	return caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "is not a known role", Allowed: names}
+}
+
 func requireAdmin(v caseflow.Viewer) error {
 	if v.Role != caseflow.RoleAdmin {
 		return caseflow.Errorf(caseflow.EForbidden, "only administrators manage accounts")
@@ -75,19 +87,19 @@ func (s *Service) CreateUser(ctx context.Context, v caseflow.Viewer, n NewUser) 
 	n.Username, n.DisplayName = strings.TrimSpace(n.Username), strings.TrimSpace(n.DisplayName)
 	fe := caseflow.FieldErrors{}
 	if !usernameRE.MatchString(n.Username) {
-		fe.Add("username", UsernameRule)
+		fe.Add("username", caseflow.FieldError{Code: caseflow.FieldNotAUsername, Message: UsernameRule})
 	}
 	if !n.Role.Valid() {
-		fe.Add("role", "is not a known role")
+		fe.Add("role", unknownRole())
 	}
 	if n.AgencyCode == "" {
-		fe.Add("agency_code", "is required")
+		fe.Add("agency_code", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 	}
-	if len(n.DisplayName) > 200 {
-		fe.Add("display_name", "is longer than 200 bytes")
+	if len(n.DisplayName) > maxDisplayName {
+		fe.Add("display_name", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 200 bytes", Max: maxDisplayName})
 	}
-	if msg := CheckNewPassword(n.Password); msg != "" {
-		fe.Add("password", msg)
+	if bad := CheckNewPassword(n.Password); bad != nil {
+		fe.Add("password", *bad)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -113,23 +125,23 @@ func (s *Service) UpdateUser(ctx context.Context, v caseflow.Viewer, username st
 	ch := caseflow.UserChange{Role: e.Role, AgencyCode: e.AgencyCode, Disabled: e.Disabled}
 	if e.DisplayName != nil {
 		d := strings.TrimSpace(*e.DisplayName)
-		if len(d) > 200 {
-			fe.Add("display_name", "is longer than 200 bytes")
+		if len(d) > maxDisplayName {
+			fe.Add("display_name", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 200 bytes", Max: maxDisplayName})
 		}
 		ch.DisplayName = &d
 	}
 	if e.Role != nil && !e.Role.Valid() {
-		fe.Add("role", "is not a known role")
+		fe.Add("role", unknownRole())
 	}
 	if e.AgencyCode != nil && *e.AgencyCode == "" {
-		fe.Add("agency_code", "is required")
+		fe.Add("agency_code", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 	}
 	if e.Disabled != nil && *e.Disabled && username == v.Username {
-		fe.Add("disabled", "you cannot disable your own account")
+		fe.Add("disabled", caseflow.FieldError{Code: caseflow.FieldOwnAccount, Message: "you cannot disable your own account"})
 	}
 	if e.Password != nil {
-		if msg := CheckNewPassword(*e.Password); msg != "" {
-			fe.Add("password", msg)
+		if bad := CheckNewPassword(*e.Password); bad != nil {
+			fe.Add("password", *bad)
 		}
 	}
 	if err := fe.Err(); err != nil {

@@ -27,7 +27,11 @@ func fields(t *testing.T, err error, code string) map[string]string {
 	require.Equal(t, code, caseflow.ErrorCode(err), "%v", err)
 	var e *caseflow.Error
 	require.ErrorAs(t, err, &e)
-	return e.Fields
+	out := make(map[string]string, len(e.Fields))
+	for k, fe := range e.Fields {
+		out[k] = fe.Message
+	}
+	return out
 }
 
 func ptr[T any](v T) *T { return &v }

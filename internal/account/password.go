@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"caseflow/internal/caseflow"
 )
 
 // Params are the argon2id cost parameters. The defaults follow the
@@ -63,13 +65,14 @@ func CheckPassword(password, encoded string) (bool, error) {
 }
 
 // CheckNewPassword enforces the password rule for accounts set by
-// administrators: at least 10 characters, not all of one kind.
-func CheckNewPassword(pw string) string {
-	if len([]rune(pw)) < 10 {
-		return "must be at least 10 characters"
+// administrators: at least 10 characters, not all of one kind. It returns
+// what is wrong, or nil.
+func CheckNewPassword(pw string) *caseflow.FieldError {
+	if len([]rune(pw)) < minPassword {
+		return &caseflow.FieldError{Code: caseflow.FieldTooShort, Message: "must be at least 10 characters", Min: minPassword}
 	}
-	if len(pw) > 200 {
-		return "must be at most 200 bytes"
+	if len(pw) > maxPassword {
+		return &caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "must be at most 200 bytes", Max: maxPassword}
 	}
 	letters, others := false, false
 	for _, r := range pw {
@@ -80,7 +83,13 @@ func CheckNewPassword(pw string) string {
 		}
 	}
 	if !letters || !others {
-		return "must mix letters with digits or symbols"
+		return &caseflow.FieldError{Code: caseflow.FieldTooSimple, Message: "must mix letters with digits or symbols"}
 	}
-	return ""
+	return nil
 }
+
+// Bounds of a new password: characters at least, bytes at most.
+const (
+	minPassword = 10
+	maxPassword = 200
+)

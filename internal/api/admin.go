@@ -116,7 +116,7 @@ func (s *API) listHolidays(c echo.Context) error {
 func holidayDate(c echo.Context) (time.Time, error) {
 	d, err := time.Parse("2006-01-02", c.Param("date"))
 	if err != nil {
-		return d, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"date": "must be YYYY-MM-DD"}}
+		return d, caseflow.InvalidField("date", caseflow.FieldError{Code: caseflow.FieldNotADate, Message: "must be YYYY-MM-DD"})
 	}
 	return d, nil
 }

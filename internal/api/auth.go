@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -53,12 +54,8 @@ func (s *API) login(c echo.Context) error {
 		return err
 	}
 	fe := caseflow.FieldErrors{}
-	if req.Username == "" || len(req.Username) > 100 {
-		fe.Add("username", "is required (at most 100 characters)")
-	}
-	if req.Password == "" || len(req.Password) > 200 {
-		fe.Add("password", "is required (at most 200 characters)")
-	}
+	requiredText(fe, "username", req.Username, 100)
+	requiredText(fe, "password", req.Password, 200)
 	if err := fe.Err(); err != nil {
 		return err
 	}
@@ -102,4 +99,14 @@ func (s *API) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, meResponse{Username: v.Username, Role: string(v.Role),
 		Agency: agencyJSON{Code: a.Code, Name: a.Name, Type: string(a.Type)},
 		Unit:   unitJSON{Code: a.Unit.Code, Name: a.Unit.Name, Level: a.Unit.Level}})
+}
+
+// requiredText checks a login credential: present, and at most max bytes.
+func requiredText(fe caseflow.FieldErrors, field, v string, max int) {
+	msg := fmt.Sprintf("is required (at most %d characters)", max)
+	if v == "" {
+		fe.Add(field, caseflow.FieldError{Code: caseflow.FieldRequired, Message: msg})
+	} else if len(v) > max {
+		fe.Add(field, caseflow.FieldError{Code: caseflow.FieldTooLong, Message: msg, Max: max})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -59,7 +60,7 @@ func decodePerson(fe caseflow.FieldErrors, path string, raw json.RawMessage) (pe
 				fe.Add(path+"."+k, v)
 			}
 		} else {
-			fe.Add(path, "must be a JSON object")
+			fe.Add(path, caseflow.FieldError{Code: caseflow.FieldWrongType, Message: "must be a JSON object", Type: "object"})
 		}
 		return p, false
 	}
@@ -89,12 +90,13 @@ func (r reportRequest) report(check func(*caseflow.Report) error) (*caseflow.Rep
 	if r.ReceivedAt != "" {
 		t, err := time.Parse(time.RFC3339, r.ReceivedAt)
 		if err != nil {
-			fe.Add("received_at", "must be an RFC 3339 time with a zone, e.g. 2026-11-29T08:00:00+07:00")
+			fe.Add("received_at", caseflow.FieldError{Code: caseflow.FieldNotADatetime,
+				Message: "must be an RFC 3339 time with a zone, e.g. 2026-11-29T08:00:00+07:00"})
 		}
 		rep.ReceivedAt = t
 	}
 	if r.ImmediateDanger == nil {
-		fe.Add("immediate_danger", "is required (true or false)")
+		fe.Add("immediate_danger", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required (true or false)"})
 	} else {
 		rep.ImmediateDanger = *r.ImmediateDanger
 	}
@@ -122,7 +124,7 @@ func (r reportRequest) report(check func(*caseflow.Report) error) (*caseflow.Rep
 	}
 	if r.ReceivedAt == "" {
 		delete(fe, "received_at")
-		fe.Add("received_at", "is required (RFC 3339 time)")
+		fe.Add("received_at", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required (RFC 3339 time)"})
 	}
 	return rep, fe.Err()
 }
@@ -192,8 +194,8 @@ func (s *API) fileReport(c echo.Context) error {
 	}
 	key := c.Request().Header.Get("Idempotency-Key")
 	if len(key) > 200 {
-		return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-			Fields: map[string]string{"Idempotency-Key": "is longer than 200 characters"}}
+		return caseflow.InvalidField("Idempotency-Key", caseflow.FieldError{Code: caseflow.FieldTooLong,
+			Message: "is longer than 200 characters", Max: 200})
 	}
 	var req reportRequest
 	if err := decodeBytes(raw, &req); err != nil {
@@ -230,6 +232,19 @@ type caseListResponse struct {
 	NextCursor string     `json:"next_cursor,omitempty"`
 }
 
+// limitError checks the limit of a page, n as parsed with err: a whole
+// number from 1 to max. It returns what is wrong, or nil.
+func limitError(n int, err error, max int) *caseflow.FieldError {
+	msg := fmt.Sprintf("must be a whole number from 1 to %d", max)
+	if err != nil {
+		return &caseflow.FieldError{Code: caseflow.FieldWrongType, Message: msg, Type: "integer"}
+	}
+	if n < 1 || n > max {
+		return &caseflow.FieldError{Code: caseflow.FieldOutOfRange, Message: msg, Min: 1, Max: max}
+	}
+	return nil
+}
+
 func parseDateParam(fe caseflow.FieldErrors, name, v string, endOfDay bool) *time.Time {
 	if v == "" {
 		return nil
@@ -237,7 +252,7 @@ func parseDateParam(fe caseflow.FieldErrors, name, v string, endOfDay bool) *tim
 	t, err := time.ParseInLocation("2006-01-02", v, caseflow.Zone)
 	if err != nil {
 		if t, err = time.Parse(time.RFC3339, v); err != nil {
-			fe.Add(name, "must be a date YYYY-MM-DD or an RFC 3339 time")
+			fe.Add(name, caseflow.FieldError{Code: caseflow.FieldNotADate, Message: "must be a date YYYY-MM-DD or an RFC 3339 time"})
 			return nil
 		}
 		return &t
@@ -257,14 +272,14 @@ func (s *API) listCases(c echo.Context) error {
 	if o := q.Get("overdue"); o != "" {
 		b, err := strconv.ParseBool(o)
 		if err != nil {
-			fe.Add("overdue", "must be true or false")
+			fe.Add("overdue", caseflow.FieldError{Code: caseflow.FieldWrongType, Message: "must be true or false", Type: "boolean"})
 		}
 		f.Overdue = b
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			fe.Add("limit", "must be a whole number from 1 to 200")
+		if bad := limitError(n, err, 200); bad != nil {
+			fe.Add("limit", *bad)
 		}
 		f.Limit = n
 	}

@@ -10,6 +10,7 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 	"caseflow/internal/workflow"
 )
@@ -128,23 +129,32 @@ func toBreaches(bs []caseflow.BreachCount) []breachJSON {
 	return out
 }
 
-func toCounts(cs []caseflow.Count) []countJSON {
+// toCounts is a breakdown by one dimension, each value labelled as kind
+// in the catalogue.
+func toCounts(kind string, cs []caseflow.Count) []countJSON {
 	out := make([]countJSON, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, countJSON{Key: c.Key, Label: workflow.Label{VI: c.LabelVI, EN: c.LabelEN}, Count: c.Count})
+		out = append(out, countJSON{Key: c.Key, Label: label(kind, c.Key), Count: c.Count})
 	}
 	return out
+}
+
+// label is the catalogue's labels of a value, in the shape of the API.
+func label(kind, value string) workflow.Label {
+	t := catalog.Labels(kind, value)
+	return workflow.Label{VI: t.VI, EN: t.EN}
 }
 
 func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
 	out := complianceJSON{Period: toPeriodJSON(r.Period), Unit: toUnitJSON(r.Unit), AsOf: local(r.AsOf),
 		Indicators: []indicatorJSON{}, Units: []unitFiguresJSON{}, Agencies: []agencyFiguresJSON{},
 		Breaches: breachesJSON{Total: r.BreachTotal(), ByClock: toBreaches(r.Breaches), ByAgency: []agencyBreachesJSON{}},
-		Children: childrenJSON{Total: r.Children.Total, BySex: toCounts(r.Children.BySex), ByAgeGroup: toCounts(r.Children.ByAgeGroup),
-			BySetting: toCounts(r.Children.BySetting), ByAbuseType: toCounts(r.Children.ByAbuseType)}}
+		Children: childrenJSON{Total: r.Children.Total, BySex: toCounts(catalog.Sex, r.Children.BySex),
+			ByAgeGroup: toCounts(catalog.AgeGroup, r.Children.ByAgeGroup), BySetting: toCounts(catalog.Setting, r.Children.BySetting),
+			ByAbuseType: toCounts(catalog.AbuseType, r.Children.ByAbuseType)}}
 	for _, x := range r.Indicators {
 		ind := x.Indicator
-		out.Indicators = append(out.Indicators, indicatorJSON{ID: string(ind.ID), Label: workflow.Label{VI: ind.LabelVI, EN: ind.LabelEN},
+		out.Indicators = append(out.Indicators, indicatorJSON{ID: string(ind.ID), Label: label(catalog.Indicator, string(ind.ID)),
 			Numerator: x.Numerator, Denominator: x.Denominator, Value: x.Value,
 			Target: targetJSON{Op: string(ind.Target.Op), Value: ind.Target.Value()}, Met: x.Met})
 	}
@@ -204,9 +214,8 @@ func (s *API) complianceCases(c echo.Context) error {
 		Part: q.Get("part"), Clock: q.Get("clock"), Agency: q.Get("agency"), Cursor: q.Get("cursor")}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-				Fields: map[string]string{"limit": "must be a whole number from 1 to 1000"}}
+		if bad := limitError(n, err, 1000); bad != nil {
+			return caseflow.InvalidField("limit", *bad)
 		}
 		req.Limit = n
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 
@@ -70,12 +71,31 @@ func decodeBytes(raw []byte, v any) error {
 		if field == "" {
 			return caseflow.Errorf(caseflow.EMalformed, "the request body must be a JSON object")
 		}
-		return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-			Fields: map[string]string{field: "must be of type " + typ.Type.String()}}
+		return caseflow.InvalidField(field, caseflow.FieldError{Code: caseflow.FieldWrongType,
+			Message: "must be of type " + typ.Type.String(), Type: jsonType(typ.Type)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-			Fields: map[string]string{field: "is not a known field"}}
+		return caseflow.InvalidField(field, caseflow.FieldError{Code: caseflow.FieldUnknownField, Message: "is not a known field"})
 	}
 	return caseflow.Errorf(caseflow.EMalformed, "the request body could not be decoded")
+}
+
+// jsonType names the JSON type that decodes into t.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "boolean"
+	case reflect.String:
+		return "string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Pointer:
+		return jsonType(t.Elem())
+	}
+	return "object"
 }

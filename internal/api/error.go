@@ -16,10 +16,12 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code      string            `json:"code"`
-	Message   string            `json:"message"`
-	Fields    map[string]string `json:"fields,omitempty"`
-	RequestID string            `json:"request_id,omitempty"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	// FieldCodes names the problem of each field of Fields with a stable code.
+	FieldCodes map[string]caseflow.FieldCode `json:"field_codes,omitempty"`
+	RequestID  string                        `json:"request_id,omitempty"`
 }
 
 // fromEcho turns echo's own errors (unknown route, body too large, method
@@ -60,7 +62,7 @@ func (s *API) HandleError(err error, c echo.Context) {
 	body := errorBody{Error: errorDetail{Code: code, Message: caseflow.ErrorMessage(err), RequestID: request.ID(c)}}
 	var de *caseflow.Error
 	if errors.As(err, &de) {
-		body.Error.Fields = de.Fields
+		body.Error.Fields, body.Error.FieldCodes = de.FieldMessages(), de.FieldCodes()
 	}
 	if code == caseflow.EInternal && errors.Is(err, context.Canceled) {
 		// The client went away; there is nobody to answer and nothing broke.

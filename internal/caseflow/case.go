@@ -16,6 +16,9 @@ const (
 	AccessSummary Access = "summary" // codes, states and dates; no personal data
 )
 
+// AccessLevels lists the access levels, from most to least.
+var AccessLevels = []Access{AccessFull, AccessService, AccessSummary}
+
 // Case is a report of child abuse and where it stands in its workflow.
 // Personal fields are empty unless the viewer's Access allows them.
 type Case struct {
@@ -103,6 +106,12 @@ var (
 	maxTextField = 200
 )
 
+// Bounds of a report.
+const (
+	maxPeople      = 50 // children, and suspects, per report
+	maxReportYears = 5  // how long ago a report may have been received
+)
+
 // Report is a new report of child abuse as submitted at intake.
 type Report struct {
 	ReceivedAt      time.Time
@@ -134,44 +143,45 @@ func oneOf(v string, set []string) bool {
 func (r *Report) Validate(now time.Time) error {
 	fe := FieldErrors{}
 	if r.ReceivedAt.IsZero() {
-		fe.Add("received_at", "is required (RFC 3339 time)")
+		fe.Add("received_at", FieldError{Code: FieldRequired, Message: "is required (RFC 3339 time)"})
 	} else if r.ReceivedAt.After(now.Add(5 * time.Minute)) {
-		fe.Add("received_at", "is in the future")
-	} else if r.ReceivedAt.Before(now.AddDate(-5, 0, 0)) {
-		fe.Add("received_at", "is more than five years ago")
+		fe.Add("received_at", FieldError{Code: FieldInFuture, Message: "is in the future"})
+	} else if r.ReceivedAt.Before(now.AddDate(-maxReportYears, 0, 0)) {
+		fe.Add("received_at", FieldError{Code: FieldTooOld, Message: "is more than five years ago", Max: maxReportYears})
 	}
 	if !oneOf(r.Channel, Channels) {
-		fe.Add("channel", "must be one of "+strings.Join(Channels, ", "))
+		fe.Add("channel", notOneOf("must be one of ", Channels))
 	}
 	if strings.TrimSpace(r.CommuneCode) == "" {
-		fe.Add("commune_code", "is required")
+		fe.Add("commune_code", FieldError{Code: FieldRequired, Message: "is required"})
 	}
 	if len(r.AbuseTypes) == 0 {
-		fe.Add("abuse_types", "needs at least one of "+strings.Join(AbuseTypes, ", "))
+		fe.Add("abuse_types", FieldError{Code: FieldRequired, Message: "needs at least one of " + strings.Join(AbuseTypes, ", "), Allowed: AbuseTypes})
 	}
 	seen := map[string]bool{}
 	for _, t := range r.AbuseTypes {
 		if !oneOf(t, AbuseTypes) {
-			fe.Add("abuse_types", "unknown abuse type "+quote(t)+"; allowed: "+strings.Join(AbuseTypes, ", "))
+			fe.Add("abuse_types", FieldError{Code: FieldNotOneOf, Message: "unknown abuse type " + quote(t) + "; allowed: " + strings.Join(AbuseTypes, ", "),
+				Allowed: AbuseTypes, Value: t})
 		} else if seen[t] {
-			fe.Add("abuse_types", "lists "+quote(t)+" twice")
+			fe.Add("abuse_types", FieldError{Code: FieldDuplicate, Message: "lists " + quote(t) + " twice", Value: t})
 		}
 		seen[t] = true
 	}
 	if !oneOf(r.Setting, Settings) {
-		fe.Add("setting", "must be one of "+strings.Join(Settings, ", "))
+		fe.Add("setting", notOneOf("must be one of ", Settings))
 	}
 	if len(r.Children) == 0 {
-		fe.Add("children", "at least one child is required")
+		fe.Add("children", FieldError{Code: FieldRequired, Message: "at least one child is required"})
 	}
-	if len(r.Children) > 50 {
-		fe.Add("children", "at most 50 children per report")
+	if len(r.Children) > maxPeople {
+		fe.Add("children", FieldError{Code: FieldTooMany, Message: "at most 50 children per report", Max: maxPeople})
 	}
 	for i, c := range r.Children {
 		validateChild(fe, "children["+strconv.Itoa(i)+"]", c, r.ReceivedAt, now)
 	}
-	if len(r.Suspects) > 50 {
-		fe.Add("suspects", "at most 50 suspects per report")
+	if len(r.Suspects) > maxPeople {
+		fe.Add("suspects", FieldError{Code: FieldTooMany, Message: "at most 50 suspects per report", Max: maxPeople})
 	}
 	for i, s := range r.Suspects {
 		validateAdult(fe, "suspects["+strconv.Itoa(i)+"]", s)
@@ -180,7 +190,7 @@ func (r *Report) Validate(now time.Time) error {
 		validateAdult(fe, "reporter", *r.Reporter)
 	}
 	if len(r.Narrative) > MaxNarrative {
-		fe.Add("narrative", "is longer than 64 KiB")
+		fe.Add("narrative", FieldError{Code: FieldTooLong, Message: "is longer than 64 KiB", Max: MaxNarrative})
 	}
 	return fe.Err()
 }
@@ -189,15 +199,15 @@ func validateChild(fe FieldErrors, p string, c Person, receivedAt, now time.Time
 	checkText(fe, p+".full_name", c.FullName, true)
 	checkText(fe, p+".address", c.Address, false)
 	if c.Sex == "" || !oneOf(c.Sex, Sexes) {
-		fe.Add(p+".sex", "must be one of "+strings.Join(Sexes, ", "))
+		fe.Add(p+".sex", notOneOf("must be one of ", Sexes))
 	}
 	switch {
 	case c.DateOfBirth == "" && c.Age == nil:
-		fe.Add(p+".date_of_birth", "date_of_birth or age is required")
+		fe.Add(p+".date_of_birth", FieldError{Code: FieldRequired, Message: "date_of_birth or age is required"})
 	case c.DateOfBirth != "":
 		dob, err := time.Parse("2006-01-02", c.DateOfBirth)
 		if err != nil {
-			fe.Add(p+".date_of_birth", "must be a date YYYY-MM-DD")
+			fe.Add(p+".date_of_birth", FieldError{Code: FieldNotADate, Message: "must be a date YYYY-MM-DD"})
 			return
 		}
 		ref := receivedAt
@@ -206,16 +216,16 @@ func validateChild(fe FieldErrors, p string, c Person, receivedAt, now time.Time
 		}
 		age := AgeOn(dob, ref)
 		if age < 0 {
-			fe.Add(p+".date_of_birth", "is after the report was received")
+			fe.Add(p+".date_of_birth", FieldError{Code: FieldAfterReceived, Message: "is after the report was received"})
 		} else if age > 17 {
-			fe.Add(p+".date_of_birth", "the person is 18 or older: not a child")
+			fe.Add(p+".date_of_birth", FieldError{Code: FieldNotAChild, Message: "the person is 18 or older: not a child"})
 		}
 		if c.Age != nil && *c.Age != age {
-			fe.Add(p+".age", "does not match date_of_birth")
+			fe.Add(p+".age", FieldError{Code: FieldAgeMismatch, Message: "does not match date_of_birth"})
 		}
 	default:
 		if *c.Age < 0 || *c.Age > 17 {
-			fe.Add(p+".age", "must be between 0 and 17")
+			fe.Add(p+".age", FieldError{Code: FieldOutOfRange, Message: "must be between 0 and 17", Min: 0, Max: 17})
 		}
 	}
 }
@@ -229,18 +239,18 @@ func validateAdult(fe FieldErrors, p string, a Person) {
 	checkText(fe, p+".address", a.Address, false)
 	checkText(fe, p+".phone", a.Phone, false)
 	if a.Phone != "" && !validPhone(a.Phone) {
-		fe.Add(p+".phone", "must be digits, spaces, +, - or . only")
+		fe.Add(p+".phone", FieldError{Code: FieldNotAPhone, Message: "must be digits, spaces, +, - or . only"})
 	}
 	if a.Sex != "" && !oneOf(a.Sex, Sexes) {
-		fe.Add(p+".sex", "must be one of "+strings.Join(Sexes, ", "))
+		fe.Add(p+".sex", notOneOf("must be one of ", Sexes))
 	}
 	if a.DateOfBirth != "" {
 		if _, err := time.Parse("2006-01-02", a.DateOfBirth); err != nil {
-			fe.Add(p+".date_of_birth", "must be a date YYYY-MM-DD")
+			fe.Add(p+".date_of_birth", FieldError{Code: FieldNotADate, Message: "must be a date YYYY-MM-DD"})
 		}
 	}
 	if a.Age != nil && (*a.Age < 0 || *a.Age > 120) {
-		fe.Add(p+".age", "must be between 0 and 120")
+		fe.Add(p+".age", FieldError{Code: FieldOutOfRange, Message: "must be between 0 and 120", Min: 0, Max: 120})
 	}
 }
 
@@ -255,10 +265,10 @@ func AgeOn(dob, on time.Time) int {
 
 func checkText(fe FieldErrors, field, v string, required bool) {
 	if required && strings.TrimSpace(v) == "" {
-		fe.Add(field, "is required")
+		fe.Add(field, FieldError{Code: FieldRequired, Message: "is required"})
 	}
 	if len(v) > maxTextField {
-		fe.Add(field, "is longer than 200 bytes")
+		fe.Add(field, FieldError{Code: FieldTooLong, Message: "is longer than 200 bytes", Max: maxTextField})
 	}
 }
 
@@ -274,6 +284,11 @@ func validPhone(s string) bool {
 		}
 	}
 	return digits >= 3
+}
+
+// notOneOf is the error of a value outside a closed set.
+func notOneOf(lead string, set []string) FieldError {
+	return FieldError{Code: FieldNotOneOf, Message: lead + strings.Join(set, ", "), Allowed: set}
 }
 
 func quote(s string) string {

@@ -2,6 +2,7 @@ package caseflow
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ func validReport() *Report {
 	}
 }
 
-func fieldsOf(t *testing.T, err error) map[string]string {
+func fieldsOf(t *testing.T, err error) map[string]FieldError {
 	t.Helper()
 	var e *Error
 	require.True(t, errors.As(err, &e), "want *Error, got %v", err)
@@ -35,29 +36,44 @@ func TestReportValidate(t *testing.T) {
 		name  string
 		edit  func(r *Report)
 		field string
+		code  FieldCode
 	}{
-		{"ReceivedInTheFuture", func(r *Report) { r.ReceivedAt = now.Add(time.Hour) }, "received_at"},
-		{"UnknownChannel", func(r *Report) { r.Channel = "fax" }, "channel"},
-		{"UnknownAbuseType", func(r *Report) { r.AbuseTypes = []string{"sexual", "bullying"} }, "abuse_types"},
-		{"RepeatedAbuseType", func(r *Report) { r.AbuseTypes = []string{"sexual", "sexual"} }, "abuse_types"},
-		{"UnknownSetting", func(r *Report) { r.Setting = "church" }, "setting"},
-		{"NoChild", func(r *Report) { r.Children = nil }, "children"},
-		{"ChildOf18ByAge", func(r *Report) { r.Children[0].DateOfBirth, r.Children[0].Age = "", age(18) }, "children[0].age"},
-		{"ChildOf18ByBirthday", func(r *Report) { r.Children[0].DateOfBirth = "2008-11-29" }, "children[0].date_of_birth"},
-		{"ChildBornAfterTheReport", func(r *Report) { r.Children[0].DateOfBirth = "2026-12-01" }, "children[0].date_of_birth"},
-		{"ChildWithoutAgeOrBirthday", func(r *Report) { r.Children[0].DateOfBirth = "" }, "children[0].date_of_birth"},
-		{"AgeContradictsBirthday", func(r *Report) { r.Children[0].Age = age(3) }, "children[0].age"},
-		{"ChildWithoutName", func(r *Report) { r.Children[0].FullName = "  " }, "children[0].full_name"},
-		{"SuspectWithBadSex", func(r *Report) { r.Suspects = []Person{{Sex: "x"}} }, "suspects[0].sex"},
-		{"ReporterWithBadPhone", func(r *Report) { r.Reporter = &Person{Phone: "call me"} }, "reporter.phone"},
+		{"ReceivedInTheFuture", func(r *Report) { r.ReceivedAt = now.Add(time.Hour) }, "received_at", FieldInFuture},
+		{"ReceivedLongAgo", func(r *Report) { r.ReceivedAt = now.AddDate(-6, 0, 0) }, "received_at", FieldTooOld},
+		{"UnknownChannel", func(r *Report) { r.Channel = "fax" }, "channel", FieldNotOneOf},
+		{"NoAbuseType", func(r *Report) { r.AbuseTypes = nil }, "abuse_types", FieldRequired},
+		{"UnknownAbuseType", func(r *Report) { r.AbuseTypes = []string{"sexual", "bullying"} }, "abuse_types", FieldNotOneOf},
+		{"RepeatedAbuseType", func(r *Report) { r.AbuseTypes = []string{"sexual", "sexual"} }, "abuse_types", FieldDuplicate},
+		{"UnknownSetting", func(r *Report) { r.Setting = "church" }, "setting", FieldNotOneOf},
+		{"NoChild", func(r *Report) { r.Children = nil }, "children", FieldRequired},
+		{"ChildOf18ByAge", func(r *Report) { r.Children[0].DateOfBirth, r.Children[0].Age = "", age(18) }, "children[0].age", FieldOutOfRange},
+		{"ChildOf18ByBirthday", func(r *Report) { r.Children[0].DateOfBirth = "2008-11-29" }, "children[0].date_of_birth", FieldNotAChild},
+		{"ChildBornAfterTheReport", func(r *Report) { r.Children[0].DateOfBirth = "2026-12-01" }, "children[0].date_of_birth", FieldAfterReceived},
+		{"ChildWithoutAgeOrBirthday", func(r *Report) { r.Children[0].DateOfBirth = "" }, "children[0].date_of_birth", FieldRequired},
+		{"AgeContradictsBirthday", func(r *Report) { r.Children[0].Age = age(3) }, "children[0].age", FieldAgeMismatch},
+		{"ChildWithoutName", func(r *Report) { r.Children[0].FullName = "  " }, "children[0].full_name", FieldRequired},
+		{"SuspectWithBadSex", func(r *Report) { r.Suspects = []Person{{Sex: "x"}} }, "suspects[0].sex", FieldNotOneOf},
+		{"ReporterWithBadPhone", func(r *Report) { r.Reporter = &Person{Phone: "call me"} }, "reporter.phone", FieldNotAPhone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := validReport()
 			tc.edit(r)
-			require.Contains(t, fieldsOf(t, r.Validate(now)), tc.field)
+			f := fieldsOf(t, r.Validate(now))
+			require.Contains(t, f, tc.field)
+			require.Equal(t, tc.code, f[tc.field].Code, f[tc.field].Message)
+			require.NotEmpty(t, f[tc.field].Message)
 		})
 	}
 
+	t.Run("ParametersComeWithTheCode", func(t *testing.T) {
+		r := validReport()
+		r.Channel, r.Children[0].DateOfBirth, r.Children[0].Age = "fax", "", age(18)
+		r.Narrative = strings.Repeat("x", MaxNarrative+1)
+		f := fieldsOf(t, r.Validate(now))
+		require.Equal(t, Channels, f["channel"].Allowed)
+		require.Equal(t, [2]int{0, 17}, [2]int{f["children[0].age"].Min, f["children[0].age"].Max})
+		require.Equal(t, MaxNarrative, f["narrative"].Max)
+	})
 	t.Run("ChildTurning18TomorrowIsAChild", func(t *testing.T) {
 		r := validReport()
 		r.Children[0].DateOfBirth = "2008-11-30"

@@ -58,17 +58,12 @@ func (t Target) Value() *float64 {
 
 // Indicator is the definition of one compliance indicator. Definition is
 // the rule the SQL in the storage package implements; docs/compliance.md
-// repeats it for readers of the reports.
+// repeats it for readers of the reports. Its names, what its numerator and
+// denominator count and its target as the plan words it are labels, kept
+// with the other labels (the catalog package) by the indicator's ID.
 type Indicator struct {
-	ID      IndicatorID
-	LabelVI string
-	LabelEN string
-	// NumeratorVI and DenominatorVI name what is counted, for exports.
-	NumeratorVI   string
-	DenominatorVI string
-	Target        Target
-	// TargetVI is the plan's target as the plan states it.
-	TargetVI string
+	ID     IndicatorID
+	Target Target
 	// Change marks an indicator whose value is numerator ÷ denominator − 1
 	// (a change against a base) rather than a ratio.
 	Change     bool
@@ -90,77 +85,53 @@ type Indicator struct {
 
 // Indicators lists every indicator of DESIGN §4, in report order.
 var Indicators = []Indicator{
-	{ID: IndicatorIntake, LabelVI: "Tỷ lệ tin báo được cơ quan công an thụ lý", LabelEN: "Reports accepted by the police",
-		NumeratorVI: "Số lượt chuyển được thụ lý", DenominatorVI: "Số lượt chuyển cơ quan công an",
-		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+	{ID: IndicatorIntake, Target: Target{TargetEq, 10000},
 		Definition: "Each referral to the police (refer_police, which starts the transfer_to_police or transfer_to_police_remote clock) " +
 			"counts in the period of the referral (clock start). Numerator: referrals the police accepted (the clock stopped by " +
 			"accept_referral, on time or late). A referral the police returned (return_referral) counts as not accepted; a report " +
 			"referred again after a return is a new referral. Pending: not yet answered and its 24/48-hour limit not passed."},
-	{ID: IndicatorResolution, LabelVI: "Tỷ lệ giải quyết tin báo về tội phạm", LabelEN: "Accepted reports resolved",
-		NumeratorVI: "Số tin báo đã giải quyết", DenominatorVI: "Số tin báo đến hạn giải quyết",
-		Target: Target{TargetGt, 9500}, TargetVI: "> 95%",
+	{ID: IndicatorResolution, Target: Target{TargetGt, 9500},
 		Definition: "Each resolve_report clock (started when the police accept a report, BLTTHS Điều 147) counts in the period " +
 			"in which it is due (due time with extensions). Numerator: reports resolved — the clock stopped by decide_prosecution, " +
 			"decline_prosecution or suspend_resolution, whenever that happened. Left out: reports returned to the commune " +
 			"(return_referral) or transferred to another jurisdiction (transfer_out) before they were due; returned or transferred " +
 			"after they were due, they count as not resolved. Pending: not resolved and not yet due."},
-	{ID: IndicatorOnTimeResolution, LabelVI: "Tỷ lệ giải quyết tin báo đúng thời hạn (Điều 147 BLTTHS)", LabelEN: "Reports resolved on time",
-		NumeratorVI: "Số tin báo giải quyết đúng hạn", DenominatorVI: "Số tin báo đã giải quyết",
-		Target: Target{TargetNone, 0}, TargetVI: "Theo dõi",
+	{ID: IndicatorOnTimeResolution, Target: Target{TargetNone, 0},
 		Definition: "Each resolve_report clock stopped by decide_prosecution, decline_prosecution or suspend_resolution counts in " +
 			"the period in which it was stopped (the resolution). Numerator: stopped at or before its due time, extensions included."},
-	{ID: IndicatorProsecutionOfCrimeSigns, LabelVI: "Tỷ lệ khởi tố vụ án đối với tin báo có dấu hiệu tội phạm", LabelEN: "Reports with signs of a crime prosecuted",
-		NumeratorVI: "Số tin báo đã khởi tố", DenominatorVI: "Số tin báo giải quyết có dấu hiệu tội phạm",
-		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+	{ID: IndicatorProsecutionOfCrimeSigns, Target: Target{TargetEq, 10000},
 		Definition: "Each recorded decision on a report with signs of a crime counts in the period of the decision: " +
 			"decide_prosecution (which records crime_signs = true) and decline_prosecution recorded with crime_signs = true. " +
 			"Numerator: decide_prosecution. Suspensions record no finding on crime signs and are not counted."},
-	{ID: IndicatorClearance, LabelVI: "Tỷ lệ điều tra khám phá", LabelEN: "Prosecuted cases cleared",
-		NumeratorVI: "Số vụ đã điều tra khám phá", DenominatorVI: "Số vụ đã khởi tố",
-		Target: Target{TargetGt, 8000}, TargetVI: "> 80%",
+	{ID: IndicatorClearance, Target: Target{TargetGt, 8000},
 		Definition: "Each decision to prosecute (decide_prosecution) counts in the period of the decision. Numerator: cases for " +
 			"which record_case_cleared has been recorded, whenever. Pending: not cleared while the investigation clock is still " +
 			"running within its limit."},
-	{ID: IndicatorClearanceSerious, LabelVI: "Tỷ lệ điều tra khám phá án rất nghiêm trọng, đặc biệt nghiêm trọng", LabelEN: "Very serious and especially serious cases cleared",
-		NumeratorVI: "Số vụ rất/đặc biệt nghiêm trọng đã khám phá", DenominatorVI: "Số vụ rất/đặc biệt nghiêm trọng đã khởi tố",
-		Target: Target{TargetGt, 9000}, TargetVI: "> 90%",
+	{ID: IndicatorClearanceSerious, Target: Target{TargetGt, 9000},
 		Definition: "As clearance, limited to decisions to prosecute recorded with crime_category very_serious or " +
 			"especially_serious (the category at the decision; a later change of category does not move a case)."},
-	{ID: IndicatorIndictmentOnTime, LabelVI: "Tỷ lệ quyết định việc truy tố đúng thời hạn (Điều 240 BLTTHS)", LabelEN: "Indictment decisions on time",
-		NumeratorVI: "Số quyết định đúng hạn", DenominatorVI: "Số quyết định việc truy tố",
-		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+	{ID: IndicatorIndictmentOnTime, Target: Target{TargetEq, 10000},
 		Definition: "Each indictment clock (started when the procuracy receives the file) stopped by one of the decisions of " +
 			"Điều 240 — indict, dismiss_case or return_for_investigation — counts in the period of the decision. Numerator: " +
 			"decided at or before its due time, extensions included. A file returned and handed over again is a new decision."},
-	{ID: IndicatorCorrectCharge, LabelVI: "Tỷ lệ truy tố đúng tội danh", LabelEN: "Indictments whose charge the verdict upheld",
-		NumeratorVI: "Số vụ Tòa giữ nguyên tội danh", DenominatorVI: "Số vụ đã xét xử",
-		Target: Target{TargetEq, 10000}, TargetVI: "100%",
+	{ID: IndicatorCorrectCharge, Target: Target{TargetEq, 10000},
 		Definition: "Each recorded verdict (record_verdict) counts in the period of the verdict. Numerator: verdicts recorded " +
 			"with charge_upheld = true."},
-	{ID: IndicatorCourtResolution, LabelVI: "Tỷ lệ giải quyết vụ án của Tòa án", LabelEN: "Cases accepted by the court resolved",
-		NumeratorVI: "Số vụ đã giải quyết", DenominatorVI: "Số vụ Tòa án thụ lý đến hạn",
-		Target: Target{TargetGt, 9000}, TargetVI: "> 90%",
+	{ID: IndicatorCourtResolution, Target: Target{TargetGt, 9000},
 		Definition: "Each trial_preparation clock (started when the court accepts a case, BLTTHS Điều 277) counts in the period " +
 			"in which it is due (with extensions). Numerator: the court decided — decide_to_try, return_to_procuracy or " +
 			"suspend_trial stopped the clock — whenever that happened. Pending: not decided and not yet due."},
-	{ID: IndicatorYearOnYear, LabelVI: "Số vụ việc so với cùng kỳ năm trước", LabelEN: "Change in cases against the same period a year earlier",
-		NumeratorVI: "Số vụ việc trong kỳ", DenominatorVI: "Số vụ việc cùng kỳ năm trước",
-		Target: Target{TargetLe, -500}, TargetVI: "Giảm 5–7%", Change: true,
+	{ID: IndicatorYearOnYear, Target: Target{TargetLe, -500}, Change: true,
 		Definition: "Numerator: cases received (received_at) in the period. Denominator: cases received in the same dates one " +
 			"year earlier (29 February becomes 28 February). Value: numerator ÷ denominator − 1. The plan asks for a fall of " +
 			"5–7% a year; the target is met by a fall of at least 5% (a larger fall also meets it, and is worth a look for " +
 			"under-reporting)."},
-	{ID: IndicatorEmergencyResponse, LabelVI: "Tỷ lệ áp dụng biện pháp khẩn cấp trong 12 giờ", LabelEN: "Emergency measures within 12 hours",
-		NumeratorVI: "Số vụ áp dụng kịp thời", DenominatorVI: "Số vụ cần biện pháp khẩn cấp",
-		Target: Target{TargetNone, 0}, TargetVI: "Theo dõi",
+	{ID: IndicatorEmergencyResponse, Target: Target{TargetNone, 0},
 		Definition: "Each emergency_measures clock (started when the report is received, Decree 56/2017 Điều 26.3) counts in the " +
 			"period in which the report was received. Left out: clocks that ended within the 12 hours without measures " +
 			"(emergency_not_needed, or the case closed). Numerator: record_emergency_measures within the limit. A decision " +
 			"that measures were not needed taken after the limit counts as not met. Pending: undecided within the limit."},
-	{ID: IndicatorSupportPlanOnTime, LabelVI: "Tỷ lệ kế hoạch hỗ trợ, can thiệp được lập và phê duyệt đúng hạn", LabelEN: "Support plans drafted and approved on time",
-		NumeratorVI: "Số kế hoạch đúng hạn", DenominatorVI: "Số kế hoạch đến hạn",
-		Target: Target{TargetNone, 0}, TargetVI: "Theo dõi",
+	{ID: IndicatorSupportPlanOnTime, Target: Target{TargetNone, 0},
 		Definition: "Each support_plan_drafted clock (started when the case enters support) counts in the period in which it " +
 			"started. Left out: clocks that ended within the limit without a plan (the case closed). Numerator: the plan was " +
 			"drafted within 5 working days and then approved within 2 working days of the draft (the support_plan_approved " +
@@ -282,11 +253,11 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 	day := func(field, v string) time.Time {
 		t, err := time.ParseInLocation("2006-01-02", v, Zone)
 		if err != nil {
-			fe.Add(field, "must be a date YYYY-MM-DD")
+			fe.Add(field, FieldError{Code: FieldNotADate, Message: "must be a date YYYY-MM-DD"})
 			return time.Time{}
 		}
 		if t.Year() < 2000 || t.Year() > 2100 {
-			fe.Add(field, "must be a date between 2000 and 2100")
+			fe.Add(field, FieldError{Code: FieldOutOfRange, Message: "must be a date between 2000 and 2100", Min: 2000, Max: 2100})
 		}
 		return t
 	}
@@ -306,9 +277,9 @@ func ParsePeriod(from, to string, now time.Time) (Period, error) {
 		return Period{}, err
 	}
 	if p.To.Before(p.From) {
-		fe.Add("to", "is before from")
+		fe.Add("to", FieldError{Code: FieldBeforeStart, Message: "is before from"})
 	} else if days := int(p.End().Sub(p.Start()).Hours() / 24); days > MaxPeriodDays {
-		fe.Add("to", fmt.Sprintf("the period is longer than %d days", MaxPeriodDays))
+		fe.Add("to", FieldError{Code: FieldPeriodTooLong, Message: fmt.Sprintf("the period is longer than %d days", MaxPeriodDays), Max: MaxPeriodDays})
 	}
 	return p, fe.Err()
 }
@@ -394,12 +365,11 @@ type ChildBreakdown struct {
 	ByAbuseType []Count
 }
 
-// Count is one row of a breakdown.
+// Count is one row of a breakdown: a value of its dimension (a sex, an age
+// group, a setting, an abuse type) and how many children have it.
 type Count struct {
-	Key     string
-	LabelVI string
-	LabelEN string
-	Count   int64
+	Key   string
+	Count int64
 }
 
 // AgeGroups are the age groups of indicator 0101, by age at the report.
@@ -422,22 +392,6 @@ func AgeGroupOf(age *int) string {
 		}
 	}
 	return AgeUnknown
-}
-
-// BreakdownLabels names the values of the 0101 breakdowns in Vietnamese and
-// English, by dimension ("sex", "age_group", "setting", "abuse_type") and key.
-var BreakdownLabels = map[string]map[string][2]string{
-	"sex": {"female": {"Nữ", "Female"}, "male": {"Nam", "Male"}, "other": {"Khác", "Other"}, "unknown": {"Không rõ", "Unknown"}},
-	"age_group": {"0-5": {"Từ 0 đến 5 tuổi", "0–5 years"}, "6-10": {"Từ 6 đến 10 tuổi", "6–10 years"},
-		"11-15": {"Từ 11 đến 15 tuổi", "11–15 years"}, "16-17": {"Từ 16 đến dưới 18 tuổi", "16–17 years"},
-		AgeUnknown: {"Không rõ tuổi", "Age unknown"}},
-	"setting": {"family": {"Gia đình", "Family"}, "school": {"Trường học", "School"}, "online": {"Môi trường mạng", "Online"},
-		"public": {"Nơi công cộng", "Public place"}, "other": {"Khác", "Other"}},
-	"abuse_type": {"sexual": {"Xâm hại tình dục", "Sexual abuse"}, "physical": {"Bạo lực thể chất", "Physical violence"},
-		"emotional": {"Bạo lực tinh thần", "Emotional abuse"}, "neglect": {"Bỏ rơi, bỏ mặc", "Neglect"},
-		"trafficking": {"Mua bán trẻ em", "Trafficking"}, "child_labour": {"Bóc lột sức lao động", "Child labour"},
-		"child_marriage": {"Tảo hôn", "Child marriage"}, "online": {"Xâm hại trên môi trường mạng", "Online abuse"},
-		"other": {"Khác", "Other"}},
 }
 
 // BreakdownKeys lists the keys of each 0101 dimension in report order;
@@ -473,6 +427,20 @@ const (
 	PartDenominator = "denominator" // the items in the denominator
 	PartMissed      = "missed"      // in the denominator but not the numerator
 )
+
+// Parts lists the parts of a figure.
+var Parts = []string{PartAll, PartNumerator, PartDenominator, PartMissed}
+
+// Verdicts on an indicator against its target.
+const (
+	VerdictMet      = "met"       // the figure meets the target
+	VerdictUnmet    = "unmet"     // it does not
+	VerdictNoData   = "no_data"   // the denominator is zero
+	VerdictNoTarget = "no_target" // the plan sets no target: the figure is watched
+)
+
+// Verdicts lists the verdicts.
+var Verdicts = []string{VerdictMet, VerdictUnmet, VerdictNoData, VerdictNoTarget}
 
 // ComplianceItem is one item behind a figure: no personal data, only the
 // case's code, state, commune and dates.

@@ -26,7 +26,7 @@ const (
 type Error struct {
 	Code    string
 	Message string
-	Fields  map[string]string
+	Fields  map[string]FieldError
 }
 
 // Error implements the error interface.
@@ -41,14 +41,44 @@ func (e *Error) Error() string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+": "+e.Fields[k])
+		parts = append(parts, k+": "+e.Fields[k].Message)
 	}
 	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
+}
+
+// FieldMessages returns each bad field with its English message, as the API
+// shows them.
+func (e *Error) FieldMessages() map[string]string {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(e.Fields))
+	for k, f := range e.Fields {
+		out[k] = f.Message
+	}
+	return out
+}
+
+// FieldCodes returns each bad field with the code of its problem.
+func (e *Error) FieldCodes() map[string]FieldCode {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	out := make(map[string]FieldCode, len(e.Fields))
+	for k, f := range e.Fields {
+		out[k] = f.Code
+	}
+	return out
 }
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidField returns an invalid *Error about one field.
+func InvalidField(field string, fe FieldError) *Error {
+	return &Error{Code: EInvalid, Message: invalidFields, Fields: map[string]FieldError{field: fe}}
 }
 
 // ErrorCode returns the code of err if it is (or wraps) an *Error, and
@@ -74,14 +104,17 @@ func ErrorMessage(err error) string {
 	return "internal error"
 }
 
+// invalidFields is the message of an invalid error that names its fields.
+const invalidFields = "the request has invalid fields"
+
 // FieldErrors collects per-field validation problems and turns them into one
 // invalid *Error.
-type FieldErrors map[string]string
+type FieldErrors map[string]FieldError
 
 // Add records a problem with field unless one is already recorded for it.
-func (f FieldErrors) Add(field, msg string) {
+func (f FieldErrors) Add(field string, fe FieldError) {
 	if _, ok := f[field]; !ok {
-		f[field] = msg
+		f[field] = fe
 	}
 }
 
@@ -91,5 +124,5 @@ func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return &Error{Code: EInvalid, Message: "the request has invalid fields", Fields: map[string]string(f)}
+	return &Error{Code: EInvalid, Message: invalidFields, Fields: map[string]FieldError(f)}
 }

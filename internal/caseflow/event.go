@@ -94,6 +94,10 @@ const (
 	ReferralDone     = "done"
 )
 
+// ReferralStatuses lists the referral statuses, in the order a referral
+// goes through them.
+var ReferralStatuses = []string{ReferralPending, ReferralAccepted, ReferralDeclined, ReferralDone}
+
 // Services that can be referred at any stage, and the agency types that may
 // provide each.
 var Services = map[string][]AgencyType{
@@ -124,9 +128,29 @@ type WorkItem struct {
 	ReceivedAt   time.Time
 	WaitingSince time.Time
 	DueAt        *time.Time
-	Reason       string // "state" or "referral"
+	Reason       string // WorkReasonState or WorkReasonReferral
 	ReferralID   *int64
 }
+
+// Why a case is on an agency's worklist.
+const (
+	WorkReasonState    = "state"    // the case is at a stage of the agency
+	WorkReasonReferral = "referral" // a support-service referral waits for the agency
+)
+
+// WorkReasons lists the reasons of a work item.
+var WorkReasons = []string{WorkReasonState, WorkReasonReferral}
+
+// Clock statuses, as stored. A running clock past its warning point is
+// still running.
+const (
+	ClockRunning  = "running"
+	ClockStopped  = "stopped"
+	ClockBreached = "breached"
+)
+
+// ClockStatuses lists the clock statuses.
+var ClockStatuses = []string{ClockRunning, ClockStopped, ClockBreached}
 
 // Clock is a deadline clock of a case as shown to users.
 type Clock struct {
@@ -166,7 +190,7 @@ type Extension struct {
 // It carries no personal data: case code, clock and due time only.
 type Notification struct {
 	ID        int64
-	Kind      string // "warning" or "breach"
+	Kind      string // NotificationWarning or NotificationBreach
 	Audience  string // "agency" or "supervisors"
 	CaseCode  string
 	Clock     string
@@ -175,6 +199,15 @@ type Notification struct {
 	CreatedAt time.Time
 	ReadAt    *time.Time
 }
+
+// Kinds of notification.
+const (
+	NotificationWarning = "warning" // a clock passed its warning point
+	NotificationBreach  = "breach"  // a clock passed its due time
+)
+
+// NotificationKinds lists the kinds of notification.
+var NotificationKinds = []string{NotificationWarning, NotificationBreach}
 
 // Notifier delivers notifications beyond the API (e-mail, SMS). The record
 // is the database; a notifier that fails is retried, never relied on.

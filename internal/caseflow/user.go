@@ -9,6 +9,9 @@ const (
 	LevelCommune  = "commune"
 )
 
+// UnitLevels lists the levels, from the top.
+var UnitLevels = []string{LevelProvince, LevelDistrict, LevelCommune}
+
 // Unit is an administrative unit: province, district or commune.
 type Unit struct {
 	Code   string

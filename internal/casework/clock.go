@@ -44,6 +44,9 @@ type ExtensionRequest struct {
 	LegalBasis string
 }
 
+// beyondMaximum is the problem of an extension the law does not allow.
+var beyondMaximum = caseflow.FieldError{Code: caseflow.FieldBeyondLegalMaximum, Message: "goes beyond the legal maximum"}
+
 // Extend extends a running clock by the roles the workflow allows, never
 // beyond the legal maximum. The old timers are superseded by the clock's
 // next generation. It returns the case (as the viewer may see it) and the
@@ -52,16 +55,17 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	fe := caseflow.FieldErrors{}
 	lim, err := calendar.ParseLimit(req.Duration)
 	if err != nil || lim.Amount < 1 {
-		fe.Add("duration", "must be a positive duration such as \"10 days\", \"2 months\" or \"5 working_days\"")
+		fe.Add("duration", caseflow.FieldError{Code: caseflow.FieldNotADuration,
+			Message: "must be a positive duration such as \"10 days\", \"2 months\" or \"5 working_days\""})
 	}
 	if strings.TrimSpace(req.Reason) == "" {
-		fe.Add("reason", "is required")
+		fe.Add("reason", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 	}
 	if strings.TrimSpace(req.LegalBasis) == "" {
-		fe.Add("legal_basis", "is required")
+		fe.Add("legal_basis", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 	}
 	if len(req.Reason) > caseflow.MaxNote || len(req.LegalBasis) > 500 {
-		fe.Add("reason", "is too long")
+		fe.Add("reason", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is too long"})
 	}
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
@@ -87,9 +91,10 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	if !wc.Extendable(v.Role) {
 		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "role %q may not extend %s", v.Role, k.Clock)
 	}
-	if k.Status != "running" {
+	if k.Status != caseflow.ClockRunning {
 		return nil, nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "only a running clock can be extended",
-			Fields: map[string]string{"clock": "is " + k.Status}}
+			Fields: map[string]caseflow.FieldError{"clock": {Code: caseflow.FieldWrongState, Message: "is " + k.Status, Value: k.Status,
+				Allowed: []string{caseflow.ClockRunning}}}}
 	}
 	cal, err := s.Calendar(ctx)
 	if err != nil {
@@ -105,7 +110,7 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	if max, ok := wc.MaxTotalFor(k.Category); ok {
 		if due.After(cal.Due(k.StartedAt, calendar.Limit{Rule: calendar.Rule(max.Rule), Amount: max.Amount})) {
 			return nil, nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("the legal maximum for %s is %d %s in total", k.Clock, max.Amount, max.Rule),
-				Fields: map[string]string{"duration": "goes beyond the legal maximum"}}
+				Fields: map[string]caseflow.FieldError{"duration": beyondMaximum}}
 		}
 	} else if max, ok := wc.MaxExtensionFor(k.Category); ok {
 		total := calendar.Limit{Rule: lim.Rule}
@@ -119,7 +124,7 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 		}
 		if total.Exceeds(calendar.Limit{Rule: calendar.Rule(max.Rule), Amount: max.Amount}) {
 			return nil, nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("extensions of %s may total at most %d %s", k.Clock, max.Amount, max.Rule),
-				Fields: map[string]string{"duration": "goes beyond the legal maximum"}}
+				Fields: map[string]caseflow.FieldError{"duration": beyondMaximum}}
 		}
 	} else {
 		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "%s cannot be extended", k.Clock)

@@ -56,8 +56,7 @@ func (s *Service) complianceQuery(ctx context.Context, v caseflow.Viewer, req Co
 	}
 	u, _, err := s.store.UnitByCode(ctx, code)
 	if caseflow.ErrorCode(err) == caseflow.ENotFound {
-		return q, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-			Fields: map[string]string{"unit": "is not the code of a known unit"}}
+		return q, caseflow.InvalidField("unit", caseflow.FieldError{Code: caseflow.FieldNotFound, Message: "is not the code of a known unit"})
 	}
 	if err != nil {
 		return q, err
@@ -123,13 +122,14 @@ func (s *Service) ComplianceCases(ctx context.Context, v caseflow.Viewer, req Co
 	switch req.Part {
 	case "", caseflow.PartAll, caseflow.PartNumerator, caseflow.PartDenominator, caseflow.PartMissed:
 	default:
-		fe.Add("part", "must be one of all, numerator, denominator, missed")
+		fe.Add("part", caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "must be one of all, numerator, denominator, missed",
+			Allowed: []string{caseflow.PartAll, caseflow.PartNumerator, caseflow.PartDenominator, caseflow.PartMissed}})
 	}
 	if req.Limit < 0 || req.Limit > 1000 {
-		fe.Add("limit", "must be a whole number from 1 to 1000")
+		fe.Add("limit", caseflow.FieldError{Code: caseflow.FieldOutOfRange, Message: "must be a whole number from 1 to 1000", Min: 1, Max: 1000})
 	}
 	if len(req.Clock) > 100 {
-		fe.Add("clock", "is too long")
+		fe.Add("clock", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is too long", Max: 100})
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -143,8 +143,7 @@ func (s *Service) ComplianceCases(ctx context.Context, v caseflow.Viewer, req Co
 	if req.Agency != "" {
 		a, err := s.store.AgencyByCode(ctx, req.Agency)
 		if caseflow.ErrorCode(err) == caseflow.ENotFound {
-			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-				Fields: map[string]string{"agency": "no such agency"}}
+			return nil, caseflow.InvalidField("agency", caseflow.FieldError{Code: caseflow.FieldNotFound, Message: "no such agency"})
 		}
 		if err != nil {
 			return nil, err

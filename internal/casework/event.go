@@ -19,13 +19,13 @@ import (
 func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req caseflow.EventRequest) (*caseflow.Case, error) {
 	fe := caseflow.FieldErrors{}
 	if req.Event == "" {
-		fe.Add("event", "is required")
+		fe.Add("event", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 	}
 	if req.Version < 1 {
-		fe.Add("version", "is required: the case version you last saw")
+		fe.Add("version", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required: the case version you last saw"})
 	}
 	if len(req.Note) > caseflow.MaxNote {
-		fe.Add("note", "is longer than 8 KiB")
+		fe.Add("note", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 8 KiB", Max: caseflow.MaxNote})
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -42,12 +42,14 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 	}
 	if s.isReferralStep(c, req.Event) {
 		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "service referrals are made and answered through the referrals endpoints",
-			Fields: map[string]string{"event": "use /api/v1/cases/{code}/referrals"}}
+			Fields: map[string]caseflow.FieldError{"event": {Code: caseflow.FieldWrongEndpoint, Message: "use /api/v1/cases/{code}/referrals",
+				Value: "/api/v1/cases/{code}/referrals"}}}
 	}
 	if req.Version != c.Version {
 		return nil, &caseflow.Error{Code: caseflow.EConflict,
 			Message: fmt.Sprintf("the case has changed since version %d (it is now at version %d): reload it and try again", req.Version, c.Version),
-			Fields:  map[string]string{"version": fmt.Sprintf("is stale; current version is %d", c.Version)}}
+			Fields: map[string]caseflow.FieldError{"version": {Code: caseflow.FieldStale, Message: fmt.Sprintf("is stale; current version is %d", c.Version),
+				Value: strconv.Itoa(c.Version)}}}
 	}
 	ch, err := s.change(ctx, c, v, req.Event, req.Data)
 	if err != nil {

@@ -13,6 +13,12 @@ func (s *Service) Holidays(ctx context.Context) ([]caseflow.Holiday, error) {
 	return s.store.Holidays(ctx)
 }
 
+// The rule of a holiday's name.
+const (
+	maxHolidayName  = 200
+	holidayNameRule = "is required (at most 200 bytes)"
+)
+
 // PutHoliday adds or renames a public holiday (administrators only). Clocks
 // started from now on use the new calendar; due times already set stay.
 func (s *Service) PutHoliday(ctx context.Context, v caseflow.Viewer, day time.Time, name string) error {
@@ -20,9 +26,11 @@ func (s *Service) PutHoliday(ctx context.Context, v caseflow.Viewer, day time.Ti
 		return caseflow.Errorf(caseflow.EForbidden, "only administrators edit public holidays")
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
-		return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-			Fields: map[string]string{"name": "is required (at most 200 bytes)"}}
+	if name == "" {
+		return caseflow.InvalidField("name", caseflow.FieldError{Code: caseflow.FieldRequired, Message: holidayNameRule})
+	}
+	if len(name) > maxHolidayName {
+		return caseflow.InvalidField("name", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: holidayNameRule, Max: maxHolidayName})
 	}
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	if err := s.store.PutHoliday(ctx, v, day, name); err != nil {

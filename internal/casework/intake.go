@@ -58,13 +58,15 @@ func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Rep
 	}
 	u, communeID, err := s.store.UnitByCode(ctx, r.CommuneCode)
 	if caseflow.ErrorCode(err) == caseflow.ENotFound || (err == nil && u.Level != caseflow.LevelCommune) {
-		return nil, caseflow.FieldErrors{"commune_code": "is not the code of a known commune"}.Err()
+		return nil, caseflow.FieldErrors{"commune_code": {Code: caseflow.FieldNotFound,
+			Message: "is not the code of a known commune"}}.Err()
 	}
 	if err != nil {
 		return nil, err
 	}
 	if u.Path != v.Agency.Unit.Path {
-		return nil, caseflow.FieldErrors{"commune_code": "you may not file reports for this commune"}.Err()
+		return nil, caseflow.FieldErrors{"commune_code": {Code: caseflow.FieldNotInCommune,
+			Message: "you may not file reports for this commune"}}.Err()
 	}
 	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: def.Initial, Event: def.IntakeEvent,
 		CommuneID: communeID, CommunePath: u.Path}

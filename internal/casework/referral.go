@@ -24,27 +24,27 @@ func (s *Service) Refer(ctx context.Context, v caseflow.Viewer, code, service, a
 			names = append(names, k)
 		}
 		slices.Sort(names)
-		fe.Add("service", "must be one of "+strings.Join(names, ", "))
+		fe.Add("service", caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "must be one of " + strings.Join(names, ", "), Allowed: names})
 	}
 	if agencyCode == "" {
-		fe.Add("agency_code", "is required")
+		fe.Add("agency_code", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 	}
 	if len(note) > caseflow.MaxNote {
-		fe.Add("note", "is longer than 8 KiB")
+		fe.Add("note", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 8 KiB", Max: caseflow.MaxNote})
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	agency, err := s.store.AgencyByCode(ctx, agencyCode)
 	if caseflow.ErrorCode(err) == caseflow.ENotFound {
-		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"agency_code": "no such agency"}}
+		return nil, caseflow.InvalidField("agency_code", caseflow.FieldError{Code: caseflow.FieldNotFound, Message: "no such agency"})
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !slices.Contains(types, agency.Type) {
-		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields",
-			Fields: map[string]string{"agency_code": "this agency does not provide " + service}}
+		return nil, caseflow.InvalidField("agency_code", caseflow.FieldError{Code: caseflow.FieldDoesNotProvide,
+			Message: "this agency does not provide " + service, Value: service})
 	}
 	id, err := s.store.NextReferralID(ctx)
 	if err != nil {
@@ -127,14 +127,15 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 	}
 	if r.Status != caseflow.ReferralPending {
 		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the referral has already been answered",
-			Fields: map[string]string{"status": "is " + r.Status}}
+			Fields: map[string]caseflow.FieldError{"status": {Code: caseflow.FieldWrongState, Message: "is " + r.Status, Value: r.Status,
+				Allowed: []string{caseflow.ReferralPending}}}}
 	}
 	role, status := caseflow.EventServiceReferralAccepted, caseflow.ReferralAccepted
 	data := map[string]any{"referral_id": itoa(id)}
 	if action == "decline" {
 		role, status = caseflow.EventServiceReferralDeclined, caseflow.ReferralDeclined
 		if strings.TrimSpace(note) == "" {
-			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{"note": "a reason is required to decline"}}
+			return nil, caseflow.InvalidField("note", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "a reason is required to decline"})
 		}
 		data["reason"] = note
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/catalog"
 )
 
 // SMTP sends each notification to a fixed list of addresses (a provincial
@@ -38,10 +39,8 @@ func (s *SMTP) Notify(n caseflow.Notification) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	kind := "Cảnh báo sắp đến hạn / Deadline warning"
-	if n.Kind == "breach" {
-		kind = "Quá hạn / Deadline breached"
-	}
+	l := catalog.Labels(catalog.NotificationKind, n.Kind)
+	kind := l.VI + " / " + l.EN
 	subject := fmt.Sprintf("[caseflow] %s: %s %s", kind, n.CaseCode, n.Clock)
 	body := fmt.Sprintf("%s\r\n\r\nHồ sơ / Case: %s\r\nThời hạn / Clock: %s\r\nHạn / Due: %s\r\n",
 		n.Message, n.CaseCode, n.Clock, n.DueAt.In(loc).Format("02/01/2006 15:04 MST"))

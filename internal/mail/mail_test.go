@@ -76,6 +76,7 @@ func TestSMTPNotify(t *testing.T) {
 		require.Contains(t, msg, "HY-2026-000042")
 		require.Contains(t, msg, "02/12/2026 00:00", "due time in the province's zone")
 		require.Contains(t, msg, "Subject: =?UTF-8?B?")
+		require.Contains(t, msg, mimeWord("[caseflow] Quá hạn / Overdue: HY-2026-000042 resolve_report"), "the kind as the catalogue labels it")
 		require.Contains(t, msg, "quá hạn", "Vietnamese body intact")
 	case <-time.After(5 * time.Second):
 		t.Fatal("no message reached the server")

@@ -35,14 +35,14 @@ func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.Use
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fieldError("agency_code", "no such agency")
+			return fieldError("agency_code", caseflow.FieldNotFound, "no such agency")
 		}
 		now := db.now()
 		row := userRow{Username: u.Username, DisplayName: u.DisplayName, PasswordHash: hash, Role: string(u.Role),
 			AgencyID: agencyID, CreatedAt: now, UpdatedAt: now}
 		err := tx.Omit("ID").Create(&row).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return &caseflow.Error{Code: caseflow.EConflict, Message: "that username is taken", Fields: map[string]string{"username": "is taken"}}
+			return &caseflow.Error{Code: caseflow.EConflict, Message: "that username is taken", Fields: map[string]caseflow.FieldError{"username": {Code: caseflow.FieldTaken, Message: "is taken"}}}
 		}
 		if err != nil {
 			return err
@@ -81,7 +81,7 @@ func (db *DB) UpdateUser(ctx context.Context, v caseflow.Viewer, username string
 				return res.Error
 			}
 			if res.RowsAffected == 0 {
-				return fieldError("agency_code", "no such agency")
+				return fieldError("agency_code", caseflow.FieldNotFound, "no such agency")
 			}
 			set["agency_id"], detail["agency"] = id, *up.AgencyCode
 		}

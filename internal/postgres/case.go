@@ -253,7 +253,7 @@ func (db *DB) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilte
 	if f.After != "" {
 		id, err := decodeCursor(f.After)
 		if err != nil {
-			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "bad cursor", Fields: map[string]string{"cursor": "is not a cursor this service issued"}}
+			return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: "bad cursor", Fields: map[string]caseflow.FieldError{"cursor": badCursor}}
 		}
 		q = q.Where("cases.id < ?", id)
 	}

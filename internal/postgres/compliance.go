@@ -450,11 +450,7 @@ func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 		sort.Strings(extra)
 		var cs []caseflow.Count
 		for _, k := range append(keys, extra...) {
-			l, ok := caseflow.BreakdownLabels[dim][k]
-			if !ok {
-				l = [2]string{k, k}
-			}
-			cs = append(cs, caseflow.Count{Key: k, LabelVI: l[0], LabelEN: l[1], Count: counts[dim][k]})
+			cs = append(cs, caseflow.Count{Key: k, Count: counts[dim][k]})
 		}
 		return cs
 	}
@@ -521,7 +517,7 @@ func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow
 			at, caseID, clock, err := decodeItemCursor(q.After)
 			if err != nil {
 				return &caseflow.Error{Code: caseflow.EInvalid, Message: "bad cursor",
-					Fields: map[string]string{"cursor": "is not a cursor this service issued"}}
+					Fields: map[string]caseflow.FieldError{"cursor": badCursor}}
 			}
 			where = append(where, "(i.at, i.case_id, i.clock) > (@aat, @aid, @aclock)")
 			args["aat"], args["aid"], args["aclock"] = at, caseID, clock

@@ -505,7 +505,7 @@ func TestCompliance(t *testing.T) {
 		require.EqualValues(t, 3, abuse["physical"], "Y-A and both children of Y-B")
 		require.EqualValues(t, 1, abuse["online"])
 		require.EqualValues(t, 0, abuse["neglect"])
-		require.Equal(t, "Nữ", ch.BySex[0].LabelVI)
+		require.Equal(t, "female", ch.BySex[0].Key, "in report order; labels come from the catalogue")
 
 		d325 := report(t, "325", q1).Children
 		require.EqualValues(t, 1, d325.Total, "only Y-A is in district 325")

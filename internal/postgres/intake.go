@@ -100,8 +100,11 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 	return result, nil
 }
 
-func fieldError(field, msg string) error {
-	return &caseflow.Error{Code: caseflow.EInvalid, Message: "the request has invalid fields", Fields: map[string]string{field: msg}}
+// badCursor is the problem of a page cursor this service did not issue.
+var badCursor = caseflow.FieldError{Code: caseflow.FieldNotACursor, Message: "is not a cursor this service issued"}
+
+func fieldError(field string, code caseflow.FieldCode, msg string) error {
+	return caseflow.InvalidField(field, caseflow.FieldError{Code: code, Message: msg})
 }
 
 // claimIdempotency inserts the key, or, if it was used before, returns the
@@ -122,7 +125,7 @@ func (db *DB) claimIdempotency(tx *gorm.DB, v caseflow.Viewer, key string, hash 
 	}
 	if !bytes.Equal(prior.RequestHash, hash) || prior.CaseID == nil {
 		return nil, &caseflow.Error{Code: caseflow.EConflict,
-			Message: "this Idempotency-Key was already used for a different request", Fields: map[string]string{"Idempotency-Key": "reused with a different body"}}
+			Message: "this Idempotency-Key was already used for a different request", Fields: map[string]caseflow.FieldError{"Idempotency-Key": {Code: caseflow.FieldReused, Message: "reused with a different body"}}}
 	}
 	var code string
 	if err := tx.Model(&caseRow{}).Where("id = ?", *prior.CaseID).Pluck("code", &code).Error; err != nil {

@@ -46,7 +46,7 @@ func (db *DB) insertReferral(tx *gorm.DB, v caseflow.Viewer, caseID int64, ch *c
 		return err
 	}
 	if !ok {
-		return fieldError("agency_code", "this agency does not serve the case's commune")
+		return fieldError("agency_code", caseflow.FieldNoJurisdiction, "this agency does not serve the case's commune")
 	}
 	note, err := db.Keys.Encrypt("referral.note", r.Note)
 	if err != nil {
@@ -164,7 +164,8 @@ func (db *DB) FinishReferral(ctx context.Context, v caseflow.Viewer, id int64, n
 		}
 		if r.Status != caseflow.ReferralAccepted {
 			return &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("a %s referral cannot be marked done", r.Status),
-				Fields: map[string]string{"status": "must be accepted"}}
+				Fields: map[string]caseflow.FieldError{"status": {Code: caseflow.FieldWrongState, Message: "must be accepted", Value: r.Status,
+					Allowed: []string{caseflow.ReferralAccepted}}}}
 		}
 		now := db.now()
 		if err := tx.Model(&referralRow{}).Where("id = ?", id).Updates(map[string]any{"status": caseflow.ReferralDone,

@@ -49,7 +49,8 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	if c.Version != ch.Version {
 		return &caseflow.Error{Code: caseflow.EConflict,
 			Message: fmt.Sprintf("the case has changed since version %d (it is now at version %d): reload it and try again", ch.Version, c.Version),
-			Fields:  map[string]string{"version": fmt.Sprintf("is stale; current version is %d", c.Version)}}
+			Fields: map[string]caseflow.FieldError{"version": {Code: caseflow.FieldStale, Message: fmt.Sprintf("is stale; current version is %d", c.Version),
+				Value: fmt.Sprint(c.Version)}}}
 	}
 	if c.State != ch.From {
 		return &caseflow.Error{Code: caseflow.EConflict, Message: "the case has moved on: reload it and try again"}
@@ -159,7 +160,7 @@ func (db *DB) resolveAgency(tx *gorm.DB, communePath string, t caseflow.AgencyTy
 	}
 	if len(ids) == 0 {
 		if code != "" {
-			return 0, fieldError("agency_code", fmt.Sprintf("is not a %s agency with jurisdiction over this case", t))
+			return 0, fieldError("agency_code", caseflow.FieldNoJurisdiction, fmt.Sprintf("is not a %s agency with jurisdiction over this case", t))
 		}
 		return 0, caseflow.Errorf(caseflow.EInvalid, "no %s agency has jurisdiction over this case's commune", t)
 	}

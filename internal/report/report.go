@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/catalog"
 )
 
 // The report is laid out once, as sections of tables, and then written as
@@ -77,17 +78,23 @@ const Title = "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU VỀ PHÒNG 
 
 func day(t time.Time) string { return t.In(caseflow.Zone).Format("02/01/2006") }
 
+// vi labels a value of the domain in Vietnamese, the language of the report.
+func vi(kind, value string) string { return catalog.Label("vi", kind, value) }
+
+// indicator names an indicator, or one of its parts, in Vietnamese.
+func indicator(kind string, ind caseflow.Indicator) string { return vi(kind, string(ind.ID)) }
+
 // verdict is the assessment of an indicator against its target.
 func verdict(r caseflow.IndicatorResult) string {
 	switch {
 	case r.Denominator == 0:
-		return "Chưa có số liệu"
+		return vi(catalog.Verdict, caseflow.VerdictNoData)
 	case r.Met == nil:
-		return "Không đặt chỉ tiêu"
+		return vi(catalog.Verdict, caseflow.VerdictNoTarget)
 	case *r.Met:
-		return "Đạt"
+		return vi(catalog.Verdict, caseflow.VerdictMet)
 	}
-	return "Không đạt"
+	return vi(catalog.Verdict, caseflow.VerdictUnmet)
 }
 
 // value is an indicator's value: a percentage, or "—" without data.
@@ -105,18 +112,6 @@ func compact(r caseflow.IndicatorResult) cell {
 		return text("—")
 	}
 	return text(fmt.Sprintf("%s (%d/%d)", percent(*r.Value, r.Indicator.Change), r.Numerator, r.Denominator))
-}
-
-func levelName(level string) string {
-	switch level {
-	case caseflow.LevelProvince:
-		return "Tỉnh/thành phố"
-	case caseflow.LevelDistrict:
-		return "Huyện/thị xã/thành phố thuộc tỉnh"
-	case caseflow.LevelCommune:
-		return "Xã/phường/thị trấn"
-	}
-	return level
 }
 
 func clockName(b caseflow.BreachCount) string {
@@ -141,9 +136,9 @@ func layout(r *caseflow.ComplianceReport) document {
 	ind := table{head: []string{"STT", "Chỉ tiêu", "Tử số", "Mẫu số", "Kết quả", "Chỉ tiêu kế hoạch", "Đánh giá", "Cách tính"},
 		widths: []float64{5, 55, 10, 10, 11, 16, 18, 70}}
 	for i, x := range r.Indicators {
-		ind.rows = append(ind.rows, []cell{count(int64(i + 1)), text(x.Indicator.LabelVI), count(x.Numerator), count(x.Denominator),
-			value(x), text(x.Indicator.TargetVI), text(verdict(x)),
-			text(x.Indicator.NumeratorVI + " / " + x.Indicator.DenominatorVI)})
+		ind.rows = append(ind.rows, []cell{count(int64(i + 1)), text(indicator(catalog.Indicator, x.Indicator)), count(x.Numerator),
+			count(x.Denominator), value(x), text(indicator(catalog.IndicatorTarget, x.Indicator)), text(verdict(x)),
+			text(indicator(catalog.IndicatorNumerator, x.Indicator) + " / " + indicator(catalog.IndicatorDenominator, x.Indicator))})
 	}
 	d.sections = append(d.sections, section{title: "I. CÁC CHỈ TIÊU THEO KẾ HOẠCH", tables: []table{ind},
 		notes: []string{"Kết quả = tử số / mẫu số; riêng chỉ tiêu so với cùng kỳ: tử số / mẫu số − 1. " +
@@ -153,7 +148,7 @@ func layout(r *caseflow.ComplianceReport) document {
 		head := []string{"Đơn vị"}
 		widths := []float64{30}
 		for _, x := range r.Indicators {
-			head = append(head, x.Indicator.LabelVI)
+			head = append(head, indicator(catalog.Indicator, x.Indicator))
 			widths = append(widths, 18)
 		}
 		head = append(head, "Số vụ quá hạn")
@@ -192,7 +187,7 @@ func layout(r *caseflow.ComplianceReport) document {
 		widths: []float64{55, 55, 10, 10, 11, 18}}
 	for _, a := range r.Agencies {
 		for _, x := range a.Indicators {
-			agencies.rows = append(agencies.rows, []cell{text(a.Agency.Name), text(x.Indicator.LabelVI), count(x.Numerator),
+			agencies.rows = append(agencies.rows, []cell{text(a.Agency.Name), text(indicator(catalog.Indicator, x.Indicator)), count(x.Numerator),
 				count(x.Denominator), value(x), text(verdict(x))})
 		}
 	}
@@ -202,10 +197,10 @@ func layout(r *caseflow.ComplianceReport) document {
 	}
 
 	ch := r.Children
-	breakdown := func(title, heading string, cs []caseflow.Count) table {
+	breakdown := func(title, heading, kind string, cs []caseflow.Count) table {
 		t := table{title: title, head: []string{heading, "Số trẻ em"}, widths: []float64{40, 12}}
 		for _, c := range cs {
-			t.rows = append(t.rows, []cell{text(c.LabelVI), count(c.Count)})
+			t.rows = append(t.rows, []cell{text(vi(kind, c.Key)), count(c.Count)})
 		}
 		return t
 	}
@@ -213,11 +208,12 @@ func layout(r *caseflow.ComplianceReport) document {
 		title: "V. TRẺ EM BỊ XÂM HẠI (CHỈ TIÊU 0101, THÔNG TƯ 13/2021/TT-BLĐTBXH)",
 		notes: []string{fmt.Sprintf("Tổng số trẻ em bị xâm hại trong các vụ việc tiếp nhận trong kỳ: %d", ch.Total),
 			"Tuổi tính tại ngày tiếp nhận tin báo. Một vụ việc có thể có nhiều hình thức xâm hại nên tổng theo hình thức có thể lớn hơn tổng số trẻ em."},
-		tables: []table{breakdown("Theo giới tính", "Giới tính", ch.BySex), breakdown("Theo nhóm tuổi", "Nhóm tuổi", ch.ByAgeGroup),
-			breakdown("Theo môi trường xảy ra", "Môi trường", ch.BySetting),
-			breakdown("Theo hình thức xâm hại", "Hình thức", ch.ByAbuseType)},
+		tables: []table{breakdown("Theo giới tính", "Giới tính", catalog.Sex, ch.BySex),
+			breakdown("Theo nhóm tuổi", "Nhóm tuổi", catalog.AgeGroup, ch.ByAgeGroup),
+			breakdown("Theo môi trường xảy ra", "Môi trường", catalog.Setting, ch.BySetting),
+			breakdown("Theo hình thức xâm hại", "Hình thức", catalog.AbuseType, ch.ByAbuseType)},
 	})
 	d.footer = []string{"Báo cáo không chứa thông tin cá nhân của trẻ em, người tố giác hay người bị tố giác.",
-		"Cấp đơn vị: " + levelName(r.Unit.Level) + "."}
+		"Cấp đơn vị: " + vi(catalog.UnitLevel, r.Unit.Level) + "."}
 	return d
 }

@@ -45,8 +45,7 @@ func sample(t *testing.T) *caseflow.ComplianceReport {
 	counts := func(dim string, n map[string]int64) []caseflow.Count {
 		var out []caseflow.Count
 		for _, k := range caseflow.BreakdownKeys[dim] {
-			l := caseflow.BreakdownLabels[dim][k]
-			out = append(out, caseflow.Count{Key: k, LabelVI: l[0], LabelEN: l[1], Count: n[k]})
+			out = append(out, caseflow.Count{Key: k, Count: n[k]})
 		}
 		return out
 	}

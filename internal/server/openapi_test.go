@@ -423,12 +423,19 @@ func TestOpenAPIConformance(t *testing.T) {
 			body: filed, headers: map[string]string{"Idempotency-Key": key}, status: []int{200}},
 			after: func(t *testing.T, r oaResult) { require.Equal(t, code, r.Body["code"]) }},
 		{ex: oaExchange{name: "ReportKeyReused", method: http.MethodPost, path: "/api/v1/reports", token: officer,
-			body: differentBody, headers: map[string]string{"Idempotency-Key": key}, status: []int{409}}},
+			body: differentBody, headers: map[string]string{"Idempotency-Key": key}, status: []int{409}},
+			after: func(t *testing.T, r oaResult) {
+				e := r.Body["error"].(map[string]any)
+				require.Equal(t, map[string]any{"Idempotency-Key": "reused"}, e["field_codes"])
+			}},
 		{ex: oaExchange{name: "ReportInvalid", method: http.MethodPost, path: "/api/v1/reports", token: officer,
 			body: badChannel, status: []int{422}, outOfContract: true},
 			after: func(t *testing.T, r oaResult) {
 				e := r.Body["error"].(map[string]any)
 				require.Contains(t, e["fields"], "channel")
+				codes, _ := e["field_codes"].(map[string]any)
+				require.Equal(t, "not_one_of", codes["channel"])
+				require.Len(t, codes, len(e["fields"].(map[string]any)), "a code for every field")
 			}},
 		{ex: oaExchange{name: "ReportMalformed", method: http.MethodPost, path: "/api/v1/reports", token: officer,
 			body: `{"channel": `, status: []int{400}, outOfContract: true}},

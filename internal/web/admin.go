@@ -12,6 +12,7 @@ import (
 
 	"caseflow/internal/account"
 	"caseflow/internal/caseflow"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 )
 
@@ -31,7 +32,7 @@ type usersView struct {
 func (w *UI) roleOptions(lang, current string) []option {
 	out := make([]option, 0, len(caseflow.Roles))
 	for _, r := range caseflow.Roles {
-		out = append(out, option{Value: string(r), Text: tr(lang, "role."+string(r)), Selected: string(r) == current})
+		out = append(out, option{Value: string(r), Text: catalog.Label(lang, catalog.Role, string(r)), Selected: string(r) == current})
 	}
 	return out
 }
@@ -69,7 +70,7 @@ func (w *UI) renderUsers(c echo.Context, code int, values url.Values, errs map[s
 	view := usersView{}
 	for _, u := range us {
 		view.Users = append(view.Users, userRowView{Username: u.Username, DisplayName: u.DisplayName,
-			Role: tr(lang, "role."+string(u.Role)), Agency: u.Agency.Name, Disabled: u.Disabled})
+			Role: catalog.Label(lang, catalog.Role, string(u.Role)), Agency: u.Agency.Name, Disabled: u.Disabled})
 	}
 	f := formView{Key: "create", ID: "create", Title: tr(lang, "admin.create_user"), Action: "/admin/users",
 		Submit: tr(lang, "admin.create"), Open: errs != nil}
@@ -116,7 +117,7 @@ func formErrors(lang string, err error) (map[string]string, int, bool) {
 	}
 	errs := map[string]string{}
 	for k, m := range de.Fields {
-		errs[k] = fieldMessage(lang, m)
+		errs[k] = fieldMessage(lang, k, m)
 	}
 	return errs, request.Status(de.Code), true
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 	"caseflow/internal/workflow"
 )
@@ -140,7 +141,7 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	}
 	now := w.cases.Now()
 	view := caseView{Code: cs.Code, State: w.stateLabel(lang, cs, cs.State), Version: cs.Version,
-		Summary: cs.Access == caseflow.AccessSummary, Access: tr(lang, "access."+string(cs.Access)),
+		Summary: cs.Access == caseflow.AccessSummary, Access: catalog.Label(lang, catalog.Access, string(cs.Access)),
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}
 	view.Facts = w.caseFacts(lang, cs)
 	view.People = personViews(lang, cs)
@@ -199,7 +200,7 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 func (w *UI) caseFacts(lang string, cs *caseflow.Case) []fact {
 	abuse := make([]string, 0, len(cs.AbuseTypes))
 	for _, a := range cs.AbuseTypes {
-		abuse = append(abuse, tr(lang, "abuse."+a))
+		abuse = append(abuse, catalog.Label(lang, catalog.AbuseType, a))
 	}
 	danger := tr(lang, "form.no")
 	if cs.ImmediateDanger {
@@ -208,10 +209,10 @@ func (w *UI) caseFacts(lang string, cs *caseflow.Case) []fact {
 	out := []fact{
 		{tr(lang, "list.state"), w.stateLabel(lang, cs, cs.State)},
 		{tr(lang, "intake.received_at"), formTime(cs.ReceivedAt)},
-		{tr(lang, "intake.channel"), tr(lang, "channel."+cs.Channel)},
+		{tr(lang, "intake.channel"), catalog.Label(lang, catalog.Channel, cs.Channel)},
 		{tr(lang, "intake.commune"), cs.Commune.Name},
 		{tr(lang, "intake.abuse_types"), strings.Join(abuse, ", ")},
-		{tr(lang, "intake.setting"), tr(lang, "setting."+cs.Setting)},
+		{tr(lang, "intake.setting"), catalog.Label(lang, catalog.Setting, cs.Setting)},
 		{tr(lang, "intake.immediate_danger"), danger},
 	}
 	if cs.CrimeCategory != "" {
@@ -237,7 +238,7 @@ func personViews(lang string, cs *caseflow.Case) []personView {
 		}
 		put("person.full_name", p.FullName)
 		if p.Sex != "" {
-			put("person.sex", tr(lang, "sex."+p.Sex))
+			put("person.sex", catalog.Label(lang, catalog.Sex, p.Sex))
 		}
 		if d, ok := parseFormDate(p.DateOfBirth); ok {
 			put("person.date_of_birth", d.Format("02/01/2006"))
@@ -265,7 +266,7 @@ func personViews(lang string, cs *caseflow.Case) []personView {
 func (w *UI) clockView(lang string, v caseflow.Viewer, cs *caseflow.Case, def *workflow.Definition, k caseflow.Clock, now time.Time, form *caseForm) clockView {
 	kv := clockView{Label: w.clockLabel(lang, k.Clock), Tone: clockTone(k, now), Due: formTime(k.DueAt),
 		Started: formTime(k.StartedAt), Limit: limitText(lang, k.Amount, k.Rule), Basis: k.Basis,
-		Responsible: tr(lang, "agency."+string(k.Responsible))}
+		Responsible: catalog.Label(lang, catalog.AgencyType, string(k.Responsible))}
 	if def != nil {
 		if wc, ok := def.Clock(k.Clock); ok {
 			kv.Label = pickLabel(lang, wc.Label)
@@ -278,19 +279,21 @@ func (w *UI) clockView(lang string, v caseflow.Viewer, cs *caseflow.Case, def *w
 	case k.StoppedAt != nil && k.BreachedAt != nil:
 		kv.Status = tr(lang, "clock.stopped_late", formTime(*k.StoppedAt))
 	case k.StoppedAt != nil:
-		kv.Status = tr(lang, "clock.stopped", formTime(*k.StoppedAt))
+		kv.Status = catalog.Label(lang, catalog.ClockStatus, caseflow.ClockStopped) + " " + formTime(*k.StoppedAt)
 	case kv.Tone == toneBad:
-		kv.Status, kv.Remaining = tr(lang, "clock.breached"), dueText(lang, k.DueAt, now)
+		kv.Status, kv.Remaining = catalog.Label(lang, catalog.ClockStatus, caseflow.ClockBreached), dueText(lang, k.DueAt, now)
 	case kv.Tone == toneWarn:
-		kv.Status, kv.Remaining = tr(lang, "clock.warning"), dueText(lang, k.DueAt, now)
+		// Past its warning point: as its warning notification calls it.
+		kv.Status = catalog.Label(lang, catalog.NotificationKind, caseflow.NotificationWarning)
+		kv.Remaining = dueText(lang, k.DueAt, now)
 	default:
-		kv.Status, kv.Remaining = tr(lang, "clock.running"), dueText(lang, k.DueAt, now)
+		kv.Status, kv.Remaining = catalog.Label(lang, catalog.ClockStatus, caseflow.ClockRunning), dueText(lang, k.DueAt, now)
 	}
 	for _, e := range k.Extensions {
 		kv.Extensions = append(kv.Extensions, tr(lang, "clock.extension", limitText(lang, e.Amount, e.Rule), e.By,
 			formTime(e.At), formTime(e.DueAfter), e.Reason, e.LegalBasis))
 	}
-	if def != nil && k.Status == "running" && k.StoppedAt == nil && cs.Access != caseflow.AccessSummary {
+	if def != nil && k.Status == caseflow.ClockRunning && k.StoppedAt == nil && cs.Access != caseflow.AccessSummary {
 		if wc, ok := def.Clock(k.Clock); ok && wc.Extendable(v.Role) {
 			kv.Extend = extendForm(lang, cs, k, form)
 		}
@@ -367,9 +370,7 @@ func dataValue(lang string, f *workflow.Field, name string, v any) string {
 					return formTime(t)
 				}
 			}
-		} else if s, ok := lookup(lang, "value."+name+"."+x); ok {
-			return s
-		} else if s, ok := lookup(lang, "value."+x); ok {
+		} else if s, ok := valueLabel(lang, name, x); ok {
 			return s
 		}
 		return x
@@ -547,12 +548,12 @@ func (w *UI) caseFormError(c echo.Context, code string, back *caseForm, err erro
 		}
 		if de != nil && len(de.Fields) > 0 {
 			for k, m := range de.Fields {
-				back.errs[k] = fieldMessage(lang, m)
+				back.errs[k] = fieldMessage(lang, k, m)
 			}
 		} else if caseflow.ErrorCode(err) == caseflow.EForbidden {
 			back.errs["action"] = tr(lang, "err.forbidden")
 		} else {
-			back.errs["action"] = fieldMessage(lang, caseflow.ErrorMessage(err))
+			back.errs["action"] = errorText(lang, err)
 		}
 		return w.renderCase(c, request.Status(caseflow.ErrorCode(err)), code, back, "", nil)
 	}

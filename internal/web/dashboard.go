@@ -13,6 +13,7 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 )
 
@@ -121,7 +122,7 @@ func (w *UI) dashboard(c echo.Context) error {
 	if de, ok := err.(*caseflow.Error); ok && de.Code == caseflow.EInvalid && len(de.Fields) > 0 {
 		view := w.dashboardForm(c.Request().Context(), lang, v, req, nil)
 		for k, m := range de.Fields {
-			msg := fieldMessage(lang, m)
+			msg := fieldMessage(lang, k, m)
 			switch k {
 			case "from":
 				view.From.Err = msg
@@ -156,11 +157,11 @@ func (w *UI) dashboard(c echo.Context) error {
 		}
 		view.Cards = append(view.Cards, card)
 		if !r.Indicator.Change {
-			bars = append(bars, barItem{Label: tr(lang, "short."+card.ID), Value: r.Value, Target: r.Indicator.Target.Value(), Met: r.Met,
+			bars = append(bars, barItem{Label: catalog.Label(lang, catalog.IndicatorShort, card.ID), Value: r.Value, Target: r.Indicator.Target.Value(), Met: r.Met,
 				Text: card.Value, Href: card.Href})
 		}
 	}
-	view.Bars = ratioBars(tr(lang, "dash.chart_targets"), tr(lang, "dash.chart_targets_desc"), tr(lang, "dash.target"), tr(lang, "dash.no_data"), bars)
+	view.Bars = ratioBars(tr(lang, "dash.chart_targets"), tr(lang, "dash.chart_targets_desc"), tr(lang, "dash.target"), noData(lang), bars)
 
 	trendID := c.QueryParam("trend")
 	if _, ok := caseflow.IndicatorByID(trendID); !ok || trendID == string(caseflow.IndicatorYearOnYear) {
@@ -215,17 +216,13 @@ func (w *UI) dashboard(c echo.Context) error {
 	}
 	view.ChildTotal = rep.Children.Total
 	for _, d := range []struct {
-		key  string
+		key  string // a catalogue kind
 		rows []caseflow.Count
-	}{{"sex", rep.Children.BySex}, {"age_group", rep.Children.ByAgeGroup}, {"setting", rep.Children.BySetting},
-		{"abuse_type", rep.Children.ByAbuseType}} {
+	}{{catalog.Sex, rep.Children.BySex}, {catalog.AgeGroup, rep.Children.ByAgeGroup}, {catalog.Setting, rep.Children.BySetting},
+		{catalog.AbuseType, rep.Children.ByAbuseType}} {
 		bv := breakdownView{Title: tr(lang, "dash.by_"+d.key)}
 		for _, r := range d.rows {
-			label := r.LabelVI
-			if lang == "en" && r.LabelEN != "" {
-				label = r.LabelEN
-			}
-			bv.Rows = append(bv.Rows, fact{label, strconv.FormatInt(r.Count, 10)})
+			bv.Rows = append(bv.Rows, fact{catalog.Label(lang, d.key, r.Key), strconv.FormatInt(r.Count, 10)})
 		}
 		view.Children = append(view.Children, bv)
 	}
@@ -235,48 +232,34 @@ func (w *UI) dashboard(c echo.Context) error {
 // card is one indicator at a glance: value, figure, target and verdict.
 func (w *UI) card(lang string, r caseflow.IndicatorResult, q string) indicatorCard {
 	ind := r.Indicator
-	card := indicatorCard{ID: string(ind.ID), Label: ind.LabelVI, Num: r.Numerator, Den: r.Denominator,
-		Figure: tr(lang, "dash.figure", r.Numerator, r.Denominator), Target: ind.TargetVI,
-		Href: withQuery("/dashboard/indicators/"+string(ind.ID), q)}
-	if lang == "en" {
-		card.Label, card.Target = ind.LabelEN, targetEN(ind)
-	}
+	card := indicatorCard{ID: string(ind.ID), Label: catalog.Label(lang, catalog.Indicator, string(ind.ID)),
+		Num: r.Numerator, Den: r.Denominator, Figure: tr(lang, "dash.figure", r.Numerator, r.Denominator),
+		Target: catalog.Label(lang, catalog.IndicatorTarget, string(ind.ID)),
+		Href:   withQuery("/dashboard/indicators/"+string(ind.ID), q)}
 	if r.Value == nil {
-		card.Value, card.Pending = tr(lang, "dash.no_data"), true
+		card.Value, card.Pending = noData(lang), true
 	} else {
 		card.Value = percent(lang, *r.Value)
 		if ind.Change && *r.Value > 0 {
 			card.Value = "+" + card.Value
 		}
 	}
+	verdict := func(v string) string { return catalog.Label(lang, catalog.Verdict, v) }
 	switch {
 	case r.Met == nil && ind.Target.Op == caseflow.TargetNone:
-		card.Verdict, card.Tone = tr(lang, "dash.watch"), toneMuted
+		card.Verdict, card.Tone = verdict(caseflow.VerdictNoTarget), toneMuted
 	case r.Met == nil:
-		card.Verdict, card.Tone = tr(lang, "dash.no_data"), toneMuted
+		card.Verdict, card.Tone = verdict(caseflow.VerdictNoData), toneMuted
 	case *r.Met:
-		card.Verdict, card.Tone = tr(lang, "dash.met"), toneOK
+		card.Verdict, card.Tone = verdict(caseflow.VerdictMet), toneOK
 	default:
-		card.Verdict, card.Tone = tr(lang, "dash.unmet"), toneBad
+		card.Verdict, card.Tone = verdict(caseflow.VerdictUnmet), toneBad
 	}
 	return card
 }
 
-// targetEN writes a target in English from its operator and value.
-func targetEN(ind caseflow.Indicator) string {
-	v := ind.Target.Value()
-	if v == nil {
-		return "Watched"
-	}
-	p := strconv.FormatFloat(*v*100, 'f', -1, 64) + "%"
-	switch ind.Target.Op {
-	case caseflow.TargetGt:
-		return "> " + p
-	case caseflow.TargetLe:
-		return "≤ " + p
-	}
-	return p
-}
+// noData is what a figure without a denominator shows.
+func noData(lang string) string { return catalog.Label(lang, catalog.Verdict, caseflow.VerdictNoData) }
 
 // dashboardForm fills the period, unit and trend pickers.
 func (w *UI) dashboardForm(ctx context.Context, lang string, v caseflow.Viewer, req casework.ComplianceRequest, rep *caseflow.ComplianceReport) dashboardView {
@@ -296,11 +279,8 @@ func (w *UI) dashboardForm(ctx context.Context, lang string, v caseflow.Viewer, 
 		if ind.Change {
 			continue
 		}
-		label := ind.LabelVI
-		if lang == "en" {
-			label = ind.LabelEN
-		}
-		view.Trend.Options = append(view.Trend.Options, option{Value: string(ind.ID), Text: label})
+		view.Trend.Options = append(view.Trend.Options, option{Value: string(ind.ID),
+			Text: catalog.Label(lang, catalog.Indicator, string(ind.ID))})
 	}
 	now := caseflow.Local(w.cases.Now())
 	y, m, _ := now.Date()
@@ -323,10 +303,7 @@ func (w *UI) dashboardForm(ctx context.Context, lang string, v caseflow.Viewer, 
 // trend reports each month of the period for one indicator.
 func (w *UI) trend(c echo.Context, lang string, v caseflow.Viewer, req casework.ComplianceRequest, rep *caseflow.ComplianceReport, id string, view *dashboardView) error {
 	ind, _ := caseflow.IndicatorByID(id)
-	view.TrendName = ind.LabelVI
-	if lang == "en" {
-		view.TrendName = ind.LabelEN
-	}
+	view.TrendName = catalog.Label(lang, catalog.Indicator, string(ind.ID))
 	start := time.Date(rep.Period.From.Year(), rep.Period.From.Month(), 1, 0, 0, 0, 0, caseflow.Zone)
 	var months []time.Time
 	for m := start; !m.After(rep.Period.To); m = m.AddDate(0, 1, 0) {
@@ -360,7 +337,7 @@ func (w *UI) trend(c echo.Context, lang string, v caseflow.Viewer, req casework.
 				if r.Value != nil {
 					p.Text = percent(lang, *r.Value) + " (" + p.Text + ")"
 				} else {
-					p.Text = tr(lang, "dash.no_data")
+					p.Text = noData(lang)
 				}
 			}
 		}
@@ -400,10 +377,7 @@ func (w *UI) dashboardCases(c echo.Context) error {
 	view := indicatorView{Back: withQuery("/dashboard", base), Breaches: id == caseflow.Breaches,
 		Period: pg.Period.From.Format("02/01/2006") + " – " + pg.Period.To.Format("02/01/2006"), UnitName: pg.Unit.Name}
 	if ind, ok := caseflow.IndicatorByID(id); ok {
-		view.Label, view.Definition = ind.LabelVI, ind.Definition
-		if lang == "en" {
-			view.Label = ind.LabelEN
-		}
+		view.Label, view.Definition = catalog.Label(lang, catalog.Indicator, string(ind.ID)), ind.Definition
 		part := req.Part
 		if part == "" {
 			part = caseflow.PartAll
@@ -412,7 +386,7 @@ func (w *UI) dashboardCases(c echo.Context) error {
 			pq, _ := url.ParseQuery(base)
 			pq.Set("part", p)
 			view.Parts = append(view.Parts, navLink{Href: "/dashboard/indicators/" + id + "?" + pq.Encode(),
-				Text: tr(lang, "dash.part."+p), Current: p == part})
+				Text: catalog.Label(lang, catalog.Part, p), Current: p == part})
 		}
 	} else {
 		view.Label = tr(lang, "dash.breaches")

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 )
 
@@ -123,10 +124,11 @@ func (w *UI) renderIntake(c echo.Context, code int, in intakeInput, errs map[str
 	return w.render(c, code, "intake", tr(lang, "title.intake"), view, opts...)
 }
 
-func sel(values []string, lang, prefix, current string) []option {
+// sel offers values, labelled as kind in the catalogue.
+func sel(values []string, lang, kind, current string) []option {
 	out := make([]option, 0, len(values))
 	for _, v := range values {
-		out = append(out, option{Value: v, Text: tr(lang, prefix+v), Selected: v == current})
+		out = append(out, option{Value: v, Text: catalog.Label(lang, kind, v), Selected: v == current})
 	}
 	return out
 }
@@ -149,12 +151,12 @@ func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map
 	tm.Hint = tr(lang, "hint.time")
 	view.Received = []field{date, tm}
 	view.Channel = mk("channel", "select", "intake.channel", true)
-	view.Channel.Options = sel(caseflow.Channels, lang, "channel.", f.Get("channel"))
+	view.Channel.Options = sel(caseflow.Channels, lang, catalog.Channel, f.Get("channel"))
 	view.Setting = mk("setting", "select", "intake.setting", true)
-	view.Setting.Options = sel(caseflow.Settings, lang, "setting.", f.Get("setting"))
+	view.Setting.Options = sel(caseflow.Settings, lang, catalog.Setting, f.Get("setting"))
 	view.Abuse = mk("abuse_types", "checkbox", "intake.abuse_types", true)
 	for _, t := range caseflow.AbuseTypes {
-		view.Abuse.Options = append(view.Abuse.Options, option{Value: t, Text: tr(lang, "abuse."+t), Selected: slices.Contains(f["abuse_types"], t)})
+		view.Abuse.Options = append(view.Abuse.Options, option{Value: t, Text: catalog.Label(lang, catalog.AbuseType, t), Selected: slices.Contains(f["abuse_types"], t)})
 	}
 	view.Danger = mk("immediate_danger", "radio", "intake.immediate_danger", true)
 	view.Danger.Options = []option{{Value: "yes", Text: tr(lang, "form.yes"), Selected: f.Get("immediate_danger") == "yes"},
@@ -165,7 +167,7 @@ func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map
 			fd := mk(prefix+sp.name, sp.typ, "person."+sp.name, sp.required && first)
 			switch sp.name {
 			case "sex":
-				fd.Options = sel(caseflow.Sexes, lang, "sex.", fd.Value)
+				fd.Options = sel(caseflow.Sexes, lang, catalog.Sex, fd.Value)
 			case "age":
 				fd.Min, fd.Max = "0", "120"
 				if prefix[0] == 'c' {
@@ -286,7 +288,7 @@ func (w *UI) addDomainErrors(lang string, errs map[string]string, err error, chi
 	if !ok {
 		return
 	}
-	for k, msg := range de.Fields {
+	for k, fe := range de.Fields {
 		id := k
 		switch {
 		case k == "received_at":
@@ -307,7 +309,7 @@ func (w *UI) addDomainErrors(lang string, errs map[string]string, err error, chi
 			id = "c0_full_name"
 		}
 		if _, taken := errs[id]; !taken {
-			errs[id] = fieldMessage(lang, msg)
+			errs[id] = fieldMessage(lang, k, fe)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 )
 
@@ -107,7 +108,7 @@ func (w *UI) caseList(c echo.Context) error {
 		tone, due := w.clockSummary(lang, cs, now)
 		abuse := make([]string, 0, len(cs.AbuseTypes))
 		for _, a := range cs.AbuseTypes {
-			abuse = append(abuse, tr(lang, "abuse."+a))
+			abuse = append(abuse, catalog.Label(lang, catalog.AbuseType, a))
 		}
 		view.Rows = append(view.Rows, caseRowView{Code: cs.Code, Received: formTime(cs.ReceivedAt),
 			State: w.stateLabel(lang, cs, cs.State), Abuse: strings.Join(abuse, ", "), Danger: cs.ImmediateDanger,
@@ -154,7 +155,7 @@ func (w *UI) worklistPage(c echo.Context) error {
 	now := w.cases.Now()
 	rows := make([]workRowView, 0, len(items))
 	for _, it := range items {
-		r := workRowView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Reason: tr(lang, "work.reason."+it.Reason),
+		r := workRowView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Reason: catalog.Label(lang, catalog.WorkReason, it.Reason),
 			Waiting: formTime(it.WaitingSince), Tone: toneMuted}
 		if it.DueAt != nil {
 			r.Due, r.DueAt = dueText(lang, *it.DueAt, now), formTime(*it.DueAt)
@@ -203,9 +204,9 @@ func (w *UI) notificationsPage(c echo.Context) error {
 	}
 	view := notificationsView{Unread: unread}
 	for _, n := range ns {
-		nv := notificationView{ID: n.ID, Kind: tr(lang, "notify."+n.Kind), Tone: toneWarn, Code: n.CaseCode,
+		nv := notificationView{ID: n.ID, Kind: catalog.Label(lang, catalog.NotificationKind, n.Kind), Tone: toneWarn, Code: n.CaseCode,
 			Clock: w.clockLabel(lang, n.Clock), Due: formTime(n.DueAt), Created: formTime(n.CreatedAt), Unread: n.ReadAt == nil}
-		if n.Kind == "breach" {
+		if n.Kind == caseflow.NotificationBreach {
 			nv.Tone = toneBad
 		}
 		nv.Sentence = tr(lang, "notify.sentence."+n.Kind, nv.Clock, nv.Due)

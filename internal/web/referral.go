@@ -12,6 +12,7 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 )
 
@@ -106,7 +107,7 @@ func (w *UI) referForm(ctx context.Context, lang string, cs *caseflow.Case, form
 		Value: values.Get("service"), Err: errs["service"]}
 	var types []caseflow.AgencyType
 	for _, s := range serviceNames() {
-		service.Options = append(service.Options, option{Value: s, Text: tr(lang, "value.service."+s), Selected: s == service.Value})
+		service.Options = append(service.Options, option{Value: s, Text: catalog.Label(lang, catalog.Service, s), Selected: s == service.Value})
 		for _, t := range caseflow.Services[s] {
 			if !slices.Contains(types, t) {
 				types = append(types, t)
@@ -116,7 +117,7 @@ func (w *UI) referForm(ctx context.Context, lang string, cs *caseflow.Case, form
 	agency := field{ID: "ref-agency", Name: "agency_code", Type: "select", Label: tr(lang, "ref.agency"), Required: true,
 		Value: values.Get("agency_code"), Err: errs["agency_code"], Hint: tr(lang, "ref.agency_hint")}
 	for _, a := range w.directory(ctx).serving(cs.Commune.Code, types) {
-		agency.Options = append(agency.Options, option{Value: a.Code, Text: a.Name + " – " + tr(lang, "agency."+string(a.Type)),
+		agency.Options = append(agency.Options, option{Value: a.Code, Text: a.Name + " – " + catalog.Label(lang, catalog.AgencyType, string(a.Type)),
 			Selected: a.Code == agency.Value})
 	}
 	note := field{ID: "ref-note", Name: "note", Type: "textarea", Rows: 2, Label: tr(lang, "case.note"), Value: values.Get("note"), Err: errs["note"]}
@@ -135,7 +136,7 @@ func (w *UI) referForm(ctx context.Context, lang string, cs *caseflow.Case, form
 }
 
 func (w *UI) referralView(lang string, v caseflow.Viewer, cs *caseflow.Case, r *caseflow.Referral, form *caseForm) referralView {
-	rv := referralView{Service: tr(lang, "value.service."+r.Service), Agency: r.Agency.Name, Status: tr(lang, "ref.status."+r.Status),
+	rv := referralView{Service: catalog.Label(lang, catalog.Service, r.Service), Agency: r.Agency.Name, Status: catalog.Label(lang, catalog.ReferralStatus, r.Status),
 		Created: formTime(r.CreatedAt), Note: r.Note}
 	switch r.Status {
 	case caseflow.ReferralPending:

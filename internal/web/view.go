@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/catalog"
 	"caseflow/internal/request"
 	"caseflow/internal/workflow"
 )
@@ -40,6 +41,8 @@ func (w *UI) loadTemplates() {
 func templateFuncs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t": func(key string, args ...any) string { return tr(lang, key, args...) },
+		// label names a value of the domain from the catalogue: {{label "verdict" "met"}}.
+		"label": func(kind, value string) string { return catalog.Label(lang, kind, value) },
 		// svg marks a chart of web_svg.go as safe: its text is escaped there.
 		"svg": func(s string) template.HTML { return template.HTML(s) },
 	}
@@ -114,18 +117,30 @@ func (w *UI) clockLabel(lang, clock string) string {
 }
 
 // enumLabel names an allowed value of an event field: the workflow's label,
-// else the dictionary's, else the value itself.
+// else the catalogue's or the dictionary's, else the value itself.
 func enumLabel(lang string, f *workflow.Field, v string) string {
 	if l, ok := f.ValueLabels[v]; ok {
 		return pickLabel(lang, l)
 	}
-	if s, ok := lookup(lang, "value."+f.Name+"."+v); ok {
-		return s
-	}
-	if s, ok := lookup(lang, "value."+v); ok {
+	if s, ok := valueLabel(lang, f.Name, v); ok {
 		return s
 	}
 	return strings.ReplaceAll(v, "_", " ")
+}
+
+// valueLabel names a value of workflow data that its workflow does not
+// label: services and agency types, which are the domain's, from the
+// catalogue; the workflow's own values (decisions, outcomes, crime
+// categories, …) from the dictionary of this package.
+func valueLabel(lang, name, v string) (string, bool) {
+	kind := map[string]string{"service": catalog.Service, "agency": catalog.AgencyType}[name]
+	if t, ok := catalog.Default().Lookup(kind, v); ok {
+		return t.In(lang), true
+	}
+	if s, ok := lookup(lang, "value."+name+"."+v); ok {
+		return s, true
+	}
+	return lookup(lang, "value."+v)
 }
 
 // span says how long a duration is, in days, hours and minutes.
@@ -168,12 +183,12 @@ const (
 // clockTone colours a clock: red once breached, amber after its warning point.
 func clockTone(k caseflow.Clock, now time.Time) string {
 	switch {
-	case k.BreachedAt != nil || k.Status == "breached":
+	case k.BreachedAt != nil || k.Status == caseflow.ClockBreached:
 		if k.StoppedAt != nil {
 			return toneWarn
 		}
 		return toneBad
-	case k.StoppedAt != nil || k.Status != "running":
+	case k.StoppedAt != nil || k.Status != caseflow.ClockRunning:
 		return toneMuted
 	case !now.Before(k.DueAt):
 		return toneBad
@@ -237,7 +252,7 @@ func (w *UI) handleError(err error, c echo.Context) {
 		case caseflow.ERateLimited:
 			v.Message = tr(lang, "err.rate_limited")
 		case caseflow.EInvalid, caseflow.EMalformed:
-			v.Message = fieldMessage(lang, caseflow.ErrorMessage(err))
+			v.Message = errorText(lang, err)
 		default:
 			if errors.Is(err, context.Canceled) {
 				return
@@ -346,7 +361,7 @@ func (w *UI) render(c echo.Context, code int, name, title string, data any, opts
 	}
 	if u, _ := c.Get(userKey).(*caseflow.User); u != nil {
 		p.User = u
-		p.Role = tr(lang, "role."+string(u.Role))
+		p.Role = catalog.Label(lang, catalog.Role, string(u.Role))
 		p.Agency = u.Agency.Name
 		p.Nav = w.nav(c, lang, u)
 	}

@@ -46,7 +46,7 @@ func (d *Definition) Fire(state, event string, role caseflow.Role, data map[stri
 	ev, ok := d.events[event]
 	if !ok {
 		return nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("unknown event %q", event),
-			Fields: map[string]string{"event": "unknown event"}}
+			Fields: map[string]caseflow.FieldError{"event": {Code: caseflow.FieldNotFound, Message: "unknown event"}}}
 	}
 
 	var clean map[string]any
@@ -106,7 +106,8 @@ func fireError(err error, state, event string) error {
 	if errors.As(err, &invalid) || errors.As(err, &unknown) {
 		return &caseflow.Error{Code: caseflow.EInvalid,
 			Message: fmt.Sprintf("event %q cannot be fired in state %q", event, state),
-			Fields:  map[string]string{"event": fmt.Sprintf("cannot be fired in state %q", state)}}
+			Fields: map[string]caseflow.FieldError{"event": {Code: caseflow.FieldWrongState, Message: fmt.Sprintf("cannot be fired in state %q", state),
+				Value: state}}}
 	}
 	return fmt.Errorf("workflow: fire %q in state %q: %w", event, state, err)
 }

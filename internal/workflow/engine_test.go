@@ -100,20 +100,27 @@ func TestFire_GuardsRun(t *testing.T) {
 		edit  func(map[string]any)
 		field string
 		msg   string
+		code  caseflow.FieldCode
 	}{
-		{"MissingRequiredFieldRejected", func(m map[string]any) { delete(m, "crime_category") }, "data.crime_category", "is required"},
-		{"BlankRequiredFieldRejected", func(m map[string]any) { m["penal_code_article"] = "  " }, "data.penal_code_article", "is required"},
+		{"MissingRequiredFieldRejected", func(m map[string]any) { delete(m, "crime_category") }, "data.crime_category", "is required",
+			caseflow.FieldRequired},
+		{"BlankRequiredFieldRejected", func(m map[string]any) { m["penal_code_article"] = "  " }, "data.penal_code_article", "is required",
+			caseflow.FieldRequired},
 		{"WrongEnumRejected", func(m map[string]any) { m["crime_category"] = "minor" }, "data.crime_category",
-			"must be one of: less_serious, serious, very_serious, especially_serious"},
-		{"WrongTypeRejected", func(m map[string]any) { m["penal_code_article"] = 142 }, "data.penal_code_article", "must be a string"},
-		{"UnknownFieldRejected", func(m map[string]any) { m["victim_name"] = "A" }, "data.victim_name", "unknown field"},
-		{"SetKeyIsNotInput", func(m map[string]any) { m["decision"] = "decline" }, "data.decision", "unknown field"},
+			"must be one of: less_serious, serious, very_serious, especially_serious", caseflow.FieldNotOneOf},
+		{"WrongTypeRejected", func(m map[string]any) { m["penal_code_article"] = 142 }, "data.penal_code_article", "must be a string",
+			caseflow.FieldWrongType},
+		{"UnknownFieldRejected", func(m map[string]any) { m["victim_name"] = "A" }, "data.victim_name", "unknown field",
+			caseflow.FieldUnknownField},
+		{"SetKeyIsNotInput", func(m map[string]any) { m["decision"] = "decline" }, "data.decision", "unknown field",
+			caseflow.FieldUnknownField},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ce := requireCode(t, fire(caseflow.RolePolice, tt.edit), caseflow.EInvalid)
-			require.Equal(t, map[string]string{tt.field: tt.msg}, ce.Fields)
+			require.Equal(t, map[string]string{tt.field: tt.msg}, ce.FieldMessages())
+			require.Equal(t, map[string]caseflow.FieldCode{tt.field: tt.code}, ce.FieldCodes())
 		})
 	}
 	t.Run("RoleCheckedBeforeData", func(t *testing.T) {
@@ -125,13 +132,15 @@ func TestFire_GuardsRun(t *testing.T) {
 		t.Parallel()
 		_, err := d.Fire("received", "decide_prosecution", caseflow.RoleCommuneOfficer, nil)
 		ce := requireCode(t, err, caseflow.EInvalid)
-		require.Equal(t, map[string]string{"event": `cannot be fired in state "received"`}, ce.Fields)
+		require.Equal(t, map[string]string{"event": `cannot be fired in state "received"`}, ce.FieldMessages())
+		require.Equal(t, caseflow.FieldWrongState, ce.Fields["event"].Code)
 	})
 	t.Run("UnknownEventInvalid", func(t *testing.T) {
 		t.Parallel()
 		_, err := d.Fire("police", "arrest_everyone", caseflow.RolePolice, nil)
 		ce := requireCode(t, err, caseflow.EInvalid)
-		require.Equal(t, map[string]string{"event": "unknown event"}, ce.Fields)
+		require.Equal(t, map[string]string{"event": "unknown event"}, ce.FieldMessages())
+		require.Equal(t, caseflow.FieldNotFound, ce.Fields["event"].Code)
 	})
 	t.Run("UnknownStateInternal", func(t *testing.T) {
 		t.Parallel()
@@ -300,7 +309,16 @@ events:
 		"data.d": "must be a date (YYYY-MM-DD)",
 		"data.t": "must be a date and time (RFC 3339)",
 		"data.e": "must be one of: x, y",
-	}, ce.Fields)
+	}, ce.FieldMessages())
+	require.Equal(t, map[string]caseflow.FieldCode{
+		"data.s": caseflow.FieldNotSingleLine,
+		"data.n": caseflow.FieldWrongType,
+		"data.b": caseflow.FieldWrongType,
+		"data.d": caseflow.FieldNotADate,
+		"data.t": caseflow.FieldNotADatetime,
+		"data.e": caseflow.FieldNotOneOf,
+	}, ce.FieldCodes())
+	require.Equal(t, []string{"x", "y"}, ce.Fields["data.e"].Allowed)
 }
 
 func TestAvailable(t *testing.T) {

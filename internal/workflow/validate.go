@@ -483,15 +483,15 @@ func (v *validator) checkCondition(c *Clock, at func(...any) int) {
 			continue
 		}
 		if cond.Equals != nil {
-			if n, msg := normalise(f, cond.Equals); msg != "" {
-				v.add(at("condition", "equals"), "clock %q: condition value %v %s", c.ID, cond.Equals, msg)
+			if n, bad := normalise(f, cond.Equals); bad != nil {
+				v.add(at("condition", "equals"), "clock %q: condition value %v %s", c.ID, cond.Equals, bad.Message)
 			} else {
 				cond.Equals = n
 			}
 		}
 		for k, val := range cond.In {
-			if n, msg := normalise(f, val); msg != "" {
-				v.add(at("condition", "in", k), "clock %q: condition value %v %s", c.ID, val, msg)
+			if n, bad := normalise(f, val); bad != nil {
+				v.add(at("condition", "in", k), "clock %q: condition value %v %s", c.ID, val, bad.Message)
 			} else {
 				cond.In[k] = n
 			}

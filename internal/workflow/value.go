@@ -19,7 +19,7 @@ func (e *Event) checkData(data map[string]any) (map[string]any, caseflow.FieldEr
 	errs := caseflow.FieldErrors{}
 	for name := range data {
 		if _, ok := e.Field(name); !ok {
-			errs.Add("data."+name, "unknown field")
+			errs.Add("data."+name, caseflow.FieldError{Code: caseflow.FieldUnknownField, Message: "unknown field"})
 		}
 	}
 	out := make(map[string]any, len(e.Fields)+len(e.Set))
@@ -27,13 +27,13 @@ func (e *Event) checkData(data map[string]any) (map[string]any, caseflow.FieldEr
 		v, ok := data[f.Name]
 		if s, isString := v.(string); !ok || v == nil || (isString && strings.TrimSpace(s) == "") {
 			if f.Required {
-				errs.Add("data."+f.Name, "is required")
+				errs.Add("data."+f.Name, caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 			}
 			continue
 		}
-		n, msg := normalise(f, v)
-		if msg != "" {
-			errs.Add("data."+f.Name, msg)
+		n, bad := normalise(f, v)
+		if bad != nil {
+			errs.Add("data."+f.Name, *bad)
 			continue
 		}
 		out[f.Name] = n
@@ -45,63 +45,67 @@ func (e *Event) checkData(data map[string]any) (map[string]any, caseflow.FieldEr
 }
 
 // normalise converts v to the canonical Go value of the field's type: string
-// for string, text, enum, date and datetime; bool; int64. It returns a
-// message for the user when v does not fit.
-func normalise(f *Field, v any) (any, string) {
+// for string, text, enum, date and datetime; bool; int64. It returns what
+// is wrong when v does not fit.
+func normalise(f *Field, v any) (any, *caseflow.FieldError) {
 	switch f.Type {
 	case FieldString, FieldText:
 		s, ok := v.(string)
 		if !ok {
-			return nil, "must be a string"
+			return nil, wrongType("string", "must be a string")
 		}
 		if f.Type == FieldString && strings.ContainsAny(s, "\r\n") {
-			return nil, "must be a single line"
+			return nil, &caseflow.FieldError{Code: caseflow.FieldNotSingleLine, Message: "must be a single line"}
 		}
-		return s, ""
+		return s, nil
 	case FieldBool:
 		b, ok := v.(bool)
 		if !ok {
-			return nil, "must be true or false"
+			return nil, wrongType("boolean", "must be true or false")
 		}
-		return b, ""
+		return b, nil
 	case FieldInt:
 		n, ok := toInt64(v)
 		if !ok {
-			return nil, "must be a whole number"
+			return nil, wrongType("integer", "must be a whole number")
 		}
-		return n, ""
+		return n, nil
 	case FieldDate:
 		switch x := v.(type) {
 		case time.Time:
-			return x.Format(DateLayout), ""
+			return x.Format(DateLayout), nil
 		case string:
 			if t, err := time.Parse(DateLayout, x); err == nil {
-				return t.Format(DateLayout), ""
+				return t.Format(DateLayout), nil
 			}
 		}
-		return nil, "must be a date (YYYY-MM-DD)"
+		return nil, &caseflow.FieldError{Code: caseflow.FieldNotADate, Message: "must be a date (YYYY-MM-DD)"}
 	case FieldDatetime:
 		switch x := v.(type) {
 		case time.Time:
-			return x.UTC().Format(time.RFC3339Nano), ""
+			return x.UTC().Format(time.RFC3339Nano), nil
 		case string:
 			if t, err := time.Parse(time.RFC3339, x); err == nil {
-				return t.UTC().Format(time.RFC3339Nano), ""
+				return t.UTC().Format(time.RFC3339Nano), nil
 			}
 		}
-		return nil, "must be a date and time (RFC 3339)"
+		return nil, &caseflow.FieldError{Code: caseflow.FieldNotADatetime, Message: "must be a date and time (RFC 3339)"}
 	case FieldEnum:
 		s, ok := v.(string)
 		if ok {
 			for _, allowed := range f.Values {
 				if s == allowed {
-					return s, ""
+					return s, nil
 				}
 			}
 		}
-		return nil, "must be one of: " + strings.Join(f.Values, ", ")
+		return nil, &caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "must be one of: " + strings.Join(f.Values, ", "), Allowed: f.Values}
 	}
-	return nil, "has an unknown type"
+	return nil, wrongType(string(f.Type), "has an unknown type")
+}
+
+func wrongType(typ, msg string) *caseflow.FieldError {
+	return &caseflow.FieldError{Code: caseflow.FieldWrongType, Message: msg, Type: typ}
 }
 
 // toInt64 accepts any Go integer, a float without a fraction (JSON numbers

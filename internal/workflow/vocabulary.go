@@ -192,15 +192,15 @@ func (v *validator) checkRoleCondition(e *Event, cond *Condition, at func(...any
 		return
 	}
 	if cond.Equals != nil {
-		if n, msg := normalise(f, cond.Equals); msg != "" {
-			v.add(at("equals"), "event %q: condition value %v %s", e.ID, cond.Equals, msg)
+		if n, bad := normalise(f, cond.Equals); bad != nil {
+			v.add(at("equals"), "event %q: condition value %v %s", e.ID, cond.Equals, bad.Message)
 		} else {
 			cond.Equals = n
 		}
 	}
 	for k, val := range cond.In {
-		if n, msg := normalise(f, val); msg != "" {
-			v.add(at("in", k), "event %q: condition value %v %s", e.ID, val, msg)
+		if n, bad := normalise(f, val); bad != nil {
+			v.add(at("in", k), "event %q: condition value %v %s", e.ID, val, bad.Message)
 		} else {
 			cond.In[k] = n
 		}
