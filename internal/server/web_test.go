@@ -246,6 +246,10 @@ func TestWebPagesCarrySecurityHeadersWithinBudget(t *testing.T) {
 		{"officer1", officer, "/worklist", http.StatusOK},
 		{"officer1", officer, "/notifications", http.StatusOK},
 		{"officer1", officer, "/cases/HY-1999-999999", http.StatusNotFound},
+		// The domain lets a commune officer see her own commune's figures.
+		{"officer1", officer, "/dashboard", http.StatusOK},
+		{"officer1", officer, "/dashboard/indicators/intake", http.StatusOK},
+		{"police1", police, "/dashboard", http.StatusForbidden},
 		{"police1", police, "/worklist", http.StatusOK},
 		{"police1", police, "/cases/" + code, http.StatusOK},
 		{"supervisor1", supervisor, "/cases", http.StatusOK},

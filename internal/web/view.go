@@ -379,25 +379,34 @@ func (w *UI) render(c echo.Context, code int, name, title string, data any, opts
 func (w *UI) nav(c echo.Context, lang string, u *caseflow.User) []navLink {
 	var links []navLink
 	add := func(href, key string) { links = append(links, navLink{Href: href, Text: tr(lang, key)}) }
-	switch u.Role {
-	case caseflow.RoleCommuneOfficer:
+	// What each role may open is the domain's rule; the order puts first
+	// where the role's work starts.
+	r := u.Role
+	if r.SeesCompliance() && !r.ActsOnCases() {
+		add("/dashboard", "nav.dashboard") // supervisors start at the figures
+	}
+	switch {
+	case r.FilesReports():
 		add("/cases", "nav.cases")
 		add("/reports/new", "nav.intake")
 		add("/worklist", "nav.worklist")
-	case caseflow.RoleSupervisor:
-		add("/dashboard", "nav.dashboard")
+	case r.ActsOnCases():
+		add("/worklist", "nav.worklist")
 		add("/cases", "nav.cases")
-	case caseflow.RoleAdmin:
+	case r.ReadsCases():
+		add("/cases", "nav.cases")
+	}
+	if r.SeesCompliance() && r.ActsOnCases() {
+		add("/dashboard", "nav.dashboard")
+	}
+	if r.Administers() {
 		add("/admin/users", "nav.users")
 		add("/admin/holidays", "nav.holidays")
 		if w.monitor != "" {
 			add(w.monitor, "nav.queues")
 		}
-	default:
-		add("/worklist", "nav.worklist")
-		add("/cases", "nav.cases")
 	}
-	if u.Role != caseflow.RoleAdmin {
+	if r.ReadsCases() {
 		add("/notifications", "nav.notifications")
 		if _, unread, err := w.cases.Notifications(c.Request().Context(), request.Viewer(c), 1); err == nil {
 			links[len(links)-1].Count = unread
