@@ -16,6 +16,18 @@ const (
 	AccessSummary Access = "summary" // codes, states and dates; no personal data
 )
 
+// ReferralScope is how much of a case an agency referred to it by the
+// workflow sees: the justice agencies and the commune everything, others
+// (health staff, for the exam) the child's identity, not the narrative or
+// the suspects.
+func ReferralScope(t AgencyType) Access {
+	switch t {
+	case AgencyPolice, AgencyProcuracy, AgencyCourt, AgencyCommune:
+		return AccessFull
+	}
+	return AccessService
+}
+
 // Case is a report of child abuse and where it stands in its workflow.
 // Personal fields are empty unless the viewer's Access allows them.
 type Case struct {

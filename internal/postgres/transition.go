@@ -115,7 +115,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 		if err != nil {
 			return err
 		}
-		if err := grant(tx, c.ID, id, scopeFor(ch.Refer), "workflow:"+string(ch.Refer), ch.At); err != nil {
+		if err := grant(tx, c.ID, id, caseflow.ReferralScope(ch.Refer), "workflow:"+string(ch.Refer), ch.At); err != nil {
 			return err
 		}
 	}
@@ -137,16 +137,6 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 		return err
 	}
 	return db.audit(tx, v, "case.event", c.Code, map[string]any{"event": ch.Event, "from": ch.From, "to": ch.To, "version": c.Version + 1})
-}
-
-// scopeFor is how much of a case a referred agency sees: health staff get
-// the child's identity for the exam, not the narrative or the suspects.
-func scopeFor(t caseflow.AgencyType) caseflow.Access {
-	switch t {
-	case caseflow.AgencyPolice, caseflow.AgencyProcuracy, caseflow.AgencyCourt, caseflow.AgencyCommune:
-		return caseflow.AccessFull
-	}
-	return caseflow.AccessService
 }
 
 func grant(tx *gorm.DB, caseID, agencyID int64, scope caseflow.Access, reason string, at time.Time) error {
