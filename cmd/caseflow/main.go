@@ -34,6 +34,7 @@ import (
 	"caseflow/internal/queue"
 	"caseflow/internal/seal"
 	"caseflow/internal/server"
+	"caseflow/internal/synthetic"
 	"caseflow/internal/workflow"
 )
 
@@ -376,7 +377,8 @@ func or(v, def string) string {
 }
 
 // seedSynthetic handles the seed command's flags: --synthetic N generates
-// N fictional cases after the reference data.
+// N fictional cases after the reference data, on the newest version of the
+// intake workflow.
 func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(m.stderr)
@@ -395,11 +397,19 @@ func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--from: must be a date YYYY-MM-DD")
 	}
+	flows, err := workflow.LoadDir(m.cfg.WorkflowsDir)
+	if err != nil {
+		return fmt.Errorf("WORKFLOWS_DIR %s: %w", m.cfg.WorkflowsDir, err)
+	}
+	def, ok := flows.Latest(m.cfg.WorkflowID)
+	if !ok {
+		return &config.Error{Var: "WORKFLOW_ID", Msg: fmt.Sprintf("no definition %q in %s", m.cfg.WorkflowID, m.cfg.WorkflowsDir)}
+	}
 	// The generator allocates many short-lived rows; collecting garbage
 	// less often leaves the processor to the database.
 	debug.SetGCPercent(400)
-	res, err := m.db.GenerateSynthetic(ctx, postgres.SyntheticOptions{Cases: *n, From: start, Seed: *seed, Writers: *writers,
-		CheckReferences: *checkRefs, Progress: func(done int) {
+	res, err := synthetic.Generate(ctx, m.db, def, synthetic.Options{Cases: *n, From: start, Seed: *seed, Writers: *writers,
+		CheckReferences: *checkRefs, Now: m.db.Now, Progress: func(done int) {
 			if done%100000 == 0 || done == *n {
 				fmt.Fprintf(m.stderr, "synthetic: %d of %d cases\n", done, *n)
 			}

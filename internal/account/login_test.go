@@ -54,7 +54,7 @@ func TestLogin(t *testing.T) {
 		s := service(t)
 		u := newUser(t, caseflow.RoleSocialWorker)
 		tok := login(t, s, u.Username)
-		rows, err := env.db.DB.QueryStrings(ctx,
+		rows, err := env.db.QueryStrings(ctx,
 			`SELECT encode(s.token_hash, 'hex') FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?`, u.Username)
 		require.NoError(t, err)
 		require.Len(t, rows, 1)
@@ -87,7 +87,7 @@ func TestLogin(t *testing.T) {
 		t.Parallel()
 		s := service(t)
 		u := newUser(t, caseflow.RoleSocialWorker)
-		require.NoError(t, env.db.DB.Exec(ctx, "UPDATE users SET disabled = true WHERE id = ?", u.ID))
+		require.NoError(t, env.db.Exec(ctx, "UPDATE users SET disabled = true WHERE id = ?", u.ID))
 		sess, who, err := s.Login(ctx, u.Username, testenv.Password, "192.0.2.23", "req-disabled")
 		require.Nil(t, sess)
 		require.Nil(t, who)
@@ -101,7 +101,7 @@ func TestLogin(t *testing.T) {
 		t.Parallel()
 		s := service(t)
 		u := newUser(t, caseflow.RoleSocialWorker)
-		require.NoError(t, env.db.DB.Exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ?",
+		require.NoError(t, env.db.Exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ?",
 			"$argon2id$v=19$m=1024,t=0,p=1$c2FsdHNhbHRzYWx0c2FsdA$", u.ID))
 		var err error
 		require.NotPanics(t, func() {
@@ -278,7 +278,7 @@ func TestAuthenticate(t *testing.T) {
 		s := service(t)
 		u := newUser(t, caseflow.RoleSocialWorker)
 		tok := login(t, s, u.Username)
-		require.NoError(t, env.db.DB.Exec(ctx, "UPDATE users SET role = 'supervisor' WHERE id = ?", u.ID))
+		require.NoError(t, env.db.Exec(ctx, "UPDATE users SET role = 'supervisor' WHERE id = ?", u.ID))
 		who, err := s.Authenticate(ctx, tok)
 		require.NoError(t, err)
 		require.Equal(t, caseflow.RoleSupervisor, who.Role)

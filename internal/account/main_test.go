@@ -116,7 +116,7 @@ func login(t *testing.T, s *account.Service, username string) string {
 // username, oldest first.
 func failureReasons(t *testing.T, username string) []string {
 	t.Helper()
-	rows, err := env.db.DB.QueryStrings(context.Background(),
+	rows, err := env.db.QueryStrings(context.Background(),
 		`SELECT detail->>'reason' FROM audit_log WHERE action = 'auth.login_failed' AND username = ? ORDER BY id`, username)
 	require.NoError(t, err)
 	return rows
@@ -125,7 +125,7 @@ func failureReasons(t *testing.T, username string) []string {
 // auditCount counts the audit entries of an action by or about a username.
 func auditCount(t *testing.T, action, username string) string {
 	t.Helper()
-	rows, err := env.db.DB.QueryStrings(context.Background(),
+	rows, err := env.db.QueryStrings(context.Background(),
 		`SELECT count(*)::text FROM audit_log WHERE action = ? AND (username = ? OR detail->>'user' = ?)`,
 		action, username, username)
 	require.NoError(t, err)

@@ -20,19 +20,19 @@ var auditor = caseflow.Viewer{UserID: 1, Username: "officer1", Role: caseflow.Ro
 	IP: "192.0.2.10", RequestID: "req-audit"}
 
 // writeAudit appends n entries with a given action and returns their ids.
-func writeAudit(t *testing.T, db *postgres.DB, action string, n int) []int64 {
+func writeAudit(t *testing.T, d *testenv.Database, action string, n int) []int64 {
 	t.Helper()
 	ctx := context.Background()
 	for i := range n {
-		require.NoError(t, db.Audit(ctx, auditor, action, fmt.Sprintf("HY-2026-%06d", i+1), map[string]any{"n": i}))
+		require.NoError(t, d.DB.Audit(ctx, auditor, action, fmt.Sprintf("HY-2026-%06d", i+1), map[string]any{"n": i}))
 	}
-	return auditIDs(t, db, action)
+	return auditIDs(t, d, action)
 }
 
 // auditIDs returns the ids of the entries with an action, in order.
-func auditIDs(t *testing.T, db *postgres.DB, action string) []int64 {
+func auditIDs(t *testing.T, d *testenv.Database, action string) []int64 {
 	t.Helper()
-	rows, err := db.QueryStrings(context.Background(), "SELECT id::text FROM audit_log WHERE action = ? ORDER BY id", action)
+	rows, err := d.QueryStrings(context.Background(), "SELECT id::text FROM audit_log WHERE action = ? ORDER BY id", action)
 	require.NoError(t, err)
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
@@ -71,11 +71,12 @@ func verify(t *testing.T, db *postgres.DB) *postgres.AuditReport {
 
 func TestAuditChain(t *testing.T) {
 	t.Parallel()
-	db := freshDatabase(t).DB
+	d := freshDatabase(t)
+	db := d.DB
 
 	require.Equal(t, &postgres.AuditReport{}, verify(t, db), "an empty trail verifies")
 
-	writeAudit(t, db, "case.read", 3)
+	writeAudit(t, d, "case.read", 3)
 	require.Equal(t, &postgres.AuditReport{Unsealed: 3}, verify(t, db), "entries are unsealed until a seal")
 
 	sealAll(t, db, 3)
@@ -94,7 +95,7 @@ func TestAuditChain(t *testing.T) {
 	})
 
 	t.Run("LaterEntriesAreUnsealedThenChained", func(t *testing.T) {
-		writeAudit(t, db, "case.create", 2)
+		writeAudit(t, d, "case.create", 2)
 		rep := verify(t, db)
 		require.Empty(t, rep.Broken)
 		require.Equal(t, 3, rep.Entries)
@@ -125,7 +126,7 @@ func TestAuditSealWaitsForOpenTransactions(t *testing.T) {
 	require.NoError(t, err)
 
 	// Written and committed while the slow transaction is still open.
-	writeAudit(t, db, "fast.write", 1)
+	writeAudit(t, d, "fast.write", 1)
 	n, err := db.SealAudit(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n, "nothing after an open transaction is sealed, or its entry could be skipped")
@@ -141,9 +142,10 @@ func TestAuditSealWaitsForOpenTransactions(t *testing.T) {
 func TestAuditLogIsAppendOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := env.db.DB
+	d := env.db
+	db := d.DB
 	action := "append.only." + testenv.Suffix()
-	ids := writeAudit(t, db, action, 1)
+	ids := writeAudit(t, d, action, 1)
 	require.Len(t, ids, 1)
 	id := ids[0]
 
@@ -155,13 +157,13 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		t.Run(name+"IsRefused", func(t *testing.T) {
 			var err error
 			if name == "Truncate" {
-				err = db.Exec(ctx, stmt)
+				err = d.Exec(ctx, stmt)
 			} else {
-				err = db.Exec(ctx, stmt, id)
+				err = d.Exec(ctx, stmt, id)
 			}
 			require.Error(t, err)
 			require.Contains(t, err.Error(), "append-only")
-			require.Equal(t, []int64{id}, auditIDs(t, db, action), "the entry is unchanged")
+			require.Equal(t, []int64{id}, auditIDs(t, d, action), "the entry is unchanged")
 		})
 	}
 
@@ -170,7 +172,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		for {
 			_, err := db.SealAudit(ctx)
 			require.NoError(t, err)
-			rows, err := db.QueryStrings(ctx, "SELECT count(*)::text FROM audit_seals")
+			rows, err := d.QueryStrings(ctx, "SELECT count(*)::text FROM audit_seals")
 			require.NoError(t, err)
 			if rows[0] != "0" {
 				break
@@ -178,10 +180,10 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 			require.True(t, time.Now().Before(deadline), "no seal was made")
 			time.Sleep(10 * time.Millisecond)
 		}
-		err := db.Exec(ctx, "UPDATE audit_seals SET hash = '\\x00'")
+		err := d.Exec(ctx, "UPDATE audit_seals SET hash = '\\x00'")
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "append-only")
-		err = db.Exec(ctx, "DELETE FROM audit_seals")
+		err = d.Exec(ctx, "DELETE FROM audit_seals")
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "append-only")
 	})
@@ -189,36 +191,36 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 
 // tamper runs statements with the append-only triggers off, as a superuser
 // could, and turns them back on.
-func tamper(t *testing.T, db *postgres.DB, stmt string, args ...any) {
+func tamper(t *testing.T, d *testenv.Database, stmt string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
-	require.NoError(t, db.Exec(ctx, "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
-	require.NoError(t, db.Exec(ctx, "ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_append_only"))
-	require.NoError(t, db.Exec(ctx, stmt, args...))
-	require.NoError(t, db.Exec(ctx, "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
-	require.NoError(t, db.Exec(ctx, "ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_append_only"))
+	require.NoError(t, d.Exec(ctx, "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+	require.NoError(t, d.Exec(ctx, "ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_append_only"))
+	require.NoError(t, d.Exec(ctx, stmt, args...))
+	require.NoError(t, d.Exec(ctx, "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+	require.NoError(t, d.Exec(ctx, "ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_append_only"))
 }
 
 // sealedTrail returns a fresh database with two seals of three entries each
 // and the ids of the entries, in order.
-func sealedTrail(t *testing.T) (*postgres.DB, []int64) {
+func sealedTrail(t *testing.T) (*testenv.Database, []int64) {
 	t.Helper()
-	db := freshDatabase(t).DB
-	writeAudit(t, db, "case.read", 3)
-	sealAll(t, db, 3)
-	writeAudit(t, db, "case.create", 3)
-	sealAll(t, db, 3)
-	rep := verify(t, db)
+	d := freshDatabase(t)
+	writeAudit(t, d, "case.read", 3)
+	sealAll(t, d.DB, 3)
+	writeAudit(t, d, "case.create", 3)
+	sealAll(t, d.DB, 3)
+	rep := verify(t, d.DB)
 	require.Empty(t, rep.Broken)
 	require.Equal(t, 6, rep.Entries)
-	ids := append(auditIDs(t, db, "case.read"), auditIDs(t, db, "case.create")...)
+	ids := append(auditIDs(t, d, "case.read"), auditIDs(t, d, "case.create")...)
 	require.Len(t, ids, 6)
-	return db, ids
+	return d, ids
 }
 
-func sealIDs(t *testing.T, db *postgres.DB) []string {
+func sealIDs(t *testing.T, d *testenv.Database) []string {
 	t.Helper()
-	rows, err := db.QueryStrings(context.Background(), "SELECT id::text FROM audit_seals ORDER BY id")
+	rows, err := d.QueryStrings(context.Background(), "SELECT id::text FROM audit_seals ORDER BY id")
 	require.NoError(t, err)
 	return rows
 }
@@ -228,59 +230,59 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 
 	t.Run("AlteredEntry", func(t *testing.T) {
 		t.Parallel()
-		db, ids := sealedTrail(t)
-		tamper(t, db, "UPDATE audit_log SET action = 'case.export' WHERE id = ?", ids[1])
-		rep := verify(t, db)
+		d, ids := sealedTrail(t)
+		tamper(t, d, "UPDATE audit_log SET action = 'case.export' WHERE id = ?", ids[1])
+		rep := verify(t, d.DB)
 		require.Contains(t, rep.Broken, fmt.Sprintf("audit entry %d ", ids[1]))
 		require.Contains(t, rep.Broken, "altered")
 	})
 
 	t.Run("AlteredDetail", func(t *testing.T) {
 		t.Parallel()
-		db, ids := sealedTrail(t)
-		tamper(t, db, `UPDATE audit_log SET detail = '{"n": 99}' WHERE id = ?`, ids[4])
-		rep := verify(t, db)
+		d, ids := sealedTrail(t)
+		tamper(t, d, `UPDATE audit_log SET detail = '{"n": 99}' WHERE id = ?`, ids[4])
+		rep := verify(t, d.DB)
 		require.Contains(t, rep.Broken, fmt.Sprintf("audit entry %d ", ids[4]))
 		require.Contains(t, rep.Broken, "altered")
 	})
 
 	t.Run("DeletedEntry", func(t *testing.T) {
 		t.Parallel()
-		db, ids := sealedTrail(t)
-		tamper(t, db, "DELETE FROM audit_log WHERE id = ?", ids[2])
-		rep := verify(t, db)
+		d, ids := sealedTrail(t)
+		tamper(t, d, "DELETE FROM audit_log WHERE id = ?", ids[2])
+		rep := verify(t, d.DB)
 		require.Contains(t, rep.Broken, fmt.Sprintf("audit entry %d ", ids[2]))
 		require.Contains(t, rep.Broken, "missing")
 	})
 
 	t.Run("EntryForgedInsideASeal", func(t *testing.T) {
 		t.Parallel()
-		db, ids := sealedTrail(t)
+		d, ids := sealedTrail(t)
 		// Inserting needs no trigger off; the forged entry claims the
 		// transaction of a sealed one.
-		require.NoError(t, db.Exec(context.Background(),
+		require.NoError(t, d.Exec(context.Background(),
 			`INSERT INTO audit_log (at, username, action, xid) SELECT now(), 'officer1', 'case.read', xid FROM audit_log WHERE id = ?`, ids[0]))
-		forged := auditIDs(t, db, "case.read")
-		rep := verify(t, db)
+		forged := auditIDs(t, d, "case.read")
+		rep := verify(t, d.DB)
 		require.Contains(t, rep.Broken, fmt.Sprintf("audit entry %d ", forged[len(forged)-1]))
 		require.Contains(t, rep.Broken, "added")
 	})
 
 	t.Run("AlteredSeal", func(t *testing.T) {
 		t.Parallel()
-		db, _ := sealedTrail(t)
-		seals := sealIDs(t, db)
-		tamper(t, db, "UPDATE audit_seals SET entry_hashes[1] = sha256('forged') WHERE id = ?", seals[0])
-		rep := verify(t, db)
+		d, _ := sealedTrail(t)
+		seals := sealIDs(t, d)
+		tamper(t, d, "UPDATE audit_seals SET entry_hashes[1] = sha256('forged') WHERE id = ?", seals[0])
+		rep := verify(t, d.DB)
 		require.Contains(t, rep.Broken, "seal "+seals[0]+" ")
 	})
 
 	t.Run("DeletedSeal", func(t *testing.T) {
 		t.Parallel()
-		db, _ := sealedTrail(t)
-		seals := sealIDs(t, db)
-		tamper(t, db, "DELETE FROM audit_seals WHERE id = ?", seals[0])
-		rep := verify(t, db)
+		d, _ := sealedTrail(t)
+		seals := sealIDs(t, d)
+		tamper(t, d, "DELETE FROM audit_seals WHERE id = ?", seals[0])
+		rep := verify(t, d.DB)
 		require.Contains(t, rep.Broken, "seal "+seals[1]+" does not continue", "removing a seal breaks the chain")
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/postgres"
+	"caseflow/internal/testenv"
 	"caseflow/internal/workflow"
 )
 
@@ -28,11 +29,11 @@ func ptr(t time.Time) *time.Time { return &t }
 // fixture writes hand-built cases, clocks and history rows.
 type fixture struct {
 	t        *testing.T
-	db       *postgres.DB
+	db       *testenv.Database
 	versions map[int64]int
 }
 
-func newFixture(t *testing.T, db *postgres.DB) *fixture {
+func newFixture(t *testing.T, db *testenv.Database) *fixture {
 	return &fixture{t: t, db: db, versions: map[int64]int{}}
 }
 
@@ -334,8 +335,9 @@ func buildQ1(f *fixture) {
 func TestCompliance(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := freshDatabase(t).DB
-	buildQ1(newFixture(t, db))
+	d := freshDatabase(t)
+	db := d.DB
+	buildQ1(newFixture(t, d))
 	derive(t, db)
 	asOf := at(2026, 4, 15, 12, 0)
 	q1 := period(t, "2026-01-01", "2026-03-31")
@@ -527,7 +529,7 @@ func TestCompliance(t *testing.T) {
 	t.Run("DrillDownListsTheCasesBehindAFigure", func(t *testing.T) {
 		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf},
 			Indicator: string(caseflow.IndicatorResolution)}
-		sup := supervisor(t, db, "BCD-33")
+		sup := supervisor(t, d, "BCD-33")
 		list := func(q caseflow.ComplianceCaseQuery) []string {
 			t.Helper()
 			page, err := db.ComplianceCases(ctx, sup, q)
@@ -542,7 +544,7 @@ func TestCompliance(t *testing.T) {
 		q.Part = caseflow.PartNumerator
 		require.Equal(t, []string{"R1", "R2", "R3"}, list(q))
 
-		q.Part, q.AgencyID = "", agencyID(t, db, "CA-326")
+		q.Part, q.AgencyID = "", agencyID(t, d, "CA-326")
 		require.Equal(t, []string{"R6"}, list(q))
 
 		q.Indicator, q.AgencyID, q.Clock = caseflow.Breaches, 0, "resolve_report"
@@ -576,7 +578,7 @@ func TestCompliance(t *testing.T) {
 	})
 
 	t.Run("DrillDownPages", func(t *testing.T) {
-		sup := supervisor(t, db, "BCD-33")
+		sup := supervisor(t, d, "BCD-33")
 		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf},
 			Indicator: caseflow.Breaches, Limit: 5}
 		var all []string
@@ -598,7 +600,7 @@ func TestCompliance(t *testing.T) {
 	t.Run("DrillDownKeepsToTheViewersUnit", func(t *testing.T) {
 		// A supervisor of district 326 asking about the province sees only 326's cases: the
 		// caller decides the unit, and the need-to-know rule still applies to each case.
-		sup326 := supervisor(t, db, "LD-326")
+		sup326 := supervisor(t, d, "LD-326")
 		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf},
 			Indicator: string(caseflow.IndicatorResolution)}
 		page, err := db.ComplianceCases(ctx, sup326, q)
@@ -607,7 +609,7 @@ func TestCompliance(t *testing.T) {
 	})
 }
 
-func agencyID(t *testing.T, db *postgres.DB, code string) int64 {
+func agencyID(t *testing.T, db *testenv.Database, code string) int64 {
 	t.Helper()
 	out, err := db.QueryStrings(context.Background(), "SELECT id::text FROM agencies WHERE code = ?", code)
 	require.NoError(t, err)
@@ -617,7 +619,7 @@ func agencyID(t *testing.T, db *postgres.DB, code string) int64 {
 }
 
 // supervisor is a viewer with the supervisor role in an agency.
-func supervisor(t *testing.T, db *postgres.DB, agency string) caseflow.Viewer {
+func supervisor(t *testing.T, db *testenv.Database, agency string) caseflow.Viewer {
 	t.Helper()
 	out, err := db.QueryStrings(context.Background(), `SELECT u.path FROM agencies a JOIN units u ON u.id = a.unit_id WHERE a.code = ?`, agency)
 	require.NoError(t, err)
@@ -625,65 +627,4 @@ func supervisor(t *testing.T, db *postgres.DB, agency string) caseflow.Viewer {
 	return caseflow.Viewer{UserID: 1, Username: "sup-" + agency, Role: caseflow.RoleSupervisor,
 		Agency: caseflow.Agency{ID: agencyID(t, db, agency), Code: agency, Type: caseflow.AgencySupervision,
 			Unit: caseflow.Unit{Path: out[0]}}}
-}
-
-func TestSyntheticCases(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := freshDatabase(t).DB
-	to := at(2026, 11, 29, 9, 0)
-	const n = 3000
-	res, err := db.GenerateSynthetic(ctx, postgres.SyntheticOptions{Cases: n, From: at(2021, 1, 1, 0, 0), To: to, Seed: 7, BatchSize: 700})
-	require.NoError(t, err)
-	require.EqualValues(t, n, res.Cases)
-	t.Logf("%d cases: %d people, %d access, %d history, %d clocks in %s", res.Cases, res.People, res.Access, res.History, res.Clocks, res.Elapsed)
-
-	one := func(query string, args ...any) string {
-		t.Helper()
-		out, err := db.QueryStrings(ctx, query, args...)
-		require.NoError(t, err)
-		require.Len(t, out, 1, query)
-		return out[0]
-	}
-	require.Equal(t, strconv.Itoa(n), one("SELECT count(DISTINCT code)::text FROM cases"), "codes are unique")
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_history h
-		WHERE h.case_id = c.id AND h.version = 1 AND h.event = 'report_received')`), "every case starts with its report")
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c WHERE c.version <> (SELECT max(version) FROM case_history h
-		WHERE h.case_id = c.id AND h.kind = 'transition')`), "the case version is its last transition")
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM (SELECT case_id FROM case_history WHERE kind = 'transition'
-		GROUP BY case_id HAVING count(*) <> max(version)) x`), "transition versions have no gaps")
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_people p
-		WHERE p.case_id = c.id AND p.kind = 'child' AND p.age_at_report BETWEEN 0 AND 17)`), "every case has a child of known age")
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM case_history WHERE at > ?`, to.UTC()), "nothing happens after now")
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM case_clocks WHERE (status = 'stopped' AND stopped_at > due_at)
-		OR (status = 'breached' AND (breached_at IS NULL OR breached_at < due_at)) OR (status = 'running' AND due_at < ?)`, to.UTC()),
-		"clock statuses agree with their times")
-	bad, _ := db.QueryStrings(ctx, `SELECT clock || ' ' || due_at::text || ' ' || extensions::text FROM case_clocks WHERE extensions <> '[]'::jsonb
-		AND (extensions->-1->>'due_after')::timestamptz <> due_at LIMIT 3`)
-	require.Empty(t, bad, "an extended clock is due when its last extension says")
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases WHERE (state = 'closed') <> (closed_at IS NOT NULL)`))
-	require.NotEqual(t, "0", one(`SELECT count(*)::text FROM case_clocks WHERE extensions <> '[]'::jsonb`), "some clocks were extended")
-	require.NotEqual(t, "0", one(`SELECT count(*)::text FROM case_clocks WHERE status = 'breached'`), "some clocks were breached")
-	require.Equal(t, one("SELECT count(DISTINCT extract(year FROM received_at AT TIME ZONE 'Asia/Ho_Chi_Minh'))::text FROM cases"), "6",
-		"reports spread over 2021–2026")
-	states, err := db.QueryStrings(ctx, "SELECT DISTINCT state FROM cases ORDER BY state")
-	require.NoError(t, err)
-	require.Subset(t, states, []string{"closed", "investigation", "police", "support", "trial"})
-	// Codes handed out later never clash with synthetic ones.
-	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c JOIN case_counters k
-		ON k.year = split_part(c.code, '-', 2)::int AND k.prefix = split_part(c.code, '-', 1)
-		WHERE split_part(c.code, '-', 3)::bigint > k.last`))
-
-	// The indicators have data for a whole year, within plausible bounds.
-	rep, err := db.Compliance(ctx, caseflow.ComplianceQuery{Period: period(t, "2025-01-01", "2025-12-31"), Unit: unitCode(t, db, "33"), AsOf: to})
-	require.NoError(t, err)
-	for _, r := range rep.Indicators {
-		t.Logf("%-28s %5d / %5d", r.Indicator.ID, r.Numerator, r.Denominator)
-		require.Positive(t, r.Denominator, r.Indicator.ID)
-		if !r.Indicator.Change {
-			require.True(t, *r.Value > 0.4 && *r.Value <= 1, "%s = %v", r.Indicator.ID, *r.Value)
-		}
-	}
-	require.Positive(t, rep.BreachTotal())
-	require.Positive(t, rep.Children.Total)
 }

@@ -13,15 +13,16 @@ import (
 // fail the read with an error that says which row, never show as empty.
 func TestUndecodableStoredData(t *testing.T) {
 	t.Parallel()
-	db := freshDatabase(t).DB
-	f := newFixture(t, db)
+	d := freshDatabase(t)
+	db := d.DB
+	f := newFixture(t, d)
 	ctx := context.Background()
 	const code = "HY-DECODE-1"
 	id := f.kase(code, "12005", at(2026, 3, 2, 9, 0), "")
 	u, err := db.UserByUsername(ctx, "officer1")
 	require.NoError(t, err)
 	officer := caseflow.Viewer{UserID: u.ID, Username: u.Username, Role: u.Role, Agency: u.Agency}
-	require.NoError(t, db.Exec(ctx, `INSERT INTO case_access (case_id, agency_id, scope, reason, granted_at)
+	require.NoError(t, d.Exec(ctx, `INSERT INTO case_access (case_id, agency_id, scope, reason, granted_at)
 		VALUES (?, ?, 'full', 'test', now())`, id, u.Agency.ID))
 
 	t.Run("ClockExtensionsAreAnError", func(t *testing.T) {

@@ -176,7 +176,7 @@ func (f *fixture) notifications(t *testing.T, v caseflow.Viewer, kind string) ma
 // count runs a count(*) query.
 func (f *fixture) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
-	out, err := f.env.DB.QueryStrings(context.Background(), "SELECT count(*)::text FROM "+query, args...)
+	out, err := f.env.QueryStrings(context.Background(), "SELECT count(*)::text FROM "+query, args...)
 	require.NoError(t, err)
 	require.Len(t, out, 1)
 	n, err := strconv.Atoi(out[0])

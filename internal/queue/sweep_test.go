@@ -66,7 +66,7 @@ func (f *fixture) waitRelayed(t *testing.T, n int) {
 			t.Errorf("outbox backlog: %v", err)
 			return false
 		}
-		warned, err := f.env.DB.QueryStrings(context.Background(), "SELECT count(*)::text FROM case_clocks WHERE warned_at IS NOT NULL")
+		warned, err := f.env.QueryStrings(context.Background(), "SELECT count(*)::text FROM case_clocks WHERE warned_at IS NOT NULL")
 		if err != nil {
 			t.Errorf("counting warnings: %v", err)
 			return false

@@ -60,7 +60,7 @@ func TestNeedToKnow(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 		rid := r.Header.Get("X-Request-Id")
 		require.NotEmpty(t, rid)
-		rows, err := env.db.DB.QueryStrings(context.Background(),
+		rows, err := env.db.QueryStrings(context.Background(),
 			`SELECT username || '|' || ip FROM audit_log WHERE action = 'case.read' AND case_code = ? AND request_id = ?`, code, rid)
 		require.NoError(t, err)
 		require.Equal(t, []string{"officer1|127.0.0.1"}, rows)
@@ -125,7 +125,7 @@ func TestNeedToKnow(t *testing.T) {
 	t.Run("SupervisorReadIsNotAPersonalDataRead", func(t *testing.T) {
 		r := call(t, http.MethodGet, path, supervisor, nil)
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-		rows, err := env.db.DB.QueryStrings(context.Background(),
+		rows, err := env.db.QueryStrings(context.Background(),
 			`SELECT action FROM audit_log WHERE case_code = ? AND request_id = ?`, code, r.Header.Get("X-Request-Id"))
 		require.NoError(t, err)
 		require.Empty(t, rows)

@@ -52,7 +52,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 	require.Equal(t, "unauthorized", withoutRequestID(t, known)["code"])
 
 	t.Run("FailureOfAKnownAccountIsAudited", func(t *testing.T) {
-		rows, err := env.db.DB.QueryStrings(context.Background(),
+		rows, err := env.db.QueryStrings(context.Background(),
 			`SELECT username FROM audit_log WHERE action = 'auth.login_failed' AND request_id = ?`,
 			known.Header.Get("X-Request-Id"))
 		require.NoError(t, err)
@@ -61,7 +61,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 
 	t.Run("PasswordIsNeverStored", func(t *testing.T) {
 		require.NotContains(t, env.logs.String(), wrong)
-		rows, err := env.db.DB.QueryStrings(context.Background(),
+		rows, err := env.db.QueryStrings(context.Background(),
 			`SELECT count(*)::text FROM audit_log WHERE strpos(detail::text, ?) > 0`, wrong)
 		require.NoError(t, err)
 		require.Equal(t, []string{"0"}, rows)
@@ -221,7 +221,7 @@ func TestDisabledAccountIsRefused(t *testing.T) {
 	s := accounts(t)
 	sess, _, err := s.Login(ctx, user, testenv.Password, "198.51.100.40", "req-disabled")
 	require.NoError(t, err)
-	require.NoError(t, env.db.DB.Exec(ctx, "UPDATE users SET disabled = true WHERE username = ?", user))
+	require.NoError(t, env.db.Exec(ctx, "UPDATE users SET disabled = true WHERE username = ?", user))
 
 	_, err = s.Authenticate(ctx, sess.Token)
 	require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "a disabled account's sessions end: %v", err)

@@ -340,7 +340,7 @@ func cmpRow(rows [][]string, col int, value string) []string {
 
 func cmpAuditCount(t *testing.T) int {
 	t.Helper()
-	out, err := env.db.DB.QueryStrings(context.Background(), "SELECT count(*)::text FROM audit_log WHERE action = 'compliance.export'")
+	out, err := env.db.QueryStrings(context.Background(), "SELECT count(*)::text FROM audit_log WHERE action = 'compliance.export'")
 	require.NoError(t, err)
 	var n int
 	_, err = fmt.Sscan(out[0], &n)

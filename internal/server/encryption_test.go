@@ -14,7 +14,7 @@ import (
 // reporter, then suspect.
 func storedValues(t *testing.T, code, column string) []string {
 	t.Helper()
-	out, err := env.db.DB.QueryStrings(context.Background(),
+	out, err := env.db.QueryStrings(context.Background(),
 		`SELECT p.`+column+` FROM case_people p JOIN cases c ON c.id = p.case_id WHERE c.code = ? ORDER BY p.kind, p.position`, code)
 	require.NoError(t, err)
 	return out
@@ -51,7 +51,7 @@ func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
 	}
 
 	t.Run("narrative_enc", func(t *testing.T) {
-		stored, err := env.db.DB.QueryStrings(context.Background(), `SELECT narrative_enc FROM cases WHERE code = ?`, code)
+		stored, err := env.db.QueryStrings(context.Background(), `SELECT narrative_enc FROM cases WHERE code = ?`, code)
 		require.NoError(t, err)
 		require.Len(t, stored, 1)
 		require.Regexp(t, sealed, stored[0])
@@ -59,7 +59,7 @@ func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
 	})
 
 	t.Run("NoPlainValueAnywhereInTheCaseRows", func(t *testing.T) {
-		rows, err := env.db.DB.QueryStrings(context.Background(), `
+		rows, err := env.db.QueryStrings(context.Background(), `
 			SELECT row_to_json(c)::text FROM cases c WHERE c.code = ?
 			UNION ALL SELECT row_to_json(p)::text FROM case_people p JOIN cases c ON c.id = p.case_id WHERE c.code = ?
 			UNION ALL SELECT row_to_json(h)::text FROM case_history h JOIN cases c ON c.id = h.case_id WHERE c.code = ?
@@ -80,7 +80,7 @@ func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
 	})
 
 	t.Run("OnlyChildrenWithDateOfBirthAreIndexed", func(t *testing.T) {
-		idx, err := env.db.DB.QueryStrings(context.Background(), `SELECT p.kind || ':' || (p.blind_index IS NOT NULL)::text
+		idx, err := env.db.QueryStrings(context.Background(), `SELECT p.kind || ':' || (p.blind_index IS NOT NULL)::text
 			FROM case_people p JOIN cases c ON c.id = p.case_id WHERE c.code = ? ORDER BY p.kind, p.position`, code)
 		require.NoError(t, err)
 		require.Equal(t, []string{"child:true", "reporter:false", "suspect:false"}, idx)

@@ -195,6 +195,6 @@ func report() map[string]any {
 func countRows(t *testing.T, table string) int64 {
 	t.Helper()
 	var n int64
-	require.NoError(t, env.db.DB.RawCount(context.Background(), table, &n))
+	require.NoError(t, env.db.RawCount(context.Background(), table, &n))
 	return n
 }

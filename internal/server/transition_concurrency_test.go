@@ -93,7 +93,7 @@ func requireOneWinner(t *testing.T, answers []wfAnswer) map[string]any {
 // caseClocks counts a case's clock rows of one clock.
 func caseClocks(t *testing.T, code, clock string) string {
 	t.Helper()
-	rows, err := env.db.DB.QueryStrings(context.Background(), `SELECT count(*)::text FROM case_clocks k
+	rows, err := env.db.QueryStrings(context.Background(), `SELECT count(*)::text FROM case_clocks k
 		JOIN cases c ON c.id = k.case_id WHERE c.code = ? AND k.clock = ?`, code, clock)
 	require.NoError(t, err)
 	return rows[0]
@@ -102,7 +102,7 @@ func caseClocks(t *testing.T, code, clock string) string {
 // caseGrants counts the live access rows of an agency on a case.
 func caseGrants(t *testing.T, code, agency string) string {
 	t.Helper()
-	rows, err := env.db.DB.QueryStrings(context.Background(), `SELECT count(*)::text FROM case_access ca
+	rows, err := env.db.QueryStrings(context.Background(), `SELECT count(*)::text FROM case_access ca
 		JOIN cases c ON c.id = ca.case_id JOIN agencies a ON a.id = ca.agency_id
 		WHERE c.code = ? AND a.code = ? AND ca.revoked_at IS NULL`, code, agency)
 	require.NoError(t, err)

@@ -200,7 +200,7 @@ func wfBring(t *testing.T, path []*workflow.Event) (*wfCase, wfGrants) {
 // straight from the database.
 func wfStored(t *testing.T, code string) string {
 	t.Helper()
-	rows, err := env.db.DB.QueryStrings(context.Background(), `SELECT c.state || ' v' || c.version || ' rows ' ||
+	rows, err := env.db.QueryStrings(context.Background(), `SELECT c.state || ' v' || c.version || ' rows ' ||
 		(SELECT count(*) FROM case_history h WHERE h.case_id = c.id AND h.event NOT LIKE 'clock\_%')
 		FROM cases c WHERE c.code = ?`, code)
 	require.NoError(t, err)

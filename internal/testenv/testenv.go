@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the raw SQL of tests
 	"github.com/redis/go-redis/v9"
 
 	"caseflow/internal/account"
@@ -76,6 +78,8 @@ type Database struct {
 	URL  string
 	DB   *postgres.DB
 	Logs *LogBuffer
+
+	sql *sql.DB // for the raw SQL of tests (sql.go)
 }
 
 // NewDatabase creates, migrates and seeds a database named after the test
@@ -107,12 +111,17 @@ func NewDatabase(ctx context.Context, pkg string) (*Database, error) {
 	if _, err := db.SeedDemoUsers(ctx, hash); err != nil {
 		return nil, err
 	}
-	return &Database{URL: u, DB: db, Logs: logs}, nil
+	raw, err := sql.Open("pgx", u)
+	if err != nil {
+		return nil, err
+	}
+	return &Database{URL: u, DB: db, Logs: logs, sql: raw}, nil
 }
 
 // Close closes and drops the database.
 func (d *Database) Close() {
 	d.DB.Close()
+	_ = d.sql.Close()
 	_ = postgres.DropDatabase(context.Background(), d.URL)
 }
 
