@@ -12,7 +12,7 @@ import (
 
 	"caseflow/internal/calendar"
 	"caseflow/internal/caseflow"
-	"caseflow/internal/clock"
+	wallclock "caseflow/internal/clock"
 	"caseflow/internal/workflow"
 )
 
@@ -105,7 +105,7 @@ func fictionalNarratives() []string {
 // the years from opt.From to opt.To, with their history, clocks, access and
 // children. The same definition, seed and period give the same rows.
 func Generate(ctx context.Context, store Store, def *workflow.Definition, opt Options) (*Result, error) {
-	started := clock.Now()
+	started := wallclock.Now()
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -233,7 +233,7 @@ func Generate(ctx context.Context, store Store, def *workflow.Definition, opt Op
 	if err := store.AnalyzeSynthetic(ctx); err != nil {
 		return nil, err
 	}
-	res.Elapsed = clock.Since(started)
+	res.Elapsed = wallclock.Since(started)
 	return res, nil
 }
 
