@@ -55,11 +55,13 @@ func Open(ctx context.Context, dsn string, keys *seal.KeyRing, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	db := &DB{url: dsn, Keys: keys, Now: clock.Now, Log: log, CodePrefix: "HY"}
 	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
 		Logger:                 logger.Discard,
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return clock.Now().UTC() },
+		// Rows stamped by gorm take the storage's own (injectable) clock.
+		NowFunc: func() time.Time { return db.now() },
 	})
 	if err != nil {
 		return nil, unreachable(dsn, err)
@@ -77,7 +79,8 @@ func Open(ctx context.Context, dsn string, keys *seal.KeyRing, log *slog.Logger)
 		sqlDB.Close()
 		return nil, unreachable(dsn, err)
 	}
-	return &DB{gorm: g, sql: sqlDB, url: dsn, Keys: keys, Now: time.Now, Log: log, CodePrefix: "HY"}, nil
+	db.gorm, db.sql = g, sqlDB
+	return db, nil
 }
 
 func unreachable(dsn string, err error) error {
