@@ -26,13 +26,13 @@ CREATE INDEX case_clocks_underived ON case_clocks (case_id) WHERE role IS NULL O
 -- The same index-only scans as before, keyed by role instead of by id.
 CREATE INDEX case_clocks_started_cx ON case_clocks (role, commune_id, started_at)
     INCLUDE (responsible_agency, status, due_at, stopped_at, stop_roles, clock, case_id)
-    WHERE role IN ('police_acceptance', 'emergency_measures', 'support_plan_draft', 'support_plan_approval');
+    WHERE role IN ('police_acceptance', 'emergency_protection', 'support_plan_draft', 'support_plan_approval');
 CREATE INDEX case_clocks_due_cx ON case_clocks (role, commune_id, due_at)
     INCLUDE (responsible_agency, status, stopped_at, stop_roles, clock, case_id)
-    WHERE role IN ('resolution', 'trial_preparation');
+    WHERE role IN ('resolution', 'trial_preparation_limit');
 CREATE INDEX case_clocks_stopped_cx ON case_clocks (role, commune_id, stopped_at)
     INCLUDE (responsible_agency, due_at, stop_roles, clock, case_id)
-    WHERE role IN ('resolution', 'indictment') AND stopped_at IS NOT NULL;
+    WHERE role IN ('resolution', 'indictment_limit') AND stopped_at IS NOT NULL;
 CREATE INDEX case_history_roles_cx ON case_history (commune_id, at)
     INCLUDE (agency_id, case_id, roles)
     WHERE kind = 'transition' AND roles && '{prosecution,prosecution_declined,verdict}';

@@ -86,56 +86,59 @@ type Indicator struct {
 // Indicators lists every indicator of DESIGN §4, in report order.
 var Indicators = []Indicator{
 	{ID: IndicatorIntake, Target: Target{TargetEq, 10000},
-		Definition: "Each referral to the police (refer_police, which starts the transfer_to_police or transfer_to_police_remote clock) " +
-			"counts in the period of the referral (clock start). Numerator: referrals the police accepted (the clock stopped by " +
-			"accept_referral, on time or late). A referral the police returned (return_referral) counts as not accepted; a report " +
+		Definition: "Each referral to the police (a clock of role police_acceptance, started by the referral) counts in the " +
+			"period of the referral (clock start). Numerator: referrals the police accepted (the clock stopped by an event of " +
+			"role police_acceptance, on time or late). A referral the police returned counts as not accepted; a report " +
 			"referred again after a return is a new referral. Pending: not yet answered and its 24/48-hour limit not passed."},
 	{ID: IndicatorResolution, Target: Target{TargetGt, 9500},
-		Definition: "Each resolve_report clock (started when the police accept a report, BLTTHS Điều 147) counts in the period " +
-			"in which it is due (due time with extensions). Numerator: reports resolved — the clock stopped by decide_prosecution, " +
-			"decline_prosecution or suspend_resolution, whenever that happened. Left out: reports returned to the commune " +
-			"(return_referral) or transferred to another jurisdiction (transfer_out) before they were due; returned or transferred " +
-			"after they were due, they count as not resolved. Pending: not resolved and not yet due."},
+		Definition: "Each clock of role resolution (started when the police accept a report, BLTTHS Điều 147) counts in the " +
+			"period in which it is due (due time with extensions). Numerator: reports resolved — the clock stopped by an event " +
+			"of role resolution (prosecute, decline or suspend), whenever that happened. Left out: reports that lawfully left " +
+			"the police (role hand_off: returned to the commune, transferred to another jurisdiction) before they were due; " +
+			"handed off after they were due, they count as not resolved. Pending: not resolved and not yet due."},
 	{ID: IndicatorOnTimeResolution, Target: Target{TargetNone, 0},
-		Definition: "Each resolve_report clock stopped by decide_prosecution, decline_prosecution or suspend_resolution counts in " +
-			"the period in which it was stopped (the resolution). Numerator: stopped at or before its due time, extensions included."},
+		Definition: "Each clock of role resolution stopped by an event of role resolution counts in the period in which it " +
+			"was stopped (the resolution). Numerator: stopped at or before its due time, extensions included."},
 	{ID: IndicatorProsecutionOfCrimeSigns, Target: Target{TargetEq, 10000},
-		Definition: "Each recorded decision on a report with signs of a crime counts in the period of the decision: " +
-			"decide_prosecution (which records crime_signs = true) and decline_prosecution recorded with crime_signs = true. " +
-			"Numerator: decide_prosecution. Suspensions record no finding on crime signs and are not counted."},
+		Definition: "Each recorded decision on a report with signs of a crime counts in the period of the decision: decisions " +
+			"to prosecute (role prosecution) and decisions not to prosecute recorded with signs of a crime (role " +
+			"declined_despite_crime_signs). Numerator: decisions to prosecute. Suspensions record no finding on crime signs " +
+			"and are not counted."},
 	{ID: IndicatorClearance, Target: Target{TargetGt, 8000},
-		Definition: "Each decision to prosecute (decide_prosecution) counts in the period of the decision. Numerator: cases for " +
-			"which record_case_cleared has been recorded, whenever. Pending: not cleared while the investigation clock is still " +
-			"running within its limit."},
+		Definition: "Each decision to prosecute (role prosecution) counts in the period of the decision. Numerator: cases for " +
+			"which an event of role clearance has been recorded, whenever. Pending: not cleared while the clock of role " +
+			"investigation_limit is still running within its limit."},
 	{ID: IndicatorClearanceSerious, Target: Target{TargetGt, 9000},
-		Definition: "As clearance, limited to decisions to prosecute recorded with crime_category very_serious or " +
-			"especially_serious (the category at the decision; a later change of category does not move a case)."},
+		Definition: "As clearance, limited to decisions to prosecute a very serious or especially serious crime (role " +
+			"prosecution_of_serious_crime: the category at the decision; a later change of category does not move a case)."},
 	{ID: IndicatorIndictmentOnTime, Target: Target{TargetEq, 10000},
-		Definition: "Each indictment clock (started when the procuracy receives the file) stopped by one of the decisions of " +
-			"Điều 240 — indict, dismiss_case or return_for_investigation — counts in the period of the decision. Numerator: " +
-			"decided at or before its due time, extensions included. A file returned and handed over again is a new decision."},
+		Definition: "Each clock of role indictment_limit (started when the procuracy receives the file) stopped by one of the " +
+			"decisions of Điều 240 (role indictment_decision: charge, dismiss or return for investigation) counts in the " +
+			"period of the decision. Numerator: decided at or before its due time, extensions included. A file returned and " +
+			"handed over again is a new decision."},
 	{ID: IndicatorCorrectCharge, Target: Target{TargetEq, 10000},
-		Definition: "Each recorded verdict (record_verdict) counts in the period of the verdict. Numerator: verdicts recorded " +
-			"with charge_upheld = true."},
+		Definition: "Each recorded verdict (role verdict) counts in the period of the verdict. Numerator: verdicts that " +
+			"upheld the charge (role charge_upheld)."},
 	{ID: IndicatorCourtResolution, Target: Target{TargetGt, 9000},
-		Definition: "Each trial_preparation clock (started when the court accepts a case, BLTTHS Điều 277) counts in the period " +
-			"in which it is due (with extensions). Numerator: the court decided — decide_to_try, return_to_procuracy or " +
-			"suspend_trial stopped the clock — whenever that happened. Pending: not decided and not yet due."},
+		Definition: "Each clock of role trial_preparation_limit (started when the court accepts a case, BLTTHS Điều 277) counts " +
+			"in the period in which it is due (with extensions). Numerator: the court decided — an event of role " +
+			"trial_decision stopped the clock — whenever that happened. Pending: not decided and not yet due."},
 	{ID: IndicatorYearOnYear, Target: Target{TargetLe, -500}, Change: true,
 		Definition: "Numerator: cases received (received_at) in the period. Denominator: cases received in the same dates one " +
 			"year earlier (29 February becomes 28 February). Value: numerator ÷ denominator − 1. The plan asks for a fall of " +
 			"5–7% a year; the target is met by a fall of at least 5% (a larger fall also meets it, and is worth a look for " +
 			"under-reporting)."},
 	{ID: IndicatorEmergencyResponse, Target: Target{TargetNone, 0},
-		Definition: "Each emergency_measures clock (started when the report is received, Decree 56/2017 Điều 26.3) counts in the " +
-			"period in which the report was received. Left out: clocks that ended within the 12 hours without measures " +
-			"(emergency_not_needed, or the case closed). Numerator: record_emergency_measures within the limit. A decision " +
-			"that measures were not needed taken after the limit counts as not met. Pending: undecided within the limit."},
+		Definition: "Each clock of role emergency_protection (started when the report is received, Decree 56/2017 Điều 26.3) " +
+			"counts in the period in which the report was received. Left out: clocks that ended within the 12 hours without " +
+			"measures (measures found not needed, or the case closed). Numerator: measures taken (role emergency_protection) " +
+			"within the limit. A decision that measures were not needed taken after the limit counts as not met. Pending: " +
+			"undecided within the limit."},
 	{ID: IndicatorSupportPlanOnTime, Target: Target{TargetNone, 0},
-		Definition: "Each support_plan_drafted clock (started when the case enters support) counts in the period in which it " +
-			"started. Left out: clocks that ended within the limit without a plan (the case closed). Numerator: the plan was " +
-			"drafted within 5 working days and then approved within 2 working days of the draft (the support_plan_approved " +
-			"clock that the draft started). Pending: either step still within its limit."},
+		Definition: "Each clock of role support_plan_draft counts in the period in which it started. Left out: clocks that " +
+			"ended within the limit without a plan (the case closed). Numerator: the plan was drafted within 5 working days " +
+			"(role plan_drafted) and then approved within 2 working days of the draft (role plan_approved, stopping the " +
+			"support_plan_approval clock that the draft started). Pending: either step still within its limit."},
 }
 
 // IndicatorByID returns the definition of an indicator.

@@ -35,8 +35,8 @@ const (
 	EventDeclinedDespiteCrimeSigns EventRole = "declined_despite_crime_signs"
 	// EventClearance: the case is cleared (the offender identified).
 	EventClearance EventRole = "clearance"
-	// EventIndictmentDecision: the procuracy decides on the file (indict,
-	// dismiss or return it), which ends its indictment limit.
+	// EventIndictmentDecision: the procuracy decides on the file (charge,
+	// dismiss or return it), which ends its limit for that decision.
 	EventIndictmentDecision EventRole = "indictment_decision"
 	// EventTrialDecision: the court decides on the file within its
 	// preparation limit.
@@ -47,11 +47,11 @@ const (
 	// role).
 	EventChargeUpheld EventRole = "charge_upheld"
 	// EventEmergencyMeasures: emergency protection measures were taken.
-	EventEmergencyMeasures EventRole = "emergency_measures"
+	EventEmergencyMeasures EventRole = "emergency_protection"
 	// EventSupportPlanDrafted: the support plan is drafted.
-	EventSupportPlanDrafted EventRole = "support_plan_drafted"
+	EventSupportPlanDrafted EventRole = "plan_drafted"
 	// EventSupportPlanApproved: the support plan is approved.
-	EventSupportPlanApproved EventRole = "support_plan_approved"
+	EventSupportPlanApproved EventRole = "plan_approved"
 	// EventServiceReferral: a support service is referred to a provider;
 	// the referrals endpoints fire it.
 	EventServiceReferral EventRole = "service_referral"
@@ -92,19 +92,19 @@ const (
 	// ClockResolution: the police must resolve the report (Đ147).
 	ClockResolution ClockRole = "resolution"
 	// ClockInvestigation: the investigation limit (Đ172).
-	ClockInvestigation ClockRole = "investigation"
-	// ClockIndictment: the procuracy's limit to decide on indictment.
-	ClockIndictment ClockRole = "indictment"
+	ClockInvestigation ClockRole = "investigation_limit"
+	// ClockIndictment: the procuracy's limit to decide whether to charge.
+	ClockIndictment ClockRole = "indictment_limit"
 	// ClockTrialPreparation: the court's limit to prepare the trial.
-	ClockTrialPreparation ClockRole = "trial_preparation"
+	ClockTrialPreparation ClockRole = "trial_preparation_limit"
 	// ClockEmergencyMeasures: emergency protection for a child in danger.
-	ClockEmergencyMeasures ClockRole = "emergency_measures"
+	ClockEmergencyMeasures ClockRole = "emergency_protection"
 	// ClockSupportPlanDraft: drafting the support plan.
 	ClockSupportPlanDraft ClockRole = "support_plan_draft"
 	// ClockSupportPlanApproval: approving the support plan.
 	ClockSupportPlanApproval ClockRole = "support_plan_approval"
 	// ClockServiceReferralResponse: a provider's answer to a referral.
-	ClockServiceReferralResponse ClockRole = "service_referral_response"
+	ClockServiceReferralResponse ClockRole = "provider_response"
 )
 
 // ClockRoles lists every clock role.

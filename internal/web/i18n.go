@@ -309,7 +309,6 @@ var messages = map[string][2]string{
 	"ref.do.accept":         {"Tiếp nhận", "Accept"},
 	"ref.do.decline":        {"Từ chối", "Decline"},
 	"ref.do.done":           {"Đã hoàn thành dịch vụ", "Mark done"},
-	"event.report_received": {"Tiếp nhận tin báo", "Report received"},
 	"data.decision":         {"Quyết định", "Decision"},
 	"data.crime_signs":      {"Có dấu hiệu tội phạm", "Signs of a crime"},
 	"data.outcome":          {"Kết quả", "Outcome"},

@@ -87,6 +87,9 @@ func (w *UI) eventLabel(lang, event string) string {
 		if ev, ok := defs[i].Event(event); ok {
 			return pickLabel(lang, ev.Label)
 		}
+		if d := defs[i]; event == d.IntakeEvent && d.IntakeLabel != nil {
+			return pickLabel(lang, *d.IntakeLabel)
+		}
 	}
 	if s, ok := lookup(lang, "event."+event); ok {
 		return s

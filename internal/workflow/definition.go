@@ -22,6 +22,8 @@ type Definition struct {
 	Label       Label  `yaml:"label" json:"label"`
 	Initial     string `yaml:"initial" json:"initial"`
 	IntakeEvent string `yaml:"intake_event" json:"intake_event,omitempty"`
+	// IntakeLabel names the intake event in histories.
+	IntakeLabel *Label `yaml:"intake_label" json:"intake_label,omitempty"`
 	// Compliance says that cases on this definition count in the plan's
 	// compliance figures: it must then declare every role of
 	// caseflow.RequiredEventRoles and caseflow.RequiredClockRoles.

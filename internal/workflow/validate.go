@@ -46,6 +46,9 @@ func (v *validator) validate() {
 		v.add(v.at("version"), "workflow version must be 1 or more")
 	}
 	v.label(d.Label, v.at("label"), "workflow")
+	if d.IntakeLabel != nil {
+		v.label(*d.IntakeLabel, v.at("intake_label"), "intake event")
+	}
 	if d.IntakeEvent != "" && !idRE.MatchString(d.IntakeEvent) {
 		v.add(v.at("intake_event"), "intake event %q must be lower_snake_case", d.IntakeEvent)
 	}

@@ -107,9 +107,9 @@ func TestVocabularyLoadErrors(t *testing.T) {
 			func(string) string { return "compliance:" },
 			`no event counts as "police_acceptance", which compliance and referrals need`},
 		{"MissingRequiredClockRole",
-			func(s string) string { return strings.Replace(s, "    counts_as: indictment\n", "", 1) },
+			func(s string) string { return strings.Replace(s, "    counts_as: indictment_limit\n", "", 1) },
 			func(string) string { return "compliance:" },
-			`no clock counts as "indictment", which compliance needs`},
+			`no clock counts as "indictment_limit", which compliance needs`},
 		{"UnknownRole",
 			func(s string) string {
 				return strings.Replace(s, "    counts_as: [police_acceptance]\n", "    counts_as: [police_acceptance, arrest]\n", 1)
