@@ -79,17 +79,6 @@ func (r Role) SeesCompliance() bool { return r == RoleSupervisor || r == RoleCom
 // Administers reports whether the role manages users and public holidays.
 func (r Role) Administers() bool { return r == RoleAdmin }
 
-// RolesWhere lists the roles for which pred holds, in the order of Roles.
-func RolesWhere(pred func(Role) bool) []Role {
-	var out []Role
-	for _, r := range Roles {
-		if pred(r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // FilesReports reports whether the role files reports of abuse: commune
 // child-protection officers, for their own commune.
 func (r Role) FilesReports() bool { return r == RoleCommuneOfficer }

@@ -40,9 +40,6 @@ func New(cfg Config) *Service {
 	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, now: cfg.Now}
 }
 
-// Workflows returns the loaded workflow definitions the service runs.
-func (s *Service) Workflows() *workflow.Registry { return s.flows }
-
 // Intake validates a report and files it as a new case on the newest version
 // of the intake workflow. Nothing is written when the report is invalid.
 func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, key string, requestHash []byte) (*caseflow.IntakeResult, error) {

@@ -38,12 +38,6 @@ func Viewer(c echo.Context) caseflow.Viewer {
 	return v
 }
 
-// LoggedIn reports whether the request acts for a logged-in viewer.
-func LoggedIn(c echo.Context) bool {
-	_, ok := c.Get(viewerKey).(caseflow.Viewer)
-	return ok
-}
-
 // Trace carries what an inner handler learnt about a request (the route it
 // matched and the viewer) back to the server's log line and metrics.
 type Trace struct {
