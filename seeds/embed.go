@@ -1,5 +1,5 @@
-// Package seeds holds the reference data a fresh install needs (units,
-// agencies, public holidays) and the demo data a new user explores (demo
+// Package seeds holds the reference data a fresh install needs (each
+// province's units, agencies and jurisdiction, public holidays) and the demo data a new user explores (demo
 // accounts and cases with fictional people), embedded in the binary.
 package seeds
 
@@ -10,38 +10,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-//go:embed *.yaml
+//go:embed *.yaml provinces
 var files embed.FS
-
-// Unit is an administrative unit as written in a units-*.yaml file.
-type Unit struct {
-	Code      string `yaml:"code"`
-	Name      string `yaml:"name"`
-	Level     string `yaml:"level"`
-	Parent    string `yaml:"parent"`
-	Remote    bool   `yaml:"remote"`
-	ValidFrom string `yaml:"valid_from"`
-	ValidTo   string `yaml:"valid_to"`
-}
-
-// Structure is one administrative structure of the province.
-type Structure struct {
-	Structure string `yaml:"structure"`
-	Verified  bool   `yaml:"verified"`
-	Units     []Unit `yaml:"units"`
-}
-
-// Agency is an agency as written in agencies.yaml.
-type Agency struct {
-	Code   string `yaml:"code"`
-	Unit   string `yaml:"unit"`
-	Type   string `yaml:"type"`
-	Name   string `yaml:"name"`
-	NameEn string `yaml:"name_en"`
-	// Default marks the agency that receives referrals by jurisdiction when
-	// several of its type sit on the same unit.
-	Default bool `yaml:"default"`
-}
 
 // Holiday is a public holiday on a working day.
 type Holiday struct {
@@ -56,6 +26,9 @@ type User struct {
 	Role        string `yaml:"role"`
 	Agency      string `yaml:"agency"`
 	DisplayName string `yaml:"display_name"`
+	// Disabled marks an account of an agency that no longer acts, kept for
+	// the history its holder recorded.
+	Disabled bool `yaml:"disabled"`
 }
 
 // Person is a fictional person of a demo case.
@@ -108,33 +81,6 @@ func load(name string, v any) error {
 		return fmt.Errorf("seeds/%s: %w", name, err)
 	}
 	return nil
-}
-
-// Structures returns every administrative structure shipped (units-*.yaml).
-func Structures() ([]Structure, error) {
-	names, err := files.ReadDir(".")
-	if err != nil {
-		return nil, err
-	}
-	var out []Structure
-	for _, n := range names {
-		var s Structure
-		if len(n.Name()) > 6 && n.Name()[:6] == "units-" {
-			if err := load(n.Name(), &s); err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-// Agencies returns the agencies of agencies.yaml.
-func Agencies() ([]Agency, error) {
-	var f struct {
-		Agencies []Agency `yaml:"agencies"`
-	}
-	return f.Agencies, load("agencies.yaml", &f)
 }
 
 // Holidays returns the public holidays of holidays.yaml.
