@@ -1,6 +1,7 @@
 package account
 
 import (
+	"fmt"
 	"context"
 	"regexp"
 	"strings"
@@ -14,6 +15,27 @@ type AdminStore interface {
 	UserByUsername(ctx context.Context, username string) (*caseflow.User, error)
 	CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string) error
 	UpdateUser(ctx context.Context, v caseflow.Viewer, username string, ch caseflow.UserChange) error
+	AgencyByCode(ctx context.Context, code string) (*caseflow.Agency, error)
+}
+
+// checkAgency adds to fe the problem of an account's agency: it must exist
+// and act today. Staff of an agency that ended (a district police force,
+// a former commune) keep their history but no new account or access.
+func (s *Service) checkAgency(ctx context.Context, fe caseflow.FieldErrors, field, code string) error {
+	a, err := s.Store.AgencyByCode(ctx, code)
+	if caseflow.ErrorCode(err) == caseflow.ENotFound {
+		fe.Add(field, caseflow.FieldError{Code: caseflow.FieldNotFound, Message: "no such agency"})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.defaults()
+	if !a.ActsOn(s.Now()) {
+		fe.Add(field, caseflow.FieldError{Code: caseflow.FieldAgencyEnded, Value: a.Code,
+			Message: fmt.Sprintf("%s stopped acting on %s: accounts belong to agencies that act today", a.Name, caseflow.DateText(*a.ValidTo))})
+	}
+	return nil
 }
 
 // NewUser is an account an administrator creates.
@@ -94,6 +116,8 @@ func (s *Service) CreateUser(ctx context.Context, v caseflow.Viewer, n NewUser) 
 	}
 	if n.AgencyCode == "" {
 		fe.Add("agency_code", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
+	} else if err := s.checkAgency(ctx, fe, "agency_code", n.AgencyCode); err != nil {
+		return nil, err
 	}
 	if len(n.DisplayName) > maxDisplayName {
 		fe.Add("display_name", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 200 bytes", Max: maxDisplayName})
@@ -135,6 +159,17 @@ func (s *Service) UpdateUser(ctx context.Context, v caseflow.Viewer, username st
 	}
 	if e.AgencyCode != nil && *e.AgencyCode == "" {
 		fe.Add("agency_code", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
+	} else if e.AgencyCode != nil {
+		if err := s.checkAgency(ctx, fe, "agency_code", *e.AgencyCode); err != nil {
+			return nil, err
+		}
+	} else if e.Disabled != nil && !*e.Disabled {
+		// Enabling an account of an agency that has ended is refused too.
+		if u, err := s.Store.UserByUsername(ctx, username); err == nil {
+			if err := s.checkAgency(ctx, fe, "disabled", u.Agency.Code); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if e.Disabled != nil && *e.Disabled && username == v.Username {
 		fe.Add("disabled", caseflow.FieldError{Code: caseflow.FieldOwnAccount, Message: "you cannot disable your own account"})

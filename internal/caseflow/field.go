@@ -8,41 +8,46 @@ type FieldCode string
 
 // Field error codes.
 const (
-	FieldRequired           FieldCode = "required"             // missing or blank; a list with nothing in it
-	FieldTooLong            FieldCode = "too_long"             // longer than Max bytes
-	FieldTooShort           FieldCode = "too_short"            // shorter than Min characters
-	FieldTooMany            FieldCode = "too_many"             // a list of more than Max entries
-	FieldTooOld             FieldCode = "too_old"              // a time more than Max years ago
-	FieldInFuture           FieldCode = "in_future"            // a time that has not come yet
-	FieldOutOfRange         FieldCode = "out_of_range"         // a number outside Min to Max
-	FieldNotOneOf           FieldCode = "not_one_of"           // not one of the Allowed values
-	FieldDuplicate          FieldCode = "duplicate"            // a list that names Value twice
-	FieldNotADate           FieldCode = "not_a_date"           // not a date YYYY-MM-DD
-	FieldNotADatetime       FieldCode = "not_a_datetime"       // not an RFC 3339 date and time
-	FieldNotAPhone          FieldCode = "not_a_phone"          // not a phone number
-	FieldNotADuration       FieldCode = "not_a_duration"       // not a positive duration such as "10 days"
-	FieldNotACursor         FieldCode = "not_a_cursor"         // not a cursor this service issued
-	FieldNotAUsername       FieldCode = "not_a_username"       // not the shape of a username
-	FieldNotSingleLine      FieldCode = "not_single_line"      // text with a line break where one line is expected
-	FieldWrongType          FieldCode = "wrong_type"           // a JSON value not of Type
-	FieldUnknownField       FieldCode = "unknown_field"        // a field the request does not have
-	FieldAfterReceived      FieldCode = "after_received"       // a date of birth after the report was received
-	FieldNotAChild          FieldCode = "not_a_child"          // a child who is 18 or older
-	FieldAgeMismatch        FieldCode = "age_mismatch"         // an age that contradicts the date of birth
-	FieldNotFound           FieldCode = "not_found"            // names something that does not exist
-	FieldNotInCommune       FieldCode = "not_in_commune"       // a commune the caller may not file reports for
-	FieldNoJurisdiction     FieldCode = "no_jurisdiction"      // an agency without jurisdiction over the case
-	FieldDoesNotProvide     FieldCode = "does_not_provide"     // an agency that does not provide the service Value
-	FieldWrongState         FieldCode = "wrong_state"          // the thing is in state Value, the action needs one of Allowed
-	FieldWrongEndpoint      FieldCode = "wrong_endpoint"       // this is done through another endpoint, Value
-	FieldStale              FieldCode = "stale"                // a version older than the current one, Value
-	FieldTaken              FieldCode = "taken"                // already used by another record
-	FieldReused             FieldCode = "reused"               // an idempotency key already used for another request
-	FieldBeyondLegalMaximum FieldCode = "beyond_legal_maximum" // an extension beyond what the law allows
-	FieldTooSimple          FieldCode = "too_simple"           // a password of one kind of character only
-	FieldOwnAccount         FieldCode = "own_account"          // not allowed on one's own account
-	FieldBeforeStart        FieldCode = "before_start"         // the end of a period before its start
-	FieldPeriodTooLong      FieldCode = "period_too_long"      // a period of more than Max days
+	FieldRequired            FieldCode = "required"             // missing or blank; a list with nothing in it
+	FieldTooLong             FieldCode = "too_long"             // longer than Max bytes
+	FieldTooShort            FieldCode = "too_short"            // shorter than Min characters
+	FieldTooMany             FieldCode = "too_many"             // a list of more than Max entries
+	FieldTooOld              FieldCode = "too_old"              // a time more than Max years ago
+	FieldInFuture            FieldCode = "in_future"            // a time that has not come yet
+	FieldOutOfRange          FieldCode = "out_of_range"         // a number outside Min to Max
+	FieldNotOneOf            FieldCode = "not_one_of"           // not one of the Allowed values
+	FieldDuplicate           FieldCode = "duplicate"            // a list that names Value twice
+	FieldNotADate            FieldCode = "not_a_date"           // not a date YYYY-MM-DD
+	FieldNotADatetime        FieldCode = "not_a_datetime"       // not an RFC 3339 date and time
+	FieldNotAPhone           FieldCode = "not_a_phone"          // not a phone number
+	FieldNotADuration        FieldCode = "not_a_duration"       // not a positive duration such as "10 days"
+	FieldNotACursor          FieldCode = "not_a_cursor"         // not a cursor this service issued
+	FieldNotAUsername        FieldCode = "not_a_username"       // not the shape of a username
+	FieldNotSingleLine       FieldCode = "not_single_line"      // text with a line break where one line is expected
+	FieldWrongType           FieldCode = "wrong_type"           // a JSON value not of Type
+	FieldUnknownField        FieldCode = "unknown_field"        // a field the request does not have
+	FieldAfterReceived       FieldCode = "after_received"       // a date of birth after the report was received
+	FieldNotAChild           FieldCode = "not_a_child"          // a child who is 18 or older
+	FieldAgeMismatch         FieldCode = "age_mismatch"         // an age that contradicts the date of birth
+	FieldNotFound            FieldCode = "not_found"            // names something that does not exist
+	FieldNotInCommune        FieldCode = "not_in_commune"       // a commune the caller may not file reports for
+	FieldNoJurisdiction      FieldCode = "no_jurisdiction"      // an agency without jurisdiction over the case
+	FieldDoesNotProvide      FieldCode = "does_not_provide"     // an agency that does not provide the service Value
+	FieldWrongState          FieldCode = "wrong_state"          // the thing is in state Value, the action needs one of Allowed
+	FieldWrongEndpoint       FieldCode = "wrong_endpoint"       // this is done through another endpoint, Value
+	FieldStale               FieldCode = "stale"                // a version older than the current one, Value
+	FieldTaken               FieldCode = "taken"                // already used by another record
+	FieldReused              FieldCode = "reused"               // an idempotency key already used for another request
+	FieldBeyondLegalMaximum  FieldCode = "beyond_legal_maximum" // an extension beyond what the law allows
+	FieldTooSimple           FieldCode = "too_simple"           // a password of one kind of character only
+	FieldOwnAccount          FieldCode = "own_account"          // not allowed on one's own account
+	FieldBeforeStart         FieldCode = "before_start"         // the end of a period before its start
+	FieldPeriodTooLong       FieldCode = "period_too_long"      // a period of more than Max days
+	FieldUnitEnded           FieldCode = "unit_ended"           // a unit that had ended by then; Allowed names what it became
+	FieldUnitNotYet          FieldCode = "unit_not_yet"         // a unit that did not exist yet; Allowed names the units it was formed from
+	FieldMissingJurisdiction FieldCode = "missing_jurisdiction" // the jurisdiction table names no agency of type Value for the case
+	FieldAgencyEnded         FieldCode = "agency_ended"         // an agency that no longer acts
+	FieldOutsideStructure    FieldCode = "outside_structure"    // a period the chosen administrative structure does not cover
 )
 
 // FieldCodes lists every field error code.
@@ -53,6 +58,7 @@ var FieldCodes = []FieldCode{
 	FieldAfterReceived, FieldNotAChild, FieldAgeMismatch, FieldNotFound, FieldNotInCommune, FieldNoJurisdiction,
 	FieldDoesNotProvide, FieldWrongState, FieldWrongEndpoint, FieldStale, FieldTaken, FieldReused,
 	FieldBeyondLegalMaximum, FieldTooSimple, FieldOwnAccount, FieldBeforeStart, FieldPeriodTooLong,
+	FieldUnitEnded, FieldUnitNotYet, FieldMissingJurisdiction, FieldAgencyEnded, FieldOutsideStructure,
 }
 
 // FieldError is what is wrong with one input field: its code, a message in

@@ -12,22 +12,56 @@ const (
 // UnitLevels lists the levels, from the top.
 var UnitLevels = []string{LevelProvince, LevelDistrict, LevelCommune}
 
-// Unit is an administrative unit: province, district or commune.
+// Unit is an administrative unit: province, district or commune, in one
+// structure and over a span of days. A code can name different units at
+// different times; a unit is its code on a day.
 type Unit struct {
+	ID     int64
 	Code   string
 	Name   string
 	Level  string
-	Path   string // codes from the province down, "/33/328/12100/"
+	Path   string // ids from the province down, "/1/12/140/": a prefix match finds every unit under one
 	Parent string // code of the unit above, "" for the province
+	// Structure is the administrative structure the unit belongs to ("2021",
+	// "2025"); "" for a province, which spans them.
+	Structure string
+	ValidFrom time.Time  // first day
+	ValidTo   *time.Time // last day, nil while it exists
 }
 
-// Agency is a body that acts on cases, attached to a unit.
+// ValidOn reports whether the unit exists on the local day of t.
+func (u Unit) ValidOn(t time.Time) bool { return ValidOn(u.ValidFrom, u.ValidTo, t) }
+
+// ValidOn reports whether a span of days from..to (to nil: open) holds the
+// local day of t.
+func ValidOn(from time.Time, to *time.Time, t time.Time) bool {
+	d := Day(t)
+	return !d.Before(Day(from)) && (to == nil || !d.After(Day(*to)))
+}
+
+// Day is the calendar day of t in the province's zone, as midnight UTC,
+// the way dates are stored. A stored date (midnight UTC, 07:00 local) is its
+// own day.
+func Day(t time.Time) time.Time {
+	y, m, d := t.In(Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Agency is a body that acts on cases, attached to a unit, over a span of
+// days.
 type Agency struct {
-	ID   int64
-	Code string
-	Name string
-	Type AgencyType
-	Unit Unit
+	ID        int64
+	Code      string
+	Name      string
+	Type      AgencyType
+	Unit      Unit
+	ValidFrom time.Time
+	ValidTo   *time.Time
+}
+
+// ActsOn reports whether the agency acts on the local day of t.
+func (a Agency) ActsOn(t time.Time) bool {
+	return a.ValidFrom.IsZero() || ValidOn(a.ValidFrom, a.ValidTo, t)
 }
 
 // User is an account. Display names of staff are not child data.

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"caseflow/internal/caseflow"
@@ -53,18 +54,11 @@ func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Rep
 	if !ok {
 		return nil, caseflow.Errorf(caseflow.EInternal, "workflow %q is not loaded", s.workflow)
 	}
-	u, communeID, err := s.store.UnitByCode(ctx, r.CommuneCode)
-	if caseflow.ErrorCode(err) == caseflow.ENotFound || (err == nil && u.Level != caseflow.LevelCommune) {
-		return nil, caseflow.FieldErrors{"commune_code": {Code: caseflow.FieldNotFound,
-			Message: "is not the code of a known commune"}}.Err()
-	}
+	u, err := s.communeOn(ctx, v, r.CommuneCode, r.ReceivedAt)
 	if err != nil {
 		return nil, err
 	}
-	if u.Path != v.Agency.Unit.Path {
-		return nil, caseflow.FieldErrors{"commune_code": {Code: caseflow.FieldNotInCommune,
-			Message: "you may not file reports for this commune"}}.Err()
-	}
+	communeID := u.ID
 	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: def.Initial, Event: def.IntakeEvent,
 		CommuneID: communeID, CommunePath: u.Path}
 	cal, err := s.Calendar(ctx)
@@ -111,3 +105,46 @@ func (s *Service) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseF
 // Now returns the service's current time, for screens that show how long
 // is left or prefill today's date.
 func (s *Service) Now() time.Time { return s.now() }
+
+// communeOn checks the commune a report names: it must exist on the day the
+// report was received (the place as it was then), and be the viewer's own
+// commune or one that has since become part of it.
+func (s *Service) communeOn(ctx context.Context, v caseflow.Viewer, code string, received time.Time) (caseflow.Unit, error) {
+	all, err := s.store.UnitsByCode(ctx, code)
+	if err != nil {
+		return caseflow.Unit{}, err
+	}
+	var lookup error
+	became := func(u caseflow.Unit) []caseflow.Unit {
+		us, err := s.store.UnitsBecame(ctx, u.ID, received)
+		lookup = errors.Join(lookup, err)
+		return us
+	}
+	formed := func(u caseflow.Unit) []caseflow.Unit {
+		us, err := s.store.UnitsFormedInto(ctx, u.ID, received)
+		lookup = errors.Join(lookup, err)
+		return us
+	}
+	u, err := caseflow.UnitOnDay(code, received, all, became, formed)
+	if lookup != nil {
+		return caseflow.Unit{}, lookup
+	}
+	if err != nil {
+		return caseflow.Unit{}, err
+	}
+	own := v.Agency.Unit
+	if u.ID == own.ID {
+		return u, nil
+	}
+	now, err := s.store.UnitsBecame(ctx, u.ID, s.now())
+	if err != nil {
+		return caseflow.Unit{}, err
+	}
+	for _, n := range now {
+		if n.ID == own.ID {
+			return u, nil
+		}
+	}
+	return caseflow.Unit{}, caseflow.FieldErrors{"commune_code": {Code: caseflow.FieldNotInCommune,
+		Message: "you may not file reports for this commune"}}.Err()
+}

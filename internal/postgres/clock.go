@@ -193,11 +193,11 @@ func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.T
 				err = add("agency", k.ResponsibleAgency)
 			}
 		default: // an agency type: the one with jurisdiction over the case
-			var path string
-			if err = tx.Raw("SELECT u.path FROM cases c JOIN units u ON u.id = c.commune_id WHERE c.id = ?", c.ID).Scan(&path).Error; err != nil {
+			var commune int64
+			if err = tx.Raw("SELECT commune_id FROM cases WHERE id = ?", c.ID).Scan(&commune).Error; err != nil {
 				return nil, err
 			}
-			id, rerr := db.resolveAgency(tx, path, caseflow.AgencyType(who), "")
+			id, rerr := db.resolveAgency(tx, commune, now, caseflow.AgencyType(who), "")
 			if rerr == nil && !seen[id] {
 				seen[id] = true
 				err = add("agency", &id)

@@ -71,7 +71,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: now}).Error; err != nil {
 			return err
 		}
-		if err := db.startClocks(tx, row.ID, start.CommunePath, start.Clocks); err != nil {
+		if err := db.startClocks(tx, row.ID, start.CommuneID, now, start.Clocks); err != nil {
 			return err
 		}
 		if err := db.audit(tx, v, "case.create", code, nil); err != nil {

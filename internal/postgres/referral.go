@@ -31,22 +31,23 @@ func (db *DB) AgencyByCode(ctx context.Context, code string) (*caseflow.Agency, 
 	if err != nil {
 		return nil, err
 	}
-	return &caseflow.Agency{ID: a.ID, Code: a.Code, Name: a.Name, Type: caseflow.AgencyType(a.Type)}, nil
+	return &caseflow.Agency{ID: a.ID, Code: a.Code, Name: a.Name, Type: caseflow.AgencyType(a.Type),
+		ValidFrom: a.ValidFrom, ValidTo: a.ValidTo}, nil
 }
 
 func referralReason(id int64) string { return "referral:" + strconv.FormatInt(id, 10) }
 
 // insertReferral stores a new service referral and gives the provider the
-// limited access its work needs. The provider must serve the case's commune.
+// limited access its work needs. The provider must serve the case's commune
+// by the jurisdiction table.
 func (db *DB) insertReferral(tx *gorm.DB, v caseflow.Viewer, caseID int64, ch *caseflow.Change) error {
 	r := ch.NewReferral
-	var ok bool
-	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM agencies a JOIN units u ON u.id = a.unit_id, cases c JOIN units cu ON cu.id = c.commune_id
-		WHERE a.id = ? AND c.id = ? AND cu.path LIKE u.path || '%')`, r.Agency.ID, caseID).Scan(&ok).Error; err != nil {
+	var commune int64
+	if err := tx.Raw("SELECT commune_id FROM cases WHERE id = ?", caseID).Scan(&commune).Error; err != nil {
 		return err
 	}
-	if !ok {
-		return fieldError("agency_code", caseflow.FieldNoJurisdiction, "this agency does not serve the case's commune")
+	if _, err := db.resolveAgency(tx, commune, ch.At, r.Agency.Type, r.Agency.Code); err != nil {
+		return err
 	}
 	note, err := db.Keys.Encrypt("referral.note", r.Note)
 	if err != nil {

@@ -29,9 +29,53 @@ type agencyRow struct {
 	Type      string
 	UnitID    int64
 	IsDefault bool
+	ValidFrom time.Time
+	ValidTo   *time.Time
 }
 
 func (agencyRow) TableName() string { return "agencies" }
+
+type structureRow struct {
+	ProvinceID int64 `gorm:"primaryKey"`
+	ID         string `gorm:"primaryKey"`
+	Label      string
+	LabelEn    string
+	ValidFrom  time.Time
+	ValidTo    *time.Time
+}
+
+func (structureRow) TableName() string { return "structures" }
+
+type successionRow struct {
+	FromUnitID int64 `gorm:"primaryKey"`
+	ToUnitID   int64 `gorm:"primaryKey"`
+	Effective  time.Time
+	Portion    string
+	Main       bool
+	Verified   bool
+	Basis      string
+}
+
+func (successionRow) TableName() string { return "unit_successions" }
+
+type jurisdictionRow struct {
+	ID         int64
+	ProvinceID int64
+	Structure  string
+	UnitID     int64
+	AgencyType string
+	AgencyID   int64
+	IsPrimary  bool
+	Verified   bool
+	ValidFrom  time.Time
+	ValidTo    *time.Time
+	Source     string
+	Origin     string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (jurisdictionRow) TableName() string { return "jurisdiction" }
 
 type userRow struct {
 	ID           int64

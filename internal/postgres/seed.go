@@ -12,14 +12,13 @@ import (
 	"caseflow/seeds"
 )
 
-// SeedReference loads the administrative units, agencies and public holidays
-// shipped in seeds/. It is idempotent: existing rows are updated by code.
+// SeedReference loads every province shipped in seeds/ (its structures,
+// units, successions, agencies and jurisdiction table) and the public
+// holidays. It is idempotent: units are updated by code and first day,
+// agencies by code; jurisdiction rows are only added, so that an
+// administrator's corrections survive it.
 func (db *DB) SeedReference(ctx context.Context) error {
-	structures, err := seeds.Structures()
-	if err != nil {
-		return err
-	}
-	agencies, err := seeds.Agencies()
+	provinces, err := seeds.Provinces()
 	if err != nil {
 		return err
 	}
@@ -28,54 +27,9 @@ func (db *DB) SeedReference(ctx context.Context) error {
 		return err
 	}
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ids := map[string]int64{}
-		paths := map[string]string{}
-		for _, s := range structures {
-			for _, u := range s.Units {
-				row := unitRow{Code: u.Code, Name: u.Name, Level: u.Level, Structure: s.Structure, Remote: u.Remote}
-				if row.ValidFrom, err = time.Parse("2006-01-02", u.ValidFrom); err != nil {
-					return fmt.Errorf("seed unit %s: valid_from: %w", u.Code, err)
-				}
-				if u.ValidTo != "" {
-					t, err := time.Parse("2006-01-02", u.ValidTo)
-					if err != nil {
-						return fmt.Errorf("seed unit %s: valid_to: %w", u.Code, err)
-					}
-					row.ValidTo = &t
-				}
-				row.Path = "/" + u.Code + "/"
-				if u.Parent != "" {
-					pid, ok := ids[u.Parent]
-					if !ok {
-						return fmt.Errorf("seed unit %s: parent %s must come before it", u.Code, u.Parent)
-					}
-					row.ParentID = &pid
-					row.Path = paths[u.Parent] + u.Code + "/"
-				}
-				if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "code"}},
-					DoUpdates: clause.AssignmentColumns([]string{"name", "level", "parent_id", "path", "structure", "remote", "valid_from", "valid_to"})}).
-					Omit("ID").Create(&row).Error; err != nil {
-					return err
-				}
-				if err := tx.Model(&unitRow{}).Where("code = ?", u.Code).Pluck("id", &row.ID).Error; err != nil {
-					return err
-				}
-				ids[u.Code], paths[u.Code] = row.ID, row.Path
-			}
-		}
-		for _, a := range agencies {
-			uid, ok := ids[a.Unit]
-			if !ok {
-				return fmt.Errorf("seed agency %s: unknown unit %s", a.Code, a.Unit)
-			}
-			if !caseflow.AgencyType(a.Type).Valid() {
-				return fmt.Errorf("seed agency %s: unknown type %s", a.Code, a.Type)
-			}
-			row := agencyRow{Code: a.Code, Name: a.Name, NameEn: a.NameEn, Type: a.Type, UnitID: uid, IsDefault: a.Default}
-			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "code"}},
-				DoUpdates: clause.AssignmentColumns([]string{"name", "name_en", "type", "unit_id", "is_default"})}).
-				Omit("ID").Create(&row).Error; err != nil {
-				return err
+		for _, p := range provinces {
+			if err := db.seedProvince(tx, p); err != nil {
+				return fmt.Errorf("seeding %s: %w", p.Dir, err)
 			}
 		}
 		for _, h := range holidays {
@@ -89,6 +43,133 @@ func (db *DB) SeedReference(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+func (db *DB) seedProvince(tx *gorm.DB, p *seeds.Province) error {
+	ids := map[string]int64{} // unit key → id
+	readIDs := func() error {
+		var rows []unitRow
+		if err := tx.Select("id, code, valid_from").Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			ids[seeds.UnitKey(r.Code, r.ValidFrom)] = r.ID
+		}
+		return nil
+	}
+	// Parents come before their units, so a unit's parent is stored by the
+	// time the unit is: write them level by level.
+	for _, level := range []string{caseflow.LevelProvince, caseflow.LevelDistrict, caseflow.LevelCommune} {
+		var batch []unitRow
+		for _, u := range p.Units {
+			if u.Level != level {
+				continue
+			}
+			row := unitRow{Code: u.Code, Name: u.Name, Level: u.Level, Structure: u.Structure, Remote: u.Remote,
+				ValidFrom: u.ValidFrom, ValidTo: u.ValidTo, Path: "/"} // set by refreshPaths
+			if u.ParentKey != "" {
+				pid, ok := ids[u.ParentKey]
+				if !ok {
+					return fmt.Errorf("unit %s: parent %s is not stored", u.Key(), u.ParentKey)
+				}
+				row.ParentID = &pid
+			}
+			batch = append(batch, row)
+		}
+		if len(batch) > 0 {
+			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "code"}, {Name: "valid_from"}},
+				DoUpdates: clause.AssignmentColumns([]string{"name", "level", "parent_id", "structure", "remote", "valid_to"})}).
+				Omit("ID").CreateInBatches(batch, 500).Error; err != nil {
+				return err
+			}
+		}
+		if err := readIDs(); err != nil {
+			return err
+		}
+	}
+	if err := db.refreshPaths(tx); err != nil {
+		return err
+	}
+	province := ids[p.Units[0].Key()]
+
+	for _, s := range p.Structures {
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "province_id"}, {Name: "id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"label", "label_en", "valid_from", "valid_to"})}).
+			Create(&structureRow{ProvinceID: province, ID: s.ID, Label: s.Label, LabelEn: s.LabelEn, ValidFrom: s.ValidFrom, ValidTo: s.ValidTo}).Error; err != nil {
+			return err
+		}
+	}
+	var succ []successionRow
+	for _, s := range p.Successions {
+		succ = append(succ, successionRow{FromUnitID: ids[s.From], ToUnitID: ids[s.To], Effective: s.Effective, Portion: s.Portion,
+			Main: s.Main, Verified: s.Verified, Basis: s.Basis})
+	}
+	if len(succ) > 0 {
+		// A correction of which part is main moves the flag: clear it first,
+		// so the unique index holds at every row.
+		from := make([]int64, len(succ))
+		for i, s := range succ {
+			from[i] = s.FromUnitID
+		}
+		if err := tx.Model(&successionRow{}).Where("from_unit_id IN ?", from).Update("main", false).Error; err != nil {
+			return err
+		}
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "from_unit_id"}, {Name: "to_unit_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"effective", "portion", "main", "verified", "basis"})}).
+			CreateInBatches(succ, 500).Error; err != nil {
+			return err
+		}
+	}
+
+	var agencies []agencyRow
+	for _, a := range p.Agencies {
+		if !caseflow.AgencyType(a.Type).Valid() {
+			return fmt.Errorf("agency %s: unknown type %s", a.Code, a.Type)
+		}
+		agencies = append(agencies, agencyRow{Code: a.Code, Name: a.Name, NameEn: a.NameEn, Type: a.Type, UnitID: ids[a.UnitKey],
+			ValidFrom: a.ValidFrom, ValidTo: a.ValidTo})
+	}
+	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "code"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "name_en", "type", "unit_id", "valid_from", "valid_to"})}).
+		Omit("ID").CreateInBatches(agencies, 500).Error; err != nil {
+		return err
+	}
+	agencyIDs := map[string]int64{}
+	var stored []agencyRow
+	if err := tx.Select("id, code").Find(&stored).Error; err != nil {
+		return err
+	}
+	for _, a := range stored {
+		agencyIDs[a.Code] = a.ID
+	}
+	now := db.now()
+	var rows []jurisdictionRow
+	for _, j := range p.Jurisdiction {
+		rows = append(rows, jurisdictionRow{ProvinceID: province, Structure: j.Structure, UnitID: ids[j.UnitKey], AgencyType: j.Type,
+			AgencyID: agencyIDs[j.Agency], IsPrimary: j.Primary, Verified: j.Verified, ValidFrom: j.ValidFrom, ValidTo: j.ValidTo,
+			Source: j.Source, Origin: "seed", CreatedAt: now, UpdatedAt: now})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("ID").CreateInBatches(rows, 500).Error
+}
+
+// refreshPaths recomputes every unit's path from its parents and, if any
+// path changed, the copies cases and notifications keep.
+func (db *DB) refreshPaths(tx *gorm.DB) error {
+	res := tx.Exec(`WITH RECURSIVE tree AS (
+			SELECT id, '/' || id || '/' AS path FROM units WHERE parent_id IS NULL
+			UNION ALL
+			SELECT u.id, tree.path || u.id || '/' FROM units u JOIN tree ON u.parent_id = tree.id)
+		UPDATE units SET path = tree.path FROM tree WHERE tree.id = units.id AND units.path <> tree.path`)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
+	}
+	if err := tx.Exec(`UPDATE cases SET unit_path = u.path FROM units u WHERE u.id = cases.commune_id AND cases.unit_path <> u.path`).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE notifications n SET unit_path = c.unit_path FROM cases c WHERE c.id = n.case_id AND n.unit_path <> c.unit_path`).Error
 }
 
 // SeedUser creates or updates an account. hash is the already-hashed password.
@@ -126,6 +207,10 @@ func (db *DB) SeedDemoUsers(ctx context.Context, hash string) ([]seeds.User, err
 	}
 	for _, u := range users {
 		if err := db.SeedUser(ctx, u.Username, u.DisplayName, caseflow.Role(u.Role), u.Agency, hash); err != nil {
+			return nil, err
+		}
+		if err := db.gorm.WithContext(ctx).Model(&userRow{}).Where("username = ?", u.Username).
+			Update("disabled", u.Disabled).Error; err != nil {
 			return nil, err
 		}
 	}

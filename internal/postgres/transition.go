@@ -55,11 +55,6 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	if c.State != ch.From {
 		return &caseflow.Error{Code: caseflow.EConflict, Message: "the case has moved on: reload it and try again"}
 	}
-	var communePath string
-	if err := tx.Model(&unitRow{}).Where("id = ?", c.CommuneID).Pluck("path", &communePath).Error; err != nil {
-		return err
-	}
-
 	updates := map[string]any{"state": ch.To, "version": c.Version + 1, "updated_at": ch.At}
 	if ch.CrimeCategory != "" {
 		updates["crime_category"] = ch.CrimeCategory
@@ -112,7 +107,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	}
 
 	if ch.Refer != "" {
-		id, err := db.resolveAgency(tx, communePath, ch.Refer, ch.ReferAgencyCode)
+		id, err := db.resolveAgency(tx, c.CommuneID, ch.At, ch.Refer, ch.ReferAgencyCode)
 		if err != nil {
 			return err
 		}
@@ -134,7 +129,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	if err := db.stopClocks(tx, c.ID, ch); err != nil {
 		return err
 	}
-	if err := db.startClocks(tx, c.ID, communePath, ch.StartClocks); err != nil {
+	if err := db.startClocks(tx, c.ID, c.CommuneID, ch.At, ch.StartClocks); err != nil {
 		return err
 	}
 	return db.audit(tx, v, "case.event", c.Code, map[string]any{"event": ch.Event, "from": ch.From, "to": ch.To, "version": c.Version + 1})
@@ -143,28 +138,6 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 func grant(tx *gorm.DB, caseID, agencyID int64, scope caseflow.Access, reason string, at time.Time) error {
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&accessRow{CaseID: caseID, AgencyID: agencyID,
 		Scope: string(scope), Reason: reason, GrantedAt: at}).Error
-}
-
-// resolveAgency picks the agency of a type with jurisdiction over a commune:
-// the one on the nearest unit above it (the default one when several share
-// a unit), or the explicitly chosen one if it has jurisdiction.
-func (db *DB) resolveAgency(tx *gorm.DB, communePath string, t caseflow.AgencyType, code string) (int64, error) {
-	q := tx.Table("agencies a").Select("a.id").Joins("JOIN units u ON u.id = a.unit_id").
-		Where("a.type = ? AND ? LIKE u.path || '%'", string(t), communePath)
-	if code != "" {
-		q = q.Where("a.code = ?", code)
-	}
-	var ids []int64
-	if err := q.Order("length(u.path) DESC, a.is_default DESC, a.id").Limit(1).Pluck("a.id", &ids).Error; err != nil {
-		return 0, err
-	}
-	if len(ids) == 0 {
-		if code != "" {
-			return 0, fieldError("agency_code", caseflow.FieldNoJurisdiction, fmt.Sprintf("is not a %s agency with jurisdiction over this case", t))
-		}
-		return 0, caseflow.Errorf(caseflow.EInvalid, "no %s agency has jurisdiction over this case's commune", t)
-	}
-	return ids[0], nil
 }
 
 func (db *DB) stopClocks(tx *gorm.DB, caseID int64, ch *caseflow.Change) error {
@@ -191,9 +164,10 @@ func (db *DB) stopClocks(tx *gorm.DB, caseID int64, ch *caseflow.Change) error {
 	return nil
 }
 
-// startClocks inserts clock rows and their timers. A clock already running
+// startClocks inserts clock rows and their timers, at the time of the step
+// that starts them. A clock already running
 // for the same case and instance keeps running unchanged.
-func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts []caseflow.ClockStart) error {
+func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, starts []caseflow.ClockStart) error {
 	for _, s := range starts {
 		row := clockRow{CaseID: caseID, Clock: s.Clock, Role: string(s.Role), Instance: s.Instance, Generation: 1, Status: "running",
 			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
@@ -202,7 +176,9 @@ func (db *DB) startClocks(tx *gorm.DB, caseID int64, communePath string, starts 
 			id := s.ResponsibleAgency
 			row.ResponsibleAgency = &id
 		} else if s.Responsible != "" {
-			id, err := db.resolveAgency(tx, communePath, s.Responsible, "")
+			// The agency that must act is the one serving the commune now, even
+			// for a clock that started earlier (a report logged late).
+			id, err := db.resolveAgency(tx, communeID, at, s.Responsible, "")
 			if err == nil {
 				row.ResponsibleAgency = &id
 			} else if caseflow.ErrorCode(err) == caseflow.EInternal {

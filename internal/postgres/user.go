@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"caseflow/internal/caseflow"
 )
@@ -22,14 +23,21 @@ type userJoin struct {
 	AgencyCode   string
 	AgencyName   string
 	AgencyType   string
+	AgencyFrom   time.Time
+	AgencyTo     *time.Time
+	UnitID       int64
 	UnitCode     string
 	UnitName     string
 	UnitLevel    string
 	UnitPath     string
+	UnitStruct   string
+	UnitFrom     time.Time
+	UnitTo       *time.Time
 }
 
 const userSelect = `SELECT u.*, a.code AS agency_code, a.name AS agency_name, a.type AS agency_type,
-	n.code AS unit_code, n.name AS unit_name, n.level AS unit_level, n.path AS unit_path
+	a.valid_from AS agency_from, a.valid_to AS agency_to, n.id AS unit_id, n.code AS unit_code, n.name AS unit_name,
+	n.level AS unit_level, n.path AS unit_path, n.structure AS unit_struct, n.valid_from AS unit_from, n.valid_to AS unit_to
 	FROM users u JOIN agencies a ON a.id = u.agency_id JOIN units n ON n.id = a.unit_id`
 
 func (j userJoin) user() *caseflow.User {
@@ -37,7 +45,9 @@ func (j userJoin) user() *caseflow.User {
 		ID: j.ID, Username: j.Username, DisplayName: j.DisplayName, Role: caseflow.Role(j.Role),
 		Disabled: j.Disabled, PasswordHash: j.PasswordHash, CreatedAt: j.CreatedAt,
 		Agency: caseflow.Agency{ID: j.AgencyID, Code: j.AgencyCode, Name: j.AgencyName, Type: caseflow.AgencyType(j.AgencyType),
-			Unit: caseflow.Unit{Code: j.UnitCode, Name: j.UnitName, Level: j.UnitLevel, Path: j.UnitPath}},
+			ValidFrom: j.AgencyFrom, ValidTo: j.AgencyTo,
+			Unit: caseflow.Unit{ID: j.UnitID, Code: j.UnitCode, Name: j.UnitName, Level: j.UnitLevel, Path: j.UnitPath,
+				Structure: j.UnitStruct, ValidFrom: j.UnitFrom, ValidTo: j.UnitTo}},
 	}
 }
 
@@ -98,17 +108,22 @@ func (db *DB) AuditLoginFailure(ctx context.Context, v caseflow.Viewer, reason s
 	return db.Audit(ctx, v, "auth.login_failed", "", map[string]any{"reason": reason})
 }
 
-// UnitByCode returns a unit by its code, or not_found.
+// UnitByCode returns the unit with code that exists today or, for a code no
+// unit has today, the last unit that had it; or not_found.
 func (db *DB) UnitByCode(ctx context.Context, code string) (*caseflow.Unit, int64, error) {
 	var u unitRow
-	err := db.gorm.WithContext(ctx).Where("code = ?", code).Take(&u).Error
+	today := caseflow.Day(db.now())
+	err := db.gorm.WithContext(ctx).Where("code = ?", code).
+		Order(clause.Expr{SQL: "(valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)) DESC, valid_from DESC", Vars: []any{today, today}}).
+		Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, 0, caseflow.Errorf(caseflow.ENotFound, "no unit with code %q", code)
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	return &caseflow.Unit{Code: u.Code, Name: u.Name, Level: u.Level, Path: u.Path}, u.ID, nil
+	cu := u.unit()
+	return &cu, u.ID, nil
 }
 
 // HolidayDates returns every stored public holiday.

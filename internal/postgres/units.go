@@ -1,0 +1,138 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"caseflow/internal/caseflow"
+)
+
+// unitJoin is a unit with its parent's code.
+type unitJoin struct {
+	unitRow
+	ParentCode *string
+}
+
+const unitSelect = `SELECT u.*, p.code AS parent_code FROM units u LEFT JOIN units p ON p.id = u.parent_id`
+
+func (j unitJoin) unit() caseflow.Unit {
+	u := j.unitRow.unit()
+	if j.ParentCode != nil {
+		u.Parent = *j.ParentCode
+	}
+	return u
+}
+
+func (r unitRow) unit() caseflow.Unit {
+	return caseflow.Unit{ID: r.ID, Code: r.Code, Name: r.Name, Level: r.Level, Path: r.Path, Structure: r.Structure,
+		ValidFrom: r.ValidFrom, ValidTo: r.ValidTo}
+}
+
+func units(js []unitJoin) []caseflow.Unit {
+	out := make([]caseflow.Unit, len(js))
+	for i, j := range js {
+		out[i] = j.unit()
+	}
+	return out
+}
+
+// UnitsByCode returns every unit that has had code, oldest first.
+func (db *DB) UnitsByCode(ctx context.Context, code string) ([]caseflow.Unit, error) {
+	var js []unitJoin
+	err := db.gorm.WithContext(ctx).Raw(unitSelect+` WHERE u.code = ? ORDER BY u.valid_from`, code).Scan(&js).Error
+	return units(js), err
+}
+
+// UnitOn returns the unit with code that exists on the day of t, or not_found.
+func (db *DB) UnitOn(ctx context.Context, code string, t time.Time) (*caseflow.Unit, error) {
+	var js []unitJoin
+	if err := db.gorm.WithContext(ctx).Raw(unitSelect+` WHERE u.code = ? AND u.valid_from <= ? AND (u.valid_to IS NULL OR u.valid_to >= ?)`,
+		code, caseflow.Day(t), caseflow.Day(t)).Scan(&js).Error; err != nil {
+		return nil, err
+	}
+	if len(js) == 0 {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no unit with code %q on %s", code, caseflow.DateText(t))
+	}
+	u := js[0].unit()
+	return &u, nil
+}
+
+// UnitsBecame returns the units that unit id became, in whole or in part,
+// that exist on the day of t: its successors, theirs, and so on.
+func (db *DB) UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error) {
+	var js []unitJoin
+	err := db.gorm.WithContext(ctx).Raw(`WITH RECURSIVE s AS (
+			SELECT to_unit_id AS id, 1 AS depth FROM unit_successions WHERE from_unit_id = @id
+			UNION SELECT us.to_unit_id, s.depth + 1 FROM unit_successions us JOIN s ON us.from_unit_id = s.id WHERE s.depth < 10)
+		`+unitSelect+` WHERE u.id IN (SELECT id FROM s) AND u.valid_from <= @day AND (u.valid_to IS NULL OR u.valid_to >= @day)
+		ORDER BY u.code`, map[string]any{"id": id, "day": caseflow.Day(t)}).Scan(&js).Error
+	return units(js), err
+}
+
+// UnitsFormedInto returns the units that existed on the day of t and that
+// unit id was formed from, directly or through earlier changes.
+func (db *DB) UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error) {
+	var js []unitJoin
+	err := db.gorm.WithContext(ctx).Raw(`WITH RECURSIVE s AS (
+			SELECT from_unit_id AS id, 1 AS depth FROM unit_successions WHERE to_unit_id = @id
+			UNION SELECT us.from_unit_id, s.depth + 1 FROM unit_successions us JOIN s ON us.to_unit_id = s.id WHERE s.depth < 10)
+		`+unitSelect+` WHERE u.id IN (SELECT id FROM s) AND u.valid_from <= @day AND (u.valid_to IS NULL OR u.valid_to >= @day)
+		ORDER BY u.code`, map[string]any{"id": id, "day": caseflow.Day(t)}).Scan(&js).Error
+	return units(js), err
+}
+
+// unitOnDay follows a unit's main successions to the unit that holds its
+// place on the day of t: a case of a former commune is referred under the
+// unit its commune became part of. A unit that ended without a recorded
+// successor is an error naming the gap.
+func unitOnDay(tx *gorm.DB, id int64, t time.Time) (unitRow, error) {
+	day := caseflow.Day(t)
+	var u unitRow
+	for hop := 0; hop < 10; hop++ {
+		if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
+			return u, err
+		}
+		if u.ValidTo == nil || !caseflow.Day(*u.ValidTo).Before(day) {
+			return u, nil
+		}
+		var next []int64
+		if err := tx.Model(&successionRow{}).Where("from_unit_id = ? AND main AND effective <= ?", id, day).
+			Pluck("to_unit_id", &next).Error; err != nil {
+			return u, err
+		}
+		if len(next) == 0 {
+			return u, caseflow.FieldErrors{"jurisdiction": {Code: caseflow.FieldMissingJurisdiction, Value: u.Code,
+				Message: fmt.Sprintf("the case's commune %s (%s) ended on %s and what it became is not recorded: "+
+					"an administrator records its successor", u.Name, u.Code, caseflow.DateText(*u.ValidTo))}}.Err()
+		}
+		id = next[0]
+	}
+	return u, fmt.Errorf("unit %d: successions go round in a circle", id)
+}
+
+// resolveAgency picks the agency of type t that serves a case's commune on
+// the day of at, from the jurisdiction table of the structure in force
+// then; code, when given, is the user's explicit choice among those the
+// table allows. The choice itself is caseflow.ChooseAgency.
+func (db *DB) resolveAgency(tx *gorm.DB, communeID int64, at time.Time, t caseflow.AgencyType, code string) (int64, error) {
+	u, err := unitOnDay(tx, communeID, at)
+	if err != nil {
+		return 0, err
+	}
+	day := caseflow.Day(at)
+	var cands []caseflow.JurisdictionCandidate
+	if err := tx.Raw(`SELECT j.agency_id, a.code, j.is_primary AS primary, length(ju.path) - length(replace(ju.path, '/', '')) AS depth
+		FROM jurisdiction j JOIN units ju ON ju.id = j.unit_id JOIN agencies a ON a.id = j.agency_id
+		WHERE j.agency_type = @type AND j.structure = @structure AND @path LIKE ju.path || '%'
+		  AND j.valid_from <= @day AND (j.valid_to IS NULL OR j.valid_to >= @day)
+		  AND a.valid_from <= @day AND (a.valid_to IS NULL OR a.valid_to >= @day)
+		ORDER BY a.code`, map[string]any{"type": string(t), "structure": u.Structure, "path": u.Path, "day": day}).
+		Scan(&cands).Error; err != nil {
+		return 0, err
+	}
+	where := fmt.Sprintf("%s (%s), structure %s, on %s", u.Name, u.Code, u.Structure, caseflow.DateText(at))
+	return caseflow.ChooseAgency(t, where, cands, code)
+}
