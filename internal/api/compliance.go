@@ -98,6 +98,18 @@ type complianceJSON struct {
 	Agencies   []agencyFiguresJSON `json:"agencies"`
 	Breaches   breachesJSON        `json:"breaches"`
 	Children   childrenJSON        `json:"children"`
+	// Structure is the administrative structure the figures are on; Split
+	// and Unplaced say how former units were counted where it is not plain.
+	Structure string            `json:"structure"`
+	Split     []unitMappingJSON `json:"split"`
+	Unplaced  []unitJSON        `json:"unplaced"`
+}
+
+type unitMappingJSON struct {
+	From     unitJSON `json:"from"`
+	CountsIn unitJSON `json:"counts_in"`
+	Portion  string   `json:"portion"`
+	Verified bool     `json:"verified"`
 }
 
 func toPeriodJSON(p caseflow.Period) periodJSON {
@@ -151,7 +163,14 @@ func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
 		Breaches: breachesJSON{Total: r.BreachTotal(), ByClock: toBreaches(r.Breaches), ByAgency: []agencyBreachesJSON{}},
 		Children: childrenJSON{Total: r.Children.Total, BySex: toCounts(catalog.Sex, r.Children.BySex),
 			ByAgeGroup: toCounts(catalog.AgeGroup, r.Children.ByAgeGroup), BySetting: toCounts(catalog.Setting, r.Children.BySetting),
-			ByAbuseType: toCounts(catalog.AbuseType, r.Children.ByAbuseType)}}
+			ByAbuseType: toCounts(catalog.AbuseType, r.Children.ByAbuseType)},
+		Structure: r.Structure, Split: []unitMappingJSON{}, Unplaced: []unitJSON{}}
+	for _, m := range r.Split {
+		out.Split = append(out.Split, unitMappingJSON{From: toUnitJSON(m.From), CountsIn: toUnitJSON(m.To), Portion: m.Portion, Verified: m.Verified})
+	}
+	for _, u := range r.Unplaced {
+		out.Unplaced = append(out.Unplaced, toUnitJSON(u))
+	}
 	for _, x := range r.Indicators {
 		ind := x.Indicator
 		out.Indicators = append(out.Indicators, indicatorJSON{ID: string(ind.ID), Label: label(catalog.Indicator, string(ind.ID)),
@@ -174,7 +193,7 @@ func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
 
 func complianceRequest(c echo.Context) casework.ComplianceRequest {
 	q := c.QueryParams()
-	return casework.ComplianceRequest{From: q.Get("from"), To: q.Get("to"), Unit: q.Get("unit")}
+	return casework.ComplianceRequest{From: q.Get("from"), To: q.Get("to"), Unit: q.Get("unit"), Structure: q.Get("structure")}
 }
 
 func (s *API) compliance(c echo.Context) error {

@@ -294,6 +294,38 @@ type ComplianceQuery struct {
 	Period Period
 	Unit   Unit
 	AsOf   time.Time
+	// Structure is the administrative structure the figures are reported
+	// on: cases of units of another structure count under the unit of this
+	// one they became part of.
+	Structure string
+}
+
+// Structure is one administrative structure of a province, valid over a
+// span of days.
+type Structure struct {
+	ID        string
+	Label     string
+	LabelEn   string
+	ValidFrom time.Time
+	ValidTo   *time.Time
+}
+
+// ValidOn reports whether the structure is in force on the day of t.
+func (s Structure) ValidOn(t time.Time) bool { return ValidOn(s.ValidFrom, s.ValidTo, t) }
+
+// Covers reports whether the structure was in force over the whole of p, or
+// is the one in force now (which every earlier period is reported on).
+func (s Structure) Covers(p Period) bool {
+	return s.ValidTo == nil || !Day(p.End().Add(-time.Nanosecond)).After(Day(*s.ValidTo))
+}
+
+// UnitMapping says under which unit of the report a former unit's cases
+// count, when that is not the whole story: a unit split between several.
+type UnitMapping struct {
+	From     Unit
+	To       Unit
+	Portion  string // the part of From that To took: partial or remaining
+	Verified bool
 }
 
 // ComplianceReport is every indicator of a unit over a period, with the
@@ -316,6 +348,15 @@ type ComplianceReport struct {
 	Breaches []BreachCount
 	// Children is Circular 13/2021 indicator 0101: abused children.
 	Children ChildBreakdown
+	// Structure is the administrative structure the report is on.
+	Structure string
+	// Split lists the former units, split between several units of the
+	// report's structure, whose cases count under the one that took their
+	// main part.
+	Split []UnitMapping
+	// Unplaced lists the former units whose successor is not established:
+	// their cases count in the totals of the province, under no unit below it.
+	Unplaced []Unit
 }
 
 // BreachTotal is the number of breaches over all clocks.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/report"
@@ -16,6 +17,9 @@ type ComplianceRequest struct {
 	From string
 	To   string
 	Unit string
+	// Structure is the administrative structure to report on; "" is the one
+	// in force today, on which every period can be reported.
+	Structure string
 }
 
 // ComplianceCasesRequest asks for the cases behind one figure.
@@ -50,14 +54,15 @@ func (s *Service) complianceQuery(ctx context.Context, v caseflow.Viewer, req Co
 	if err != nil {
 		return q, err
 	}
+	st, err := s.structureFor(ctx, own, strings.TrimSpace(req.Structure), p)
+	if err != nil {
+		return q, err
+	}
 	code := strings.TrimSpace(req.Unit)
 	if code == "" {
 		code = own.Code
 	}
-	u, _, err := s.store.UnitByCode(ctx, code)
-	if caseflow.ErrorCode(err) == caseflow.ENotFound {
-		return q, caseflow.InvalidField("unit", caseflow.FieldError{Code: caseflow.FieldNotFound, Message: "is not the code of a known unit"})
-	}
+	u, err := s.unitIn(ctx, code, st, p)
 	if err != nil {
 		return q, err
 	}
@@ -71,7 +76,67 @@ func (s *Service) complianceQuery(ctx context.Context, v caseflow.Viewer, req Co
 			return q, caseflow.Errorf(caseflow.EForbidden, "you may see the figures of your own commune only")
 		}
 	}
-	return caseflow.ComplianceQuery{Period: p, Unit: *u, AsOf: s.now().UTC()}, nil
+	return caseflow.ComplianceQuery{Period: p, Unit: *u, AsOf: s.now().UTC(), Structure: st.ID}, nil
+}
+
+// structureFor picks the administrative structure a report is on: the one
+// asked for, or the one in force today. An earlier structure reports only
+// periods it covered (figures of a unit that no longer exists, for a time
+// after it ended, would count nothing and mislead).
+func (s *Service) structureFor(ctx context.Context, own caseflow.Unit, id string, p caseflow.Period) (caseflow.Structure, error) {
+	all, err := s.store.StructuresOf(ctx, own.Path)
+	if err != nil {
+		return caseflow.Structure{}, err
+	}
+	ids := make([]string, 0, len(all))
+	for _, st := range all {
+		ids = append(ids, st.ID)
+		if (id == "" && st.ValidOn(s.now())) || (id != "" && st.ID == id) {
+			if !st.Covers(p) {
+				return st, caseflow.InvalidField("structure", caseflow.FieldError{Code: caseflow.FieldOutsideStructure, Value: st.ID,
+					Message: fmt.Sprintf("the %s structure ended on %s: ask for a period that ends by then, or for the structure in force today",
+						st.ID, caseflow.DateText(*st.ValidTo))})
+			}
+			return st, nil
+		}
+	}
+	if id == "" {
+		return caseflow.Structure{}, caseflow.Errorf(caseflow.EInternal, "no administrative structure is in force today")
+	}
+	return caseflow.Structure{}, caseflow.InvalidField("structure", caseflow.FieldError{Code: caseflow.FieldNotOneOf,
+		Message: "is not an administrative structure of the province", Allowed: ids})
+}
+
+// unitIn finds the unit a code names in a structure: the one of that
+// structure (or the province) in force at the end of the period, or at the
+// end of the structure if it ended first.
+func (s *Service) unitIn(ctx context.Context, code string, st caseflow.Structure, p caseflow.Period) (*caseflow.Unit, error) {
+	all, err := s.store.UnitsByCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	last := p.End().Add(-time.Nanosecond)
+	if st.ValidTo != nil && last.After(*st.ValidTo) {
+		last = *st.ValidTo
+	}
+	var best *caseflow.Unit
+	for i := range all {
+		u := &all[i]
+		if u.Structure != st.ID && u.Level != caseflow.LevelProvince {
+			continue
+		}
+		if u.ValidOn(last) {
+			return u, nil
+		}
+		if best == nil || u.ValidFrom.After(best.ValidFrom) {
+			best = u
+		}
+	}
+	if best == nil {
+		return nil, caseflow.InvalidField("unit", caseflow.FieldError{Code: caseflow.FieldNotFound,
+			Message: fmt.Sprintf("is not the code of a unit of the %s structure", st.ID)})
+	}
+	return best, nil
 }
 
 // Compliance returns every indicator of a unit over a period, with its

@@ -38,6 +38,7 @@ type Store interface {
 	UnitsByCode(ctx context.Context, code string) ([]caseflow.Unit, error)
 	UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
+	StructuresOf(ctx context.Context, path string) ([]caseflow.Structure, error)
 	Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.Unit, error)
 	UserByUsername(ctx context.Context, username string) (*caseflow.User, error)
 

@@ -153,19 +153,24 @@ var itemSources = map[string]string{
 		WHERE k.status = 'breached' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes,
 }
 
-// complianceScope is the unit of a report and the units under it.
+// complianceScope is the unit of a report, the units under it in the
+// report's structure, and every commune whose cases count in it: its own
+// communes and the former ones that became part of them.
 type complianceScope struct {
 	unit     unitRow
-	units    []unitRow // every unit under unit, unit included
+	units    []unitRow // every unit under unit in the structure, unit included
 	communes array[int64]
 	children []unitRow
-	// childOf maps a commune id to the index of the child unit it is under.
-	childOf map[int64]int
+	// childOf maps a commune id to the index of the child unit it counts under.
+	childOf  map[int64]int
+	split    []caseflow.UnitMapping
+	unplaced []caseflow.Unit
 }
 
-func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit) (*complianceScope, error) {
+func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit, structure string) (*complianceScope, error) {
 	s := &complianceScope{childOf: map[int64]int{}}
-	if err := tx.Where("path LIKE ?", likePrefix(u.Path)).Order("path").Find(&s.units).Error; err != nil {
+	if err := tx.Where("path LIKE ? AND (structure = ? OR level = ?)", likePrefix(u.Path), structure, caseflow.LevelProvince).
+		Order("path").Find(&s.units).Error; err != nil {
 		return nil, err
 	}
 	found := false
@@ -175,7 +180,7 @@ func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit) (*complianceScope, error) 
 		}
 	}
 	if !found {
-		return nil, caseflow.Errorf(caseflow.ENotFound, "no unit with code %q", u.Code)
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no unit with code %q in structure %s", u.Code, structure)
 	}
 	for _, r := range s.units {
 		if r.ParentID != nil && *r.ParentID == s.unit.ID {
@@ -183,18 +188,103 @@ func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit) (*complianceScope, error) 
 		}
 	}
 	s.communes = array[int64]{}
-	for _, r := range s.units {
-		if r.Level != caseflow.LevelCommune {
-			continue
-		}
-		s.communes = append(s.communes, r.ID)
+	place := func(id int64, path string) {
+		s.communes = append(s.communes, id)
 		for i, c := range s.children {
-			if strings.HasPrefix(r.Path, c.Path) {
-				s.childOf[r.ID] = i
+			if strings.HasPrefix(path, c.Path) {
+				s.childOf[id] = i
 			}
 		}
 	}
-	return s, nil
+	inScope := map[int64]unitRow{}
+	for _, r := range s.units {
+		if r.Level == caseflow.LevelCommune {
+			inScope[r.ID] = r
+			place(r.ID, r.Path)
+		}
+	}
+	return s, db.placeFormerCommunes(tx, s, structure, inScope, place)
+}
+
+// placeFormerCommunes adds the communes of earlier structures whose cases
+// count in the scope: each follows its main successions to a commune of the
+// report's structure. A former commune split between several counts under
+// its main part, and the report says so; one whose successor is not
+// established counts in a province's totals only, and the report lists it.
+func (db *DB) placeFormerCommunes(tx *gorm.DB, s *complianceScope, structure string, inScope map[int64]unitRow, place func(int64, string)) error {
+	province := s.unit.Path
+	if i := indexNth(province, '/', 2); i > 0 {
+		province = province[:i+1]
+	}
+	var rows []struct {
+		Origin, Target int64
+		Reached        bool
+	}
+	if err := tx.Raw(`WITH RECURSIVE chain AS (
+			SELECT u.id AS origin, u.id AS cur, 0 AS depth FROM units u
+			WHERE u.level = 'commune' AND u.structure <> @structure AND u.path LIKE @province
+			  AND u.valid_to < (SELECT min(f.valid_from) FROM units f WHERE f.structure = @structure AND f.path LIKE @province)
+			UNION ALL
+			SELECT c.origin, us.to_unit_id, c.depth + 1 FROM chain c
+			JOIN unit_successions us ON us.from_unit_id = c.cur AND us.main WHERE c.depth < 10)
+		SELECT c.origin, max(c.cur) FILTER (WHERE t.structure = @structure) AS target,
+			bool_or(t.structure = @structure) AS reached
+		FROM chain c JOIN units t ON t.id = c.cur GROUP BY c.origin`,
+		map[string]any{"structure": structure, "province": likePrefix(province)}).Scan(&rows).Error; err != nil {
+		return err
+	}
+	isProvince := s.unit.Level == caseflow.LevelProvince
+	var unplaced []int64
+	placed := map[int64]int64{}
+	for _, r := range rows {
+		if !r.Reached {
+			if isProvince {
+				s.communes = append(s.communes, r.Origin)
+				unplaced = append(unplaced, r.Origin)
+			}
+			continue
+		}
+		if t, ok := inScope[r.Target]; ok {
+			place(r.Origin, t.Path)
+			placed[r.Origin] = r.Target
+		}
+	}
+	if len(unplaced) > 0 {
+		var us []unitRow
+		if err := tx.Where("id IN ?", unplaced).Order("code, valid_from").Find(&us).Error; err != nil {
+			return err
+		}
+		for _, u := range us {
+			s.unplaced = append(s.unplaced, u.unit())
+		}
+	}
+	if len(placed) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(placed))
+	for id := range placed {
+		ids = append(ids, id)
+	}
+	var splits []struct {
+		FromUnitID, ToUnitID int64
+		Portion              string
+		Verified             bool
+	}
+	if err := tx.Raw(`SELECT from_unit_id, to_unit_id, portion, verified FROM unit_successions
+		WHERE main AND portion <> 'full' AND from_unit_id IN ? ORDER BY from_unit_id`, ids).Scan(&splits).Error; err != nil {
+		return err
+	}
+	for _, sp := range splits {
+		var from, to unitRow
+		if err := tx.Where("id = ?", sp.FromUnitID).Take(&from).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", placed[sp.FromUnitID]).Take(&to).Error; err != nil {
+			return err
+		}
+		s.split = append(s.split, caseflow.UnitMapping{From: from.unit(), To: to.unit(), Portion: sp.Portion, Verified: sp.Verified})
+	}
+	return nil
 }
 
 func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
@@ -228,11 +318,12 @@ func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*case
 	}
 	rep := &caseflow.ComplianceReport{Period: q.Period, AsOf: q.AsOf.UTC()}
 	err := db.readOnly(ctx, func(tx *gorm.DB) error {
-		s, err := db.loadScope(tx, q.Unit)
+		s, err := db.loadScope(tx, q.Unit, q.Structure)
 		if err != nil {
 			return err
 		}
-		rep.Unit = caseflow.Unit{Code: s.unit.Code, Name: s.unit.Name, Level: s.unit.Level, Path: s.unit.Path}
+		rep.Unit = s.unit.unit()
+		rep.Structure, rep.Split, rep.Unplaced = q.Structure, s.split, s.unplaced
 		rows, err := db.complianceCounts(tx, s, q)
 		if err != nil {
 			return err
@@ -322,7 +413,7 @@ func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complia
 	}
 	rep.Units = []caseflow.UnitResult{}
 	for i, c := range s.children {
-		ur := caseflow.UnitResult{Unit: caseflow.Unit{Code: c.Code, Name: c.Name, Level: c.Level, Path: c.Path}, Breaches: childBreaches[i]}
+		ur := caseflow.UnitResult{Unit: c.unit(), Breaches: childBreaches[i]}
 		for _, ind := range caseflow.Indicators {
 			ur.Indicators = append(ur.Indicators, ind.Result(byChild[i][string(ind.ID)]))
 		}
@@ -489,11 +580,11 @@ func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow
 	}
 	page := &caseflow.ComplianceItemPage{Period: q.Period, Items: []caseflow.ComplianceItem{}}
 	err := db.readOnly(ctx, func(tx *gorm.DB) error {
-		s, err := db.loadScope(tx, q.Unit)
+		s, err := db.loadScope(tx, q.Unit, q.Structure)
 		if err != nil {
 			return err
 		}
-		page.Unit = caseflow.Unit{Code: s.unit.Code, Name: s.unit.Name, Level: s.unit.Level, Path: s.unit.Path}
+		page.Unit = s.unit.unit()
 		args := s.args(q.ComplianceQuery)
 		cond, vals := visible(v)
 		where := []string{"true"}

@@ -136,3 +136,22 @@ func (db *DB) resolveAgency(tx *gorm.DB, communeID int64, at time.Time, t casefl
 	where := fmt.Sprintf("%s (%s), structure %s, on %s", u.Name, u.Code, u.Structure, caseflow.DateText(at))
 	return caseflow.ChooseAgency(t, where, cands, code)
 }
+
+// StructuresOf returns the administrative structures of the province that
+// holds the unit at path, oldest first.
+func (db *DB) StructuresOf(ctx context.Context, path string) ([]caseflow.Structure, error) {
+	province := path
+	if i := indexNth(province, '/', 2); i > 0 {
+		province = province[:i+1]
+	}
+	var rows []structureRow
+	if err := db.gorm.WithContext(ctx).Where("province_id = (SELECT id FROM units WHERE path = ?)", province).
+		Order("valid_from").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]caseflow.Structure, len(rows))
+	for i, r := range rows {
+		out[i] = caseflow.Structure{ID: r.ID, Label: r.Label, LabelEn: r.LabelEn, ValidFrom: r.ValidFrom, ValidTo: r.ValidTo}
+	}
+	return out, nil
+}
