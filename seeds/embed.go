@@ -57,7 +57,10 @@ type Report struct {
 
 // Step is one workflow event fired on a demo case by a demo user.
 type Step struct {
-	By    string         `yaml:"by"`
+	By string `yaml:"by"`
+	// At is when the step was taken (RFC 3339), for a case of the past;
+	// default now.
+	At    string         `yaml:"at"`
 	Event string         `yaml:"event"`
 	Note  string         `yaml:"note"`
 	Data  map[string]any `yaml:"data"`
@@ -68,8 +71,13 @@ type Case struct {
 	Key             string `yaml:"key"`
 	By              string `yaml:"by"`
 	ReceivedDaysAgo int    `yaml:"received_days_ago"`
-	Report          Report `yaml:"report"`
-	Steps           []Step `yaml:"steps"`
+	// ReceivedAt (RFC 3339) places a case of the past at a fixed time,
+	// instead of ReceivedDaysAgo; Commune names its commune as it was then
+	// (default the filing officer's).
+	ReceivedAt string `yaml:"received_at"`
+	Commune    string `yaml:"commune"`
+	Report     Report `yaml:"report"`
+	Steps      []Step `yaml:"steps"`
 }
 
 func load(name string, v any) error {

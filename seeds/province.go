@@ -142,13 +142,13 @@ type provinceFile struct {
 		ValidFrom string `yaml:"valid_from"`
 	} `yaml:"province"`
 	Structures []struct {
-		ID              string `yaml:"id"`
-		Label           string `yaml:"label"`
-		LabelEn         string `yaml:"label_en"`
-		Units           string `yaml:"units"`
-		ValidFrom       string `yaml:"valid_from"`
-		ValidTo         string `yaml:"valid_to"`
-		JurisdictionCSV string `yaml:"jurisdiction_csv"`
+		ID              string   `yaml:"id"`
+		Label           string   `yaml:"label"`
+		LabelEn         string   `yaml:"label_en"`
+		Units           string   `yaml:"units"`
+		ValidFrom       string   `yaml:"valid_from"`
+		ValidTo         string   `yaml:"valid_to"`
+		JurisdictionCSV string   `yaml:"jurisdiction_csv"`
 		Remote          []string `yaml:"remote"`
 		Changes         []struct {
 			File      string `yaml:"file"`

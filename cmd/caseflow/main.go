@@ -346,9 +346,11 @@ func (m *Main) devSetup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, len(users))
-	for i, u := range users {
-		names[i] = fmt.Sprintf("%s (%s)", u.Username, u.Role)
+	names := make([]string, 0, len(users))
+	for _, u := range users {
+		if !u.Disabled { // accounts of agencies that ended keep their history only
+			names = append(names, fmt.Sprintf("%s (%s, %s)", u.Username, u.Role, u.Agency))
+		}
 	}
 	fmt.Fprintf(m.stdout, "\ncaseflow is running at http://%s\n  API: http://%s/api/v1   OpenAPI: http://%s/api/openapi.yaml\n"+
 		"  demo logins (password %s): %s\n  demo cases created now: %d\n\n",

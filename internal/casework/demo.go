@@ -30,6 +30,18 @@ func (s *Service) SeedDemoCases(ctx context.Context) (int, error) {
 			Channel:    r.Channel, CommuneCode: v.Agency.Unit.Code, AbuseTypes: r.AbuseTypes, Setting: r.Setting,
 			ImmediateDanger: r.ImmediateDanger, Narrative: r.Narrative,
 		}
+		svc := s
+		if dc.ReceivedAt != "" {
+			t, err := time.Parse(time.RFC3339, dc.ReceivedAt)
+			if err != nil {
+				return created, fmt.Errorf("demo case %s: received_at: %w", dc.Key, err)
+			}
+			// A case of the past is filed when it was received.
+			rep.ReceivedAt, svc = t, s.at(t.Add(time.Hour))
+		}
+		if dc.Commune != "" {
+			rep.CommuneCode = dc.Commune
+		}
 		for _, p := range r.Children {
 			rep.Children = append(rep.Children, demoPerson(caseflow.PersonChild, p))
 		}
@@ -40,7 +52,7 @@ func (s *Service) SeedDemoCases(ctx context.Context) (int, error) {
 			p := demoPerson(caseflow.PersonReporter, *r.Reporter)
 			rep.Reporter = &p
 		}
-		res, err := s.Intake(ctx, v, rep, "demo:"+dc.Key, []byte("demo:"+dc.Key))
+		res, err := svc.Intake(ctx, v, rep, "demo:"+dc.Key, []byte("demo:"+dc.Key))
 		if err != nil {
 			return created, fmt.Errorf("demo case %s: %w", dc.Key, err)
 		}
@@ -66,4 +78,9 @@ func (s *Service) demoViewer(ctx context.Context, username string) (caseflow.Vie
 func demoPerson(kind string, p seeds.Person) caseflow.Person {
 	return caseflow.Person{Kind: kind, FullName: p.FullName, Sex: p.Sex, DateOfBirth: p.DateOfBirth, Age: p.Age,
 		Address: p.Address, Phone: p.Phone, Relationship: p.Relationship, Anonymous: p.Anonymous}
+}
+
+// at is the service as it was at t, for replaying a demo case of the past.
+func (s *Service) at(t time.Time) *Service {
+	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, Now: func() time.Time { return t }})
 }

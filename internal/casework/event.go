@@ -199,6 +199,14 @@ func (s *Service) demoSteps(ctx context.Context, code string, steps []seeds.Step
 		if err != nil {
 			return err
 		}
+		s := s
+		if st.At != "" {
+			t, err := time.Parse(time.RFC3339, st.At)
+			if err != nil {
+				return fmt.Errorf("step %d (%s): at: %w", i+1, st.Event, err)
+			}
+			s = s.at(t)
+		}
 		if s.isDemoReferral(st.Event) {
 			if _, err := s.Refer(ctx, v, code, fmt.Sprint(st.Data["service"]), fmt.Sprint(st.Data["agency_code"]), st.Note); err != nil {
 				return fmt.Errorf("step %d (%s): %w", i+1, st.Event, err)

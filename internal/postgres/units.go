@@ -12,14 +12,14 @@ import (
 
 // unitJoin is a unit with its parent's code.
 type unitJoin struct {
-	unitRow
+	Row        unitRow `gorm:"embedded"`
 	ParentCode *string
 }
 
 const unitSelect = `SELECT u.*, p.code AS parent_code FROM units u LEFT JOIN units p ON p.id = u.parent_id`
 
 func (j unitJoin) unit() caseflow.Unit {
-	u := j.unitRow.unit()
+	u := j.Row.unit()
 	if j.ParentCode != nil {
 		u.Parent = *j.ParentCode
 	}
@@ -90,8 +90,8 @@ func (db *DB) UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]cas
 // successor is an error naming the gap.
 func unitOnDay(tx *gorm.DB, id int64, t time.Time) (unitRow, error) {
 	day := caseflow.Day(t)
-	var u unitRow
 	for hop := 0; hop < 10; hop++ {
+		var u unitRow // fresh: gorm adds a set primary key to the query
 		if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
 			return u, err
 		}
@@ -110,7 +110,7 @@ func unitOnDay(tx *gorm.DB, id int64, t time.Time) (unitRow, error) {
 		}
 		id = next[0]
 	}
-	return u, fmt.Errorf("unit %d: successions go round in a circle", id)
+	return unitRow{}, fmt.Errorf("unit %d: successions go round in a circle", id)
 }
 
 // resolveAgency picks the agency of type t that serves a case's commune on
