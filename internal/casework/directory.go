@@ -18,12 +18,14 @@ type directoryCache struct {
 	loaded   time.Time
 }
 
-// Directory lists every agency and unit, for the choices of forms.
+// Directory lists the agencies and units of today, for the choices of
+// forms: a unit or agency that has ended is never offered.
 func (s *Service) Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.Unit, error) {
 	d := &s.directory
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.units != nil && s.now().Sub(d.loaded) < time.Minute {
+	now := s.now()
+	if d.units != nil && now.Sub(d.loaded) < time.Minute && caseflow.Day(now).Equal(caseflow.Day(d.loaded)) {
 		return d.agencies, d.units, nil
 	}
 	agencies, units, err := s.store.Directory(ctx)
@@ -33,8 +35,19 @@ func (s *Service) Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.
 		}
 		return nil, nil, err
 	}
-	d.agencies, d.units, d.loaded = agencies, units, s.now()
-	return agencies, units, nil
+	d.agencies, d.units = nil, nil
+	for _, a := range agencies {
+		if a.ActsOn(now) {
+			d.agencies = append(d.agencies, a)
+		}
+	}
+	for _, u := range units {
+		if u.ValidOn(now) {
+			d.units = append(d.units, u)
+		}
+	}
+	d.loaded = now
+	return d.agencies, d.units, nil
 }
 
 // Summary returns the case without personal data, with the viewer's access,

@@ -145,36 +145,29 @@ func (db *DB) DeleteHoliday(ctx context.Context, v caseflow.Viewer, date time.Ti
 	})
 }
 
-// Directory lists every agency and administrative unit, for the choices a
-// form offers; the services check every choice again.
+// Directory lists every agency and administrative unit with the days each
+// existed, for the choices a form offers; the services check every choice
+// again.
 func (db *DB) Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.Unit, error) {
-	var units []struct {
-		Code, Name, Level, Path string
-		Parent                  *string
-	}
-	if err := db.gorm.WithContext(ctx).Raw(`SELECT u.code, u.name, u.level, u.path, p.code AS parent
-		FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.path`).Scan(&units).Error; err != nil {
+	var js []unitJoin
+	if err := db.gorm.WithContext(ctx).Raw(unitSelect + ` ORDER BY u.path`).Scan(&js).Error; err != nil {
 		return nil, nil, err
 	}
 	var agencies []struct {
 		ID                                   int64
 		Code, Name, Type, UnitCode, UnitPath string
+		ValidFrom                            time.Time
+		ValidTo                              *time.Time
 	}
-	if err := db.gorm.WithContext(ctx).Raw(`SELECT a.id, a.code, a.name, a.type, u.code AS unit_code, u.path AS unit_path
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT a.id, a.code, a.name, a.type, u.code AS unit_code, u.path AS unit_path,
+			a.valid_from, a.valid_to
 		FROM agencies a JOIN units u ON u.id = a.unit_id ORDER BY u.path, a.code`).Scan(&agencies).Error; err != nil {
 		return nil, nil, err
-	}
-	us := make([]caseflow.Unit, len(units))
-	for i, u := range units {
-		us[i] = caseflow.Unit{Code: u.Code, Name: u.Name, Level: u.Level, Path: u.Path}
-		if u.Parent != nil {
-			us[i].Parent = *u.Parent
-		}
 	}
 	as := make([]caseflow.Agency, len(agencies))
 	for i, a := range agencies {
 		as[i] = caseflow.Agency{ID: a.ID, Code: a.Code, Name: a.Name, Type: caseflow.AgencyType(a.Type),
-			Unit: caseflow.Unit{Code: a.UnitCode, Path: a.UnitPath}}
+			Unit: caseflow.Unit{Code: a.UnitCode, Path: a.UnitPath}, ValidFrom: a.ValidFrom, ValidTo: a.ValidTo}
 	}
-	return as, us, nil
+	return as, units(js), nil
 }

@@ -1,14 +1,15 @@
 package postgres
 
 import (
+	"database/sql"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"caseflow/internal/caseflow"
@@ -24,8 +25,8 @@ import (
 // lookup per row: the generator refers only to rows it has just written or
 // read. CopySynthetic's checkReferences keeps them.
 
-// SyntheticReference returns every commune with, by agency type, the agency
-// with jurisdiction over it (the nearest unit's, the default one first), the
+// SyntheticReference returns every commune of today with, by agency type,
+// the agency the jurisdiction table names for it, the
 // synthetic user (created, disabled, if missing) and the names and
 // narratives sealed.
 func (db *DB) SyntheticReference(ctx context.Context, names, narratives []string) (*synthetic.Reference, error) {
@@ -34,46 +35,43 @@ func (db *DB) SyntheticReference(ctx context.Context, names, narratives []string
 	}
 	ref := &synthetic.Reference{}
 	g := db.gorm.WithContext(ctx)
+	now := db.now()
+	day := caseflow.Day(now)
+	// Synthetic cases are filed on the communes of today, each served by the
+	// agencies the jurisdiction table names for it today.
 	var units []unitRow
-	if err := g.Order("path").Find(&units).Error; err != nil {
+	if err := g.Where("level = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)", caseflow.LevelCommune, day, day).
+		Order("path").Find(&units).Error; err != nil {
 		return nil, err
-	}
-	var agencies []agencyRow
-	if err := g.Order("is_default DESC, id").Find(&agencies).Error; err != nil {
-		return nil, err
-	}
-	byUnit := map[int64][]agencyRow{}
-	for _, a := range agencies {
-		byUnit[a.UnitID] = append(byUnit[a.UnitID], a)
-	}
-	unitByCode := map[string]unitRow{}
-	for _, u := range units {
-		unitByCode[u.Code] = u
 	}
 	var filer int64
-	for _, u := range units {
-		if u.Level != caseflow.LevelCommune {
-			continue
-		}
-		c := synthetic.Commune{ID: u.ID, Path: u.Path, Remote: u.Remote, Agencies: map[caseflow.AgencyType]int64{}}
-		codes := strings.Split(strings.Trim(u.Path, "/"), "/")
-		for i := len(codes) - 1; i >= 0; i-- { // nearest unit first
-			for _, a := range byUnit[unitByCode[codes[i]].ID] {
-				if _, ok := c.Agencies[caseflow.AgencyType(a.Type)]; !ok {
-					c.Agencies[caseflow.AgencyType(a.Type)] = a.ID
+	err := g.Transaction(func(tx *gorm.DB) error {
+		for _, u := range units {
+			c := synthetic.Commune{ID: u.ID, Path: u.Path, Remote: u.Remote, Agencies: map[caseflow.AgencyType]int64{}}
+			for _, t := range caseflow.AgencyTypes {
+				id, err := db.resolveAgency(tx, u.ID, now, t, "")
+				if caseflow.ErrorCode(err) == caseflow.EInvalid {
+					continue // no agency of this type serves the commune
 				}
+				if err != nil {
+					return err
+				}
+				c.Agencies[t] = id
 			}
+			if filer == 0 {
+				filer = c.Agencies[caseflow.AgencyCommune]
+			}
+			ref.Communes = append(ref.Communes, c)
 		}
-		if filer == 0 {
-			filer = c.Agencies[caseflow.AgencyCommune]
-		}
-		ref.Communes = append(ref.Communes, c)
+		return nil
+	}, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
 	}
 	if filer == 0 {
 		return nil, errors.New("synthetic: no commune has a child-protection agency; run `caseflow seed` first")
 	}
 
-	now := db.now()
 	user := userRow{Username: synthetic.User, DisplayName: "Dữ liệu tổng hợp (không đăng nhập)", PasswordHash: "!",
 		Role: string(caseflow.RoleCommuneOfficer), AgencyID: filer, Disabled: true, CreatedAt: now, UpdatedAt: now}
 	if err := g.Clauses(clause.OnConflict{DoNothing: true}).Omit("ID").Create(&user).Error; err != nil {
