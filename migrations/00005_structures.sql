@@ -66,6 +66,9 @@ CREATE TABLE jurisdiction (
     valid_to     date,
     source       text NOT NULL DEFAULT '',
     origin       text NOT NULL CHECK (origin IN ('seed', 'admin')),
+    -- A withdrawn row is kept (the seed would add it back if it were
+    -- deleted) but never chosen.
+    withdrawn_at timestamptz,
     created_at   timestamptz NOT NULL,
     updated_at   timestamptz NOT NULL,
     FOREIGN KEY (province_id, structure) REFERENCES structures (province_id, id),

@@ -37,6 +37,11 @@ func (s *API) Routes(g *echo.Group) {
 	g.GET("/compliance/export.xlsx", s.complianceExport(casework.FormatXLSX), auth)
 	g.GET("/compliance/:id/cases", s.complianceCases, auth)
 
+	g.GET("/units", s.listUnits, auth)
+	g.GET("/jurisdiction", s.listJurisdiction, auth)
+	g.POST("/jurisdiction", s.addJurisdiction, auth, admin)
+	g.PATCH("/jurisdiction/:id", s.editJurisdiction, auth, admin)
+	g.DELETE("/jurisdiction/:id", s.withdrawJurisdiction, auth, admin)
 	g.GET("/holidays", s.listHolidays, auth)
 	g.PUT("/holidays/:date", s.putHoliday, auth, admin)
 	g.DELETE("/holidays/:date", s.deleteHoliday, auth, admin)

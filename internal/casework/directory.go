@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -57,4 +58,30 @@ func (s *Service) Summary(ctx context.Context, v caseflow.Viewer, code string) (
 		return nil, err
 	}
 	return s.store.CaseSummary(ctx, v, code)
+}
+
+// UnitsOn lists the units that exist on the day of on (zero: today), of one
+// level or all, for pickers and clients that keep a list of communes.
+func (s *Service) UnitsOn(ctx context.Context, v caseflow.Viewer, on time.Time, level string) ([]caseflow.Unit, error) {
+	if v.UserID == 0 {
+		return nil, caseflow.Errorf(caseflow.EUnauthorized, "log in first")
+	}
+	if level != "" && !slices.Contains(caseflow.UnitLevels, level) {
+		return nil, caseflow.InvalidField("level", caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "is not a unit level",
+			Allowed: caseflow.UnitLevels})
+	}
+	if on.IsZero() {
+		on = s.now()
+	}
+	_, all, err := s.store.Directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []caseflow.Unit{}
+	for _, u := range all {
+		if u.ValidOn(on) && (level == "" || u.Level == level) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }

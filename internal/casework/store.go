@@ -39,6 +39,10 @@ type Store interface {
 	UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	StructuresOf(ctx context.Context, path string) ([]caseflow.Structure, error)
+	JurisdictionRows(ctx context.Context, path string, f caseflow.JurisdictionFilter) ([]caseflow.JurisdictionRow, error)
+	AddJurisdiction(ctx context.Context, v caseflow.Viewer, r caseflow.JurisdictionRow) (*caseflow.JurisdictionRow, []int64, error)
+	EditJurisdiction(ctx context.Context, v caseflow.Viewer, id int64, e caseflow.JurisdictionEdit) (*caseflow.JurisdictionRow, error)
+	WithdrawJurisdiction(ctx context.Context, v caseflow.Viewer, id int64) error
 	Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.Unit, error)
 	UserByUsername(ctx context.Context, username string) (*caseflow.User, error)
 

@@ -36,7 +36,7 @@ type agencyRow struct {
 func (agencyRow) TableName() string { return "agencies" }
 
 type structureRow struct {
-	ProvinceID int64 `gorm:"primaryKey"`
+	ProvinceID int64  `gorm:"primaryKey"`
 	ID         string `gorm:"primaryKey"`
 	Label      string
 	LabelEn    string
@@ -59,20 +59,21 @@ type successionRow struct {
 func (successionRow) TableName() string { return "unit_successions" }
 
 type jurisdictionRow struct {
-	ID         int64
-	ProvinceID int64
-	Structure  string
-	UnitID     int64
-	AgencyType string
-	AgencyID   int64
-	IsPrimary  bool
-	Verified   bool
-	ValidFrom  time.Time
-	ValidTo    *time.Time
-	Source     string
-	Origin     string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID          int64
+	ProvinceID  int64
+	Structure   string
+	UnitID      int64
+	AgencyType  string
+	AgencyID    int64
+	IsPrimary   bool
+	Verified    bool
+	ValidFrom   time.Time
+	ValidTo     *time.Time
+	Source      string
+	Origin      string
+	WithdrawnAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 func (jurisdictionRow) TableName() string { return "jurisdiction" }

@@ -126,7 +126,7 @@ func (db *DB) resolveAgency(tx *gorm.DB, communeID int64, at time.Time, t casefl
 	var cands []caseflow.JurisdictionCandidate
 	if err := tx.Raw(`SELECT j.agency_id, a.code, j.is_primary AS primary, length(ju.path) - length(replace(ju.path, '/', '')) AS depth
 		FROM jurisdiction j JOIN units ju ON ju.id = j.unit_id JOIN agencies a ON a.id = j.agency_id
-		WHERE j.agency_type = @type AND j.structure = @structure AND @path LIKE ju.path || '%'
+		WHERE j.agency_type = @type AND j.structure = @structure AND @path LIKE ju.path || '%' AND j.withdrawn_at IS NULL
 		  AND j.valid_from <= @day AND (j.valid_to IS NULL OR j.valid_to >= @day)
 		  AND a.valid_from <= @day AND (a.valid_to IS NULL OR a.valid_to >= @day)
 		ORDER BY a.code`, map[string]any{"type": string(t), "structure": u.Structure, "path": u.Path, "day": day}).
