@@ -49,6 +49,8 @@ Usage:
   caseflow seed --synthetic N       ... and N fictional cases with histories since 2021 (for demos and measurement;
                                     flags --from YYYY-MM-DD, --seed S, --writers W; needs ENCRYPTION_KEYS)
   caseflow audit verify             verify the audit trail's hash chain
+  caseflow units remap [--dry-run]  hand the open cases of communes that have ended to today's agencies
+                                    (--dry-run: report what it would do, change nothing)
   caseflow workflows check [DIR]    validate workflow definitions
   caseflow keys generate            print fresh ENCRYPTION_KEYS, BLIND_INDEX_KEY and TOKEN_SECRET
 `
@@ -135,7 +137,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.stdout, "%s v%d: ok (%d states, %d events, %d clocks)\n", d.ID, d.Version, len(d.States), len(d.Events), len(d.Clocks))
 		}
 		return nil
-	case "serve", "worker", "migrate", "seed", "audit", "dev":
+	case "serve", "worker", "migrate", "seed", "audit", "dev", "units":
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 	}
@@ -188,6 +190,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return errors.New("usage: caseflow audit verify")
 		}
 		return m.auditVerify(ctx)
+	case "units":
+		if len(args) < 2 || args[1] != "remap" || (len(args) > 2 && (len(args) > 3 || args[2] != "--dry-run")) {
+			return errors.New("usage: caseflow units remap [--dry-run]")
+		}
+		if err := m.db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		return m.remap(ctx, len(args) == 3)
 	}
 
 	// serve, worker, dev
@@ -277,6 +287,47 @@ func (m *Main) worker(ctx context.Context) error {
 		w.Notifier = &mail.SMTP{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, To: m.cfg.NotifyEmailTo, Location: caseflow.Zone}
 	}
 	return w.Run(ctx)
+}
+
+// remap reports, and unless dryRun carries out, the handover of open cases
+// of communes that have ended.
+func (m *Main) remap(ctx context.Context, dryRun bool) error {
+	cw := casework.New(casework.Config{Store: m.db})
+	v := caseflow.Viewer{Username: "caseflow units remap", RequestID: "cli"}
+	rep, err := cw.RemapOpenCases(ctx, v, !dryRun)
+	if err != nil {
+		return err
+	}
+	moves, problems := 0, 0
+	for _, c := range rep.Cases {
+		today := "successor not established"
+		if c.Today != nil {
+			today = fmt.Sprintf("now part of %s %s", c.Today.Code, c.Today.Name)
+		}
+		if c.Split {
+			today += " (split: follows the main part"
+			if !c.SplitVerified {
+				today += ", unverified"
+			}
+			today += ")"
+		}
+		fmt.Fprintf(m.stdout, "%s  %s  %s %s (%s) → %s\n", c.Code, c.State, c.Commune.Code, c.Commune.Name, c.Commune.Structure, today)
+		for _, mv := range c.Moves {
+			fmt.Fprintf(m.stdout, "    %s %s: %s → %s\n", mv.Kind, mv.What, mv.From, mv.To)
+		}
+		for _, p := range c.Problems {
+			fmt.Fprintf(m.stdout, "    to settle: %s\n", p)
+		}
+		moves += len(c.Moves)
+		problems += len(c.Problems)
+	}
+	verb := "would hand over"
+	if rep.Applied {
+		verb = "handed over"
+	}
+	fmt.Fprintf(m.stdout, "%d open cases of communes that ended; %s %d grants and clocks; %d to settle by hand (as of %s)\n",
+		len(rep.Cases), verb, moves, problems, rep.On.Format("2006-01-02"))
+	return nil
 }
 
 func (m *Main) auditVerify(ctx context.Context) error {

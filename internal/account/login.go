@@ -126,6 +126,16 @@ func (s *Service) Login(ctx context.Context, username, password, ip, requestID s
 		}
 		return nil, nil, errLogin
 	}
+	if !u.Agency.ActsOn(s.Now()) {
+		// The right password, but the agency no longer acts (a district
+		// police force, a former commune): say so, so that the person asks
+		// for their account to be moved.
+		if aerr := s.Store.AuditLoginFailure(ctx, v, "agency ended"); aerr != nil {
+			return nil, nil, aerr
+		}
+		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "%s stopped acting on %s: ask an administrator to move your account to the agency that took over its work",
+			u.Agency.Name, caseflow.DateText(*u.Agency.ValidTo))
+	}
 	_ = s.Limiter.Reset(ctx, "login:user:"+username)
 	tok := make([]byte, 32)
 	if _, err := rand.Read(tok); err != nil {
@@ -143,7 +153,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*caseflow.Use
 	if token == "" {
 		return nil, caseflow.Errorf(caseflow.EUnauthorized, "log in first: no bearer token")
 	}
-	return s.Store.SessionViewer(ctx, s.TokenHash(token))
+	u, err := s.Store.SessionViewer(ctx, s.TokenHash(token))
+	if err != nil {
+		return nil, err
+	}
+	s.defaults()
+	if !u.Agency.ActsOn(s.Now()) {
+		return nil, caseflow.Errorf(caseflow.EUnauthorized, "your agency no longer acts: log in again")
+	}
+	return u, nil
 }
 
 // Logout ends the session of a token.

@@ -132,3 +132,38 @@ func ChooseAgency(t AgencyType, where string, cands []JurisdictionCandidate, cod
 	}
 	return cands[best].AgencyID, nil
 }
+
+// RemapReport is what a change of structure does to the open cases of the
+// units that ended: for each, the unit its commune is now part of, and the
+// agencies that take over its access and its running clocks from agencies
+// that no longer act.
+type RemapReport struct {
+	On      time.Time
+	Applied bool
+	Cases   []RemapCase
+}
+
+// RemapCase is one open case of a former commune.
+type RemapCase struct {
+	Code    string
+	State   string
+	Commune Unit  // as filed
+	Today   *Unit // the unit it is part of on the day; nil when not established
+	// Split says the commune was divided and the case follows its main part.
+	Split, SplitVerified bool
+	Moves                []RemapMove
+	// Problems are what a person must settle: a successor or a
+	// jurisdiction row the data does not give.
+	Problems []string
+}
+
+// RemapMove hands one access grant or one clock from an agency that no
+// longer acts to the one that serves the commune today.
+type RemapMove struct {
+	Kind  string // access or clock
+	What  string // the access scope, or the clock's id
+	Type  AgencyType
+	From  string // agency code
+	To    string // agency code
+	Clock int64
+}

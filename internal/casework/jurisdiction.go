@@ -159,3 +159,15 @@ func checkSource(fe caseflow.FieldErrors, src string) {
 		fe.Add("source", caseflow.FieldError{Code: caseflow.FieldNotSingleLine, Message: "must be one line of text"})
 	}
 }
+
+// RemapOpenCases reports, or with apply carries out, what a change of
+// structure does to open cases of communes that have ended: each keeps its
+// commune and history, and the access and running clocks of agencies that
+// no longer act pass to the agencies serving its commune's successor today.
+// Only the operator's command (no viewer role) or an administrator runs it.
+func (s *Service) RemapOpenCases(ctx context.Context, v caseflow.Viewer, apply bool) (*caseflow.RemapReport, error) {
+	if v.UserID != 0 && !v.Role.Administers() {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "only administrators remap open cases")
+	}
+	return s.store.RemapOpenCases(ctx, v, s.now(), apply)
+}

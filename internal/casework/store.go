@@ -43,6 +43,7 @@ type Store interface {
 	AddJurisdiction(ctx context.Context, v caseflow.Viewer, r caseflow.JurisdictionRow) (*caseflow.JurisdictionRow, []int64, error)
 	EditJurisdiction(ctx context.Context, v caseflow.Viewer, id int64, e caseflow.JurisdictionEdit) (*caseflow.JurisdictionRow, error)
 	WithdrawJurisdiction(ctx context.Context, v caseflow.Viewer, id int64) error
+	RemapOpenCases(ctx context.Context, v caseflow.Viewer, on time.Time, apply bool) (*caseflow.RemapReport, error)
 	Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.Unit, error)
 	UserByUsername(ctx context.Context, username string) (*caseflow.User, error)
 
