@@ -148,3 +148,15 @@ func (s *Service) communeOn(ctx context.Context, v caseflow.Viewer, code string,
 	return caseflow.Unit{}, caseflow.FieldErrors{"commune_code": {Code: caseflow.FieldNotInCommune,
 		Message: "you may not file reports for this commune"}}.Err()
 }
+
+// IntakeCommunes lists the communes the viewer may name in a report: their
+// own, then the former communes that became part of it, for a report
+// received before the change (which names the commune as it was then).
+func (s *Service) IntakeCommunes(ctx context.Context, v caseflow.Viewer) ([]caseflow.Unit, error) {
+	own := v.Agency.Unit
+	before, err := s.store.UnitsBefore(ctx, own.ID)
+	if err != nil {
+		return nil, err
+	}
+	return append([]caseflow.Unit{own}, before...), nil
+}

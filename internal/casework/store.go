@@ -39,6 +39,7 @@ type Store interface {
 	UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	StructuresOf(ctx context.Context, path string) ([]caseflow.Structure, error)
+	UnitsBefore(ctx context.Context, id int64) ([]caseflow.Unit, error)
 	JurisdictionRows(ctx context.Context, path string, f caseflow.JurisdictionFilter) ([]caseflow.JurisdictionRow, error)
 	AddJurisdiction(ctx context.Context, v caseflow.Viewer, r caseflow.JurisdictionRow) (*caseflow.JurisdictionRow, []int64, error)
 	EditJurisdiction(ctx context.Context, v caseflow.Viewer, id int64, e caseflow.JurisdictionEdit) (*caseflow.JurisdictionRow, error)

@@ -155,3 +155,14 @@ func (db *DB) StructuresOf(ctx context.Context, path string) ([]caseflow.Structu
 	}
 	return out, nil
 }
+
+// UnitsBefore returns every unit that unit id was formed from, directly or
+// through earlier changes, latest first.
+func (db *DB) UnitsBefore(ctx context.Context, id int64) ([]caseflow.Unit, error) {
+	var js []unitJoin
+	err := db.gorm.WithContext(ctx).Raw(`WITH RECURSIVE s AS (
+			SELECT from_unit_id AS id, 1 AS depth FROM unit_successions WHERE to_unit_id = @id
+			UNION SELECT us.from_unit_id, s.depth + 1 FROM unit_successions us JOIN s ON us.to_unit_id = s.id WHERE s.depth < 10)
+		`+unitSelect+` WHERE u.id IN (SELECT id FROM s) ORDER BY u.valid_to DESC NULLS FIRST, u.name`, map[string]any{"id": id}).Scan(&js).Error
+	return units(js), err
+}

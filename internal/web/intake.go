@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -76,18 +78,21 @@ type intakeView struct {
 	Key         string
 	CommuneCode string
 	CommuneName string
-	Errors      []errItem
-	Received    []field
-	Channel     field
-	Setting     field
-	Abuse       field
-	Danger      field
-	Children    []personSlot
-	Suspects    []personSlot
-	Reporter    personSlot
-	Narrative   field
-	NChildren   int
-	NSuspects   int
+	// Commune is a choice when former communes became part of the
+	// officer's: a report received before the change names one of them.
+	Commune   *field
+	Errors    []errItem
+	Received  []field
+	Channel   field
+	Setting   field
+	Abuse     field
+	Danger    field
+	Children  []personSlot
+	Suspects  []personSlot
+	Reporter  personSlot
+	Narrative field
+	NChildren int
+	NSuspects int
 }
 
 // intakeInput is the posted form, kept as typed so it can be shown again.
@@ -116,6 +121,7 @@ func (w *UI) renderIntake(c echo.Context, code int, in intakeInput, errs map[str
 	lang := langOf(c)
 	v := request.Viewer(c)
 	view := w.intakeView(lang, v, in, errs)
+	view.Commune = w.communeChoice(c.Request().Context(), lang, v, in.form.Get("commune_code"), errs)
 	var opts []pageOption
 	if top != "" {
 		opts = append(opts, withNotice(top, toneBad))
@@ -131,6 +137,35 @@ func sel(values []string, lang, kind, current string) []option {
 		out = append(out, option{Value: v, Text: catalog.Label(lang, kind, v), Selected: v == current})
 	}
 	return out
+}
+
+// communeChoice offers the officer's commune and the former communes that
+// became part of it, each with its last day, or nil when there are none.
+func (w *UI) communeChoice(ctx context.Context, lang string, v caseflow.Viewer, current string, errs map[string]string) *field {
+	us, err := w.cases.IntakeCommunes(ctx, v)
+	if err != nil {
+		w.log.Error("reading the communes of the intake form", "err", err.Error())
+		return nil
+	}
+	if len(us) < 2 {
+		return nil
+	}
+	if current == "" {
+		current = us[0].Code
+	}
+	fd := &field{ID: "commune_code", Name: "commune_code", Type: "select", Label: tr(lang, "intake.commune"), Required: true,
+		Err: errs["commune_code"], Hint: tr(lang, "hint.former_commune")}
+	picked := false
+	for _, u := range us {
+		text := u.Name + " (" + u.Code + ")"
+		if u.ValidTo != nil {
+			text += " — " + fmt.Sprintf(tr(lang, "intake.until"), caseflow.Local(*u.ValidTo).Format("02/01/2006"))
+		}
+		sel := !picked && u.Code == current
+		picked = picked || sel
+		fd.Options = append(fd.Options, option{Value: u.Code, Text: text, Selected: sel})
+	}
+	return fd
 }
 
 func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map[string]string) intakeView {
