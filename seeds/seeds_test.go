@@ -166,6 +166,15 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	}
 }
 
+func TestTheReadmeListsWhatIsUnverified(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	want := UnverifiedStart + "\n" + UnverifiedSection(hungYen(t)) + UnverifiedEnd
+	require.Contains(t, string(readme), want, "seeds/README.md is stale: run go generate ./seeds")
+	require.Contains(t, want, "verified: false` (102)")
+}
+
 func TestTheShippedListsAreTheOfficialOnes(t *testing.T) {
 	t.Parallel()
 	// Where the reference data is at hand, the copies must match it byte
