@@ -1,10 +1,10 @@
 // Command compliancebench times the compliance report — every indicator with
 // its breakdowns, as GET /api/v1/compliance computes it — for the whole
-// province and for one district, and prints p50 and p95. Run it against a
+// province and for one commune, and prints p50 and p95. Run it against a
 // database filled by `caseflow seed --synthetic N`:
 //
 //	DATABASE_URL=postgres://postgres@127.0.0.1:5432/caseflow_synth?sslmode=disable \
-//	    go run ./cmd/compliancebench -from 2025-01-01 -to 2025-12-31 -district 325 -n 30
+//	    go run ./cmd/compliancebench -from 2025-01-01 -to 2025-12-31 -unit 12004 -n 30
 package main
 
 import (
@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, out io.Writer
 	from := fs.String("from", "2025-01-01", "first day of the period (YYYY-MM-DD)")
 	to := fs.String("to", "2025-12-31", "last day of the period (YYYY-MM-DD)")
 	province := fs.String("province", "33", "code of the province")
-	district := fs.String("district", "325", "code of the district")
+	district := fs.String("unit", "12004", "code of a unit below the province (today's structure)")
 	n := fs.Int("n", 30, "timed runs per unit")
 	warmup := fs.Int("warmup", 3, "untimed runs per unit first")
 	drill := fs.Bool("drill", true, "also time the first page of a drill-down (resolution, not met)")

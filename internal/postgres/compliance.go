@@ -162,13 +162,26 @@ type complianceScope struct {
 	communes array[int64]
 	children []unitRow
 	// childOf maps a commune id to the index of the child unit it counts under.
-	childOf  map[int64]int
-	split    []caseflow.UnitMapping
-	unplaced []caseflow.Unit
+	childOf   map[int64]int
+	split     []caseflow.UnitMapping
+	unplaced  []caseflow.Unit
+	structure string
 }
 
 func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit, structure string) (*complianceScope, error) {
 	s := &complianceScope{childOf: map[int64]int{}}
+	if structure == "" {
+		// The unit's own structure, or for a province the one in force now.
+		structure = u.Structure
+		if structure == "" {
+			if err := tx.Raw(`SELECT id FROM structures WHERE valid_from <= @day AND (valid_to IS NULL OR valid_to >= @day)
+				AND province_id = (SELECT id FROM units WHERE path = @path) LIMIT 1`,
+				map[string]any{"day": caseflow.Day(db.now()), "path": u.Path}).Scan(&structure).Error; err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.structure = structure
 	if err := tx.Where("path LIKE ? AND (structure = ? OR level = ?)", likePrefix(u.Path), structure, caseflow.LevelProvince).
 		Order("path").Find(&s.units).Error; err != nil {
 		return nil, err
@@ -323,7 +336,7 @@ func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*case
 			return err
 		}
 		rep.Unit = s.unit.unit()
-		rep.Structure, rep.Split, rep.Unplaced = q.Structure, s.split, s.unplaced
+		rep.Structure, rep.Split, rep.Unplaced = s.structure, s.split, s.unplaced
 		rows, err := db.complianceCounts(tx, s, q)
 		if err != nil {
 			return err
