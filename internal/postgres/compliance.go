@@ -168,21 +168,46 @@ type complianceScope struct {
 	structure string
 }
 
-func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit, structure string) (*complianceScope, error) {
+func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit, structure string, p caseflow.Period) (*complianceScope, error) {
 	s := &complianceScope{childOf: map[int64]int{}}
+	province := u.Path
+	if i := indexNth(province, '/', 2); i > 0 {
+		province = province[:i+1]
+	}
 	if structure == "" {
 		// The unit's own structure, or for a province the one in force now.
 		structure = u.Structure
 		if structure == "" {
 			if err := tx.Raw(`SELECT id FROM structures WHERE valid_from <= @day AND (valid_to IS NULL OR valid_to >= @day)
 				AND province_id = (SELECT id FROM units WHERE path = @path) LIMIT 1`,
-				map[string]any{"day": caseflow.Day(db.now()), "path": u.Path}).Scan(&structure).Error; err != nil {
+				map[string]any{"day": caseflow.Day(db.now()), "path": province}).Scan(&structure).Error; err != nil {
 				return nil, err
 			}
 		}
 	}
 	s.structure = structure
-	if err := tx.Where("path LIKE ? AND (structure = ? OR level = ?)", likePrefix(u.Path), structure, caseflow.LevelProvince).
+	var st structureRow
+	if err := tx.Where("id = ? AND province_id = (SELECT id FROM units WHERE path = ?)", structure, province).Take(&st).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, caseflow.Errorf(caseflow.ENotFound, "no structure %q", structure)
+		}
+		return nil, err
+	}
+	// The days of the period the structure covers: the units of the report
+	// are those that existed then. A period before the structure began is
+	// reported on its units as they began.
+	from, to := caseflow.Day(p.Start()), caseflow.Day(p.End().Add(-time.Nanosecond))
+	if from.Before(st.ValidFrom) {
+		from = st.ValidFrom
+	}
+	if to.Before(from) {
+		to = from
+	}
+	if st.ValidTo != nil && to.After(*st.ValidTo) {
+		to = *st.ValidTo
+	}
+	if err := tx.Where("path LIKE ? AND ((structure = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)) OR level = ?)",
+		likePrefix(u.Path), structure, to, from, caseflow.LevelProvince).
 		Order("path").Find(&s.units).Error; err != nil {
 		return nil, err
 	}
@@ -216,34 +241,30 @@ func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit, structure string) (*compli
 			place(r.ID, r.Path)
 		}
 	}
-	return s, db.placeFormerCommunes(tx, s, structure, inScope, place)
+	return s, db.placeFormerCommunes(tx, s, structure, from, province, inScope, place)
 }
 
-// placeFormerCommunes adds the communes of earlier structures whose cases
-// count in the scope: each follows its main successions to a commune of the
-// report's structure. A former commune split between several counts under
+// placeFormerCommunes adds the communes that ended before the report's days
+// whose cases count in the scope: each follows its main successions to a
+// commune of the report's structure that existed then. A former commune split between several counts under
 // its main part, and the report says so; one whose successor is not
 // established counts in a province's totals only, and the report lists it.
-func (db *DB) placeFormerCommunes(tx *gorm.DB, s *complianceScope, structure string, inScope map[int64]unitRow, place func(int64, string)) error {
-	province := s.unit.Path
-	if i := indexNth(province, '/', 2); i > 0 {
-		province = province[:i+1]
-	}
+func (db *DB) placeFormerCommunes(tx *gorm.DB, s *complianceScope, structure string, from time.Time, province string,
+	inScope map[int64]unitRow, place func(int64, string)) error {
 	var rows []struct {
 		Origin, Target int64
 		Reached        bool
 	}
 	if err := tx.Raw(`WITH RECURSIVE chain AS (
 			SELECT u.id AS origin, u.id AS cur, 0 AS depth FROM units u
-			WHERE u.level = 'commune' AND u.structure <> @structure AND u.path LIKE @province
-			  AND u.valid_to < (SELECT min(f.valid_from) FROM units f WHERE f.structure = @structure AND f.path LIKE @province)
+			WHERE u.level = 'commune' AND u.path LIKE @province AND u.valid_to < @from
 			UNION ALL
 			SELECT c.origin, us.to_unit_id, c.depth + 1 FROM chain c
 			JOIN unit_successions us ON us.from_unit_id = c.cur AND us.main WHERE c.depth < 10)
-		SELECT c.origin, max(c.cur) FILTER (WHERE t.structure = @structure) AS target,
-			bool_or(t.structure = @structure) AS reached
+		SELECT c.origin, max(c.cur) FILTER (WHERE t.structure = @structure AND c.depth > 0 AND (t.valid_to IS NULL OR t.valid_to >= @from)) AS target,
+			bool_or(t.structure = @structure AND c.depth > 0 AND (t.valid_to IS NULL OR t.valid_to >= @from)) AS reached
 		FROM chain c JOIN units t ON t.id = c.cur GROUP BY c.origin`,
-		map[string]any{"structure": structure, "province": likePrefix(province)}).Scan(&rows).Error; err != nil {
+		map[string]any{"structure": structure, "province": likePrefix(province), "from": from}).Scan(&rows).Error; err != nil {
 		return err
 	}
 	isProvince := s.unit.Level == caseflow.LevelProvince
@@ -331,7 +352,7 @@ func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*case
 	}
 	rep := &caseflow.ComplianceReport{Period: q.Period, AsOf: q.AsOf.UTC()}
 	err := db.readOnly(ctx, func(tx *gorm.DB) error {
-		s, err := db.loadScope(tx, q.Unit, q.Structure)
+		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
 		if err != nil {
 			return err
 		}
@@ -593,7 +614,7 @@ func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow
 	}
 	page := &caseflow.ComplianceItemPage{Period: q.Period, Items: []caseflow.ComplianceItem{}}
 	err := db.readOnly(ctx, func(tx *gorm.DB) error {
-		s, err := db.loadScope(tx, q.Unit, q.Structure)
+		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
 		if err != nil {
 			return err
 		}
