@@ -13,8 +13,8 @@ import (
 
 // wfAgencyOf is the agency of each demo user (seeds/demo-users.yaml).
 var wfAgencyOf = map[string]string{
-	"officer1": "CP-12005", "officer2": "CP-12015", "police1": "CA-325", "health1": "PY-33",
-	"prosecutor1": "VKS-325", "court1": "TA-325", "social1": "CTXH-33", "supervisor1": "BCD-33", "admin1": "UBND-33",
+	"officer1": "CP-12004", "officer2": "CP-11953", "police1": "CSDT-33", "health1": "PY-33",
+	"prosecutor1": "VKSKV4-33", "court1": "TAKV4-33", "social1": "CTXH-33", "supervisor1": "BCD-33", "admin1": "UBND-33",
 }
 
 // wfStep is one transition a wfCase has recorded.
