@@ -166,20 +166,15 @@ func TestMeDescribesTheUser(t *testing.T) {
 	tok := login(t, "officer1")
 	t.Parallel()
 
-	agencies, err := seeds.Agencies()
+	provinces, err := seeds.Provinces()
 	require.NoError(t, err)
-	i := slices.IndexFunc(agencies, func(a seeds.Agency) bool { return a.Code == "CP-12005" })
-	require.GreaterOrEqual(t, i, 0)
-	structures, err := seeds.Structures()
-	require.NoError(t, err)
-	var unitName string
-	for _, s := range structures {
-		for _, u := range s.Units {
-			if u.Code == communeOfficer1 {
-				unitName = u.Name
-			}
-		}
-	}
+	require.NotEmpty(t, provinces)
+	agency := provinces[0].Agency("CP-12004")
+	require.NotNil(t, agency)
+	unit := provinces[0].UnitAt(communeOfficer1, time.Now())
+	require.NotNil(t, unit, "officer1's commune exists today")
+	require.Equal(t, unit.Key(), agency.UnitKey, "the agency is the commune's")
+	unitName := unit.Name
 	require.NotEmpty(t, unitName)
 
 	r := call(t, http.MethodGet, "/api/v1/me", tok, nil)
@@ -187,7 +182,7 @@ func TestMeDescribesTheUser(t *testing.T) {
 	require.Equal(t, map[string]any{
 		"username": "officer1",
 		"role":     "commune_officer",
-		"agency":   map[string]any{"code": "CP-12005", "name": agencies[i].Name, "type": "commune_child_protection"},
+		"agency":   map[string]any{"code": "CP-12004", "name": agency.Name, "type": "commune_child_protection"},
 		"unit":     map[string]any{"code": communeOfficer1, "name": unitName, "level": "commune"},
 	}, r.Body)
 	require.False(t, strings.Contains(string(r.Raw), "argon2"), "no password hash")

@@ -19,9 +19,9 @@ func TestAccountAdministration(t *testing.T) {
 	})
 	t.Run("BadAccountsAreRefusedNamingTheField", func(t *testing.T) {
 		for field, body := range map[string]map[string]any{
-			"username":    {"username": "X!", "role": "police", "agency_code": "CA-325", "password": "mat-khau-dai-1"},
-			"role":        {"username": name, "role": "chief", "agency_code": "CA-325", "password": "mat-khau-dai-1"},
-			"password":    {"username": name, "role": "police", "agency_code": "CA-325", "password": "short"},
+			"username":    {"username": "X!", "role": "police", "agency_code": "CSDT-33", "password": "mat-khau-dai-1"},
+			"role":        {"username": name, "role": "chief", "agency_code": "CSDT-33", "password": "mat-khau-dai-1"},
+			"password":    {"username": name, "role": "police", "agency_code": "CSDT-33", "password": "short"},
 			"agency_code": {"username": name, "role": "police", "agency_code": "NO-SUCH", "password": "mat-khau-dai-1"},
 		} {
 			r := call(t, http.MethodPost, "/api/v1/admin/users", admin, body)
@@ -30,14 +30,23 @@ func TestAccountAdministration(t *testing.T) {
 			require.Contains(t, fields, field)
 		}
 	})
+	t.Run("AnAgencyThatNoLongerActsIsRefused", func(t *testing.T) {
+		r := call(t, http.MethodPost, "/api/v1/admin/users", admin,
+			map[string]any{"username": name, "role": "police", "agency_code": "CA-325", "password": "mat-khau-dai-1"})
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+		code, fields := errorOf(t, r)
+		require.Equal(t, "invalid", code)
+		require.Contains(t, fields, "agency_code")
+		require.Equal(t, "agency_ended", r.Body["error"].(map[string]any)["field_codes"].(map[string]any)["agency_code"], string(r.Raw))
+	})
 	t.Run("ATakenUsernameIsAConflict", func(t *testing.T) {
 		r := call(t, http.MethodPost, "/api/v1/admin/users", admin,
-			map[string]any{"username": "officer1", "role": "police", "agency_code": "CA-325", "password": "mat-khau-dai-1"})
+			map[string]any{"username": "officer1", "role": "police", "agency_code": "CSDT-33", "password": "mat-khau-dai-1"})
 		require.Equal(t, http.StatusConflict, r.Status, string(r.Raw))
 	})
 	t.Run("CreatedAccountLogsInAndDisablingEndsItsSessions", func(t *testing.T) {
 		r := call(t, http.MethodPost, "/api/v1/admin/users", admin,
-			map[string]any{"username": name, "role": "police", "agency_code": "CA-325", "password": "mat-khau-dai-1"})
+			map[string]any{"username": name, "role": "police", "agency_code": "CSDT-33", "password": "mat-khau-dai-1"})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 		r = call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": name, "password": "mat-khau-dai-1"})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))

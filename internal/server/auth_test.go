@@ -215,7 +215,7 @@ func TestDisabledAccountIsRefused(t *testing.T) {
 	user := "disabled-" + testenv.Suffix()
 	hash, err := account.HashPassword(testenv.Password, testenv.FastParams)
 	require.NoError(t, err)
-	require.NoError(t, env.db.DB.SeedUser(ctx, user, "Tài khoản thử nghiệm (demo)", caseflow.RoleCommuneOfficer, "CP-12005", hash))
+	require.NoError(t, env.db.DB.SeedUser(ctx, user, "Tài khoản thử nghiệm (demo)", caseflow.RoleCommuneOfficer, "CP-12004", hash))
 	t.Parallel()
 
 	s := accounts(t)

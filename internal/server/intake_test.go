@@ -19,6 +19,9 @@ type badIntake struct {
 	status int
 	code   string
 	field  string // the key expected in error.fields; "" when none
+	// fieldCode is the code expected in error.field_codes for field; ""
+	// leaves it unchecked.
+	fieldCode string
 }
 
 // editedReport returns a body builder that applies edit to a fresh valid report.
@@ -93,6 +96,16 @@ func TestIntakeRefusesBadInput(t *testing.T) {
 			body: editedReport(func(b map[string]any) { b["commune_code"] = "99999" })},
 		{name: "DistrictInsteadOfCommune", status: http.StatusUnprocessableEntity, code: "invalid", field: "commune_code",
 			body: editedReport(func(b map[string]any) { b["commune_code"] = "325" })},
+		{name: "DistrictOfTheEarlierStructureInsteadOfCommune", status: http.StatusUnprocessableEntity, code: "invalid", field: "commune_code",
+			// Văn Lâm (325) was a district of the 2021 structure.
+			body: editedReport(func(b map[string]any) {
+				b["received_at"] = "2024-11-29T08:00:00+07:00"
+				b["commune_code"] = "325"
+			})},
+		{name: "CommuneThatHasEnded", status: http.StatusUnprocessableEntity, code: "invalid", field: "commune_code", fieldCode: "unit_ended",
+			// Thị trấn Như Quỳnh (11986) is part of Xã Như Quỳnh (12004)
+			// since 1 July 2025: a report received in 2026 names 12004.
+			body: editedReport(func(b map[string]any) { b["commune_code"] = "11986" })},
 		{name: "MissingCommune", status: http.StatusUnprocessableEntity, code: "invalid", field: "commune_code",
 			body: editedReport(func(b map[string]any) { delete(b, "commune_code") })},
 		{name: "UnknownJSONField", status: http.StatusUnprocessableEntity, code: "invalid", field: "nickname",
@@ -140,6 +153,10 @@ func TestIntakeRefusesBadInput(t *testing.T) {
 			require.Equal(t, tc.code, code)
 			if tc.field != "" {
 				require.Contains(t, fields, tc.field, string(r.Raw))
+			}
+			if tc.fieldCode != "" {
+				codes, _ := r.Body["error"].(map[string]any)["field_codes"].(map[string]any)
+				require.Equal(t, tc.fieldCode, codes[tc.field], string(r.Raw))
 			}
 			requireNothingWritten(t, before)
 		})

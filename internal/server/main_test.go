@@ -169,8 +169,8 @@ func errorOf(t *testing.T, r response) (string, map[string]any) {
 
 // Commune codes of the demo officers.
 const (
-	communeOfficer1 = "12005"
-	communeOfficer2 = "12015"
+	communeOfficer1 = "12004"
+	communeOfficer2 = "11953"
 )
 
 // report returns a valid intake body for officer1's commune with a unique

@@ -714,7 +714,7 @@ var workflowSteps = []oaStep{
 		ex: func(s *oaCaseState) oaExchange {
 			return oaExchange{method: http.MethodPost, path: "/api/v1/admin/users", token: s.admin,
 				body: map[string]any{"username": "openapi." + s.suffix, "display_name": "Cán bộ hư cấu (thử nghiệm)",
-					"role": "commune_officer", "agency_code": "CP-12005", "password": "mat-khau-hu-cau-1"}, status: []int{201}}
+					"role": "commune_officer", "agency_code": "CP-12004", "password": "mat-khau-hu-cau-1"}, status: []int{201}}
 		}},
 	{name: "UpdateUser",
 		ex: func(s *oaCaseState) oaExchange {

@@ -215,7 +215,7 @@ func TestServiceReferralRefusesBadInput(t *testing.T) {
 	})
 	t.Run("AgencyThatDoesNotProvideTheService", func(t *testing.T) {
 		requireInvalid(t, c.refer(t, "officer1", "legal_aid", "CTXH-33", ""), "agency_code")
-		requireInvalid(t, c.refer(t, "officer1", "medical_care", "CA-325", ""), "agency_code")
+		requireInvalid(t, c.refer(t, "officer1", "medical_care", "CSDT-33", ""), "agency_code")
 	})
 	t.Run("UnknownAgency", func(t *testing.T) {
 		requireInvalid(t, c.refer(t, "officer1", "counselling", "XX-999", ""), "agency_code")
@@ -224,7 +224,7 @@ func TestServiceReferralRefusesBadInput(t *testing.T) {
 		requireInvalid(t, c.refer(t, "officer1", "counselling", "", ""), "agency_code")
 	})
 	t.Run("AgencyOfAnotherCommune", func(t *testing.T) {
-		requireInvalid(t, c.refer(t, "officer1", "emergency_protection", "CP-12015", ""), "agency_code")
+		requireInvalid(t, c.refer(t, "officer1", "emergency_protection", "CP-11953", ""), "agency_code")
 	})
 	t.Run("UserWhoCannotSeeTheCase", func(t *testing.T) {
 		r := c.refer(t, "police1", "counselling", "CTXH-33", "")

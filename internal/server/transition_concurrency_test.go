@@ -142,7 +142,7 @@ func TestConcurrentEventsOnOneVersion(t *testing.T) {
 
 		require.EqualValues(t, c.version, c.requireSees(t, "officer1", "full")["version"])
 		c.requireHistory(t)
-		require.Equal(t, "1", caseGrants(t, c.code, "CA-325"), "the police are granted access once")
+		require.Equal(t, "1", caseGrants(t, c.code, "CSDT-33"), "the police are granted access once")
 		require.Equal(t, "1", caseClocks(t, c.code, "transfer_to_police"), "the transfer clock starts once")
 		require.Equal(t, "0", caseClocks(t, c.code, "transfer_to_police_remote"))
 	})

@@ -13,8 +13,8 @@ import (
 
 // wfAgencyOf is the agency of each demo user (seeds/demo-users.yaml).
 var wfAgencyOf = map[string]string{
-	"officer1": "CP-12005", "officer2": "CP-12015", "police1": "CA-325", "health1": "PY-33",
-	"prosecutor1": "VKS-325", "court1": "TA-325", "social1": "CTXH-33", "supervisor1": "BCD-33", "admin1": "UBND-33",
+	"officer1": "CP-12004", "officer2": "CP-11953", "police1": "CSDT-33", "health1": "PY-33",
+	"prosecutor1": "VKSKV4-33", "court1": "TAKV4-33", "social1": "CTXH-33", "supervisor1": "BCD-33", "admin1": "UBND-33",
 }
 
 // wfStep is one transition a wfCase has recorded.
@@ -90,11 +90,22 @@ func (c *wfCase) reporter() string {
 // send posts an event as user without checking the answer.
 func (c *wfCase) send(t *testing.T, user, event string, version int, data map[string]any) response {
 	t.Helper()
+	return c.sendTo(t, user, event, "", version, data)
+}
+
+// sendTo posts an event as user naming the agency it refers the case to
+// ("" leaves the choice to the jurisdiction table), without checking the
+// answer.
+func (c *wfCase) sendTo(t *testing.T, user, event, agency string, version int, data map[string]any) response {
+	t.Helper()
 	if data == nil {
 		data = map[string]any{}
 	}
-	return call(t, http.MethodPost, c.path("/events"), login(t, user),
-		map[string]any{"event": event, "version": version, "note": wfNote, "data": data})
+	body := map[string]any{"event": event, "version": version, "note": wfNote, "data": data}
+	if agency != "" {
+		body["agency_code"] = agency
+	}
+	return call(t, http.MethodPost, c.path("/events"), login(t, user), body)
 }
 
 // fire fires an event as user on the current version and requires it to
@@ -103,7 +114,13 @@ func (c *wfCase) send(t *testing.T, user, event string, version int, data map[st
 // recorded and the path goes on, so that one bug does not hide the rest.
 func (c *wfCase) fire(t *testing.T, user, event, to string, data map[string]any) map[string]any {
 	t.Helper()
-	r := c.send(t, user, event, c.version, data)
+	return c.fireTo(t, user, event, "", to, data)
+}
+
+// fireTo is fire for an event that refers the case to the agency named.
+func (c *wfCase) fireTo(t *testing.T, user, event, agency, to string, data map[string]any) map[string]any {
+	t.Helper()
+	r := c.sendTo(t, user, event, agency, c.version, data)
 	body := r.Body
 	if r.Status != http.StatusOK {
 		t.Errorf("%s by %s in %s: want 200, got %d: %s", event, user, c.state, r.Status, r.Raw)
@@ -455,14 +472,27 @@ func TestPoliceSeeOnlyCasesReferredToTheirAgency(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
 	})
 
-	wfStage(t, "NotWhenReferredToAnotherDistrictsPolice", func(t *testing.T) {
-		other.fire(t, "officer2", "refer_police", "police", map[string]any{"remote_commune": false})
+	wfStage(t, "NotWhenReferredToAnotherPoliceAgency", func(t *testing.T) {
+		// Phố Hiến's own commune police serve it too, as the officer may
+		// choose instead of the provincial investigation police.
+		other.fireTo(t, "officer2", "refer_police", "CAX-11953", "police", map[string]any{"remote_commune": false})
+		require.Equal(t, "1", caseGrants(t, other.code, "CAX-11953"), "the chosen police have the case")
+		require.Equal(t, "0", caseGrants(t, other.code, "CSDT-33"))
 		other.requireHidden(t, "police1")
 		r := other.send(t, "police1", "accept_referral", other.version, nil)
 		require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
 		require.False(t, worklistHas(t, "police1", other.code, "state"))
 		require.False(t, slices.Contains(listCodes(t, "police1"), other.code))
 		other.requireHidden(t, "officer1")
+	})
+
+	wfStage(t, "NotToThePoliceOfAnotherCommune", func(t *testing.T) {
+		r := mine.sendTo(t, "officer1", "refer_police", "CAX-11953", mine.version, map[string]any{"remote_commune": false})
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+		_, fields := errorOf(t, r)
+		require.Contains(t, fields, "agency_code")
+		require.Equal(t, "no_jurisdiction", r.Body["error"].(map[string]any)["field_codes"].(map[string]any)["agency_code"], string(r.Raw))
+		require.Equal(t, "received", mine.requireSees(t, "officer1", "full")["state"])
 	})
 
 	wfStage(t, "YesOnceReferredToTheirAgency", func(t *testing.T) {
