@@ -133,13 +133,28 @@ func (db *DB) AddJurisdiction(ctx context.Context, v caseflow.Viewer, r caseflow
 			d := caseflow.Day(*r.ValidTo)
 			row.ValidTo = &d
 		}
-		err := tx.Omit("ID").Create(&row).Error
-		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return caseflow.Errorf(caseflow.EConflict, "the table already has this agency for this unit and type from %s", caseflow.DateText(from))
-		}
-		if err != nil {
+		// The same row withdrawn before is put back in use rather than
+		// added twice (the key is what keeps seeding from adding it back).
+		var same []jurisdictionRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("structure = ? AND unit_id = ? AND agency_type = ? AND agency_id = ? AND valid_from = ?",
+			r.Structure, r.Unit.ID, string(r.Type), r.Agency.ID, from).Find(&same).Error; err != nil {
 			return err
 		}
+		if len(same) > 0 && same[0].WithdrawnAt == nil {
+			return caseflow.Errorf(caseflow.EConflict, "the table already has this agency for this unit and type from %s (row %d)",
+				caseflow.DateText(from), same[0].ID)
+		}
+		if len(same) > 0 {
+			row.ID = same[0].ID
+			if err := tx.Model(&jurisdictionRow{}).Where("id = ?", row.ID).Updates(map[string]any{"withdrawn_at": nil,
+				"is_primary": row.IsPrimary, "verified": row.Verified, "valid_to": row.ValidTo, "source": row.Source,
+				"origin": "admin", "updated_at": now}).Error; err != nil {
+				return err
+			}
+		} else if err := tx.Omit("ID").Create(&row).Error; err != nil {
+			return err
+		}
+		var err error
 		if out, err = db.jurisdictionByID(tx, row.ID); err != nil {
 			return err
 		}
