@@ -1,8 +1,8 @@
 package account
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 
