@@ -195,11 +195,11 @@ func (c *client) call(t *testing.T, method, path string, body any, headers ...st
 	return res.StatusCode, out
 }
 
-// fictionalReport is a valid intake body for officer1's commune (12005)
+// fictionalReport is a valid intake body for officer1's commune (12004)
 // about a fictional child.
 func fictionalReport(child string, receivedAt time.Time) map[string]any {
 	return map[string]any{
-		"received_at": receivedAt.In(caseflow.Zone).Format(time.RFC3339), "channel": "hotline_111", "commune_code": "12005",
+		"received_at": receivedAt.In(caseflow.Zone).Format(time.RFC3339), "channel": "hotline_111", "commune_code": "12004",
 		"abuse_types": []string{"physical"}, "setting": "family", "immediate_danger": true,
 		"children":  []map[string]any{{"full_name": child, "sex": "female", "date_of_birth": "2015-03-02", "address": "Thôn Giả Định"}},
 		"reporter":  map[string]any{"anonymous": true},

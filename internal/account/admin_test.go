@@ -18,7 +18,7 @@ const newPassword = "Mật-khẩu-mới-2026"
 // newAccount is a valid new account with a unique username.
 func newAccount() account.NewUser {
 	return account.NewUser{Username: "created-" + testenv.Suffix(), DisplayName: "Cán bộ mới (demo)",
-		Role: caseflow.RoleCommuneOfficer, AgencyCode: "CP-12005", Password: newPassword}
+		Role: caseflow.RoleCommuneOfficer, AgencyCode: "CP-12004", Password: newPassword}
 }
 
 // fields returns the offending fields of an error, failing unless it has the code.
@@ -51,7 +51,7 @@ func TestCreateUser(t *testing.T) {
 		require.Equal(t, strings.TrimSpace(n.Username), u.Username, "the username is trimmed")
 		require.Equal(t, "Cán bộ mới (demo)", u.DisplayName)
 		require.Equal(t, caseflow.RoleCommuneOfficer, u.Role)
-		require.Equal(t, "CP-12005", u.Agency.Code)
+		require.Equal(t, "CP-12004", u.Agency.Code)
 		require.False(t, u.Disabled)
 		require.Empty(t, u.PasswordHash, "the hash is not handed out")
 
@@ -366,5 +366,45 @@ func TestUsers(t *testing.T) {
 		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%v", err)
 		_, err = s.User(ctx, v, "admin1")
 		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%v", err)
+	})
+}
+
+func TestAccountsBelongToAgenciesThatActToday(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := service(t)
+	admin := newUser(t, caseflow.RoleAdmin)
+
+	t.Run("NoAccountOnAnAgencyThatEnded", func(t *testing.T) {
+		n := newAccount()
+		n.Role, n.AgencyCode = caseflow.RolePolice, "CA-325" // district police, abolished on 1 March 2025
+		_, err := s.CreateUser(ctx, viewer(admin), n)
+		require.Contains(t, fields(t, err, caseflow.EInvalid), "agency_code")
+		var e *caseflow.Error
+		require.ErrorAs(t, err, &e)
+		require.Equal(t, caseflow.FieldAgencyEnded, e.Fields["agency_code"].Code)
+		_, err = env.db.DB.UserByUsername(ctx, n.Username)
+		require.Equal(t, caseflow.ENotFound, caseflow.ErrorCode(err), "nothing was written")
+	})
+
+	t.Run("NoMoveToAnAgencyThatEnded", func(t *testing.T) {
+		u := newUser(t, caseflow.RoleSocialWorker)
+		_, err := s.UpdateUser(ctx, viewer(admin), u.Username, account.UserEdit{AgencyCode: ptr("VKS-325")})
+		require.Contains(t, fields(t, err, caseflow.EInvalid), "agency_code")
+		got, err := env.db.DB.UserByUsername(ctx, u.Username)
+		require.NoError(t, err)
+		require.Equal(t, "CTXH-33", got.Agency.Code)
+	})
+
+	t.Run("AnAccountLeftOnAnEndedAgencyCannotLogIn", func(t *testing.T) {
+		name := "district-" + testenv.Suffix()
+		hash, err := account.HashPassword(testenv.Password, testenv.FastParams)
+		require.NoError(t, err)
+		require.NoError(t, env.db.DB.SeedUser(ctx, name, "Điều tra viên huyện cũ (demo)", caseflow.RolePolice, "CA-325", hash))
+		_, _, err = s.Login(ctx, name, testenv.Password, "192.0.2.60", "req-ended")
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "%v", err)
+		require.Contains(t, err.Error(), "stopped acting on 28 February 2025")
+		_, _, err = s.Login(ctx, name, "wrong password", "192.0.2.60", "req-ended-wrong")
+		require.Equal(t, caseflow.EUnauthorized, caseflow.ErrorCode(err), "a wrong password says nothing about the agency")
 	})
 }

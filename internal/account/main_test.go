@@ -76,7 +76,7 @@ func service(t *testing.T) *account.Service {
 
 // agencies are demo agencies, one for each role the tests create accounts of.
 var agencies = map[caseflow.Role]string{
-	caseflow.RoleCommuneOfficer: "CP-12005",
+	caseflow.RoleCommuneOfficer: "CP-12004",
 	caseflow.RoleSocialWorker:   "CTXH-33",
 	caseflow.RoleSupervisor:     "BCD-33",
 	caseflow.RoleAdmin:          "UBND-33",
