@@ -9,19 +9,7 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
-	"caseflow/internal/testenv"
 )
-
-// districtSupervisor creates a supervisor of Văn Lâm district (unit 325,
-// above officer1's commune 12005) and returns them.
-func districtSupervisor(t *testing.T) caseflow.Viewer {
-	t.Helper()
-	name := "supervisor325-" + testenv.Suffix()
-	u := &caseflow.User{Username: name, DisplayName: "Giám sát huyện (hư cấu)", Role: caseflow.RoleSupervisor,
-		Agency: caseflow.Agency{Code: "LD-325"}}
-	require.NoError(t, env.db.DB.CreateUser(context.Background(), viewer(t, "admin1"), u, "not-a-usable-hash"))
-	return viewer(t, name)
-}
 
 func TestComplianceAccess(t *testing.T) {
 	t.Parallel()
@@ -47,28 +35,59 @@ func TestComplianceAccess(t *testing.T) {
 		v := viewer(t, "supervisor1")
 		sees(t, v, "", "33")
 		sees(t, v, "33", "33")
-		sees(t, v, "325", "325")
-		sees(t, v, "12005", "12005")
-		sees(t, v, "12015", "12015")
+		sees(t, v, "12004", "12004")
+		sees(t, v, "11953", "11953")
 	})
 
-	t.Run("DistrictSupervisorSeesTheirDistrictAndItsCommunes", func(t *testing.T) {
+	t.Run("AnEarlierStructureIsReportedForThePeriodsItCovered", func(t *testing.T) {
 		t.Parallel()
-		v := districtSupervisor(t)
-		sees(t, v, "", "325")
-		sees(t, v, "12005", "12005")
-		refused(t, v, "33")
-		refused(t, v, "328")
-		refused(t, v, "12015")
+		v := viewer(t, "supervisor1")
+		y2024 := casework.ComplianceRequest{From: "2024-01-01", To: "2024-12-31", Structure: "2021"}
+		for unit, want := range map[string]caseflow.Unit{
+			"":      {Code: "33", Level: caseflow.LevelProvince},
+			"325":   {Code: "325", Name: "Huyện Văn Lâm", Level: caseflow.LevelDistrict, Structure: "2021"},
+			"12004": {Code: "12004", Name: "Xã Đình Dù", Level: caseflow.LevelCommune, Structure: "2021"},
+		} {
+			q := y2024
+			q.Unit = unit
+			rep, err := env.cases.Compliance(ctx, v, q)
+			require.NoError(t, err, unit)
+			require.Equal(t, want.Code, rep.Unit.Code)
+			require.Equal(t, want.Level, rep.Unit.Level)
+			require.Equal(t, "2021", rep.Structure)
+			if want.Name != "" {
+				require.Equal(t, want.Name, rep.Unit.Name, "in 2024 the code %s named another unit", unit)
+			}
+		}
+		rep, err := env.cases.Compliance(ctx, v, casework.ComplianceRequest{From: "2024-01-01", To: "2024-12-31"})
+		require.NoError(t, err)
+		require.Equal(t, "2025", rep.Structure, "by default, on today's units")
+		require.Len(t, rep.Units, 104)
+
+		late := y2024
+		late.To = "2025-07-31"
+		_, err = env.cases.Compliance(ctx, v, late)
+		requireError(t, err, caseflow.EInvalid, "structure")
+		wrong := y2024
+		wrong.Structure = "1999"
+		_, err = env.cases.Compliance(ctx, v, wrong)
+		requireError(t, err, caseflow.EInvalid, "structure")
+		old := y2024
+		old.Unit = "325"
+		old.Structure = ""
+		_, err = env.cases.Compliance(ctx, v, old)
+		requireError(t, err, caseflow.EInvalid, "unit")
+		// officer1's code names Xã Đình Dù on the 2021 structure: not their commune.
+		_, err = env.cases.Compliance(ctx, viewer(t, "officer1"), casework.ComplianceRequest{From: "2024-01-01", To: "2024-12-31", Structure: "2021"})
+		requireError(t, err, caseflow.EForbidden, "")
 	})
 
 	t.Run("CommuneOfficerSeesTheirOwnCommuneOnly", func(t *testing.T) {
 		t.Parallel()
 		v := viewer(t, "officer1")
-		sees(t, v, "", "12005")
-		sees(t, v, "12005", "12005")
-		refused(t, v, "12015")
-		refused(t, v, "325")
+		sees(t, v, "", "12004")
+		sees(t, v, "12004", "12004")
+		refused(t, v, "11953")
 		refused(t, v, "33")
 	})
 
@@ -97,13 +116,13 @@ func TestComplianceAccess(t *testing.T) {
 	t.Run("ExportFollowsTheSameAccess", func(t *testing.T) {
 		t.Parallel()
 		var buf bytes.Buffer
-		_, err := env.cases.ComplianceExport(ctx, viewer(t, "officer1"), casework.ComplianceRequest{Unit: "12015"}, casework.FormatCSV, &buf)
+		_, err := env.cases.ComplianceExport(ctx, viewer(t, "officer1"), casework.ComplianceRequest{Unit: "11953"}, casework.FormatCSV, &buf)
 		requireError(t, err, caseflow.EForbidden, "")
 		require.Zero(t, buf.Len(), "nothing is written for a unit the caller may not see")
 
 		name, err := env.cases.ComplianceExport(ctx, viewer(t, "officer1"), casework.ComplianceRequest{}, casework.FormatCSV, &buf)
 		require.NoError(t, err)
-		require.Equal(t, "bao-cao-chi-tieu-12005-2026-01-01-2026-11-30.csv", name)
+		require.Equal(t, "bao-cao-chi-tieu-12004-2026-01-01-2026-11-30.csv", name)
 		require.NotZero(t, buf.Len())
 	})
 }

@@ -41,7 +41,7 @@ func TestFire(t *testing.T) {
 		require.Equal(t, "running", k.Status)
 		require.True(t, now.Equal(k.StartedAt), "the clock starts when the event is fired: %s", k.StartedAt)
 		require.True(t, now.Add(24*time.Hour).Equal(k.DueAt), "due %s", k.DueAt)
-		require.Equal(t, "CA-325", k.AgencyCode, "the police of the commune's district answer for it")
+		require.Equal(t, "CSDT-33", k.AgencyCode, "the provincial investigation agency answers for it (the jurisdiction table)")
 	})
 
 	t.Run("StaleVersionConflicts", func(t *testing.T) {

@@ -26,7 +26,7 @@ func TestIntake(t *testing.T) {
 		require.Equal(t, 1, c.Version)
 		require.Equal(t, "child-abuse", c.WorkflowID)
 		require.Equal(t, caseflow.AccessFull, c.Access)
-		require.Equal(t, "12005", c.Commune.Code)
+		require.Equal(t, "12004", c.Commune.Code)
 		require.Len(t, c.Children, 1)
 		require.Equal(t, r.Children[0].FullName, c.Children[0].FullName)
 		require.False(t, c.Overdue)

@@ -67,7 +67,7 @@ func viewer(t *testing.T, username string) caseflow.Viewer {
 // at receivedAt, about a fictional child of a unique name.
 func newReport(receivedAt time.Time) *caseflow.Report {
 	return &caseflow.Report{
-		ReceivedAt: receivedAt, Channel: "hotline_111", CommuneCode: "12005",
+		ReceivedAt: receivedAt, Channel: "hotline_111", CommuneCode: "12004",
 		AbuseTypes: []string{"physical"}, Setting: "family", ImmediateDanger: true,
 		Children: []caseflow.Person{{Kind: caseflow.PersonChild, FullName: "Bé Hư Cấu " + testenv.Suffix(), Sex: "female",
 			DateOfBirth: "2015-03-02", Address: "Thôn Giả Định"}},

@@ -33,7 +33,7 @@ const (
 	clockLimit   = time.Hour
 	// officerAgency is officer1's agency, answerable for the test clock in
 	// commune 12005.
-	officerAgency = "CP-12005"
+	officerAgency = "CP-12004"
 )
 
 // fixture is one test's own database (a worker sweeps every clock of its
@@ -86,7 +86,7 @@ func (f *fixture) fileErr(due time.Time) (string, error) {
 	r := &caseflow.Report{
 		ReceivedAt:  due.Add(-clockLimit),
 		Channel:     "hotline_111",
-		CommuneCode: "12005",
+		CommuneCode: "12004",
 		AbuseTypes:  []string{"neglect"},
 		Setting:     "family",
 		Children:    []caseflow.Person{{FullName: "Trẻ Thử Nghiệm " + strconv.FormatInt(n, 10), Sex: "female", Age: &age}},
