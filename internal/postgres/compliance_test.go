@@ -61,8 +61,10 @@ func (f *fixture) kase(code, commune string, received time.Time, setting string,
 	id := f.id(`INSERT INTO cases (code, workflow_id, workflow_version, state, commune_id, unit_path, received_at, channel,
 		abuse_types, setting, immediate_danger, filed_by, filing_agency_id, created_at, updated_at)
 		SELECT ?, 'child-abuse', 1, 'support', u.id, u.path, ?, 'hotline_111', ?::text[], ?, false,
-			(SELECT id FROM users WHERE username = 'officer1'), (SELECT id FROM agencies WHERE code = 'CP-' || u.code), ?, ?
-		FROM units u WHERE u.code = ? RETURNING id::text`, code, received.UTC(), arr, setting, received.UTC(), received.UTC(), commune)
+			(SELECT id FROM users WHERE username = 'officer1'),
+			(SELECT a.id FROM agencies a WHERE a.unit_id = u.id AND a.type = 'commune_child_protection'), ?, ?
+		FROM units u WHERE u.code = ? AND u.valid_from <= ? AND (u.valid_to IS NULL OR u.valid_to >= ?) RETURNING id::text`,
+		code, received.UTC(), arr, setting, received.UTC(), received.UTC(), commune, caseflow.Day(received), caseflow.Day(received))
 	f.versions[id] = 1
 	return id
 }
@@ -153,10 +155,10 @@ func derive(t *testing.T, db *postgres.DB) {
 	require.Positive(t, n)
 }
 
-// story is a case that exists only to carry one item: received in mid-2025,
+// story is a case that exists only to carry one item: received in mid-2023,
 // outside both the period and the same period a year earlier.
 func (f *fixture) story(code, commune string) int64 {
-	return f.kase(code, commune, at(2025, 6, 15, 9, 0), "")
+	return f.kase(code, commune, at(2023, 6, 15, 9, 0), "")
 }
 
 func fig(n, d int64) caseflow.Figure { return caseflow.Figure{Numerator: n, Denominator: d} }
@@ -179,11 +181,25 @@ func resultOf(rs []caseflow.IndicatorResult, id caseflow.IndicatorID) caseflow.I
 	return caseflow.IndicatorResult{}
 }
 
+// unitCode is the unit of the district era (the 2021 structure, or the
+// province) with a code.
 func unitCode(t *testing.T, db *postgres.DB, code string) caseflow.Unit {
 	t.Helper()
-	u, _, err := db.UnitByCode(context.Background(), code)
+	return unitOf(t, db, code, "2021")
+}
+
+// unitOf is the unit of a structure (or the province) with a code.
+func unitOf(t *testing.T, db *postgres.DB, code, structure string) caseflow.Unit {
+	t.Helper()
+	us, err := db.UnitsByCode(context.Background(), code)
 	require.NoError(t, err)
-	return *u
+	for _, u := range us {
+		if u.Structure == structure || u.Level == caseflow.LevelProvince {
+			return u
+		}
+	}
+	require.Failf(t, "no unit", "no unit %s in structure %s", code, structure)
+	return caseflow.Unit{}
 }
 
 func period(t *testing.T, from, to string) caseflow.Period {
@@ -201,12 +217,15 @@ func codes(items []caseflow.ComplianceItem) []string {
 	return out
 }
 
-// buildQ1 writes the hand-built histories around the first quarter of 2026,
-// reported on 15 April 2026 at noon. Districts: 325 (communes 12005, 12006)
-// with police CA-325, procuracy VKS-325, court TA-325; 326 (commune 12009)
+// buildQ1 writes the hand-built histories around the first quarter of 2024,
+// in the district era, reported on 15 April 2024 at noon. Districts: 325
+// Văn Lâm (communes 11986 Thị trấn Như Quỳnh and 12001 Xã Tân Quang, both
+// part of Xã Như Quỳnh, 12004, since 1 July 2025)
+// with police CA-325, procuracy VKS-325, court TA-325; 326 Văn Giang
+// (commune 12019 Thị trấn Văn Giang)
 // with CA-326, VKS-326, TA-326.
 func buildQ1(f *fixture) {
-	asOf := at(2026, 4, 15, 12, 0)
+	asOf := at(2024, 4, 15, 12, 0)
 	c := func(code, commune string, k clk) int64 {
 		id := f.story(code, commune)
 		f.clock(id, k, asOf)
@@ -214,89 +233,89 @@ func buildQ1(f *fixture) {
 	}
 
 	// intake: police referrals, counted by the referral (clock start).
-	c("I1", "12005", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2026, 1, 10, 9, 0), due: at(2026, 1, 11, 9, 0),
-		stopped: ptr(at(2026, 1, 10, 15, 0)), by: "accept_referral"}) // in, accepted
-	c("I2", "12005", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2025, 12, 31, 23, 30), due: at(2026, 1, 1, 23, 30),
-		stopped: ptr(at(2026, 1, 1, 8, 0)), by: "accept_referral"}) // referred the evening before the period: out
-	c("I3", "12006", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2026, 3, 31, 23, 0), due: at(2026, 4, 1, 23, 0),
-		stopped: ptr(at(2026, 4, 1, 8, 0)), by: "accept_referral"}) // last hour of the period, accepted after it: in, accepted
-	i4 := c("I4", "12006", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2026, 2, 1, 8, 0), due: at(2026, 2, 2, 8, 0),
-		stopped: ptr(at(2026, 2, 1, 12, 0)), by: "return_referral"}) // returned: in, not accepted
-	f.clock(i4, clk{clock: "transfer_to_police", agency: "CA-325", started: at(2026, 2, 3, 8, 0), due: at(2026, 2, 4, 8, 0),
-		stopped: ptr(at(2026, 2, 3, 10, 0)), by: "accept_referral"}, asOf) // referred again and accepted: in, accepted
-	c("I6", "12009", clk{clock: "transfer_to_police", agency: "CA-326", started: at(2026, 3, 1, 8, 0), due: at(2026, 3, 2, 8, 0)}) // never answered: in, not accepted, breach
-	c("I7", "12009", clk{clock: "transfer_to_police_remote", agency: "CA-326", started: at(2026, 4, 1, 0, 0), due: at(2026, 4, 3, 0, 0),
-		stopped: ptr(at(2026, 4, 1, 9, 0)), by: "accept_referral"}) // first minute after the period: out (Q2: in, accepted)
-	c("I8", "12005", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2026, 4, 15, 8, 0), due: at(2026, 4, 16, 8, 0)}) // Q2: pending at noon on 15 April
+	c("I1", "11986", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2024, 1, 10, 9, 0), due: at(2024, 1, 11, 9, 0),
+		stopped: ptr(at(2024, 1, 10, 15, 0)), by: "accept_referral"}) // in, accepted
+	c("I2", "11986", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2023, 12, 31, 23, 30), due: at(2024, 1, 1, 23, 30),
+		stopped: ptr(at(2024, 1, 1, 8, 0)), by: "accept_referral"}) // referred the evening before the period: out
+	c("I3", "12001", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2024, 3, 31, 23, 0), due: at(2024, 4, 1, 23, 0),
+		stopped: ptr(at(2024, 4, 1, 8, 0)), by: "accept_referral"}) // last hour of the period, accepted after it: in, accepted
+	i4 := c("I4", "12001", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2024, 2, 1, 8, 0), due: at(2024, 2, 2, 8, 0),
+		stopped: ptr(at(2024, 2, 1, 12, 0)), by: "return_referral"}) // returned: in, not accepted
+	f.clock(i4, clk{clock: "transfer_to_police", agency: "CA-325", started: at(2024, 2, 3, 8, 0), due: at(2024, 2, 4, 8, 0),
+		stopped: ptr(at(2024, 2, 3, 10, 0)), by: "accept_referral"}, asOf) // referred again and accepted: in, accepted
+	c("I6", "12019", clk{clock: "transfer_to_police", agency: "CA-326", started: at(2024, 3, 1, 8, 0), due: at(2024, 3, 2, 8, 0)}) // never answered: in, not accepted, breach
+	c("I7", "12019", clk{clock: "transfer_to_police_remote", agency: "CA-326", started: at(2024, 4, 1, 0, 0), due: at(2024, 4, 3, 0, 0),
+		stopped: ptr(at(2024, 4, 1, 9, 0)), by: "accept_referral"}) // first minute after the period: out (Q2: in, accepted)
+	c("I8", "11986", clk{clock: "transfer_to_police", agency: "CA-325", started: at(2024, 4, 15, 8, 0), due: at(2024, 4, 16, 8, 0)}) // Q2: pending at noon on 15 April
 
 	// resolution (due in the period) and on-time resolution (resolved in it).
 	r := func(code, commune, agency string, started, due time.Time, stopped *time.Time, by, ext string) {
 		c(code, commune, clk{clock: "resolve_report", agency: agency, started: started, due: due, stopped: stopped, by: by, extensions: ext})
 	}
-	r("R1", "12005", "CA-325", at(2026, 1, 10, 15, 0), at(2026, 1, 31, 0, 0), ptr(at(2026, 1, 25, 10, 0)), "decide_prosecution", "")
+	r("R1", "11986", "CA-325", at(2024, 1, 10, 15, 0), at(2024, 1, 31, 0, 0), ptr(at(2024, 1, 25, 10, 0)), "decide_prosecution", "")
 	// Due on 10 February, extended to 10 March; resolved on 5 March: within the extended limit.
-	r("R2", "12005", "CA-325", at(2026, 1, 20, 9, 0), at(2026, 3, 11, 0, 0), ptr(at(2026, 3, 5, 10, 0)), "decline_prosecution",
-		`[{"rule":"calendar_days","amount":28,"due_before":"2026-02-10T17:00:00Z","due_after":"2026-03-10T17:00:00Z"}]`)
-	r("R3", "12006", "CA-325", at(2026, 3, 10, 12, 0), at(2026, 3, 31, 12, 0), ptr(at(2026, 4, 5, 10, 0)), "suspend_resolution", "") // late, after the period
-	r("R4", "12006", "CA-325", at(2026, 1, 26, 9, 0), at(2026, 2, 15, 0, 0), nil, "", "")                                            // never resolved
-	r("R5", "12005", "CA-325", at(2026, 1, 31, 9, 0), at(2026, 2, 20, 0, 0), ptr(at(2026, 2, 5, 9, 0)), "return_referral", "")       // returned in time: left out
-	r("R6", "12009", "CA-326", at(2026, 2, 28, 9, 0), at(2026, 3, 20, 0, 0), ptr(at(2026, 3, 25, 9, 0)), "return_referral", "")      // returned after it was due
-	r("R7", "12005", "CA-325", at(2025, 12, 11, 9, 0), at(2025, 12, 31, 23, 0), ptr(at(2026, 1, 2, 9, 0)), "decide_prosecution", "") // due before, resolved late in the period
-	r("R8", "12009", "CA-326", at(2026, 3, 12, 9, 0), at(2026, 4, 1, 0, 0), ptr(at(2026, 3, 30, 9, 0)), "decide_prosecution", "")    // due at the first instant after the period
-	r("R9", "12006", "CA-325", at(2026, 4, 10, 9, 0), at(2026, 4, 30, 0, 0), nil, "", "")                                            // Q2: pending
+	r("R2", "11986", "CA-325", at(2024, 1, 20, 9, 0), at(2024, 3, 11, 0, 0), ptr(at(2024, 3, 5, 10, 0)), "decline_prosecution",
+		`[{"rule":"calendar_days","amount":28,"due_before":"2024-02-10T17:00:00Z","due_after":"2024-03-10T17:00:00Z"}]`)
+	r("R3", "12001", "CA-325", at(2024, 3, 10, 12, 0), at(2024, 3, 31, 12, 0), ptr(at(2024, 4, 5, 10, 0)), "suspend_resolution", "") // late, after the period
+	r("R4", "12001", "CA-325", at(2024, 1, 26, 9, 0), at(2024, 2, 15, 0, 0), nil, "", "")                                            // never resolved
+	r("R5", "11986", "CA-325", at(2024, 1, 31, 9, 0), at(2024, 2, 20, 0, 0), ptr(at(2024, 2, 5, 9, 0)), "return_referral", "")       // returned in time: left out
+	r("R6", "12019", "CA-326", at(2024, 2, 28, 9, 0), at(2024, 3, 20, 0, 0), ptr(at(2024, 3, 25, 9, 0)), "return_referral", "")      // returned after it was due
+	r("R7", "11986", "CA-325", at(2023, 12, 11, 9, 0), at(2023, 12, 31, 23, 0), ptr(at(2024, 1, 2, 9, 0)), "decide_prosecution", "") // due before, resolved late in the period
+	r("R8", "12019", "CA-326", at(2024, 3, 12, 9, 0), at(2024, 4, 1, 0, 0), ptr(at(2024, 3, 30, 9, 0)), "decide_prosecution", "")    // due at the first instant after the period
+	r("R9", "12001", "CA-325", at(2024, 4, 10, 9, 0), at(2024, 4, 30, 0, 0), nil, "", "")                                            // Q2: pending
 
 	// Decisions on reports with signs of a crime, and clearance.
-	h1 := f.story("H1", "12005")
-	f.event(h1, "decide_prosecution", "CA-325", at(2026, 1, 25, 10, 0), `{"crime_signs": true, "crime_category": "very_serious"}`)
-	f.event(h1, "record_case_cleared", "CA-325", at(2026, 3, 1, 9, 0), `{"cleared_on": "2026-03-01"}`)
-	h2 := f.story("H2", "12005")
-	f.event(h2, "decline_prosecution", "CA-325", at(2026, 3, 5, 10, 0), `{"crime_signs": true, "decision": "decline"}`)
-	h3 := f.story("H3", "12006")
-	f.event(h3, "decline_prosecution", "CA-325", at(2026, 2, 10, 10, 0), `{"crime_signs": false, "decision": "decline"}`)
-	h4 := f.story("H4", "12005")
-	f.event(h4, "decide_prosecution", "CA-325", at(2026, 1, 2, 9, 0), `{"crime_signs": true, "crime_category": "less_serious"}`)
-	f.clock(h4, clk{clock: "investigation", agency: "CA-325", started: at(2026, 1, 2, 9, 0), due: at(2026, 3, 3, 0, 0)}, asOf) // limit passed, not cleared
-	h5 := f.story("H5", "12009")
-	f.event(h5, "decide_prosecution", "CA-326", at(2026, 2, 1, 10, 0), `{"crime_signs": true, "crime_category": "especially_serious"}`)
-	f.event(h5, "record_case_cleared", "CA-326", at(2026, 4, 10, 9, 0), `{}`) // cleared after the period
-	h6 := f.story("H6", "12006")
-	f.event(h6, "decide_prosecution", "CA-325", at(2026, 3, 20, 10, 0), `{"crime_signs": true, "crime_category": "serious"}`)
-	f.clock(h6, clk{clock: "investigation", agency: "CA-325", started: at(2026, 3, 20, 10, 0), due: at(2026, 6, 21, 0, 0)}, asOf) // still within its limit
-	h7 := f.story("H7", "12005")
-	f.event(h7, "decide_prosecution", "CA-325", at(2025, 12, 31, 23, 59), `{"crime_signs": true, "crime_category": "serious"}`) // 23:59 on 31 December: out
+	h1 := f.story("H1", "11986")
+	f.event(h1, "decide_prosecution", "CA-325", at(2024, 1, 25, 10, 0), `{"crime_signs": true, "crime_category": "very_serious"}`)
+	f.event(h1, "record_case_cleared", "CA-325", at(2024, 3, 1, 9, 0), `{"cleared_on": "2024-03-01"}`)
+	h2 := f.story("H2", "11986")
+	f.event(h2, "decline_prosecution", "CA-325", at(2024, 3, 5, 10, 0), `{"crime_signs": true, "decision": "decline"}`)
+	h3 := f.story("H3", "12001")
+	f.event(h3, "decline_prosecution", "CA-325", at(2024, 2, 10, 10, 0), `{"crime_signs": false, "decision": "decline"}`)
+	h4 := f.story("H4", "11986")
+	f.event(h4, "decide_prosecution", "CA-325", at(2024, 1, 2, 9, 0), `{"crime_signs": true, "crime_category": "less_serious"}`)
+	f.clock(h4, clk{clock: "investigation", agency: "CA-325", started: at(2024, 1, 2, 9, 0), due: at(2024, 3, 3, 0, 0)}, asOf) // limit passed, not cleared
+	h5 := f.story("H5", "12019")
+	f.event(h5, "decide_prosecution", "CA-326", at(2024, 2, 1, 10, 0), `{"crime_signs": true, "crime_category": "especially_serious"}`)
+	f.event(h5, "record_case_cleared", "CA-326", at(2024, 4, 10, 9, 0), `{}`) // cleared after the period
+	h6 := f.story("H6", "12001")
+	f.event(h6, "decide_prosecution", "CA-325", at(2024, 3, 20, 10, 0), `{"crime_signs": true, "crime_category": "serious"}`)
+	f.clock(h6, clk{clock: "investigation", agency: "CA-325", started: at(2024, 3, 20, 10, 0), due: at(2024, 6, 21, 0, 0)}, asOf) // still within its limit
+	h7 := f.story("H7", "11986")
+	f.event(h7, "decide_prosecution", "CA-325", at(2023, 12, 31, 23, 59), `{"crime_signs": true, "crime_category": "serious"}`) // 23:59 on 31 December: out
 
 	// Indictment decisions.
 	k := func(code, commune, agency string, due, stopped time.Time, by, ext string) {
 		c(code, commune, clk{clock: "indictment", agency: agency, started: due.AddDate(0, 0, -20), due: due, stopped: &stopped, by: by, extensions: ext})
 	}
-	k("K1", "12005", "VKS-325", at(2026, 2, 21, 0, 0), at(2026, 2, 18, 9, 0), "indict", "")
-	k("K2", "12005", "VKS-325", at(2026, 3, 6, 0, 0), at(2026, 3, 1, 9, 0), "return_for_investigation",
-		`[{"rule":"calendar_days","amount":13,"due_before":"2026-02-20T17:00:00Z","due_after":"2026-03-05T17:00:00Z"}]`)
-	k("K3", "12009", "VKS-326", at(2026, 3, 11, 0, 0), at(2026, 3, 12, 9, 0), "dismiss_case", "") // late
-	k("K4", "12006", "VKS-325", at(2026, 4, 3, 0, 0), at(2026, 4, 2, 9, 0), "indict", "")         // decided after the period
+	k("K1", "11986", "VKS-325", at(2024, 2, 21, 0, 0), at(2024, 2, 18, 9, 0), "indict", "")
+	k("K2", "11986", "VKS-325", at(2024, 3, 6, 0, 0), at(2024, 3, 1, 9, 0), "return_for_investigation",
+		`[{"rule":"calendar_days","amount":13,"due_before":"2024-02-20T17:00:00Z","due_after":"2024-03-05T17:00:00Z"}]`)
+	k("K3", "12019", "VKS-326", at(2024, 3, 11, 0, 0), at(2024, 3, 12, 9, 0), "dismiss_case", "") // late
+	k("K4", "12001", "VKS-325", at(2024, 4, 3, 0, 0), at(2024, 4, 2, 9, 0), "indict", "")         // decided after the period
 
 	// Verdicts.
-	v1 := f.story("V1", "12005")
-	f.event(v1, "record_verdict", "TA-325", at(2026, 3, 15, 10, 0), `{"verdict": "convicted", "charge_upheld": true}`)
-	v2 := f.story("V2", "12009")
-	f.event(v2, "record_verdict", "TA-326", at(2026, 3, 16, 10, 0), `{"verdict": "convicted", "charge_upheld": false}`)
+	v1 := f.story("V1", "11986")
+	f.event(v1, "record_verdict", "TA-325", at(2024, 3, 15, 10, 0), `{"verdict": "convicted", "charge_upheld": true}`)
+	v2 := f.story("V2", "12019")
+	f.event(v2, "record_verdict", "TA-326", at(2024, 3, 16, 10, 0), `{"verdict": "convicted", "charge_upheld": false}`)
 
 	// Trial preparation, due in the period.
-	c("T1", "12005", clk{clock: "trial_preparation", agency: "TA-325", started: at(2026, 1, 29, 9, 0), due: at(2026, 2, 28, 0, 0),
-		stopped: ptr(at(2026, 2, 20, 9, 0)), by: "decide_to_try"})
-	c("T2", "12005", clk{clock: "trial_preparation", agency: "TA-325", started: at(2026, 2, 13, 9, 0), due: at(2026, 3, 15, 0, 0),
-		stopped: ptr(at(2026, 3, 20, 9, 0)), by: "return_to_procuracy"}) // late, but decided
-	c("T3", "12006", clk{clock: "trial_preparation", agency: "TA-325", started: at(2026, 2, 28, 9, 0), due: at(2026, 3, 30, 0, 0)}) // undecided
+	c("T1", "11986", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 1, 29, 9, 0), due: at(2024, 2, 28, 0, 0),
+		stopped: ptr(at(2024, 2, 20, 9, 0)), by: "decide_to_try"})
+	c("T2", "11986", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 2, 13, 9, 0), due: at(2024, 3, 15, 0, 0),
+		stopped: ptr(at(2024, 3, 20, 9, 0)), by: "return_to_procuracy"}) // late, but decided
+	c("T3", "12001", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 2, 28, 9, 0), due: at(2024, 3, 30, 0, 0)}) // undecided
 
 	// Emergency measures, by the day the report was received.
 	e := func(code, commune, agency string, started time.Time, stopped time.Time, by string) {
 		c(code, commune, clk{clock: "emergency_measures", agency: agency, started: started, due: started.Add(12 * time.Hour), stopped: &stopped, by: by})
 	}
-	e("E1", "12005", "CP-12005", at(2026, 1, 5, 8, 0), at(2026, 1, 5, 10, 0), "record_emergency_measures")
-	e("E2", "12005", "CP-12005", at(2026, 1, 6, 8, 0), at(2026, 1, 6, 9, 0), "emergency_not_needed") // left out
-	e("E3", "12006", "CP-12006", at(2026, 2, 6, 8, 0), at(2026, 2, 7, 9, 0), "record_emergency_measures")
-	e("E4", "12009", "CP-12009", at(2026, 3, 6, 8, 0), at(2026, 3, 7, 8, 0), "emergency_not_needed") // decided after the limit
-	e("E5", "12005", "CP-12005", at(2026, 3, 10, 8, 0), at(2026, 3, 10, 9, 0), "close_case")         // closed in time: left out
+	e("E1", "11986", "CP-11986-2020", at(2024, 1, 5, 8, 0), at(2024, 1, 5, 10, 0), "record_emergency_measures")
+	e("E2", "11986", "CP-11986-2020", at(2024, 1, 6, 8, 0), at(2024, 1, 6, 9, 0), "emergency_not_needed") // left out
+	e("E3", "12001", "CP-12001-2020", at(2024, 2, 6, 8, 0), at(2024, 2, 7, 9, 0), "record_emergency_measures")
+	e("E4", "12019", "CP-12019-2020", at(2024, 3, 6, 8, 0), at(2024, 3, 7, 8, 0), "emergency_not_needed") // decided after the limit
+	e("E5", "11986", "CP-11986-2020", at(2024, 3, 10, 8, 0), at(2024, 3, 10, 9, 0), "close_case")         // closed in time: left out
 
 	// Support plans: drafted within 5 working days, then approved within 2.
 	s := func(code, commune, agency string, started, due time.Time, drafted *time.Time, by string, approveDue, approved *time.Time) {
@@ -306,29 +325,29 @@ func buildQ1(f *fixture) {
 				by: "approve_support_plan"}, asOf)
 		}
 	}
-	s("S1", "12005", "CP-12005", at(2026, 1, 12, 10, 0), at(2026, 1, 20, 0, 0), ptr(at(2026, 1, 15, 10, 0)), "draft_support_plan",
-		ptr(at(2026, 1, 20, 0, 0)), ptr(at(2026, 1, 16, 9, 0))) // both on time
-	s("S2", "12005", "CP-12005", at(2026, 2, 1, 10, 0), at(2026, 2, 7, 0, 0), ptr(at(2026, 2, 2, 10, 0)), "draft_support_plan",
-		ptr(at(2026, 2, 5, 0, 0)), ptr(at(2026, 2, 6, 9, 0))) // approved late
-	s("S3", "12006", "CP-12006", at(2026, 3, 2, 10, 0), at(2026, 3, 10, 0, 0), ptr(at(2026, 3, 12, 10, 0)), "draft_support_plan",
-		ptr(at(2026, 3, 17, 0, 0)), ptr(at(2026, 3, 13, 9, 0))) // drafted late
-	s("S5", "12009", "CP-12009", at(2026, 3, 20, 10, 0), at(2026, 3, 28, 0, 0), ptr(at(2026, 3, 21, 10, 0)), "close_case", nil, nil) // closed: left out
-	s("S6", "12006", "CP-12006", at(2026, 4, 6, 10, 0), at(2026, 4, 14, 0, 0), ptr(at(2026, 4, 13, 10, 0)), "draft_support_plan",
-		ptr(at(2026, 4, 16, 0, 0)), nil) // Q2: drafted on time, approval still within its limit: pending
+	s("S1", "11986", "CP-11986-2020", at(2024, 1, 12, 10, 0), at(2024, 1, 20, 0, 0), ptr(at(2024, 1, 15, 10, 0)), "draft_support_plan",
+		ptr(at(2024, 1, 20, 0, 0)), ptr(at(2024, 1, 16, 9, 0))) // both on time
+	s("S2", "11986", "CP-11986-2020", at(2024, 2, 1, 10, 0), at(2024, 2, 7, 0, 0), ptr(at(2024, 2, 2, 10, 0)), "draft_support_plan",
+		ptr(at(2024, 2, 5, 0, 0)), ptr(at(2024, 2, 6, 9, 0))) // approved late
+	s("S3", "12001", "CP-12001-2020", at(2024, 3, 2, 10, 0), at(2024, 3, 10, 0, 0), ptr(at(2024, 3, 12, 10, 0)), "draft_support_plan",
+		ptr(at(2024, 3, 17, 0, 0)), ptr(at(2024, 3, 13, 9, 0))) // drafted late
+	s("S5", "12019", "CP-12019-2020", at(2024, 3, 20, 10, 0), at(2024, 3, 28, 0, 0), ptr(at(2024, 3, 21, 10, 0)), "close_case", nil, nil) // closed: left out
+	s("S6", "12001", "CP-12001-2020", at(2024, 4, 6, 10, 0), at(2024, 4, 14, 0, 0), ptr(at(2024, 4, 13, 10, 0)), "draft_support_plan",
+		ptr(at(2024, 4, 16, 0, 0)), nil) // Q2: drafted on time, approval still within its limit: pending
 
-	// Year on year: cases received in Q1 2026 against Q1 2025, with children.
-	a := f.kase("Y-A", "12005", at(2026, 1, 1, 0, 0), "family", "sexual", "physical") // the first instant of the period
+	// Year on year: cases received in Q1 2024 against Q1 2023, with children.
+	a := f.kase("Y-A", "11986", at(2024, 1, 1, 0, 0), "family", "sexual", "physical") // the first instant of the period
 	f.child(a, 0, "female", intp(4))
-	b := f.kase("Y-B", "12009", at(2026, 2, 10, 9, 0), "school", "physical")
+	b := f.kase("Y-B", "12019", at(2024, 2, 10, 9, 0), "school", "physical")
 	f.child(b, 0, "male", intp(10))
 	f.child(b, 1, "female", nil)
-	cc := f.kase("Y-C", "12009", at(2026, 3, 31, 23, 59), "online", "online", "sexual") // the last minute
+	cc := f.kase("Y-C", "12019", at(2024, 3, 31, 23, 59), "online", "online", "sexual") // the last minute
 	f.child(cc, 0, "female", intp(16))
-	f.kase("Y-D", "12005", at(2025, 1, 15, 9, 0), "family", "neglect")
-	f.kase("Y-E", "12005", at(2025, 3, 31, 23, 59), "family", "neglect")
-	f.kase("Y-F", "12009", at(2025, 2, 2, 9, 0), "family", "neglect")
-	f.kase("Y-G", "12005", at(2025, 12, 31, 23, 59), "family", "neglect") // neither
-	f.kase("Y-H", "12006", at(2025, 4, 1, 0, 0), "family", "neglect")     // neither
+	f.kase("Y-D", "11986", at(2023, 1, 15, 9, 0), "family", "neglect")
+	f.kase("Y-E", "11986", at(2023, 3, 31, 23, 59), "family", "neglect")
+	f.kase("Y-F", "12019", at(2023, 2, 2, 9, 0), "family", "neglect")
+	f.kase("Y-G", "11986", at(2023, 12, 31, 23, 59), "family", "neglect") // neither
+	f.kase("Y-H", "12001", at(2023, 4, 1, 0, 0), "family", "neglect")     // neither
 	f.child(h1, 0, "male", intp(12))                                      // a story case: received outside the period
 }
 
@@ -339,11 +358,11 @@ func TestCompliance(t *testing.T) {
 	db := d.DB
 	buildQ1(newFixture(t, d))
 	derive(t, db)
-	asOf := at(2026, 4, 15, 12, 0)
-	q1 := period(t, "2026-01-01", "2026-03-31")
+	asOf := at(2024, 4, 15, 12, 0)
+	q1 := period(t, "2024-01-01", "2024-03-31")
 	report := func(t *testing.T, unit string, p caseflow.Period) *caseflow.ComplianceReport {
 		t.Helper()
-		rep, err := db.Compliance(ctx, caseflow.ComplianceQuery{Period: p, Unit: unitCode(t, db, unit), AsOf: asOf})
+		rep, err := db.Compliance(ctx, caseflow.ComplianceQuery{Period: p, Unit: unitCode(t, db, unit), AsOf: asOf, Structure: "2021"})
 		require.NoError(t, err)
 		return rep
 	}
@@ -374,7 +393,7 @@ func TestCompliance(t *testing.T) {
 			caseflow.IndicatorCorrectCharge: fig(1, 2),
 			// T1 and T2 decided (T2 late), T3 not.
 			caseflow.IndicatorCourtResolution: fig(2, 3),
-			// Q1 2026: Y-A, Y-B, Y-C; Q1 2025: Y-D, Y-E, Y-F.
+			// Q1 2024: Y-A, Y-B, Y-C; Q1 2023: Y-D, Y-E, Y-F.
 			caseflow.IndicatorYearOnYear: fig(3, 3),
 			// E1 in time; E3 late; E4 decided "not needed" after the limit. E2 and E5 left out.
 			caseflow.IndicatorEmergencyResponse: fig(1, 3),
@@ -415,7 +434,7 @@ func TestCompliance(t *testing.T) {
 		require.Contains(t, agencies, "VKS-325", "the procuracy of 325 decided K1 and K2")
 		require.Zero(t, agencies["VKS-325"].BreachTotal(), "and breached nothing")
 		require.EqualValues(t, 2, agencies["TA-325"].BreachTotal())
-		require.EqualValues(t, 2, agencies["CP-12006"].BreachTotal(), "E3 and S3")
+		require.EqualValues(t, 2, agencies["CP-12001-2020"].BreachTotal(), "E3 and S3")
 
 		// Figures attributed to agencies: the responsible agency of a clock.
 		ca325 := figures(agencies["CA-325"].Indicators)
@@ -475,22 +494,71 @@ func TestCompliance(t *testing.T) {
 		for _, u := range dist.Units {
 			communes[u.Unit.Code] = u
 		}
-		require.Len(t, communes, 4)
-		require.Equal(t, fig(2, 2), figures(communes["12005"].Indicators)[caseflow.IndicatorResolution], "R1, R2")
-		require.Equal(t, fig(1, 2), figures(communes["12006"].Indicators)[caseflow.IndicatorResolution], "R3 of R3, R4")
-		require.Equal(t, fig(0, 0), figures(communes["12007"].Indicators)[caseflow.IndicatorResolution])
+		require.Len(t, communes, 11, "the 11 communes of Văn Lâm")
+		require.Equal(t, fig(2, 2), figures(communes["11986"].Indicators)[caseflow.IndicatorResolution], "R1, R2")
+		require.Equal(t, fig(1, 2), figures(communes["12001"].Indicators)[caseflow.IndicatorResolution], "R3 of R3, R4")
+		require.Equal(t, fig(0, 0), figures(communes["11992"].Indicators)[caseflow.IndicatorResolution])
 
 		// A commune has no units below it.
-		com := report(t, "12005", q1)
+		com := report(t, "11986", q1)
 		require.Empty(t, com.Units)
-		require.Equal(t, communes["12005"].Indicators, com.Indicators)
+		require.Equal(t, communes["11986"].Indicators, com.Indicators)
+	})
+
+	t.Run("TodaysUnitsGiveTheSameTotalsAsTheUnitsOfTheTime", func(t *testing.T) {
+		old := report(t, "33", q1)
+		today, err := db.Compliance(ctx, caseflow.ComplianceQuery{Period: q1, Unit: unitOf(t, db, "33", "2025"), AsOf: asOf, Structure: "2025"})
+		require.NoError(t, err)
+		require.Equal(t, "2025", today.Structure)
+		require.Equal(t, "2021", old.Structure)
+		require.Len(t, today.Units, 104, "reported on the 104 communes of today")
+		require.Equal(t, figures(old.Indicators), figures(today.Indicators), "the same cases, counted once each")
+		require.Equal(t, old.BreachTotal(), today.BreachTotal())
+		require.Equal(t, old.Children.Total, today.Children.Total)
+
+		units := map[string]caseflow.UnitResult{}
+		for _, u := range today.Units {
+			units[u.Unit.Code] = u
+		}
+		// Thị trấn Như Quỳnh (11986) and Xã Tân Quang (12001) became part of Xã
+		// Như Quỳnh (12004); Thị trấn Văn Giang (12019), of Xã Văn Giang (12019).
+		dist := report(t, "325", q1)
+		communes := map[string]caseflow.UnitResult{}
+		for _, u := range dist.Units {
+			communes[u.Unit.Code] = u
+		}
+		for _, ind := range caseflow.Indicators {
+			want := figures(communes["11986"].Indicators)[ind.ID].Add(figures(communes["12001"].Indicators)[ind.ID])
+			require.Equal(t, want, figures(units["12004"].Indicators)[ind.ID], "Xã Như Quỳnh, %s", ind.ID)
+			require.Equal(t, figures(report(t, "326", q1).Indicators)[ind.ID], figures(units["12019"].Indicators)[ind.ID], "Xã Văn Giang, %s", ind.ID)
+		}
+		require.Equal(t, "Xã Như Quỳnh", units["12004"].Unit.Name)
+		require.EqualValues(t, 8+4, units["12004"].Breaches+units["12019"].Breaches, "every breach of 325 and 326")
+		var sum caseflow.Figure
+		for _, u := range today.Units {
+			sum = sum.Add(figures(u.Indicators)[caseflow.IndicatorResolution])
+		}
+		require.Equal(t, figures(today.Indicators)[caseflow.IndicatorResolution], sum, "today's units add up to the province")
+
+		// A split commune is counted under its main part, and the report says so.
+		split := map[string]string{}
+		for _, m := range today.Split {
+			split[m.From.Code+" "+m.From.Name] = m.To.Code
+		}
+		require.Equal(t, "12004", split["12004 Xã Đình Dù"])
+		require.Len(t, today.Unplaced, 10, "the ten communes whose successor of December 2024 is not established")
+
+		// A commune of today reports its former communes' cases as its own.
+		com, err := db.Compliance(ctx, caseflow.ComplianceQuery{Period: q1, Unit: unitOf(t, db, "12004", "2025"), AsOf: asOf, Structure: "2025"})
+		require.NoError(t, err)
+		require.Equal(t, units["12004"].Indicators, com.Indicators)
 	})
 
 	t.Run("ChildrenBy0101Dimensions", func(t *testing.T) {
 		rep := report(t, "33", q1)
 		ch := rep.Children
 		// Children of Y-A (girl, 4, family), Y-B (boy, 10 and a girl of unknown age, school) and
-		// Y-C (girl, 16, online). H1's child was received in 2025.
+		// Y-C (girl, 16, online). H1's child was received in 2023.
 		require.EqualValues(t, 4, ch.Total)
 		count := func(cs []caseflow.Count) map[string]int64 {
 			out := map[string]int64{}
@@ -514,7 +582,7 @@ func TestCompliance(t *testing.T) {
 	})
 
 	t.Run("PendingItemsWaitForTheirLimit", func(t *testing.T) {
-		rep := report(t, "33", period(t, "2026-04-01", "2026-06-30"))
+		rep := report(t, "33", period(t, "2024-04-01", "2024-06-30"))
 		got := figures(rep.Indicators)
 		require.Equal(t, fig(1, 1), got[caseflow.IndicatorIntake], "I7 accepted; I8 still within 24 hours")
 		require.Equal(t, fig(1, 1), got[caseflow.IndicatorResolution], "R8 due at the first instant of Q2, resolved; R9 not yet due")
@@ -527,7 +595,7 @@ func TestCompliance(t *testing.T) {
 	})
 
 	t.Run("DrillDownListsTheCasesBehindAFigure", func(t *testing.T) {
-		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf},
+		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf, Structure: "2021"},
 			Indicator: string(caseflow.IndicatorResolution)}
 		sup := supervisor(t, d, "BCD-33")
 		list := func(q caseflow.ComplianceCaseQuery) []string {
@@ -557,9 +625,9 @@ func TestCompliance(t *testing.T) {
 			"in the order of the dates that put them in the period; a case referred twice is two referrals")
 		require.False(t, page.Items[1].InNumerator, "I4's first referral was returned")
 		require.True(t, page.Items[2].InNumerator)
-		require.Equal(t, at(2026, 2, 1, 8, 0).UTC(), page.Items[1].At)
+		require.Equal(t, at(2024, 2, 1, 8, 0).UTC(), page.Items[1].At)
 		require.Equal(t, "CA-325", page.Items[0].AgencyCode)
-		require.Equal(t, "12005", page.Items[0].Commune.Code)
+		require.Equal(t, "11986", page.Items[0].Commune.Code)
 
 		q.Indicator = string(caseflow.IndicatorYearOnYear)
 		page, err = db.ComplianceCases(ctx, sup, q)
@@ -579,7 +647,7 @@ func TestCompliance(t *testing.T) {
 
 	t.Run("DrillDownPages", func(t *testing.T) {
 		sup := supervisor(t, d, "BCD-33")
-		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf},
+		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf, Structure: "2021"},
 			Indicator: caseflow.Breaches, Limit: 5}
 		var all []string
 		for pages := 0; ; pages++ {
@@ -601,7 +669,7 @@ func TestCompliance(t *testing.T) {
 		// A supervisor of district 326 asking about the province sees only 326's cases: the
 		// caller decides the unit, and the need-to-know rule still applies to each case.
 		sup326 := supervisor(t, d, "LD-326")
-		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf},
+		q := caseflow.ComplianceCaseQuery{ComplianceQuery: caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf, Structure: "2021"},
 			Indicator: string(caseflow.IndicatorResolution)}
 		page, err := db.ComplianceCases(ctx, sup326, q)
 		require.NoError(t, err)
@@ -627,4 +695,36 @@ func supervisor(t *testing.T, db *testenv.Database, agency string) caseflow.View
 	return caseflow.Viewer{UserID: 1, Username: "sup-" + agency, Role: caseflow.RoleSupervisor,
 		Agency: caseflow.Agency{ID: agencyID(t, db, agency), Code: agency, Type: caseflow.AgencySupervision,
 			Unit: caseflow.Unit{Path: out[0]}}}
+}
+
+func TestACommuneWithoutAKnownSuccessorCountsInTheProvinceOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := freshDatabase(t)
+	f := newFixture(t, d)
+	// Xã Việt Cường (12082, Yên Mỹ) ended on 30 November 2024; what it became
+	// is not established. Thị trấn Như Quỳnh (11986) became part of 12004.
+	f.kase("U1", "12082", at(2024, 2, 1, 9, 0), "family")
+	f.kase("U2", "11986", at(2024, 2, 2, 9, 0), "family")
+	q := caseflow.ComplianceQuery{Period: period(t, "2024-01-01", "2024-03-31"), Unit: unitOf(t, d.DB, "33", "2025"),
+		AsOf: at(2024, 4, 15, 12, 0), Structure: "2025"}
+	rep, err := d.DB.Compliance(ctx, q)
+	require.NoError(t, err)
+	yoy := func(rs []caseflow.IndicatorResult) caseflow.Figure { return figures(rs)[caseflow.IndicatorYearOnYear] }
+	require.Equal(t, fig(2, 0), yoy(rep.Indicators), "both cases count in the province")
+	var under caseflow.Figure
+	for _, u := range rep.Units {
+		under = under.Add(yoy(u.Indicators))
+	}
+	require.Equal(t, fig(1, 0), under, "only the placed one counts under a unit")
+	codes := []string{}
+	for _, u := range rep.Unplaced {
+		codes = append(codes, u.Code)
+	}
+	require.Contains(t, codes, "12082")
+
+	q.Structure, q.Unit = "2021", unitOf(t, d.DB, "327", "2021")
+	rep, err = d.DB.Compliance(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, fig(1, 0), yoy(rep.Indicators), "on the structure of the time it is a case of Yên Mỹ")
 }

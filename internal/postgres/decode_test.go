@@ -18,7 +18,7 @@ func TestUndecodableStoredData(t *testing.T) {
 	f := newFixture(t, d)
 	ctx := context.Background()
 	const code = "HY-DECODE-1"
-	id := f.kase(code, "12005", at(2026, 3, 2, 9, 0), "")
+	id := f.kase(code, "12004", at(2026, 3, 2, 9, 0), "")
 	u, err := db.UserByUsername(ctx, "officer1")
 	require.NoError(t, err)
 	officer := caseflow.Viewer{UserID: u.ID, Username: u.Username, Role: u.Role, Agency: u.Agency}
@@ -26,14 +26,14 @@ func TestUndecodableStoredData(t *testing.T) {
 		VALUES (?, ?, 'full', 'test', now())`, id, u.Agency.ID))
 
 	t.Run("ClockExtensionsAreAnError", func(t *testing.T) {
-		f.clock(id, clk{clock: "first_response", agency: "CP-12005", started: at(2026, 3, 2, 9, 0), due: at(2026, 3, 3, 9, 0),
+		f.clock(id, clk{clock: "first_response", agency: "CP-12004", started: at(2026, 3, 2, 9, 0), due: at(2026, 3, 3, 9, 0),
 			extensions: `{"rule": "not a list"}`}, at(2026, 3, 2, 12, 0))
 		_, _, err := db.Clocks(ctx, officer, code)
 		require.ErrorContains(t, err, "decoding its extensions")
 	})
 
 	t.Run("HistoryDataIsAnError", func(t *testing.T) {
-		f.event(id, "assess_risk", "CP-12005", at(2026, 3, 2, 10, 0), `["not an object"]`)
+		f.event(id, "assess_risk", "CP-12004", at(2026, 3, 2, 10, 0), `["not an object"]`)
 		_, err := db.History(ctx, officer, code)
 		require.ErrorContains(t, err, "decoding the stored data")
 	})
