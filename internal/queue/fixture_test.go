@@ -312,7 +312,9 @@ func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
 		l := logs.String()
 		return strings.Contains(l, "timers restored") || strings.Contains(l, "restoring timers failed")
 	}, 10*time.Second, 10*time.Millisecond, "the worker did not start")
-	time.Sleep(100 * time.Millisecond)
+	require.Eventually(t, func() bool {
+		return strings.Contains(logs.String(), `msg="periodic job ran at start" job=sweeper`)
+	}, 10*time.Second, 10*time.Millisecond, "the first sweep did not run")
 	return rw
 }
 
@@ -380,5 +382,5 @@ func (r *recordingNotifier) delivered(kind string) map[string]int {
 
 // newLogger logs to a buffer that a failed test prints.
 func newLogger(buf *testenv.LogBuffer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -173,6 +173,7 @@ func (w *Worker) every(ctx context.Context, interval time.Duration, name string,
 	if err := job(ctx); err != nil && ctx.Err() == nil {
 		w.Log.Error("periodic job failed", "job", name, "err", err.Error())
 	}
+	w.Log.Debug("periodic job ran at start", "job", name)
 	for {
 		select {
 		case <-ctx.Done():
