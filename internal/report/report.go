@@ -122,6 +122,33 @@ func clockName(b caseflow.BreachCount) string {
 }
 
 // layout builds the document from a report.
+// structureNotes say how the cases of former units are counted: under the
+// unit of the report's structure they became part of; a split unit under
+// the one that took its main part; one with no known successor in the
+// province's totals only.
+func structureNotes(r *caseflow.ComplianceReport) []string {
+	if r.Structure == "" {
+		return nil
+	}
+	notes := []string{fmt.Sprintf("Số liệu theo đơn vị hành chính của cấu trúc %s; vụ việc của đơn vị cũ được tính vào đơn vị mà nó được sắp xếp vào.", r.Structure)}
+	for _, m := range r.Split {
+		n := fmt.Sprintf("%s (mã %s) được chia cho nhiều đơn vị; vụ việc của đơn vị này được tính vào %s (mã %s), đơn vị nhận phần chính",
+			m.From.Name, m.From.Code, m.To.Name, m.To.Code)
+		if !m.Verified {
+			n += " (chưa được xác minh)"
+		}
+		notes = append(notes, n+".")
+	}
+	if len(r.Unplaced) > 0 {
+		names := make([]string, len(r.Unplaced))
+		for i, u := range r.Unplaced {
+			names[i] = fmt.Sprintf("%s (mã %s)", u.Name, u.Code)
+		}
+		notes = append(notes, "Chưa xác định được đơn vị kế thừa, chỉ tính vào tổng số của tỉnh: "+strings.Join(names, ", ")+".")
+	}
+	return notes
+}
+
 func layout(r *caseflow.ComplianceReport) document {
 	d := document{
 		title:    Title,
@@ -162,7 +189,7 @@ func layout(r *caseflow.ComplianceReport) document {
 			t.rows = append(t.rows, append(row, count(u.Breaches)))
 		}
 		d.sections = append(d.sections, section{title: "II. KẾT QUẢ THEO ĐƠN VỊ TRỰC THUỘC", wide: true, tables: []table{t},
-			notes: []string{"Mỗi ô: kết quả (tử số/mẫu số)."}})
+			notes: append([]string{"Mỗi ô: kết quả (tử số/mẫu số)."}, structureNotes(r)...)})
 	}
 
 	byClock := table{title: "Theo loại thời hạn", head: []string{"Thời hạn", "Số vụ quá hạn"}, widths: []float64{55, 14}}

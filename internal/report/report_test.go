@@ -251,3 +251,22 @@ func cellName(t *testing.T, col, row int) string {
 	require.NoError(t, err)
 	return c
 }
+
+func TestTheReportSaysHowFormerUnitsAreCounted(t *testing.T) {
+	r := sample(t)
+	r.Structure = "2025"
+	r.Split = []caseflow.UnitMapping{{From: caseflow.Unit{Code: "12004", Name: "Xã Đình Dù"},
+		To: caseflow.Unit{Code: "12004", Name: "Xã Như Quỳnh"}, Portion: "partial"}}
+	r.Unplaced = []caseflow.Unit{{Code: "12082", Name: "Xã Việt Cường"}}
+	var buf bytes.Buffer
+	require.NoError(t, report.WriteCSV(&buf, r))
+	out := buf.String()
+	require.Contains(t, out, "Số liệu theo đơn vị hành chính của cấu trúc 2025")
+	require.Contains(t, out, "Xã Đình Dù (mã 12004) được chia cho nhiều đơn vị; vụ việc của đơn vị này được tính vào Xã Như Quỳnh (mã 12004), đơn vị nhận phần chính (chưa được xác minh).")
+	require.Contains(t, out, "chỉ tính vào tổng số của tỉnh: Xã Việt Cường (mã 12082).")
+
+	r.Structure, r.Split, r.Unplaced = "", nil, nil
+	buf.Reset()
+	require.NoError(t, report.WriteCSV(&buf, r))
+	require.NotContains(t, buf.String(), "cấu trúc")
+}
