@@ -259,3 +259,9 @@ func safeName(s string) string {
 	}
 	return b.String()
 }
+
+// Structures lists the administrative structures of the viewer's province,
+// for choosing which one a report is on.
+func (s *Service) Structures(ctx context.Context, v caseflow.Viewer) ([]caseflow.Structure, error) {
+	return s.store.StructuresOf(ctx, v.Agency.Unit.Path)
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,37 +44,40 @@ type breakdownView struct {
 }
 
 type dashboardView struct {
-	Query      string // from, to and unit, for links
-	From, To   field
-	Unit       field
-	Trend      field
-	Presets    []navLink
-	UnitName   string
-	Period     string
-	AsOf       string
-	Cards      []indicatorCard
-	MetCount   int
-	UnmetCount int
-	Bars       string
-	TrendSVG   string
-	TrendRows  []fact
-	TrendName  string
-	Breaches   string
-	BreachRows []fact
-	BreachHref string
-	BreachSum  int64
-	Units      []unitRowView
-	Children   []breakdownView
-	ChildTotal int64
-	ExportCSV  string
-	ExportXLSX string
-	Errors     []errItem
+	Query     string // from, to and unit, for links
+	From, To  field
+	Unit      field
+	Structure field
+	// StructureNotes say how former units are counted.
+	StructureNotes []string
+	Trend          field
+	Presets        []navLink
+	UnitName       string
+	Period         string
+	AsOf           string
+	Cards          []indicatorCard
+	MetCount       int
+	UnmetCount     int
+	Bars           string
+	TrendSVG       string
+	TrendRows      []fact
+	TrendName      string
+	Breaches       string
+	BreachRows     []fact
+	BreachHref     string
+	BreachSum      int64
+	Units          []unitRowView
+	Children       []breakdownView
+	ChildTotal     int64
+	ExportCSV      string
+	ExportXLSX     string
+	Errors         []errItem
 }
 
 // complianceForm reads the period and unit of a dashboard address.
 func complianceForm(c echo.Context) casework.ComplianceRequest {
 	q := c.QueryParams()
-	req := casework.ComplianceRequest{From: q.Get("from"), To: q.Get("to"), Unit: q.Get("unit")}
+	req := casework.ComplianceRequest{From: q.Get("from"), To: q.Get("to"), Unit: q.Get("unit"), Structure: q.Get("structure")}
 	// Browsers without a date picker send what was typed.
 	for _, d := range []*string{&req.From, &req.To} {
 		if t, ok := parseFormDate(*d); ok {
@@ -93,6 +97,9 @@ func queryOf(req casework.ComplianceRequest) string {
 	}
 	if req.Unit != "" {
 		q.Set("unit", req.Unit)
+	}
+	if req.Structure != "" {
+		q.Set("structure", req.Structure)
 	}
 	return q.Encode()
 }
@@ -130,6 +137,8 @@ func (w *UI) dashboard(c echo.Context) error {
 				view.To.Err = msg
 			case "unit":
 				view.Unit.Err = msg
+			case "structure":
+				view.Structure.Err = msg
 			}
 			view.Errors = append(view.Errors, errItem{ID: k, Label: tr(lang, "dash."+k), Text: msg})
 		}
@@ -203,7 +212,7 @@ func (w *UI) dashboard(c echo.Context) error {
 
 	for _, u := range rep.Units {
 		row := unitRowView{Code: u.Unit.Code, Name: u.Unit.Name, Breaches: u.Breaches}
-		uq := casework.ComplianceRequest{From: req.From, To: req.To, Unit: u.Unit.Code}
+		uq := casework.ComplianceRequest{From: req.From, To: req.To, Unit: u.Unit.Code, Structure: req.Structure}
 		row.Href = withQuery("/dashboard", queryOf(uq))
 		for _, r := range u.Indicators {
 			if r.Met != nil && *r.Met {
@@ -274,6 +283,26 @@ func (w *UI) dashboardForm(ctx context.Context, lang string, v caseflow.Viewer, 
 	for _, u := range w.directory(ctx).unitsUnder(v.Agency.Unit.Code) {
 		view.Unit.Options = append(view.Unit.Options, option{Value: u.code, Text: u.label, Selected: u.code == current})
 	}
+	view.Structure = field{ID: "structure", Name: "structure", Type: "select", Label: tr(lang, "dash.structure"),
+		Options: []option{{Value: "", Text: tr(lang, "dash.structure_today"), Selected: req.Structure == ""}}}
+	if sts, err := w.cases.Structures(ctx, v); err != nil {
+		w.log.Error("reading the administrative structures", "err", err.Error())
+	} else {
+		now := w.cases.Now()
+		for _, st := range sts {
+			if st.ValidOn(now) {
+				continue // the default
+			}
+			text := st.Label
+			if lang == "en" && st.LabelEn != "" {
+				text = st.LabelEn
+			}
+			view.Structure.Options = append(view.Structure.Options, option{Value: st.ID, Text: text, Selected: req.Structure == st.ID})
+		}
+	}
+	if rep != nil {
+		view.StructureNotes = structureNotes(lang, rep)
+	}
 	view.Trend = field{ID: "trend", Name: "trend", Type: "select", Label: tr(lang, "dash.trend_of")}
 	for _, ind := range caseflow.Indicators {
 		if ind.Change {
@@ -293,7 +322,7 @@ func (w *UI) dashboardForm(ctx context.Context, lang string, v caseflow.Viewer, 
 		{"dash.this_month", day(monthStart), day(now)},
 		{"dash.last_year", strconv.Itoa(y-1) + "-01-01", strconv.Itoa(y-1) + "-12-31"},
 	} {
-		pq := casework.ComplianceRequest{From: p.from, To: p.to, Unit: req.Unit}
+		pq := casework.ComplianceRequest{From: p.from, To: p.to, Unit: req.Unit, Structure: req.Structure}
 		view.Presets = append(view.Presets, navLink{Href: withQuery("/dashboard", queryOf(pq)), Text: tr(lang, p.key),
 			Current: p.from == req.From && p.to == req.To})
 	}
@@ -322,7 +351,7 @@ func (w *UI) trend(c echo.Context, lang string, v caseflow.Viewer, req casework.
 			to = rep.Period.To
 		}
 		mr, err := w.cases.Compliance(c.Request().Context(), v, casework.ComplianceRequest{From: from.Format("2006-01-02"),
-			To: to.Format("2006-01-02"), Unit: rep.Unit.Code})
+			To: to.Format("2006-01-02"), Unit: rep.Unit.Code, Structure: req.Structure})
 		if err != nil {
 			return err
 		}
@@ -440,4 +469,26 @@ func (w *UI) dashboardExport(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	return c.Blob(http.StatusOK, typ, buf.Bytes())
+}
+
+// structureNotes say how the report counts former units: a split one under
+// the unit that took its main part, one without a known successor in the
+// province's totals only.
+func structureNotes(lang string, rep *caseflow.ComplianceReport) []string {
+	var out []string
+	for _, m := range rep.Split {
+		n := fmt.Sprintf(tr(lang, "dash.split"), m.From.Name, m.From.Code, m.To.Name, m.To.Code)
+		if !m.Verified {
+			n += " " + tr(lang, "dash.unverified")
+		}
+		out = append(out, n)
+	}
+	if len(rep.Unplaced) > 0 {
+		names := make([]string, len(rep.Unplaced))
+		for i, u := range rep.Unplaced {
+			names[i] = u.Name + " (" + u.Code + ")"
+		}
+		out = append(out, fmt.Sprintf(tr(lang, "dash.unplaced"), strings.Join(names, ", ")))
+	}
+	return out
 }
