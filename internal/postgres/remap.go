@@ -93,18 +93,27 @@ func (db *DB) remapCase(tx *gorm.DB, v caseflow.Viewer, caseID int64, code, stat
 		return rc, err
 	}
 	now := db.now()
-	for _, g := range grants {
-		to, err := db.resolveAgency(tx, communeID, on, caseflow.AgencyType(g.Type), "")
+	// takeOver finds the agency of a type that serves the commune today; a
+	// gap in the table is a problem to settle, not an error.
+	takeOver := func(typ, what string) (int64, string, bool, error) {
+		to, err := db.resolveAgency(tx, communeID, on, caseflow.AgencyType(typ), "")
 		if caseflow.ErrorCode(err) == caseflow.EInvalid {
-			rc.Problems = append(rc.Problems, fmt.Sprintf("access of %s: %s", g.Code, fieldMessages(err)))
+			rc.Problems = append(rc.Problems, what+": "+fieldMessages(err))
+			return 0, "", false, nil
+		}
+		if err != nil {
+			return 0, "", false, err
+		}
+		code, err := agencyCode(tx, to)
+		return to, code, err == nil, err
+	}
+	for _, g := range grants {
+		to, toCode, ok, err := takeOver(g.Type, "access of "+g.Code)
+		if err != nil {
+			return rc, err
+		}
+		if !ok {
 			continue
-		}
-		if err != nil {
-			return rc, err
-		}
-		toCode, err := agencyCode(tx, to)
-		if err != nil {
-			return rc, err
 		}
 		if err := grant(tx, caseID, to, caseflow.Access(g.Scope), "remap:"+g.Code, now); err != nil {
 			return rc, err
@@ -127,17 +136,12 @@ func (db *DB) remapCase(tx *gorm.DB, v caseflow.Viewer, caseID int64, code, stat
 		return rc, err
 	}
 	for _, k := range clocks {
-		to, err := db.resolveAgency(tx, communeID, on, caseflow.AgencyType(k.Type), "")
-		if caseflow.ErrorCode(err) == caseflow.EInvalid {
-			rc.Problems = append(rc.Problems, fmt.Sprintf("clock %s of %s: %s", k.Clock, k.Code, fieldMessages(err)))
+		to, toCode, ok, err := takeOver(k.Type, fmt.Sprintf("clock %s of %s", k.Clock, k.Code))
+		if err != nil {
+			return rc, err
+		}
+		if !ok {
 			continue
-		}
-		if err != nil {
-			return rc, err
-		}
-		toCode, err := agencyCode(tx, to)
-		if err != nil {
-			return rc, err
 		}
 		if err := tx.Model(&clockRow{}).Where("id = ?", k.ID).Update("responsible_agency", to).Error; err != nil {
 			return rc, err

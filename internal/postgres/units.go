@@ -63,24 +63,33 @@ func (db *DB) UnitOn(ctx context.Context, code string, t time.Time) (*caseflow.U
 // UnitsBecame returns the units that unit id became, in whole or in part,
 // that exist on the day of t: its successors, theirs, and so on.
 func (db *DB) UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error) {
-	var js []unitJoin
-	err := db.gorm.WithContext(ctx).Raw(`WITH RECURSIVE s AS (
-			SELECT to_unit_id AS id, 1 AS depth FROM unit_successions WHERE from_unit_id = @id
-			UNION SELECT us.to_unit_id, s.depth + 1 FROM unit_successions us JOIN s ON us.from_unit_id = s.id WHERE s.depth < 10)
-		`+unitSelect+` WHERE u.id IN (SELECT id FROM s) AND u.valid_from <= @day AND (u.valid_to IS NULL OR u.valid_to >= @day)
-		ORDER BY u.code`, map[string]any{"id": id, "day": caseflow.Day(t)}).Scan(&js).Error
-	return units(js), err
+	return db.lineage(ctx, id, true, &t)
 }
 
 // UnitsFormedInto returns the units that existed on the day of t and that
 // unit id was formed from, directly or through earlier changes.
 func (db *DB) UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error) {
+	return db.lineage(ctx, id, false, &t)
+}
+
+// lineage follows a unit's successions forward (what it became) or back
+// (what it was formed from), keeping the units that exist on the day of on
+// (every one when on is nil).
+func (db *DB) lineage(ctx context.Context, id int64, forward bool, on *time.Time) ([]caseflow.Unit, error) {
+	next, from := "to_unit_id", "from_unit_id"
+	if !forward {
+		next, from = from, next
+	}
+	where, order, args := "", "u.valid_to DESC NULLS FIRST, u.name", map[string]any{"id": id}
+	if on != nil {
+		where, order = " AND u.valid_from <= @day AND (u.valid_to IS NULL OR u.valid_to >= @day)", "u.code"
+		args["day"] = caseflow.Day(*on)
+	}
 	var js []unitJoin
 	err := db.gorm.WithContext(ctx).Raw(`WITH RECURSIVE s AS (
-			SELECT from_unit_id AS id, 1 AS depth FROM unit_successions WHERE to_unit_id = @id
-			UNION SELECT us.from_unit_id, s.depth + 1 FROM unit_successions us JOIN s ON us.to_unit_id = s.id WHERE s.depth < 10)
-		`+unitSelect+` WHERE u.id IN (SELECT id FROM s) AND u.valid_from <= @day AND (u.valid_to IS NULL OR u.valid_to >= @day)
-		ORDER BY u.code`, map[string]any{"id": id, "day": caseflow.Day(t)}).Scan(&js).Error
+			SELECT `+next+` AS id, 1 AS depth FROM unit_successions WHERE `+from+` = @id
+			UNION SELECT us.`+next+`, s.depth + 1 FROM unit_successions us JOIN s ON us.`+from+` = s.id WHERE s.depth < 10)
+		`+unitSelect+` WHERE u.id IN (SELECT id FROM s)`+where+` ORDER BY `+order, args).Scan(&js).Error
 	return units(js), err
 }
 
@@ -159,10 +168,5 @@ func (db *DB) StructuresOf(ctx context.Context, path string) ([]caseflow.Structu
 // UnitsBefore returns every unit that unit id was formed from, directly or
 // through earlier changes, latest first.
 func (db *DB) UnitsBefore(ctx context.Context, id int64) ([]caseflow.Unit, error) {
-	var js []unitJoin
-	err := db.gorm.WithContext(ctx).Raw(`WITH RECURSIVE s AS (
-			SELECT from_unit_id AS id, 1 AS depth FROM unit_successions WHERE to_unit_id = @id
-			UNION SELECT us.from_unit_id, s.depth + 1 FROM unit_successions us JOIN s ON us.to_unit_id = s.id WHERE s.depth < 10)
-		`+unitSelect+` WHERE u.id IN (SELECT id FROM s) ORDER BY u.valid_to DESC NULLS FIRST, u.name`, map[string]any{"id": id}).Scan(&js).Error
-	return units(js), err
+	return db.lineage(ctx, id, false, nil)
 }
