@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -33,7 +32,7 @@ func (s *Service) checkAgency(ctx context.Context, fe caseflow.FieldErrors, fiel
 	s.defaults()
 	if !a.ActsOn(s.Now()) {
 		fe.Add(field, caseflow.FieldError{Code: caseflow.FieldAgencyEnded, Value: a.Code,
-			Message: fmt.Sprintf("%s stopped acting on %s: accounts belong to agencies that act today", a.Name, caseflow.DateText(*a.ValidTo))})
+			Message: a.WhyNotActing(s.Now()) + ": accounts belong to agencies that act today"})
 	}
 	return nil
 }

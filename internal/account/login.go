@@ -133,8 +133,8 @@ func (s *Service) Login(ctx context.Context, username, password, ip, requestID s
 		if aerr := s.Store.AuditLoginFailure(ctx, v, "agency ended"); aerr != nil {
 			return nil, nil, aerr
 		}
-		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "%s stopped acting on %s: ask an administrator to move your account to the agency that took over its work",
-			u.Agency.Name, caseflow.DateText(*u.Agency.ValidTo))
+		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "%s: ask an administrator to move your account to an agency that acts today",
+			u.Agency.WhyNotActing(s.Now()))
 	}
 	_ = s.Limiter.Reset(ctx, "login:user:"+username)
 	tok := make([]byte, 32)

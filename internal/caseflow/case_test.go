@@ -96,3 +96,13 @@ func TestErrorCodeHidesInternalErrors(t *testing.T) {
 	require.Equal(t, "internal error", ErrorMessage(err))
 	require.Equal(t, ENotFound, ErrorCode(Errorf(ENotFound, "no case")))
 }
+
+func TestWhyAnAgencyDoesNotAct(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	end := day("2025-02-28")
+	a := Agency{Name: "Công an huyện Văn Lâm", ValidFrom: day("2020-01-01"), ValidTo: &end}
+	require.Equal(t, "", a.WhyNotActing(day("2025-02-28")))
+	require.Equal(t, "Công an huyện Văn Lâm stopped acting on 28 February 2025", a.WhyNotActing(day("2025-03-01")))
+	b := Agency{Name: "Tòa án nhân dân khu vực 1 - Hưng Yên", ValidFrom: day("2025-07-01")}
+	require.Equal(t, "Tòa án nhân dân khu vực 1 - Hưng Yên acts only from 1 July 2025", b.WhyNotActing(day("2025-06-30")), "no end date: no crash")
+}

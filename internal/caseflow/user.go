@@ -59,6 +59,18 @@ type Agency struct {
 	ValidTo   *time.Time
 }
 
+// WhyNotActing says why the agency does not act on the day of t: it has
+// stopped, or has not started yet ("" when it acts).
+func (a Agency) WhyNotActing(t time.Time) string {
+	switch {
+	case a.ActsOn(t):
+		return ""
+	case a.ValidTo != nil && Day(*a.ValidTo).Before(Day(t)):
+		return a.Name + " stopped acting on " + DateText(*a.ValidTo)
+	}
+	return a.Name + " acts only from " + DateText(a.ValidFrom)
+}
+
 // ActsOn reports whether the agency acts on the local day of t.
 func (a Agency) ActsOn(t time.Time) bool {
 	return a.ValidFrom.IsZero() || ValidOn(a.ValidFrom, a.ValidTo, t)

@@ -114,7 +114,8 @@ func (db *DB) UnitByCode(ctx context.Context, code string) (*caseflow.Unit, int6
 	var u unitRow
 	today := caseflow.Day(db.now())
 	err := db.gorm.WithContext(ctx).Where("code = ?", code).
-		Order(clause.Expr{SQL: "(valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)) DESC, valid_from DESC", Vars: []any{today, today}}).
+		Order(clause.OrderBy{Expression: clause.Expr{SQL: "(valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)) DESC, valid_from DESC",
+			Vars: []any{today, today}, WithoutParentheses: true}}).
 		Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, 0, caseflow.Errorf(caseflow.ENotFound, "no unit with code %q", code)
