@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,9 +26,11 @@ import (
 // lookup per row: the generator refers only to rows it has just written or
 // read. CopySynthetic's checkReferences keeps them.
 
-// SyntheticReference returns every commune of today with, by agency type,
-// the agency the jurisdiction table names for it, the
-// synthetic user (created, disabled, if missing) and the names and
+// SyntheticReference returns every commune, in every structure, split into
+// the spans of days over which the same agencies serve it (the district
+// police until March 2025, the provincial investigation agency after), each
+// with, by agency type, the agency the jurisdiction table names for it then;
+// the synthetic user (created, disabled, if missing) and the names and
 // narratives sealed.
 func (db *DB) SyntheticReference(ctx context.Context, names, narratives []string) (*synthetic.Reference, error) {
 	if db.Keys == nil {
@@ -36,32 +39,57 @@ func (db *DB) SyntheticReference(ctx context.Context, names, narratives []string
 	ref := &synthetic.Reference{}
 	g := db.gorm.WithContext(ctx)
 	now := db.now()
-	day := caseflow.Day(now)
-	// Synthetic cases are filed on the communes of today, each served by the
-	// agencies the jurisdiction table names for it today.
+	today := caseflow.Day(now)
 	var units []unitRow
-	if err := g.Where("level = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)", caseflow.LevelCommune, day, day).
-		Order("path").Find(&units).Error; err != nil {
+	if err := g.Where("level = ? AND valid_from <= ?", caseflow.LevelCommune, today).Order("path").Find(&units).Error; err != nil {
+		return nil, err
+	}
+	// The days on which some agency or jurisdiction row starts or ends:
+	// between two of them, a commune is served by the same agencies.
+	var changes []time.Time
+	if err := g.Raw(`SELECT DISTINCT d FROM (SELECT valid_from AS d FROM jurisdiction UNION SELECT valid_to + 1 FROM jurisdiction
+		UNION SELECT valid_from FROM agencies UNION SELECT valid_to + 1 FROM agencies) x WHERE d IS NOT NULL ORDER BY d`).
+		Scan(&changes).Error; err != nil {
 		return nil, err
 	}
 	var filer int64
 	err := g.Transaction(func(tx *gorm.DB) error {
 		for _, u := range units {
-			c := synthetic.Commune{ID: u.ID, Path: u.Path, Remote: u.Remote, Agencies: map[caseflow.AgencyType]int64{}}
-			for _, t := range caseflow.AgencyTypes {
-				id, err := db.resolveAgency(tx, u.ID, now, t, "")
-				if caseflow.ErrorCode(err) == caseflow.EInvalid {
-					continue // no agency of this type serves the commune
+			starts := []time.Time{u.ValidFrom}
+			for _, d := range changes {
+				if d.After(u.ValidFrom) && !d.After(today) && (u.ValidTo == nil || !d.After(*u.ValidTo)) {
+					starts = append(starts, d)
 				}
-				if err != nil {
-					return err
+			}
+			var prev *synthetic.Commune
+			for i, from := range starts {
+				c := synthetic.Commune{ID: u.ID, Path: u.Path, Remote: u.Remote, Agencies: map[caseflow.AgencyType]int64{}, From: from}
+				if i+1 < len(starts) {
+					c.To = starts[i+1]
+				} else if u.ValidTo != nil {
+					c.To = u.ValidTo.AddDate(0, 0, 1)
 				}
-				c.Agencies[t] = id
+				at := from.In(caseflow.Zone).Add(12 * time.Hour) // midday of the span's first day
+				for _, t := range caseflow.AgencyTypes {
+					id, err := db.resolveAgency(tx, u.ID, at, t, "")
+					if caseflow.ErrorCode(err) == caseflow.EInvalid {
+						continue // no agency of this type serves the commune then
+					}
+					if err != nil {
+						return err
+					}
+					c.Agencies[t] = id
+				}
+				if prev != nil && maps.Equal(prev.Agencies, c.Agencies) {
+					prev.To = c.To // the same agencies: one span
+					continue
+				}
+				if filer == 0 && c.To.IsZero() {
+					filer = c.Agencies[caseflow.AgencyCommune]
+				}
+				ref.Communes = append(ref.Communes, c)
+				prev = &ref.Communes[len(ref.Communes)-1]
 			}
-			if filer == 0 {
-				filer = c.Agencies[caseflow.AgencyCommune]
-			}
-			ref.Communes = append(ref.Communes, c)
 		}
 		return nil
 	}, &sql.TxOptions{ReadOnly: true})

@@ -153,7 +153,7 @@ func (s *story) newVisit() {
 func (s *story) play(id int64, code string, received time.Time) error {
 	s.reset(id, code)
 	w := s.w
-	s.com = w.communes[s.r.IntN(len(w.communes))]
+	s.com = w.communeAt(s.r, received)
 	setting := s.pick(settings)
 	s.abuse = []string{s.pick(abuses)}
 	if s.chance(0.1) {

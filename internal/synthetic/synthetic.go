@@ -75,13 +75,23 @@ type Reference struct {
 	Names, Narratives []string
 }
 
-// Commune is a commune and, by agency type, the agency with jurisdiction
-// over it (the one on the nearest unit above it).
+// Commune is a commune over a span of days and, by agency type, the agency
+// the jurisdiction table names for it then. A commune whose agencies change
+// (or that ends) appears once per span.
 type Commune struct {
 	ID       int64
 	Path     string
 	Remote   bool
 	Agencies map[caseflow.AgencyType]int64
+	// From is the span's first instant; To the instant after its end, zero
+	// while it lasts.
+	From, To time.Time
+}
+
+// Covers reports whether a report received at t may name the commune with
+// these agencies.
+func (c *Commune) Covers(t time.Time) bool {
+	return !t.Before(c.From) && (c.To.IsZero() || t.Before(c.To))
 }
 
 // User is the username of the user that files synthetic cases; it is

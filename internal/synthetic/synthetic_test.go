@@ -90,6 +90,17 @@ func TestSyntheticCases(t *testing.T) {
 	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_people p
 		WHERE p.case_id = c.id AND p.kind = 'child' AND p.age_at_report BETWEEN 0 AND 17)`), "every case has a child of known age")
 	require.Equal(t, "0", one(`SELECT count(*)::text FROM case_history WHERE at > ?`, to.UTC()), "nothing happens after now")
+	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c JOIN units u ON u.id = c.commune_id
+		WHERE (c.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date NOT BETWEEN u.valid_from AND coalesce(u.valid_to, 'infinity')`),
+		"every report names its commune as it existed when it was received")
+	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c JOIN case_access ca ON ca.case_id = c.id AND ca.reason = 'workflow:police'
+		JOIN agencies a ON a.id = ca.agency_id WHERE ca.granted_at < c.received_at + interval '1 day'
+		  AND (ca.granted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date NOT BETWEEN a.valid_from AND coalesce(a.valid_to, 'infinity')`),
+		"a referral on the day of the report goes to police acting then")
+	require.NotEqual(t, "0", one(`SELECT count(*)::text FROM cases c JOIN case_access ca ON ca.case_id = c.id AND ca.reason = 'workflow:police'
+		WHERE ca.granted_at < c.received_at + interval '1 day' AND c.received_at < '2025-03-01'`), "there are such referrals of the district era")
+	require.Equal(t, "2021,2025", one(`SELECT string_agg(DISTINCT u.structure, ',' ORDER BY u.structure) FROM cases c JOIN units u ON u.id = c.commune_id`),
+		"cases of the district era and of today")
 	require.Equal(t, "0", one(`SELECT count(*)::text FROM case_clocks WHERE (status = 'stopped' AND stopped_at > due_at)
 		OR (status = 'breached' AND (breached_at IS NULL OR breached_at < due_at)) OR (status = 'running' AND due_at < ?)`, to.UTC()),
 		"clock statuses agree with their times")

@@ -3,9 +3,11 @@ package synthetic
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strconv"
+	"time"
 
 	"caseflow/internal/calendar"
 	"caseflow/internal/caseflow"
@@ -272,4 +274,20 @@ func (m *memo) fire(def *workflow.Definition, state string, o *option, data map[
 	}
 	m.m[string(k)] = t
 	return t, nil
+}
+
+// communeAt picks a commune, with its agencies, that existed when a report
+// was received: a report of 2024 names a commune of the district era.
+func (w *walker) communeAt(r *rand.Rand, received time.Time) *Commune {
+	for range 200 {
+		if c := w.communes[r.IntN(len(w.communes))]; c.Covers(received) {
+			return c
+		}
+	}
+	for _, c := range w.communes {
+		if c.Covers(received) {
+			return c
+		}
+	}
+	return w.communes[r.IntN(len(w.communes))] // before the earliest loaded day
 }
