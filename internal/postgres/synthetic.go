@@ -26,10 +26,11 @@ import (
 // lookup per row: the generator refers only to rows it has just written or
 // read. CopySynthetic's checkReferences keeps them.
 
-// SyntheticReference returns every commune, in every structure, split into
-// the spans of days over which the same agencies serve it (the district
-// police until March 2025, the provincial investigation agency after), each
-// with, by agency type, the agency the jurisdiction table names for it then;
+// SyntheticReference returns every commune, in every structure, with the
+// days it existed and, by agency type, the agency the jurisdiction table
+// names for it over each span of days (the district police until March
+// 2025, the provincial investigation agency after, today's agencies once
+// the commune became part of another);
 // the synthetic user (created, disabled, if missing) and the names and
 // narratives sealed.
 func (db *DB) SyntheticReference(ctx context.Context, names, narratives []string) (*synthetic.Reference, error) {
@@ -55,20 +56,20 @@ func (db *DB) SyntheticReference(ctx context.Context, names, narratives []string
 	var filer int64
 	err := g.Transaction(func(tx *gorm.DB) error {
 		for _, u := range units {
+			c := synthetic.Commune{ID: u.ID, Path: u.Path, Remote: u.Remote, From: localDay(u.ValidFrom)}
+			if u.ValidTo != nil {
+				c.To = localDay(u.ValidTo.AddDate(0, 0, 1))
+			}
+			// Spans run to today, past the commune's end: a case goes on
+			// with the agencies of the unit its commune became part of.
 			starts := []time.Time{u.ValidFrom}
 			for _, d := range changes {
-				if d.After(u.ValidFrom) && !d.After(today) && (u.ValidTo == nil || !d.After(*u.ValidTo)) {
+				if d.After(u.ValidFrom) && !d.After(today) {
 					starts = append(starts, d)
 				}
 			}
-			var prev *synthetic.Commune
-			for i, from := range starts {
-				c := synthetic.Commune{ID: u.ID, Path: u.Path, Remote: u.Remote, Agencies: map[caseflow.AgencyType]int64{}, From: from}
-				if i+1 < len(starts) {
-					c.To = starts[i+1]
-				} else if u.ValidTo != nil {
-					c.To = u.ValidTo.AddDate(0, 0, 1)
-				}
+			for _, from := range starts {
+				agencies := map[caseflow.AgencyType]int64{}
 				at := from.In(caseflow.Zone).Add(12 * time.Hour) // midday of the span's first day
 				for _, t := range caseflow.AgencyTypes {
 					id, err := db.resolveAgency(tx, u.ID, at, t, "")
@@ -78,18 +79,20 @@ func (db *DB) SyntheticReference(ctx context.Context, names, narratives []string
 					if err != nil {
 						return err
 					}
-					c.Agencies[t] = id
+					agencies[t] = id
 				}
-				if prev != nil && maps.Equal(prev.Agencies, c.Agencies) {
-					prev.To = c.To // the same agencies: one span
-					continue
+				switch {
+				case c.Agencies == nil:
+					c.Agencies = agencies
+				case maps.Equal(c.AgenciesAt(localDay(from)), agencies):
+				default:
+					c.Later = append(c.Later, synthetic.Span{From: localDay(from), Agencies: agencies})
 				}
-				if filer == 0 && c.To.IsZero() {
-					filer = c.Agencies[caseflow.AgencyCommune]
-				}
-				ref.Communes = append(ref.Communes, c)
-				prev = &ref.Communes[len(ref.Communes)-1]
 			}
+			if filer == 0 && c.To.IsZero() {
+				filer = c.Agencies[caseflow.AgencyCommune]
+			}
+			ref.Communes = append(ref.Communes, c)
 		}
 		return nil
 	}, &sql.TxOptions{ReadOnly: true})
@@ -279,4 +282,9 @@ func clockValues(r *synthetic.Clock, v []any) []any {
 	return append(v[:0], &r.CaseID, &r.Clock, &r.Instance, &r.Role, &r.Generation, &r.Status, &r.ResponsibleType,
 		r.ResponsibleAgency, &r.Category, &r.LimitRule, &r.LimitAmount, &r.LegalBasis, &r.Notify, &r.StartedAt, &r.DueAt,
 		&r.WarnAt, r.WarnedAt, r.StoppedAt, &r.StoppedByEvent, &r.StopRoles, r.BreachedAt, &r.Extensions, &r.CommuneID)
+}
+
+// localDay is the first instant of a stored date in the province's zone.
+func localDay(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, caseflow.Zone)
 }

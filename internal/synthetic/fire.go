@@ -38,7 +38,7 @@ func (s *story) fire(o *option, at time.Time, k *clock) error {
 	}
 	from, to := s.state, t.To
 	s.version++
-	s.history(o.ev.ID, from, to, s.com.Agencies[o.agency], at, raw, "transition", roles)
+	s.history(o.ev.ID, from, to, s.com.AgenciesAt(at)[o.agency], at, raw, "transition", roles)
 	for key, v := range data {
 		s.data[key] = v
 	}
@@ -53,7 +53,7 @@ func (s *story) fire(o *option, at time.Time, k *clock) error {
 	}
 
 	if t.Refer != "" {
-		s.grant(s.com.Agencies[t.Refer], string(caseflow.ReferralAccess(t.Refer)), "workflow:"+string(t.Refer), at)
+		s.grant(s.com.AgenciesAt(at)[t.Refer], string(caseflow.ReferralAccess(t.Refer)), "workflow:"+string(t.Refer), at)
 	}
 	for _, a := range t.Release {
 		s.revoke("workflow:"+string(a), at)
@@ -102,7 +102,7 @@ func (s *story) start(c *workflow.Clock, data map[string]any, at time.Time) {
 	lim := calendar.Limit{Rule: calendar.Rule(l.Rule), Amount: l.Amount}
 	due := s.w.cal.Due(at, lim)
 	resp := c.ResponsibleFor(data)
-	s.clocks = append(s.clocks, &clock{def: c, instance: inst, responsible: resp, agency: s.com.Agencies[resp],
+	s.clocks = append(s.clocks, &clock{def: c, instance: inst, responsible: resp, agency: s.com.AgenciesAt(at)[resp],
 		category: s.category, limit: lim, generation: 1, started: at, due: due, warn: s.w.cal.WarnAt(at, due, c.WarnAt)})
 }
 
@@ -162,7 +162,7 @@ func (s *story) extend(k *clock) {
 		At: at.UTC(), DueBefore: k.due.UTC(), DueAfter: due.UTC()})
 	raw, _ := s.object(map[string]any{"clock": k.def.ID, "rule": string(by.Rule), "amount": by.Amount,
 		"legal_basis": k.def.Basis, "due_before": k.due.UTC().Format(time.RFC3339), "due_after": due.UTC().Format(time.RFC3339)})
-	s.history("clock_extended", s.state, s.state, s.com.Agencies[roleAgencies[k.def.ExtendRoles[0]]], at, raw, "clock", []string{})
+	s.history("clock_extended", s.state, s.state, s.com.AgenciesAt(at)[roleAgencies[k.def.ExtendRoles[0]]], at, raw, "clock", []string{})
 	k.due, k.warn = due, s.w.cal.WarnAt(k.started, due, k.def.WarnAt)
 	k.generation++
 	k.extendedAt = at

@@ -164,7 +164,7 @@ func (s *story) play(id int64, code string, received time.Time) error {
 	s.danger = s.chance(dangerShare)
 	channel := s.pick(channels)
 
-	filer := s.com.Agencies[w.filing]
+	filer := s.com.AgenciesAt(received)[w.filing]
 	filed := received.Add(s.between(2*time.Minute, 2*time.Hour))
 	if filed.After(s.now) {
 		filed = s.now

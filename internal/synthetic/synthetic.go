@@ -75,23 +75,40 @@ type Reference struct {
 	Names, Narratives []string
 }
 
-// Commune is a commune over a span of days and, by agency type, the agency
-// the jurisdiction table names for it then. A commune whose agencies change
-// (or that ends) appears once per span.
+// Commune is a commune, the days it existed, and by agency type the agency
+// the jurisdiction table names for it: Agencies from its first day, then
+// each of Later from its day on.
 type Commune struct {
 	ID       int64
 	Path     string
 	Remote   bool
 	Agencies map[caseflow.AgencyType]int64
-	// From is the span's first instant; To the instant after its end, zero
-	// while it lasts.
+	Later    []Span
+	// From is the commune's first instant; To the instant after its end,
+	// zero while it lasts.
 	From, To time.Time
 }
 
-// Covers reports whether a report received at t may name the commune with
-// these agencies.
+// Span is a change of the agencies that serve a commune, from a day on.
+type Span struct {
+	From     time.Time
+	Agencies map[caseflow.AgencyType]int64
+}
+
+// Covers reports whether a report received at t may name the commune.
 func (c *Commune) Covers(t time.Time) bool {
 	return !t.Before(c.From) && (c.To.IsZero() || t.Before(c.To))
+}
+
+// AgenciesAt returns the agencies that serve the commune at t.
+func (c *Commune) AgenciesAt(t time.Time) map[caseflow.AgencyType]int64 {
+	out := c.Agencies
+	for _, s := range c.Later {
+		if !t.Before(s.From) {
+			out = s.Agencies
+		}
+	}
+	return out
 }
 
 // User is the username of the user that files synthetic cases; it is

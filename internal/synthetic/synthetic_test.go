@@ -94,9 +94,12 @@ func TestSyntheticCases(t *testing.T) {
 		WHERE (c.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date NOT BETWEEN u.valid_from AND coalesce(u.valid_to, 'infinity')`),
 		"every report names its commune as it existed when it was received")
 	require.Equal(t, "0", one(`SELECT count(*)::text FROM cases c JOIN case_access ca ON ca.case_id = c.id AND ca.reason = 'workflow:police'
-		JOIN agencies a ON a.id = ca.agency_id WHERE ca.granted_at < c.received_at + interval '1 day'
-		  AND (ca.granted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date NOT BETWEEN a.valid_from AND coalesce(a.valid_to, 'infinity')`),
-		"a referral on the day of the report goes to police acting then")
+		JOIN agencies a ON a.id = ca.agency_id
+		WHERE (ca.granted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date NOT BETWEEN a.valid_from AND coalesce(a.valid_to, 'infinity')`),
+		"a referral goes to police acting then")
+	require.Equal(t, "0", one(`SELECT count(*)::text FROM case_history h JOIN agencies a ON a.id = h.agency_id
+		WHERE (h.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date NOT BETWEEN a.valid_from AND coalesce(a.valid_to, 'infinity')`),
+		"every step is recorded by an agency acting on its day")
 	require.NotEqual(t, "0", one(`SELECT count(*)::text FROM cases c JOIN case_access ca ON ca.case_id = c.id AND ca.reason = 'workflow:police'
 		WHERE ca.granted_at < c.received_at + interval '1 day' AND c.received_at < '2025-03-01'`), "there are such referrals of the district era")
 	require.Equal(t, "2021,2025", one(`SELECT string_agg(DISTINCT u.structure, ',' ORDER BY u.structure) FROM cases c JOIN units u ON u.id = c.commune_id`),

@@ -115,6 +115,11 @@ func newWalker(def *workflow.Definition, cal *calendar.Calendar, ref *Reference)
 		for _, id := range c.Agencies {
 			w.agencies[id] = &id
 		}
+		for _, sp := range c.Later {
+			for _, id := range sp.Agencies {
+				w.agencies[id] = &id
+			}
+		}
 		if !slices.ContainsFunc(needed, func(t caseflow.AgencyType) bool { return c.Agencies[t] == 0 }) {
 			w.communes = append(w.communes, c)
 		}
