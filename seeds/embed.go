@@ -18,6 +18,9 @@ type Holiday struct {
 	Date     string `yaml:"date"`
 	Name     string `yaml:"name"`
 	Verified *bool  `yaml:"verified"`
+	// Working marks a weekend day that a swap makes a working day.
+	Working bool   `yaml:"working"`
+	Source  string `yaml:"source"`
 }
 
 // User is a demo account.

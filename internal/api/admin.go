@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"net/http"
 	"time"
 
@@ -99,6 +100,10 @@ func (s *API) updateUser(c echo.Context) error {
 type holidayJSON struct {
 	Date string `json:"date"`
 	Name string `json:"name"`
+	// Working marks a weekend day made a working day by a swap.
+	Working  bool   `json:"working"`
+	Verified bool   `json:"verified"`
+	Source   string `json:"source"`
 }
 
 func (s *API) listHolidays(c echo.Context) error {
@@ -108,7 +113,7 @@ func (s *API) listHolidays(c echo.Context) error {
 	}
 	out := make([]holidayJSON, 0, len(hs))
 	for _, h := range hs {
-		out = append(out, holidayJSON{Date: h.Date.Format("2006-01-02"), Name: h.Name})
+		out = append(out, holidayJSON{Date: h.Date.Format("2006-01-02"), Name: h.Name, Working: h.Working, Verified: h.Verified, Source: h.Source})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"holidays": out})
 }
@@ -127,15 +132,19 @@ func (s *API) putHoliday(c echo.Context) error {
 		return err
 	}
 	var req struct {
-		Name string `json:"name"`
+		Name    string `json:"name"`
+		Working bool   `json:"working"`
+		Source  string `json:"source"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.cases.PutHoliday(c.Request().Context(), request.Viewer(c), d, req.Name); err != nil {
+	h := caseflow.Holiday{Date: d, Name: req.Name, Working: req.Working, Source: req.Source}
+	if err := s.cases.PutHoliday(c.Request().Context(), request.Viewer(c), h); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, holidayJSON{Date: d.Format("2006-01-02"), Name: req.Name})
+	return c.JSON(http.StatusOK, holidayJSON{Date: d.Format("2006-01-02"), Name: strings.TrimSpace(req.Name), Working: req.Working,
+		Verified: true, Source: strings.TrimSpace(req.Source)})
 }
 
 func (s *API) deleteHoliday(c echo.Context) error {

@@ -210,6 +210,8 @@ func (d Date) endOfDay() time.Time {
 // for concurrent use; a nil *Calendar treats only weekends as days off.
 type Calendar struct {
 	holidays map[Date]struct{}
+	// working are weekend days made working days by a swap of days off.
+	working map[Date]struct{}
 }
 
 // New returns a calendar whose days off are Saturdays, Sundays and the given
@@ -222,9 +224,28 @@ func New(holidays []Date) *Calendar {
 	return &Calendar{holidays: set}
 }
 
-// IsDayOff reports whether d is a Saturday, a Sunday or a holiday.
+// WithWorkingDays returns a copy of c in which the given weekend days are
+// working days: the make-up Saturdays of a swap of days off.
+func (c *Calendar) WithWorkingDays(days []Date) *Calendar {
+	out := &Calendar{holidays: map[Date]struct{}{}, working: make(map[Date]struct{}, len(days))}
+	if c != nil {
+		out.holidays = c.holidays
+	}
+	for _, d := range days {
+		out.working[d.normalize()] = struct{}{}
+	}
+	return out
+}
+
+// IsDayOff reports whether d is a Saturday, a Sunday or a holiday, unless
+// it is a make-up working day.
 func (c *Calendar) IsDayOff(d Date) bool {
 	d = d.normalize()
+	if c != nil {
+		if _, ok := c.working[d]; ok {
+			return false
+		}
+	}
 	switch d.midnight().Weekday() {
 	case time.Saturday, time.Sunday:
 		return true

@@ -466,3 +466,61 @@ func TestLocation(t *testing.T) {
 	_, offset := time.Date(2026, 7, 1, 12, 0, 0, 0, calendar.Location()).Zone()
 	require.Equal(t, 7*3600, offset)
 }
+
+// swaps2026 is 2026 with the government's swaps of days off: Friday 2/1 off
+// for Saturday 10/1 worked, Monday 31/8 off for Saturday 22/8 worked
+// (Công văn 12729/VPCP-KGVX; dantri 13/10/2025).
+func swaps2026(t *testing.T) *calendar.Calendar {
+	t.Helper()
+	var off, working []calendar.Date
+	for _, s := range []string{"2026-01-01", "2026-01-02", "2026-08-31", "2026-09-01", "2026-09-02"} {
+		d, err := calendar.ParseDate(s)
+		require.NoError(t, err)
+		off = append(off, d)
+	}
+	for _, s := range []string{"2026-01-10", "2026-08-22"} {
+		d, err := calendar.ParseDate(s)
+		require.NoError(t, err)
+		working = append(working, d)
+	}
+	return calendar.New(off).WithWorkingDays(working)
+}
+
+func TestMakeUpWorkingDays(t *testing.T) {
+	cal := swaps2026(t)
+	wd := func(n int) calendar.Limit { return calendar.Limit{Rule: calendar.WorkingDays, Amount: n} }
+	days := func(n int) calendar.Limit { return calendar.Limit{Rule: calendar.CalendarDays, Amount: n} }
+	for _, tc := range []struct {
+		name  string
+		start time.Time
+		limit calendar.Limit
+		want  time.Time
+	}{
+		// Fri 9/1 (1), Sat 10/1 worked (2), Mon 12 (3), Tue 13 (4), Wed 14 (5).
+		{"five working days across the make-up Saturday", at(2026, 1, 8, 10, 0), wd(5), endOf(2026, 1, 14)},
+		// Thu 1/1 and Fri 2/1 off, Sat 3 and Sun 4 off: Mon 5 (1), Tue 6 (2), Wed 7 (3).
+		{"three working days across the New Year swap", at(2025, 12, 31, 16, 0), wd(3), endOf(2026, 1, 7)},
+		// Fri 21/8 (1), Sat 22/8 worked (2): the plan is due that Saturday.
+		{"two working days ending on the make-up Saturday", at(2026, 8, 20, 9, 0), wd(2), endOf(2026, 8, 22)},
+		// Sat 22/8 worked (1); Sun 23 off; Mon 24 (2).
+		{"two working days from the Friday before", at(2026, 8, 21, 9, 0), wd(2), endOf(2026, 8, 24)},
+		// Mon 31/8, Tue 1/9 and Wed 2/9 off: Thu 3/9 (1), Fri 4/9 (2).
+		{"two working days across National Day", at(2026, 8, 28, 9, 0), wd(2), endOf(2026, 9, 4)},
+		// 10 days from Wed 12/8 end on Sat 22/8, a working day: no shift.
+		{"a day limit ending on a make-up Saturday is not moved", at(2026, 8, 12, 9, 0), days(10), endOf(2026, 8, 22)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want.UTC(), cal.Due(tc.start, tc.limit))
+		})
+	}
+	sat, err := calendar.ParseDate("2026-01-10")
+	require.NoError(t, err)
+	require.False(t, cal.IsDayOff(sat))
+	fri, err := calendar.ParseDate("2026-01-02")
+	require.NoError(t, err)
+	require.True(t, cal.IsDayOff(fri))
+	other, err := calendar.ParseDate("2026-01-17")
+	require.NoError(t, err)
+	require.True(t, cal.IsDayOff(other), "other Saturdays stay off")
+	require.True(t, calendar.New(nil).IsDayOff(sat), "without the swap the Saturday is off")
+}

@@ -126,4 +126,9 @@ type UserChange struct {
 type Holiday struct {
 	Date time.Time // the day, at midnight UTC
 	Name string
+	// Working marks a weekend day that a swap of days off makes a working
+	// day; otherwise the day is off.
+	Working  bool
+	Verified bool
+	Source   string
 }

@@ -166,11 +166,11 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ds []calendar.Date
-	for _, d := range days {
-		ds = append(ds, calendar.DateOf(d))
+	working, err := s.store.WorkingDates(ctx)
+	if err != nil {
+		return nil, err
 	}
-	s.calendar.cal, s.calendar.loaded = calendar.New(ds), s.now()
+	s.calendar.cal, s.calendar.loaded = calendar.New(dates(days)).WithWorkingDays(dates(working)), s.now()
 	return s.calendar.cal, nil
 }
 
@@ -283,4 +283,12 @@ func (s *Service) referralEvent(c *caseflow.Case, role caseflow.EventRole) (stri
 		return "", caseflow.Errorf(caseflow.EInvalid, "the workflow of case %s has no %s step", c.Code, role)
 	}
 	return e.ID, nil
+}
+
+func dates(ts []time.Time) []calendar.Date {
+	out := make([]calendar.Date, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, calendar.DateOf(t))
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"unicode"
 	"context"
 	"strings"
 	"time"
@@ -19,13 +20,29 @@ const (
 	holidayNameRule = "is required (at most 200 bytes)"
 )
 
-// PutHoliday adds or renames a public holiday (administrators only). Clocks
+// PutHoliday adds or changes a day of the legal calendar (administrators
+// only): a public holiday or swapped day off on a working day, or, with
+// Working, a Saturday or Sunday that a swap makes a working day. Clocks
 // started from now on use the new calendar; due times already set stay.
-func (s *Service) PutHoliday(ctx context.Context, v caseflow.Viewer, day time.Time, name string) error {
+func (s *Service) PutHoliday(ctx context.Context, v caseflow.Viewer, h caseflow.Holiday) error {
 	if v.Role != caseflow.RoleAdmin {
 		return caseflow.Errorf(caseflow.EForbidden, "only administrators edit public holidays")
 	}
-	name = strings.TrimSpace(name)
+	day, name := h.Date, strings.TrimSpace(h.Name)
+	weekend := day.Weekday() == time.Saturday || day.Weekday() == time.Sunday
+	switch {
+	case h.Working && !weekend:
+		return caseflow.InvalidField("working", caseflow.FieldError{Code: caseflow.FieldNotOneOf, Value: day.Weekday().String(),
+			Message: "only a Saturday or a Sunday can be made a working day"})
+	case !h.Working && weekend:
+		return caseflow.InvalidField("date", caseflow.FieldError{Code: caseflow.FieldNotOneOf, Value: day.Weekday().String(),
+			Message: "falls on a weekend, which is already a day off: enter the working day given off instead"})
+	}
+	src := strings.TrimSpace(h.Source)
+	if len(src) > maxHolidayName*2 || strings.ContainsFunc(src, unicode.IsControl) {
+		return caseflow.InvalidField("source", caseflow.FieldError{Code: caseflow.FieldTooLong, Max: maxHolidayName * 2,
+			Message: "must be one line of at most 400 bytes"})
+	}
 	if name == "" {
 		return caseflow.InvalidField("name", caseflow.FieldError{Code: caseflow.FieldRequired, Message: holidayNameRule})
 	}
@@ -33,7 +50,7 @@ func (s *Service) PutHoliday(ctx context.Context, v caseflow.Viewer, day time.Ti
 		return caseflow.InvalidField("name", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: holidayNameRule, Max: maxHolidayName})
 	}
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
-	if err := s.store.PutHoliday(ctx, v, day, name); err != nil {
+	if err := s.store.PutHoliday(ctx, v, caseflow.Holiday{Date: day, Name: name, Working: h.Working, Source: src}); err != nil {
 		return err
 	}
 	s.ForgetCalendar()

@@ -50,7 +50,8 @@ type Store interface {
 
 	Holidays(ctx context.Context) ([]caseflow.Holiday, error)
 	HolidayDates(ctx context.Context) ([]time.Time, error)
-	PutHoliday(ctx context.Context, v caseflow.Viewer, date time.Time, name string) error
+	WorkingDates(ctx context.Context) ([]time.Time, error)
+	PutHoliday(ctx context.Context, v caseflow.Viewer, h caseflow.Holiday) error
 	DeleteHoliday(ctx context.Context, v caseflow.Viewer, date time.Time) error
 
 	Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error)

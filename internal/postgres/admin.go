@@ -114,20 +114,23 @@ func (db *DB) Holidays(ctx context.Context) ([]caseflow.Holiday, error) {
 	}
 	out := make([]caseflow.Holiday, len(rows))
 	for i, r := range rows {
-		out[i] = caseflow.Holiday{Date: r.Date, Name: r.Name}
+		out[i] = caseflow.Holiday{Date: r.Date, Name: r.Name, Working: r.Working, Verified: r.Verified, Source: r.Source}
 	}
 	return out, nil
 }
 
-// PutHoliday adds or renames a public holiday. Due times already computed
-// stay as they are; clocks started afterwards use the new calendar.
-func (db *DB) PutHoliday(ctx context.Context, v caseflow.Viewer, date time.Time, name string) error {
+// PutHoliday adds or changes a day of the legal calendar: a day off, or a
+// weekend day made a working day. An administrator's entry counts as
+// verified. Due times already computed stay as they are; clocks started
+// afterwards use the new calendar.
+func (db *DB) PutHoliday(ctx context.Context, v caseflow.Viewer, h caseflow.Holiday) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "date"}}, DoUpdates: clause.AssignmentColumns([]string{"name"})}).
-			Create(&holidayRow{Date: date, Name: name}).Error; err != nil {
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "date"}},
+			DoUpdates: clause.AssignmentColumns([]string{"name", "working", "verified", "source"})}).
+			Create(&holidayRow{Date: h.Date, Name: h.Name, Working: h.Working, Verified: true, Source: h.Source}).Error; err != nil {
 			return err
 		}
-		return db.audit(tx, v, "holiday.put", "", map[string]any{"date": date.Format("2006-01-02")})
+		return db.audit(tx, v, "holiday.put", "", map[string]any{"date": h.Date.Format("2006-01-02"), "working": h.Working})
 	})
 }
 

@@ -204,8 +204,11 @@ type auditRow struct {
 func (auditRow) TableName() string { return "audit_log" }
 
 type holidayRow struct {
-	Date time.Time
-	Name string
+	Date     time.Time
+	Name     string
+	Working  bool
+	Verified bool
+	Source   string
 }
 
 func (holidayRow) TableName() string { return "holidays" }

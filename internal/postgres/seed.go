@@ -37,7 +37,9 @@ func (db *DB) SeedReference(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("seed holiday %q: %w", h.Date, err)
 			}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&holidayRow{Date: d, Name: h.Name}).Error; err != nil {
+			// Added, never overwritten: an administrator's change survives.
+			row := holidayRow{Date: d, Name: h.Name, Working: h.Working, Verified: h.Verified == nil || *h.Verified, Source: h.Source}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 				return err
 			}
 		}

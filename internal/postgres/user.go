@@ -127,9 +127,17 @@ func (db *DB) UnitByCode(ctx context.Context, code string) (*caseflow.Unit, int6
 	return &cu, u.ID, nil
 }
 
-// HolidayDates returns every stored public holiday.
+// HolidayDates returns every stored day off (public holidays and the days
+// off of a swap).
 func (db *DB) HolidayDates(ctx context.Context) ([]time.Time, error) {
 	var ds []time.Time
-	err := db.gorm.WithContext(ctx).Model(&holidayRow{}).Order("date").Pluck("date", &ds).Error
+	err := db.gorm.WithContext(ctx).Model(&holidayRow{}).Where("NOT working").Order("date").Pluck("date", &ds).Error
+	return ds, err
+}
+
+// WorkingDates returns every weekend day made a working day by a swap.
+func (db *DB) WorkingDates(ctx context.Context) ([]time.Time, error) {
+	var ds []time.Time
+	err := db.gorm.WithContext(ctx).Model(&holidayRow{}).Where("working").Order("date").Pluck("date", &ds).Error
 	return ds, err
 }

@@ -83,3 +83,40 @@ func TestHolidayAdministration(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, call(t, http.MethodDelete, "/api/v1/holidays/2027-06-01", admin, nil).Status)
 	require.Equal(t, http.StatusNotFound, call(t, http.MethodDelete, "/api/v1/holidays/2027-06-01", admin, nil).Status)
 }
+
+func TestMakeUpWorkingDays(t *testing.T) {
+	admin := login(t, "admin1")
+	// Saturday 8 January 2028: far from every date the other tests use.
+	const sat, tue = "2028-01-08", "2028-01-04"
+	t.Cleanup(func() { call(t, http.MethodDelete, "/api/v1/holidays/"+sat, admin, nil) })
+
+	r := call(t, http.MethodPut, "/api/v1/holidays/"+sat, admin, map[string]any{"name": "Làm bù thử nghiệm", "working": true,
+		"source": "Thông báo thử nghiệm"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, true, r.Body["working"])
+
+	r = call(t, http.MethodGet, "/api/v1/holidays", admin, nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	found := false
+	for _, h := range r.Body["holidays"].([]any) {
+		m := h.(map[string]any)
+		if m["date"] == sat {
+			found = true
+			require.Equal(t, true, m["working"])
+			require.Equal(t, "Thông báo thử nghiệm", m["source"])
+		}
+		if m["date"] == "2026-01-10" {
+			require.Equal(t, true, m["working"], "the seeded make-up Saturday of 2026")
+		}
+	}
+	require.True(t, found)
+
+	r = call(t, http.MethodPut, "/api/v1/holidays/"+tue, admin, map[string]any{"name": "Sai", "working": true})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+	_, fields := errorOf(t, r)
+	require.Contains(t, fields, "working")
+	r = call(t, http.MethodPut, "/api/v1/holidays/2028-01-09", admin, map[string]any{"name": "Chủ nhật"})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+	_, fields = errorOf(t, r)
+	require.Contains(t, fields, "date", "a weekend is already a day off")
+}

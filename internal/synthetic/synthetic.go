@@ -55,6 +55,8 @@ type Store interface {
 	SyntheticReference(ctx context.Context, names, narratives []string) (*Reference, error)
 	// HolidayDates returns the public holidays of the legal calendar.
 	HolidayDates(ctx context.Context) ([]time.Time, error)
+	// WorkingDates returns the weekend days a swap makes working days.
+	WorkingDates(ctx context.Context) ([]time.Time, error)
 	// ReserveCaseCodes hands out one case code per report, by the year it
 	// was received, so that cases filed later never reuse one.
 	ReserveCaseCodes(ctx context.Context, received []time.Time) ([]string, error)
@@ -150,11 +152,18 @@ func Generate(ctx context.Context, store Store, def *workflow.Definition, opt Op
 	if err != nil {
 		return nil, err
 	}
-	var ds []calendar.Date
-	for _, d := range days {
-		ds = append(ds, calendar.DateOf(d))
+	working, err := store.WorkingDates(ctx)
+	if err != nil {
+		return nil, err
 	}
-	w, err := newWalker(def, calendar.New(ds), ref)
+	toDates := func(ts []time.Time) []calendar.Date {
+		out := make([]calendar.Date, 0, len(ts))
+		for _, t := range ts {
+			out = append(out, calendar.DateOf(t))
+		}
+		return out
+	}
+	w, err := newWalker(def, calendar.New(toDates(days)).WithWorkingDays(toDates(working)), ref)
 	if err != nil {
 		return nil, err
 	}

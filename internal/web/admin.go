@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -208,7 +209,10 @@ func (w *UI) userUpdate(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/users/"+url.PathEscape(username)+"?msg="+msg)
 }
 
-type holidayView struct{ Date, Day, Name, Weekday string }
+type holidayView struct {
+	Date, Day, Name, Weekday string
+	Working                  bool
+}
 
 type holidaysView struct {
 	Year     int
@@ -248,7 +252,7 @@ func (w *UI) renderHolidays(c echo.Context, code int, values url.Values, errs ma
 		}
 		if h.Date.Year() == year {
 			view.Holidays = append(view.Holidays, holidayView{Date: h.Date.Format("2006-01-02"), Day: h.Date.Format("02/01/2006"),
-				Name: h.Name, Weekday: tr(lang, "weekday."+strconv.Itoa(int(h.Date.Weekday())))})
+				Name: h.Name, Weekday: tr(lang, "weekday."+strconv.Itoa(int(h.Date.Weekday()))), Working: h.Working})
 		}
 	}
 	view.Add = formView{ID: "add", Title: tr(lang, "admin.add_holiday"), Action: "/admin/holidays", Submit: tr(lang, "admin.save"),
@@ -257,6 +261,9 @@ func (w *UI) renderHolidays(c echo.Context, code int, values url.Values, errs ma
 		{ID: "h-date", Name: "date", Type: "date", Label: tr(lang, "admin.holiday_date"), Required: true, Value: values.Get("date"),
 			Err: errs["date"], Hint: tr(lang, "hint.date")},
 		{ID: "h-name", Name: "name", Type: "text", Label: tr(lang, "admin.holiday_name"), Required: true, Value: values.Get("name"), Err: errs["name"]},
+		{ID: "h-working", Name: "working", Type: "select", Label: tr(lang, "admin.holiday_kind"), Err: errs["working"],
+			Options: []option{{Value: "false", Text: tr(lang, "admin.day_off"), Selected: values.Get("working") != "true"},
+				{Value: "true", Text: tr(lang, "admin.working_day"), Selected: values.Get("working") == "true"}}},
 	}
 	view.Add.Errors = collectErrors(view.Add.Fields)
 	return w.render(c, code, "holidays", tr(lang, "title.holidays"), view, append(opts, withHere("/admin/holidays"))...)
@@ -279,7 +286,16 @@ func (w *UI) holidayPut(c echo.Context) error {
 	if len(errs) > 0 {
 		return w.renderHolidays(c, http.StatusUnprocessableEntity, form, errs)
 	}
-	if err := w.cases.PutHoliday(c.Request().Context(), request.Viewer(c), d, form.Get("name")); err != nil {
+	err = w.cases.PutHoliday(c.Request().Context(), request.Viewer(c),
+		caseflow.Holiday{Date: d, Name: form.Get("name"), Working: form.Get("working") == "true"})
+	var de *caseflow.Error
+	if errors.As(err, &de) && len(de.Fields) > 0 {
+		for k, fe := range de.Fields {
+			errs[k] = fieldMessage(lang, k, fe)
+		}
+		return w.renderHolidays(c, http.StatusUnprocessableEntity, form, errs)
+	}
+	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/holidays?msg=holiday_saved&year="+strconv.Itoa(d.Year()))

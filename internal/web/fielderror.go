@@ -81,6 +81,8 @@ func allowedArg(fe caseflow.FieldError) []any {
 // the action could be done. A wording takes the parameters of its code's
 // text.
 var fieldWordings = map[string]string{
+	"not_one_of working":                "msg.working_weekend",
+	"not_one_of date":                   "msg.holiday_weekend",
 	"required immediate_danger":         "msg.choose_yes_no",
 	"required version":                  "msg.version",
 	"required abuse_types":              "msg.at_least_one",
