@@ -427,7 +427,7 @@ func (w *UI) dashboardCases(c echo.Context) error {
 			iv.Clock = w.clockLabel(lang, it.Clock)
 		}
 		if it.DueAt != nil {
-			iv.Due = formTime(*it.DueAt)
+			iv.Due = dueTime(lang, *it.DueAt)
 		}
 		if it.DoneAt != nil {
 			iv.Done = formTime(*it.DoneAt)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -89,4 +90,13 @@ func TestErrorText(t *testing.T) {
 	require.Equal(t, "Giá trị không hợp lệ. (no police agency has jurisdiction)", errorText("vi", none))
 	require.Equal(t, "no police agency has jurisdiction", errorText("en", none))
 	require.Equal(t, "Giá trị không hợp lệ. (internal error)", errorText("vi", errors.New("boom")))
+}
+
+func TestDueTimeAtMidnightIsTheEndOfTheDayBefore(t *testing.T) {
+	// 24:00 of 4 December 2026 in Hanoi is 17:00 UTC.
+	end := time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)
+	require.Equal(t, "hết ngày 04/12/2026", dueTime("vi", end))
+	require.Equal(t, "end of 04/12/2026", dueTime("en", end))
+	require.Equal(t, "05/12/2026 08:30", dueTime("vi", time.Date(2026, 12, 5, 1, 30, 0, 0, time.UTC)), "an hour limit keeps its time")
+	require.Equal(t, "", dueTime("vi", time.Time{}))
 }

@@ -354,6 +354,7 @@ var messages = map[string][2]string{
 	"dash.unit":                {"Đơn vị", "Unit"},
 	"msg.working_weekend":      {"Chỉ thứ Bảy hoặc Chủ nhật mới có thể là ngày làm bù.", "Only a Saturday or a Sunday can be a make-up working day."},
 	"msg.holiday_weekend":      {"Ngày này là thứ Bảy hoặc Chủ nhật, vốn đã là ngày nghỉ: nhập ngày làm việc được nghỉ thay.", "This is a weekend day, already off: enter the working day given off instead."},
+	"clock.end_of_day":         {"hết ngày %s", "end of %s"},
 	"admin.holiday_kind":       {"Loại ngày", "Kind of day"},
 	"admin.day_off":            {"Ngày nghỉ", "Day off"},
 	"admin.working_day":        {"Ngày làm bù (thứ Bảy, Chủ nhật)", "Make-up working day (Saturday, Sunday)"},

@@ -158,7 +158,7 @@ func (w *UI) worklistPage(c echo.Context) error {
 		r := workRowView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Reason: catalog.Label(lang, catalog.WorkReason, it.Reason),
 			Waiting: formTime(it.WaitingSince), Tone: toneMuted}
 		if it.DueAt != nil {
-			r.Due, r.DueAt = dueText(lang, *it.DueAt, now), formTime(*it.DueAt)
+			r.Due, r.DueAt = dueText(lang, *it.DueAt, now), dueTime(lang, *it.DueAt)
 			// Amber from three quarters of the way, as the default warning point.
 			warn := it.WaitingSince.Add(it.DueAt.Sub(it.WaitingSince) * 3 / 4)
 			switch {
@@ -205,7 +205,7 @@ func (w *UI) notificationsPage(c echo.Context) error {
 	view := notificationsView{Unread: unread}
 	for _, n := range ns {
 		nv := notificationView{ID: n.ID, Kind: catalog.Label(lang, catalog.NotificationKind, n.Kind), Tone: toneWarn, Code: n.CaseCode,
-			Clock: w.clockLabel(lang, n.Clock), Due: formTime(n.DueAt), Created: formTime(n.CreatedAt), Unread: n.ReadAt == nil}
+			Clock: w.clockLabel(lang, n.Clock), Due: dueTime(lang, n.DueAt), Created: formTime(n.CreatedAt), Unread: n.ReadAt == nil}
 		if n.Kind == caseflow.NotificationBreach {
 			nv.Tone = toneBad
 		}

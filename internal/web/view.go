@@ -430,6 +430,20 @@ func formTime(t time.Time) string {
 	return caseflow.Local(t).Format("02/01/2006 15:04")
 }
 
+// dueTime writes a due time. A limit counted in days ends at 24:00 of its
+// last day (Điều 134): it reads "hết ngày 04/12/2026", never as 00:00 of
+// the day after.
+func dueTime(lang string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	l := caseflow.Local(t)
+	if l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 {
+		return fmt.Sprintf(tr(lang, "clock.end_of_day"), l.AddDate(0, 0, -1).Format("02/01/2006"))
+	}
+	return l.Format("02/01/2006 15:04")
+}
+
 func formDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
