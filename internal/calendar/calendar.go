@@ -206,12 +206,113 @@ func (d Date) endOfDay() time.Time {
 	return d.addDays(1).midnight().UTC()
 }
 
-// Calendar knows which days are not working days. It is immutable and safe
-// for concurrent use; a nil *Calendar treats only weekends as days off.
+// Policy is how a calendar reads the two points of Điều 134 that practice
+// reads two ways. The zero Policy is Strict.
+type Policy struct {
+	// StartDay says whether the day of the act that starts a limit counted
+	// in calendar days is its first day (StartDayIncluded: 30 days from
+	// 17/7 end on 15/8) or not (StartDayExcluded: they end on 16/8). Điều
+	// 134 is silent; the Civil Code's rule of not counting it is not in the
+	// Code of Criminal Procedure.
+	StartDay string
+	// DayOffShift says which limits move to the next working day when
+	// their last day is a day off: month limits only (ShiftMonths: the rule
+	// sits in the sentence on months) or day limits too (ShiftDaysAndMonths).
+	DayOffShift string
+}
+
+// The readings of Policy.
+const (
+	StartDayIncluded   = "included"
+	StartDayExcluded   = "excluded"
+	ShiftMonths        = "months"
+	ShiftDaysAndMonths = "days_and_months"
+)
+
+// Strict reads Điều 134 by its text: only month limits move off a day off
+// (20 days from Monday 26/1/2026 end on Sunday 15/2/2026 at 24:00). It is
+// the default; the day of the act does not count, as the product has always
+// counted. StartDayIncluded, the reading some procuracies take for Điều 277,
+// is selectable on its own.
+var Strict = Policy{StartDay: StartDayExcluded, DayOffShift: ShiftMonths}
+
+// Lenient is the other reading found in practice: a day limit ending on a
+// day off moves to the next working day too (the same 20 days end on Monday
+// 23/2/2026, after Tết).
+var Lenient = Policy{StartDay: StartDayExcluded, DayOffShift: ShiftDaysAndMonths}
+
+// ParsePolicy reads a policy written as "strict", "lenient", or its two
+// parts "start_day=included|excluded,day_off_shift=months|days_and_months".
+func ParsePolicy(s string) (Policy, error) {
+	switch strings.TrimSpace(s) {
+	case "", "strict":
+		return Strict, nil
+	case "lenient":
+		return Lenient, nil
+	}
+	p := Strict
+	for _, part := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch {
+		case k == "start_day" && (v == StartDayIncluded || v == StartDayExcluded):
+			p.StartDay = v
+		case k == "day_off_shift" && (v == ShiftMonths || v == ShiftDaysAndMonths):
+			p.DayOffShift = v
+		default:
+			return Policy{}, fmt.Errorf("calendar policy %q: want strict, lenient, or start_day=included|excluded,day_off_shift=months|days_and_months", s)
+		}
+	}
+	return p, nil
+}
+
+// String names the policy: "strict", "lenient" or its two parts.
+func (p Policy) String() string {
+	p = p.normal()
+	switch p {
+	case Strict:
+		return "strict"
+	case Lenient:
+		return "lenient"
+	}
+	return "start_day=" + p.StartDay + ",day_off_shift=" + p.DayOffShift
+}
+
+func (p Policy) normal() Policy {
+	if p.StartDay == "" {
+		p.StartDay = Strict.StartDay
+	}
+	if p.DayOffShift == "" {
+		p.DayOffShift = Strict.DayOffShift
+	}
+	return p
+}
+
+// Calendar knows which days are not working days and how it reads Điều 134.
+// It is immutable and safe for concurrent use; a nil *Calendar treats only
+// weekends as days off and reads strictly.
 type Calendar struct {
 	holidays map[Date]struct{}
 	// working are weekend days made working days by a swap of days off.
 	working map[Date]struct{}
+	policy  Policy
+}
+
+// Policy returns how the calendar reads Điều 134.
+func (c *Calendar) Policy() Policy {
+	if c == nil {
+		return Strict
+	}
+	return c.policy.normal()
+}
+
+// WithPolicy returns a copy of c that reads Điều 134 by p.
+func (c *Calendar) WithPolicy(p Policy) *Calendar {
+	out := &Calendar{}
+	if c != nil {
+		*out = *c
+	}
+	out.policy = p.normal()
+	return out
 }
 
 // New returns a calendar whose days off are Saturdays, Sundays and the given
@@ -229,7 +330,7 @@ func New(holidays []Date) *Calendar {
 func (c *Calendar) WithWorkingDays(days []Date) *Calendar {
 	out := &Calendar{holidays: map[Date]struct{}{}, working: make(map[Date]struct{}, len(days))}
 	if c != nil {
-		out.holidays = c.holidays
+		out.holidays, out.policy = c.holidays, c.policy
 	}
 	for _, d := range days {
 		out.working[d.normalize()] = struct{}{}
@@ -270,33 +371,45 @@ func (c *Calendar) nextWorkingDay(d Date) Date {
 //
 // Following Article 134 of the Criminal Procedure Code 2015:
 //   - Hours end exactly Amount hours after start, even on a day off.
-//   - Calendar days do not count the start day; the limit ends at 24:00 (Ho
-//     Chi Minh time) of the Amount-th day after it.
+//   - Calendar days end at 24:00 (Ho Chi Minh time) of their last day: the
+//     Amount-th day counting the start day as the first (Strict), or the
+//     Amount-th day after it (Lenient); see Policy.
 //   - Months end at 24:00 of the same date Amount months later, or of the last
 //     day of that month when it has no such date (31 January + 1 month ends on
 //     28 or 29 February).
 //   - Working days count only days that are not days off, starting the day
 //     after start, and end at 24:00 of the Amount-th of them.
 //
-// When the last day of a calendar-day or month limit is a day off, the first
-// working day after it becomes the last day. An Amount of zero makes the start
+// When the last day of a month limit (and, under Lenient, of a calendar-day
+// limit) is a day off, the first working day after it becomes the last day. An Amount of zero makes the start
 // day the last day; negative amounts count as zero. Due panics on an unknown
 // rule and is not meant for amounts above MaxAmount; Limit.Validate and
 // ParseLimit rule out both.
 func (c *Calendar) Due(start time.Time, l Limit) time.Time {
-	return c.dueFrom(start, DateOf(start), l)
+	return c.dueFrom(start, DateOf(start), l, false)
 }
 
 // dueFrom is Due with the day the count starts from given separately from the
 // instant, which lets Extend continue a day-based count from the last day of a
 // previous limit rather than from the midnight that ends it.
-func (c *Calendar) dueFrom(start time.Time, startDay Date, l Limit) time.Time {
+//
+// A count that continues another (continuing) never counts its start day:
+// that day was the previous limit's last.
+func (c *Calendar) dueFrom(start time.Time, startDay Date, l Limit, continuing bool) time.Time {
 	n := max(l.Amount, 0)
 	switch l.Rule {
 	case Hours:
 		return start.Add(time.Duration(n) * time.Hour).UTC()
 	case CalendarDays:
-		return c.nextWorkingDay(startDay.addDays(n)).endOfDay()
+		p := c.Policy()
+		last := startDay.addDays(n)
+		if p.StartDay == StartDayIncluded && n > 0 && !continuing {
+			last = startDay.addDays(n - 1)
+		}
+		if p.DayOffShift == ShiftDaysAndMonths {
+			last = c.nextWorkingDay(last)
+		}
+		return last.endOfDay()
 	case Months:
 		return c.nextWorkingDay(addMonths(startDay, n)).endOfDay()
 	case WorkingDays:
@@ -381,7 +494,7 @@ func (c *Calendar) Extend(start time.Time, base Limit, ext []Limit) time.Time {
 		// 00:00 of the next; stepping back one nanosecond names the last day
 		// so that the next count does not skip a day.
 		lastDay := DateOf(due.Add(-time.Nanosecond))
-		due = c.dueFrom(due, lastDay, sums[r])
+		due = c.dueFrom(due, lastDay, sums[r], true)
 	}
 	return due
 }

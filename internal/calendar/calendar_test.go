@@ -132,13 +132,80 @@ func TestDue(t *testing.T) {
 		{"10WorkingDaysIsTwoWeeks", at(2026, 3, 9, 9, 0), calendar.Limit{Rule: calendar.WorkingDays, Amount: 10}, endOf(2026, 3, 23)},
 		{"ZeroWorkingDaysOnWeekday", at(2026, 3, 10, 9, 0), calendar.Limit{Rule: calendar.WorkingDays, Amount: 0}, endOf(2026, 3, 10)},
 		{"ZeroWorkingDaysOnSaturday", at(2026, 3, 14, 9, 0), calendar.Limit{Rule: calendar.WorkingDays, Amount: 0}, endOf(2026, 3, 16)},
+		// The review's example: 26/1 + 20 days is Sunday 15/2; moved off the
+		// weekend and Tết (16–20/2) and the next weekend, Monday 23/2.
+		{"20DaysFromMonday26January2026", at(2026, 1, 26, 9, 0), calendar.Limit{Rule: calendar.CalendarDays, Amount: 20}, endOf(2026, 2, 23)},
+	}
+	// want is the lenient reading (a day limit ending on a day off moves to
+	// the next working day); under the strict one, only month limits move,
+	// so these day limits end on the day off itself.
+	strict := map[string]time.Time{
+		"EndingOnSundayMovesToMonday":      endOf(2026, 3, 15),
+		"EndingOnSaturdayMovesToMonday":    endOf(2026, 3, 14),
+		"EndingInTetMovesPastTet":          endOf(2026, 2, 17),
+		"EndingOn30AprilMovesTo4May":       endOf(2026, 4, 30),
+		"EndingOnHungKingsCompensatoryDay": endOf(2026, 4, 27),
+		"EndingInTet2027":                  endOf(2027, 2, 6),
+		"EndingOnMayDay2027Weekend":        endOf(2027, 5, 1),
+		"ZeroDaysOnSaturday":               endOf(2026, 3, 14),
+		"20DaysFromMonday26January2026":    endOf(2026, 2, 15),
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.name+"/Lenient", func(t *testing.T) {
 			t.Parallel()
-			requireInstant(t, tt.want, cal.Due(tt.start, tt.limit))
+			requireInstant(t, tt.want, cal.WithPolicy(calendar.Lenient).Due(tt.start, tt.limit))
+		})
+		t.Run(tt.name+"/Strict", func(t *testing.T) {
+			t.Parallel()
+			want := tt.want
+			if w, ok := strict[tt.name]; ok {
+				want = w
+			}
+			requireInstant(t, want, cal.Due(tt.start, tt.limit))
+			requireInstant(t, want, cal.WithPolicy(calendar.Strict).Due(tt.start, tt.limit))
 		})
 	}
+}
+
+func TestTheStartDayPolicy(t *testing.T) {
+	t.Parallel()
+	// Điều 277 in practice: 30 days from the thụ lý on 17/7/2024 end on
+	// 16/8 when the day of thụ lý does not count, on 15/8 when it does.
+	cal := calendar.New(nil)
+	thirty := calendar.Limit{Rule: calendar.CalendarDays, Amount: 30}
+	requireInstant(t, endOf(2024, 8, 16), cal.Due(at(2024, 7, 17, 9, 0), thirty))
+	included, err := calendar.ParsePolicy("start_day=included")
+	require.NoError(t, err)
+	requireInstant(t, endOf(2024, 8, 15), cal.WithPolicy(included).Due(at(2024, 7, 17, 9, 0), thirty))
+	// Working days, hours and months do not change.
+	requireInstant(t, endOf(2026, 3, 17), cal.WithPolicy(included).Due(at(2026, 3, 13, 10, 0), calendar.Limit{Rule: calendar.WorkingDays, Amount: 2}))
+	requireInstant(t, endOf(2026, 7, 10), cal.WithPolicy(included).Due(at(2026, 3, 10, 14, 0), calendar.Limit{Rule: calendar.Months, Amount: 4}))
+	// An extension continues from the last day: it never counts that day twice.
+	requireInstant(t, endOf(2024, 8, 26), cal.WithPolicy(included).Extend(at(2024, 7, 17, 9, 0), thirty,
+		[]calendar.Limit{{Rule: calendar.WorkingDays, Amount: 7}}))
+}
+
+func TestParsePolicy(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]calendar.Policy{
+		"":        calendar.Strict,
+		"strict":  calendar.Strict,
+		"lenient": calendar.Lenient,
+		"start_day=included,day_off_shift=days_and_months": {StartDay: calendar.StartDayIncluded, DayOffShift: calendar.ShiftDaysAndMonths},
+		"day_off_shift=days_and_months":                    calendar.Lenient,
+	} {
+		got, err := calendar.ParsePolicy(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+		back, err := calendar.ParsePolicy(got.String())
+		require.NoError(t, err)
+		require.Equal(t, got, back, "String round-trips")
+	}
+	for _, bad := range []string{"loose", "start_day=maybe", "day_off_shift=weeks", "start_day"} {
+		_, err := calendar.ParsePolicy(bad)
+		require.Error(t, err, bad)
+	}
+	require.Equal(t, calendar.Strict, (*calendar.Calendar)(nil).Policy(), "a nil calendar reads strictly")
 }
 
 func TestDueUnknownRulePanics(t *testing.T) {
@@ -419,7 +486,11 @@ func TestExtend(t *testing.T) {
 		{"MonthsAreSummedBeforeCounting", at(2026, 1, 31, 10, 0), months(1), []calendar.Limit{months(1)}, endOf(2026, 3, 31)},
 		// 1 Apr + 30 days = Fri 1 May (holiday) → Mon 4 May; then Tue 5 (1),
 		// Wed 6 (2), Thu 7 (3), Fri 8 (4), Mon 11 (5).
-		{"MixedDaysThenWorkingDays", at(2026, 4, 1, 10, 0), days(20), []calendar.Limit{workingDays(5), days(10)}, endOf(2026, 5, 11)},
+		// Days are summed first: 1 Apr + 30 days is Fri 1 May, a holiday,
+		// which the strict reading does not move; then 5 working days: Mon 4
+		// to Fri 8 May. (The lenient reading moves 1 May to Mon 4, and ends on
+		// Mon 11.)
+		{"MixedDaysThenWorkingDays", at(2026, 4, 1, 10, 0), days(20), []calendar.Limit{workingDays(5), days(10)}, endOf(2026, 5, 8)},
 		// Fri 10 Apr is the last day of the month; 3 days later is Mon 13.
 		{"DaysContinueFromLastDayNotNextMidnight", at(2026, 3, 10, 9, 0), months(1), []calendar.Limit{days(3)}, endOf(2026, 4, 13)},
 		// 24 hours lands on Wed 11 Mar 09:00; 2 days after 11 Mar is Fri 13.

@@ -27,9 +27,9 @@ func TestExtend(t *testing.T) {
 		code := resolving(t)
 		before := clockOf(t, "prosecutor1", code, "resolve_report")
 		require.Equal(t, "running", before.Status)
-		// 20 days from Monday 30 November end on Sunday 20 December, a day
-		// off: the limit moves to the end of Monday 21 December.
-		require.Equal(t, time.Date(2026, time.December, 22, 0, 0, 0, 0, caseflow.Zone), before.DueAt.In(caseflow.Zone))
+		// 20 days from Monday 30 November end on Sunday 20 December: under the
+		// strict reading of Điều 134 a day limit is not moved off a day off.
+		require.Equal(t, time.Date(2026, time.December, 21, 0, 0, 0, 0, caseflow.Zone), before.DueAt.In(caseflow.Zone))
 
 		k, err := extend(t, "prosecutor1", code, "resolve_report", "40 calendar_days")
 		require.NoError(t, err)
@@ -40,8 +40,8 @@ func TestExtend(t *testing.T) {
 		require.True(t, now.Equal(ext.At), "recorded at the service's time: %s", ext.At)
 		require.True(t, before.DueAt.Equal(ext.DueBefore))
 		require.True(t, k.DueAt.Equal(ext.DueAfter))
-		// 40 more days count from the limit's own last day (20 December), not
-		// from the Monday it moved to: 60 days end with Friday 29 January.
+		// 40 more days count from the limit's own last day (20 December): 60
+		// days end with Friday 29 January.
 		require.Equal(t, time.Date(2027, time.January, 30, 0, 0, 0, 0, caseflow.Zone), k.DueAt.In(caseflow.Zone))
 
 		stored := clockOf(t, "prosecutor1", code, "resolve_report")
