@@ -8,5 +8,12 @@ ALTER TABLE holidays ADD COLUMN working boolean NOT NULL DEFAULT false,
     ADD COLUMN verified boolean NOT NULL DEFAULT true,
     ADD COLUMN source text NOT NULL DEFAULT '';
 
+-- The reading of Điều 134 each clock's due time was computed under (see
+-- calendar.Policy): shown beside the due time. Clocks computed before the
+-- readings were a choice were computed leniently.
+ALTER TABLE case_clocks ADD COLUMN calendar_policy text NOT NULL DEFAULT 'lenient';
+ALTER TABLE case_clocks ALTER COLUMN calendar_policy SET DEFAULT 'strict';
+
 -- +goose Down
+ALTER TABLE case_clocks DROP COLUMN calendar_policy;
 ALTER TABLE holidays DROP COLUMN source, DROP COLUMN verified, DROP COLUMN working;

@@ -243,7 +243,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func (m *Main) services() (*account.Service, *casework.Service) {
 	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: m.namespace() + ":"},
 		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
-	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID})
+	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID, CalendarPolicy: m.cfg.CalendarPolicy})
 	return acc, cw
 }
 

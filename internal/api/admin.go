@@ -1,8 +1,8 @@
 package api
 
 import (
-	"strings"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"

@@ -183,6 +183,7 @@ type clockJSON struct {
 	WarnAt           time.Time       `json:"warn_at"`
 	RemainingSeconds int64           `json:"remaining_seconds"`
 	LegalBasis       string          `json:"legal_basis"`
+	CalendarPolicy   string          `json:"calendar_policy"`
 	Extensions       []extensionJSON `json:"extensions"`
 	BreachedAt       *time.Time      `json:"breached_at"`
 	StoppedAt        *time.Time      `json:"stopped_at"`
@@ -191,7 +192,7 @@ type clockJSON struct {
 func (s *API) toClockJSON(cs *caseflow.Case, k caseflow.Clock) clockJSON {
 	out := clockJSON{Clock: k.Clock, Instance: k.Instance, Status: k.Status, Responsible: string(k.Responsible),
 		AgencyCode: k.AgencyCode, Limit: strconv.Itoa(k.Amount) + " " + k.Rule, StartedAt: local(k.StartedAt),
-		DueAt: local(k.DueAt), WarnAt: local(k.WarnAt), LegalBasis: k.Basis, Extensions: []extensionJSON{},
+		DueAt: local(k.DueAt), WarnAt: local(k.WarnAt), LegalBasis: k.Basis, CalendarPolicy: k.Policy, Extensions: []extensionJSON{},
 		BreachedAt: localPtr(k.BreachedAt), StoppedAt: localPtr(k.StoppedAt)}
 	if def, ok := s.flows.Get(cs.WorkflowID, cs.WorkflowVersion); ok {
 		if wc, ok := def.Clock(k.Clock); ok {

@@ -61,10 +61,12 @@ type ClockStart struct {
 	Rule              string
 	Amount            int
 	Basis             string
-	Notify            []string // "responsible", "supervisors" or agency types
-	StartedAt         time.Time
-	DueAt             time.Time
-	WarnAt            time.Time
+	// Policy is the reading of Điều 134 the due time was computed under.
+	Policy    string
+	Notify    []string // "responsible", "supervisors" or agency types
+	StartedAt time.Time
+	DueAt     time.Time
+	WarnAt    time.Time
 }
 
 // ClockStop stops a running clock; an empty Instance stops every instance.
@@ -165,13 +167,15 @@ type Clock struct {
 	Rule        string
 	Amount      int
 	Basis       string
-	StartedAt   time.Time
-	DueAt       time.Time
-	WarnAt      time.Time
-	WarnedAt    *time.Time
-	StoppedAt   *time.Time
-	BreachedAt  *time.Time
-	Extensions  []Extension
+	// Policy is the reading of Điều 134 the due time was computed under.
+	Policy     string
+	StartedAt  time.Time
+	DueAt      time.Time
+	WarnAt     time.Time
+	WarnedAt   *time.Time
+	StoppedAt  *time.Time
+	BreachedAt *time.Time
+	Extensions []Extension
 }
 
 // Extension is a recorded extension of a clock.

@@ -100,6 +100,11 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	if err != nil {
 		return nil, nil, err
 	}
+	// An extension counts as the clock was counted, whatever the
+	// province's reading has become since.
+	if p, err := calendar.ParsePolicy(k.Policy); err == nil && k.Policy != "" {
+		cal = cal.WithPolicy(p)
+	}
 	base := calendar.Limit{Rule: calendar.Rule(k.Rule), Amount: k.Amount}
 	var exts []calendar.Limit
 	for _, e := range k.Extensions {

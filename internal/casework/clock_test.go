@@ -30,6 +30,7 @@ func TestExtend(t *testing.T) {
 		// 20 days from Monday 30 November end on Sunday 20 December: under the
 		// strict reading of Điều 134 a day limit is not moved off a day off.
 		require.Equal(t, time.Date(2026, time.December, 21, 0, 0, 0, 0, caseflow.Zone), before.DueAt.In(caseflow.Zone))
+		require.Equal(t, "strict", before.Policy, "the reading is recorded beside the due time")
 
 		k, err := extend(t, "prosecutor1", code, "resolve_report", "40 calendar_days")
 		require.NoError(t, err)

@@ -88,5 +88,6 @@ func demoPerson(kind string, p seeds.Person) caseflow.Person {
 
 // at is the service as it was at t, for replaying a demo case of the past.
 func (s *Service) at(t time.Time) *Service {
-	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, Now: func() time.Time { return t }})
+	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, CalendarPolicy: s.policy,
+		Now: func() time.Time { return t }})
 }

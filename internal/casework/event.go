@@ -138,7 +138,7 @@ func (s *Service) clockStarts(cal *calendar.Calendar, clocks []*workflow.Clock, 
 		}
 		due := cal.Due(at, calendar.Limit{Rule: calendar.Rule(l.Rule), Amount: l.Amount})
 		start := caseflow.ClockStart{Clock: k.ID, Role: k.CountsAs, Responsible: k.ResponsibleFor(data), Category: category,
-			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, Notify: k.Notify, StartedAt: at, DueAt: due, WarnAt: cal.WarnAt(at, due, k.WarnAt)}
+			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, Policy: cal.Policy().String(), Notify: k.Notify, StartedAt: at, DueAt: due, WarnAt: cal.WarnAt(at, due, k.WarnAt)}
 		if k.InstanceField != "" {
 			start.Instance = fmt.Sprint(data[k.InstanceField])
 		}
@@ -170,7 +170,8 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.calendar.cal, s.calendar.loaded = calendar.New(dates(days)).WithWorkingDays(dates(working)), s.now()
+	s.calendar.cal = calendar.New(dates(days)).WithWorkingDays(dates(working)).WithPolicy(s.policy)
+	s.calendar.loaded = s.now()
 	return s.calendar.cal, nil
 }
 

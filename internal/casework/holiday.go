@@ -1,10 +1,10 @@
 package casework
 
 import (
-	"unicode"
 	"context"
 	"strings"
 	"time"
+	"unicode"
 
 	"caseflow/internal/caseflow"
 )

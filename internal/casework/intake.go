@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"caseflow/internal/calendar"
 	"caseflow/internal/caseflow"
 	"caseflow/internal/clock"
 	"caseflow/internal/workflow"
@@ -18,6 +19,7 @@ type Service struct {
 	workflow  string
 	now       func() time.Time
 	calendar  calendarCache
+	policy    calendar.Policy
 	directory directoryCache
 }
 
@@ -31,6 +33,9 @@ type Config struct {
 	WorkflowID string
 	// Now is the time source; default clock.Now.
 	Now func() time.Time
+	// CalendarPolicy is how deadlines read the contested points of Điều
+	// 134; the zero value is calendar.Strict.
+	CalendarPolicy calendar.Policy
 }
 
 // New builds the case service.
@@ -38,7 +43,7 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
-	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, now: cfg.Now}
+	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, now: cfg.Now, policy: cfg.CalendarPolicy}
 }
 
 // Intake validates a report and files it as a new case on the newest version

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"caseflow/internal/calendar"
 )
 
 // Config is the whole configuration. Each field documents its variable and
@@ -40,6 +42,10 @@ type Config struct {
 	WorkflowID string
 	// CodePrefix is CASE_CODE_PREFIX; default HY.
 	CodePrefix string
+	// CalendarPolicy is CALENDAR_POLICY: how deadlines read the contested
+	// points of Điều 134 (strict, lenient, or start_day=…,day_off_shift=…);
+	// default strict.
+	CalendarPolicy calendar.Policy
 	// TrustProxy is TRUST_PROXY; default false. When true the client
 	// address comes from X-Forwarded-For.
 	TrustProxy bool
@@ -131,6 +137,9 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 	}
 	if !validPrefix(c.CodePrefix) {
 		return nil, &Error{"CASE_CODE_PREFIX", "must be 1 to 8 capital letters"}
+	}
+	if c.CalendarPolicy, err = calendar.ParsePolicy(getenv("CALENDAR_POLICY")); err != nil {
+		return nil, &Error{"CALENDAR_POLICY", "must be strict, lenient, or start_day=included|excluded,day_off_shift=months|days_and_months"}
 	}
 
 	if c.EncryptionKeys, err = secret(getenv, "ENCRYPTION_KEYS"); err != nil {

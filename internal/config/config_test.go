@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/calendar"
 )
 
 const key = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=" // 32 bytes of 'A', test only
@@ -92,4 +94,20 @@ func TestLoad(t *testing.T) {
 			require.NotContains(t, line, key)
 		}
 	})
+}
+
+func TestCalendarPolicy(t *testing.T) {
+	c, err := Load(env(map[string]string{}), false)
+	require.NoError(t, err)
+	require.Equal(t, calendar.Strict, c.CalendarPolicy, "the strict reading of Điều 134 by default")
+	c, err = Load(env(map[string]string{"CALENDAR_POLICY": "lenient"}), false)
+	require.NoError(t, err)
+	require.Equal(t, calendar.Lenient, c.CalendarPolicy)
+	c, err = Load(env(map[string]string{"CALENDAR_POLICY": "start_day=included"}), false)
+	require.NoError(t, err)
+	require.Equal(t, calendar.StartDayIncluded, c.CalendarPolicy.StartDay)
+	_, err = Load(env(map[string]string{"CALENDAR_POLICY": "generous"}), false)
+	var ce *Error
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "CALENDAR_POLICY", ce.Var)
 }

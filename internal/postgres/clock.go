@@ -18,7 +18,7 @@ import (
 func (r clockRow) clock(agencyCode string) (caseflow.Clock, error) {
 	c := caseflow.Clock{ID: r.ID, Clock: r.Clock, Instance: r.Instance, Status: r.Status, Generation: r.Generation,
 		Responsible: caseflow.AgencyType(r.ResponsibleType), AgencyCode: agencyCode, Category: r.Category,
-		Rule: r.LimitRule, Amount: r.LimitAmount, Basis: r.LegalBasis, StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC(),
+		Rule: r.LimitRule, Amount: r.LimitAmount, Basis: r.LegalBasis, Policy: r.CalendarPolicy, StartedAt: r.StartedAt.UTC(), DueAt: r.DueAt.UTC(),
 		WarnAt: r.WarnAt.UTC(), WarnedAt: utcPtr(r.WarnedAt), StoppedAt: utcPtr(r.StoppedAt), BreachedAt: utcPtr(r.BreachedAt)}
 	if len(r.Extensions) > 0 {
 		if err := json.Unmarshal(r.Extensions, &c.Extensions); err != nil {

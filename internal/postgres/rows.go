@@ -226,6 +226,7 @@ type clockRow struct {
 	LimitRule         string
 	LimitAmount       int
 	LegalBasis        string
+	CalendarPolicy    string
 	Notify            array[string] `gorm:"type:text[]"`
 	StartedAt         time.Time
 	DueAt             time.Time

@@ -171,7 +171,7 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 	for _, s := range starts {
 		row := clockRow{CaseID: caseID, Clock: s.Clock, Role: string(s.Role), Instance: s.Instance, Generation: 1, Status: "running",
 			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
-			LegalBasis: s.Basis, Notify: notifyList(s.Notify), StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
+			LegalBasis: s.Basis, CalendarPolicy: s.Policy, Notify: notifyList(s.Notify), StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
 		if s.ResponsibleAgency != 0 {
 			id := s.ResponsibleAgency
 			row.ResponsibleAgency = &id

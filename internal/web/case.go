@@ -31,6 +31,7 @@ type personView struct {
 
 type clockView struct {
 	Label, Status, Tone, Due, Remaining, Started, Limit, Basis, Responsible string
+	Policy                                                                  string
 	Extensions                                                              []string
 	Extend                                                                  *formView
 }
@@ -265,7 +266,7 @@ func personViews(lang string, cs *caseflow.Case) []personView {
 
 func (w *UI) clockView(lang string, v caseflow.Viewer, cs *caseflow.Case, def *workflow.Definition, k caseflow.Clock, now time.Time, form *caseForm) clockView {
 	kv := clockView{Label: w.clockLabel(lang, k.Clock), Tone: clockTone(k, now), Due: dueTime(lang, k.DueAt),
-		Started: formTime(k.StartedAt), Limit: limitText(lang, k.Amount, k.Rule), Basis: k.Basis,
+		Started: formTime(k.StartedAt), Limit: limitText(lang, k.Amount, k.Rule), Basis: k.Basis, Policy: policyText(lang, k.Policy),
 		Responsible: catalog.Label(lang, catalog.AgencyType, string(k.Responsible))}
 	if def != nil {
 		if wc, ok := def.Clock(k.Clock); ok {
@@ -558,4 +559,15 @@ func (w *UI) caseFormError(c echo.Context, code string, back *caseForm, err erro
 		return w.renderCase(c, request.Status(caseflow.ErrorCode(err)), code, back, "", nil)
 	}
 	return err
+}
+
+// policyText names the reading of Điều 134 a due time was computed under.
+func policyText(lang, p string) string {
+	switch p {
+	case "":
+		return ""
+	case "strict", "lenient":
+		return tr(lang, "clock.policy."+p)
+	}
+	return tr(lang, "clock.policy.custom") + " (" + p + ")"
 }
