@@ -48,6 +48,14 @@ func (db *DB) SeedReference(ctx context.Context) error {
 }
 
 func (db *DB) seedProvince(tx *gorm.DB, p *seeds.Province) error {
+	// A province is one unit whatever its first day: a database seeded
+	// before the loaded dates keeps its row, which takes them.
+	prov := p.Units[0]
+	if err := tx.Exec(`UPDATE units SET valid_from = ?, valid_to = NULL, name = ?, structure = ''
+		WHERE level = 'province' AND code = ? AND valid_from <> ? AND NOT EXISTS (SELECT 1 FROM units WHERE code = ? AND valid_from = ?)`,
+		prov.ValidFrom, prov.Name, prov.Code, prov.ValidFrom, prov.Code, prov.ValidFrom).Error; err != nil {
+		return err
+	}
 	ids := map[string]int64{} // unit key → id
 	readIDs := func() error {
 		var rows []unitRow
@@ -151,10 +159,71 @@ func (db *DB) seedProvince(tx *gorm.DB, p *seeds.Province) error {
 			AgencyID: agencyIDs[j.Agency], IsPrimary: j.Primary, Verified: j.Verified, ValidFrom: j.ValidFrom, ValidTo: j.ValidTo,
 			Source: j.Source, Origin: "seed", CreatedAt: now, UpdatedAt: now})
 	}
-	if len(rows) == 0 {
+	if len(rows) > 0 {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("ID").CreateInBatches(rows, 500).Error; err != nil {
+			return err
+		}
+	}
+	return db.retireUnlisted(tx, p, ids, agencyIDs)
+}
+
+// retireUnlisted removes the units and agencies of the province that its
+// files no longer list (such as the placeholder communes of an earlier
+// version) when nothing refers to them. Those a case, an account or a
+// history row still refers to stay, and are reported: their cases need a
+// person's decision.
+func (db *DB) retireUnlisted(tx *gorm.DB, p *seeds.Province, ids map[string]int64, agencyIDs map[string]int64) error {
+	listedUnits := map[int64]bool{}
+	for _, u := range p.Units {
+		listedUnits[ids[u.Key()]] = true
+	}
+	listedAgencies := map[int64]bool{}
+	for _, a := range p.Agencies {
+		listedAgencies[agencyIDs[a.Code]] = true
+	}
+	provPath := ""
+	if err := tx.Model(&unitRow{}).Where("id = ?", ids[p.Units[0].Key()]).Pluck("path", &provPath).Error; err != nil {
+		return err
+	}
+	var agencies []agencyRow
+	if err := tx.Raw(`SELECT a.id, a.code FROM agencies a JOIN units u ON u.id = a.unit_id WHERE u.path LIKE ?`, likePrefix(provPath)).
+		Scan(&agencies).Error; err != nil {
+		return err
+	}
+	kept := 0
+	try := func(sql string, id int64) error {
+		tx.SavePoint("retire")
+		if err := tx.Exec(sql, id).Error; err != nil {
+			if rerr := tx.RollbackTo("retire").Error; rerr != nil {
+				return rerr
+			}
+			kept++ // still referred to
+		}
 		return nil
 	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("ID").CreateInBatches(rows, 500).Error
+	for _, a := range agencies {
+		if !listedAgencies[a.ID] {
+			if err := try("DELETE FROM agencies WHERE id = ?", a.ID); err != nil {
+				return err
+			}
+		}
+	}
+	var units []unitRow
+	if err := tx.Where("path LIKE ?", likePrefix(provPath)).Order("length(path) DESC").Find(&units).Error; err != nil {
+		return err
+	}
+	for _, u := range units {
+		if !listedUnits[u.ID] {
+			if err := try("DELETE FROM units WHERE id = ?", u.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if kept > 0 && db.Log != nil {
+		db.Log.Warn("units or agencies the official lists do not have are still referred to; review their cases",
+			"province", p.Code, "kept", kept)
+	}
+	return nil
 }
 
 // refreshPaths recomputes every unit's path from its parents and, if any

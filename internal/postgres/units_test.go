@@ -26,3 +26,32 @@ func TestUnitByCodeIsTodaysUnit(t *testing.T) {
 		require.Equal(t, u.ID, id, c.code)
 	}
 }
+
+// A database seeded by an earlier version holds units and agencies the
+// official lists do not have (placeholder communes): seeding removes those
+// nothing refers to and keeps the others for a person to review.
+func TestSeedingRetiresUnlistedUnits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := freshDatabase(t)
+	for _, q := range []string{
+		`INSERT INTO units (code, name, level, parent_id, path, structure, valid_from, valid_to)
+			SELECT '19001', 'Xã Giữ Chỗ Một', 'commune', id, path, '2021', '2008-08-01', '2025-06-30' FROM units WHERE code = '325'`,
+		`INSERT INTO units (code, name, level, parent_id, path, structure, valid_from, valid_to)
+			SELECT '19002', 'Xã Giữ Chỗ Hai', 'commune', id, path, '2021', '2008-08-01', '2025-06-30' FROM units WHERE code = '325'`,
+		`INSERT INTO agencies (code, name, type, unit_id, valid_from) SELECT 'CP-19001', 'UBND Xã Giữ Chỗ Một', 'commune_child_protection', id, '2008-08-01' FROM units WHERE code = '19001'`,
+		`INSERT INTO agencies (code, name, type, unit_id, valid_from) SELECT 'CP-19002', 'UBND Xã Giữ Chỗ Hai', 'commune_child_protection', id, '2008-08-01' FROM units WHERE code = '19002'`,
+		// An account still works for the second one.
+		`INSERT INTO users (username, password_hash, role, agency_id) SELECT 'giu-cho-hai', '!', 'commune_officer', id FROM agencies WHERE code = 'CP-19002'`,
+	} {
+		require.NoError(t, d.Exec(ctx, q))
+	}
+	require.NoError(t, d.DB.SeedReference(ctx))
+	left, err := d.QueryStrings(ctx, `SELECT code FROM units WHERE code IN ('19001', '19002') UNION ALL
+		SELECT code FROM agencies WHERE code IN ('CP-19001', 'CP-19002') ORDER BY 1`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"19002", "CP-19002"}, left, "the unreferenced placeholder goes, the referenced one stays")
+	n, err := d.QueryStrings(ctx, `SELECT count(*)::text FROM units`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"292"}, n, "the 291 official units and the one kept")
+}
