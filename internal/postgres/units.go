@@ -115,7 +115,7 @@ func unitOnDay(tx *gorm.DB, id int64, t time.Time) (unitRow, error) {
 		if len(next) == 0 {
 			return u, caseflow.FieldErrors{"jurisdiction": {Code: caseflow.FieldMissingJurisdiction, Value: u.Code,
 				Message: fmt.Sprintf("the case's commune %s (%s) ended on %s and what it became is not recorded: "+
-					"an administrator records its successor", u.Name, u.Code, caseflow.DateText(*u.ValidTo))}}.Err()
+					"add it to the province's data (seeds/provinces) and seed again", u.Name, u.Code, caseflow.DateText(*u.ValidTo))}}.Err()
 		}
 		id = next[0]
 	}
