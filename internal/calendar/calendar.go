@@ -163,6 +163,15 @@ func DateOf(t time.Time) Date {
 	return Date{Year: y, Month: m, Day: d}
 }
 
+// DatesOf returns the dates the instants fall on in Ho Chi Minh City.
+func DatesOf(ts []time.Time) []Date {
+	out := make([]Date, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, DateOf(t))
+	}
+	return out
+}
+
 // String renders the date as YYYY-MM-DD.
 func (d Date) String() string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)

@@ -15,15 +15,6 @@ import (
 // DateText writes a day as the API's messages do ("30 November 2024").
 func DateText(t time.Time) string { return Day(t).Format("2 January 2006") }
 
-// Succession is what a unit became when it ended.
-type Succession struct {
-	To        Unit
-	Effective time.Time
-	Portion   string // full, partial or remaining
-	Main      bool
-	Verified  bool
-}
-
 // UnitOnDay checks that a report received at received names a commune as it
 // existed then. units are every unit with the code the report names;
 // becameOf returns, for one of them, the units it became on the day received

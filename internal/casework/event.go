@@ -170,7 +170,7 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.calendar.cal = calendar.New(dates(days)).WithWorkingDays(dates(working)).WithPolicy(s.policy)
+	s.calendar.cal = calendar.New(calendar.DatesOf(days)).WithWorkingDays(calendar.DatesOf(working)).WithPolicy(s.policy)
 	s.calendar.loaded = s.now()
 	return s.calendar.cal, nil
 }
@@ -284,12 +284,4 @@ func (s *Service) referralEvent(c *caseflow.Case, role caseflow.EventRole) (stri
 		return "", caseflow.Errorf(caseflow.EInvalid, "the workflow of case %s has no %s step", c.Code, role)
 	}
 	return e.ID, nil
-}
-
-func dates(ts []time.Time) []calendar.Date {
-	out := make([]calendar.Date, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, calendar.DateOf(t))
-	}
-	return out
 }

@@ -34,7 +34,6 @@ type Store interface {
 
 	AgencyByCode(ctx context.Context, code string) (*caseflow.Agency, error)
 	UnitByCode(ctx context.Context, code string) (*caseflow.Unit, int64, error)
-	UnitOn(ctx context.Context, code string, t time.Time) (*caseflow.Unit, error)
 	UnitsByCode(ctx context.Context, code string) ([]caseflow.Unit, error)
 	UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)

@@ -170,10 +170,7 @@ type complianceScope struct {
 
 func (db *DB) loadScope(tx *gorm.DB, u caseflow.Unit, structure string, p caseflow.Period) (*complianceScope, error) {
 	s := &complianceScope{childOf: map[int64]int{}}
-	province := u.Path
-	if i := indexNth(province, '/', 2); i > 0 {
-		province = province[:i+1]
-	}
+	province := provincePath(u.Path)
 	if structure == "" {
 		// The unit's own structure, or for a province the one in force now.
 		structure = u.Structure

@@ -197,10 +197,7 @@ func (db *DB) possibleDuplicates(tx *gorm.DB, v caseflow.Viewer, c caseRow, blin
 	if len(blind) == 0 {
 		return codes, nil
 	}
-	province := c.UnitPath
-	if i := indexNth(province, '/', 2); i > 0 {
-		province = province[:i+1]
-	}
+	province := provincePath(c.UnitPath)
 	cond, args := visible(v)
 	err := tx.Table("cases").Distinct("cases.code").
 		Joins("JOIN case_people p ON p.case_id = cases.id").

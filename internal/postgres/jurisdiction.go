@@ -45,10 +45,7 @@ func (j jurisdictionJoin) row() caseflow.JurisdictionRow {
 // JurisdictionRows lists the jurisdiction table of the province that holds
 // the unit at path, ordered by structure, unit and type.
 func (db *DB) JurisdictionRows(ctx context.Context, path string, f caseflow.JurisdictionFilter) ([]caseflow.JurisdictionRow, error) {
-	province := path
-	if i := indexNth(province, '/', 2); i > 0 {
-		province = province[:i+1]
-	}
+	province := provincePath(path)
 	q := db.gorm.WithContext(ctx).Raw(jurisdictionSelect+` WHERE j.province_id = (SELECT id FROM units WHERE path = @province)
 		AND (@structure = '' OR j.structure = @structure) AND (@unit = '' OR u.code = @unit) AND (@type = '' OR j.agency_type = @type)
 		AND (CAST(@on AS date) IS NULL OR (j.valid_from <= @on AND (j.valid_to IS NULL OR j.valid_to >= @on)))

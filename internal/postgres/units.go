@@ -46,20 +46,6 @@ func (db *DB) UnitsByCode(ctx context.Context, code string) ([]caseflow.Unit, er
 	return units(js), err
 }
 
-// UnitOn returns the unit with code that exists on the day of t, or not_found.
-func (db *DB) UnitOn(ctx context.Context, code string, t time.Time) (*caseflow.Unit, error) {
-	var js []unitJoin
-	if err := db.gorm.WithContext(ctx).Raw(unitSelect+` WHERE u.code = ? AND u.valid_from <= ? AND (u.valid_to IS NULL OR u.valid_to >= ?)`,
-		code, caseflow.Day(t), caseflow.Day(t)).Scan(&js).Error; err != nil {
-		return nil, err
-	}
-	if len(js) == 0 {
-		return nil, caseflow.Errorf(caseflow.ENotFound, "no unit with code %q on %s", code, caseflow.DateText(t))
-	}
-	u := js[0].unit()
-	return &u, nil
-}
-
 // UnitsBecame returns the units that unit id became, in whole or in part,
 // that exist on the day of t: its successors, theirs, and so on.
 func (db *DB) UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error) {
@@ -149,10 +135,7 @@ func (db *DB) resolveAgency(tx *gorm.DB, communeID int64, at time.Time, t casefl
 // StructuresOf returns the administrative structures of the province that
 // holds the unit at path, oldest first.
 func (db *DB) StructuresOf(ctx context.Context, path string) ([]caseflow.Structure, error) {
-	province := path
-	if i := indexNth(province, '/', 2); i > 0 {
-		province = province[:i+1]
-	}
+	province := provincePath(path)
 	var rows []structureRow
 	if err := db.gorm.WithContext(ctx).Where("province_id = (SELECT id FROM units WHERE path = ?)", province).
 		Order("valid_from").Find(&rows).Error; err != nil {
@@ -169,4 +152,13 @@ func (db *DB) StructuresOf(ctx context.Context, path string) ([]caseflow.Structu
 // through earlier changes, latest first.
 func (db *DB) UnitsBefore(ctx context.Context, id int64) ([]caseflow.Unit, error) {
 	return db.lineage(ctx, id, false, nil)
+}
+
+// provincePath is the path of the province that holds the unit at path:
+// its first segment.
+func provincePath(path string) string {
+	if i := indexNth(path, '/', 2); i > 0 {
+		return path[:i+1]
+	}
+	return path
 }

@@ -156,14 +156,7 @@ func Generate(ctx context.Context, store Store, def *workflow.Definition, opt Op
 	if err != nil {
 		return nil, err
 	}
-	toDates := func(ts []time.Time) []calendar.Date {
-		out := make([]calendar.Date, 0, len(ts))
-		for _, t := range ts {
-			out = append(out, calendar.DateOf(t))
-		}
-		return out
-	}
-	w, err := newWalker(def, calendar.New(toDates(days)).WithWorkingDays(toDates(working)), ref)
+	w, err := newWalker(def, calendar.New(calendar.DatesOf(days)).WithWorkingDays(calendar.DatesOf(working)), ref)
 	if err != nil {
 		return nil, err
 	}
