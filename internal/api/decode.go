@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -59,6 +60,11 @@ func decodeBytes(raw []byte, v any) error {
 		return caseflow.Errorf(caseflow.EMalformed, "the request body has data after the JSON object")
 	}
 	if err == nil {
+		// JSON can carry a NUL ("\u0000"), which PostgreSQL refuses: no
+		// such value goes further than here.
+		if field := notText(reflect.ValueOf(v), ""); field != "" {
+			return caseflow.InvalidField(field, caseflow.NotText())
+		}
 		return nil
 	}
 	var syn *json.SyntaxError
@@ -78,6 +84,88 @@ func decodeBytes(raw []byte, v any) error {
 		return caseflow.InvalidField(field, caseflow.FieldError{Code: caseflow.FieldUnknownField, Message: "is not a known field"})
 	}
 	return caseflow.Errorf(caseflow.EMalformed, "the request body could not be decoded")
+}
+
+// notText returns the path of the first string in v that is not text, or "".
+func notText(v reflect.Value, path string) string {
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	whole := path
+	if whole == "" {
+		whole = "body"
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return notText(v.Elem(), path)
+		}
+	case reflect.String:
+		if !caseflow.IsText(v.String()) {
+			return whole
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			if p := notText(v.Field(i), join(name)); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			k := fmt.Sprint(iter.Key().Interface())
+			if !caseflow.IsText(k) {
+				return join("?")
+			}
+			if p := notText(iter.Value(), join(k)); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage, still encoded
+			if bytes.Contains(bytes.ToLower(v.Bytes()), []byte(`\u0000`)) {
+				return whole
+			}
+			return ""
+		}
+		for i := 0; i < v.Len(); i++ {
+			if p := notText(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// RequireText refuses a request whose query or path parameters are not
+// text, before anything reads them.
+func RequireText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for name, vs := range c.QueryParams() {
+			for _, v := range vs {
+				if !caseflow.IsText(name) || !caseflow.IsText(v) {
+					return caseflow.InvalidField(strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", ""), "?"), caseflow.NotText())
+				}
+			}
+		}
+		for i, v := range c.ParamValues() {
+			if !caseflow.IsText(v) {
+				return caseflow.InvalidField(c.ParamNames()[i], caseflow.NotText())
+			}
+		}
+		return next(c)
+	}
 }
 
 // jsonType names the JSON type that decodes into t.

@@ -12,6 +12,7 @@ import (
 // administration are the services' own.
 func (s *API) Routes(g *echo.Group) {
 	auth, admin := s.Authenticate, RequireRole(caseflow.RoleAdmin)
+	g.Use(RequireText)
 
 	g.POST("/auth/login", s.login)
 	g.POST("/auth/logout", s.logout, auth)

@@ -1,5 +1,10 @@
 package caseflow
 
+import (
+	"strings"
+	"unicode/utf8"
+)
+
 // FieldCode says what is wrong with one input field. The codes are a closed
 // set, stable across releases: API clients and the web interface translate
 // them; the English message that goes with each is for people reading the
@@ -48,6 +53,7 @@ const (
 	FieldMissingJurisdiction FieldCode = "missing_jurisdiction" // the jurisdiction table names no agency of type Value for the case
 	FieldAgencyEnded         FieldCode = "agency_ended"         // an agency that no longer acts
 	FieldOutsideStructure    FieldCode = "outside_structure"    // a period the chosen administrative structure does not cover
+	FieldNotText             FieldCode = "not_text"             // not valid UTF-8, or holding a NUL character
 )
 
 // FieldCodes lists every field error code.
@@ -58,7 +64,16 @@ var FieldCodes = []FieldCode{
 	FieldAfterReceived, FieldNotAChild, FieldAgeMismatch, FieldNotFound, FieldNotInCommune, FieldNoJurisdiction,
 	FieldDoesNotProvide, FieldWrongState, FieldWrongEndpoint, FieldStale, FieldTaken, FieldReused,
 	FieldBeyondLegalMaximum, FieldTooSimple, FieldOwnAccount, FieldBeforeStart, FieldPeriodTooLong,
-	FieldUnitEnded, FieldUnitNotYet, FieldMissingJurisdiction, FieldAgencyEnded, FieldOutsideStructure,
+	FieldUnitEnded, FieldUnitNotYet, FieldMissingJurisdiction, FieldAgencyEnded, FieldOutsideStructure, FieldNotText,
+}
+
+// IsText reports whether s may be stored as text: valid UTF-8 without NUL,
+// which PostgreSQL refuses.
+func IsText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// NotText is the problem of a value that is not text.
+func NotText() FieldError {
+	return FieldError{Code: FieldNotText, Message: "is not valid text (UTF-8 without NUL characters)"}
 }
 
 // FieldError is what is wrong with one input field: its code, a message in

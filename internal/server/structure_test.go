@@ -272,3 +272,22 @@ func TestUnitsOfADay(t *testing.T) {
 	r := call(t, http.MethodGet, "/api/v1/units?on=yesterday", tok, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
 }
+
+func TestTextThatPostgresRefusesIsRefusedFirst(t *testing.T) {
+	admin, sup := login(t, "admin1"), login(t, "supervisor1")
+	for _, tc := range []struct {
+		method, path, token, field string
+		body                       any
+	}{
+		{http.MethodGet, "/api/v1/jurisdiction?unit=%00", admin, "unit", nil},
+		{http.MethodGet, "/api/v1/jurisdiction?structure=%FF", admin, "structure", nil},
+		{http.MethodGet, "/api/v1/compliance?unit=12004%00", sup, "unit", nil},
+		{http.MethodGet, "/api/v1/units?level=commune%00", admin, "level", nil},
+		{http.MethodPost, "/api/v1/jurisdiction", admin, "unit_code", map[string]any{"structure": "2025", "unit_code": "12004\x00",
+			"type": "court", "agency_code": "TAKV4-33", "valid_from": "2025-07-01"}},
+		{http.MethodPut, "/api/v1/holidays/2028-01-04", admin, "name", map[string]any{"name": "Nghỉ\x00"}},
+	} {
+		r := call(t, tc.method, tc.path, tc.token, tc.body)
+		require.Equal(t, string(caseflow.FieldNotText), fieldCode(t, r, tc.field), "%s %s", tc.method, tc.path)
+	}
+}

@@ -64,6 +64,7 @@ var fieldTexts = map[caseflow.FieldCode]fieldText{
 	caseflow.FieldMissingJurisdiction: {key: "msg.missing_jurisdiction"},
 	caseflow.FieldAgencyEnded:         {key: "msg.agency_ended"},
 	caseflow.FieldOutsideStructure:    {key: "msg.outside_structure"},
+	caseflow.FieldNotText:             {key: "msg.not_text"},
 }
 
 // allowedArg names the units an error points to, or a dash when the data

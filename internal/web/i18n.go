@@ -155,6 +155,7 @@ var messages = map[string][2]string{
 	"hint.former_commune": {"Tin báo tiếp nhận trước khi sắp xếp đơn vị hành chính: chọn xã, phường, thị trấn nơi xảy ra vụ việc như tên gọi khi đó.",
 		"A report received before the units were rearranged names the commune where it happened as it was then."},
 	"intake.until":          {"đến %s", "until %s"},
+	"msg.not_text":          {"Giá trị có ký tự không hợp lệ.", "The value holds characters that are not valid text."},
 	"msg.agency_ended":      {"Cơ quan này đã chấm dứt hoạt động.", "This agency no longer acts."},
 	"msg.outside_structure": {"Cấu trúc hành chính này không áp dụng cho kỳ đã chọn.", "That administrative structure does not cover the chosen period."},
 	"msg.reason_needed":     {"Cần ghi lý do từ chối.", "A reason is required to decline."},

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"caseflow/internal/account"
+	"caseflow/internal/caseflow"
 	"caseflow/internal/casework"
 	"caseflow/internal/request"
 	"caseflow/internal/workflow"
@@ -116,7 +117,7 @@ func New(cfg Config) *UI {
 	w.csrf = middleware.CSRFWithConfig(csrf)
 	csrf.CookieSecure = true
 	w.csrfTLS = middleware.CSRFWithConfig(csrf)
-	w.echo.Use(w.trace, w.headers, w.language, w.checkCSRF, w.session)
+	w.echo.Use(w.trace, w.headers, w.language, requireText, w.checkCSRF, w.session)
 	w.routes()
 	return w
 }
@@ -129,6 +130,33 @@ func (w *UI) ServeHTTP(rw http.ResponseWriter, r *http.Request) { w.echo.ServeHT
 func (w *UI) trace(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		request.SetRoute(c, c.Path())
+		return next(c)
+	}
+}
+
+// requireText refuses a request whose query, path or form values are not
+// text (valid UTF-8 without NUL, which PostgreSQL refuses), before any
+// handler reads them.
+func requireText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		values := c.QueryParams()
+		if m := c.Request().Method; m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch {
+			if form, err := c.FormParams(); err == nil {
+				values = form // the query's values are part of it
+			}
+		}
+		for name, vs := range values {
+			for _, v := range vs {
+				if !caseflow.IsText(name) || !caseflow.IsText(v) {
+					return caseflow.InvalidField(strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", ""), "?"), caseflow.NotText())
+				}
+			}
+		}
+		for i, v := range c.ParamValues() {
+			if !caseflow.IsText(v) {
+				return caseflow.InvalidField(c.ParamNames()[i], caseflow.NotText())
+			}
+		}
 		return next(c)
 	}
 }
