@@ -24,7 +24,7 @@ const (
 	// (returned, transferred), which ends its resolution limit unresolved.
 	EventHandOff EventRole = "hand_off"
 	// EventProsecution: a decision to prosecute.
-	EventProsecution EventRole = "prosecution"
+	EventProsecution EventRole = "prosecution_decided"
 	// EventProsecutionOfSeriousCrime: a decision to prosecute a very or
 	// especially serious crime (a conditional role).
 	EventProsecutionOfSeriousCrime EventRole = "prosecution_of_serious_crime"
