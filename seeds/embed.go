@@ -79,8 +79,11 @@ type Case struct {
 	// (default the filing officer's).
 	ReceivedAt string `yaml:"received_at"`
 	Commune    string `yaml:"commune"`
-	Report     Report `yaml:"report"`
-	Steps      []Step `yaml:"steps"`
+	// WorkflowVersion files the case on that version of the workflow (a
+	// case begun before a newer version was loaded); default the newest.
+	WorkflowVersion int    `yaml:"workflow_version"`
+	Report          Report `yaml:"report"`
+	Steps           []Step `yaml:"steps"`
 }
 
 func load(name string, v any) error {

@@ -207,6 +207,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if _, ok := m.flows.Latest(cfg.WorkflowID); !ok {
 		return &config.Error{Var: "WORKFLOW_ID", Msg: fmt.Sprintf("no definition %q in %s", cfg.WorkflowID, cfg.WorkflowsDir)}
 	}
+	if _, ok := m.flows.Get(cfg.WorkflowID, cfg.WorkflowVersion); cfg.WorkflowVersion > 0 && !ok {
+		return &config.Error{Var: "WORKFLOW_VERSION", Msg: fmt.Sprintf("no version %d of %q in %s", cfg.WorkflowVersion, cfg.WorkflowID, cfg.WorkflowsDir)}
+	}
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return &config.Error{Var: "REDIS_URL", Msg: err.Error()}
@@ -243,7 +246,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func (m *Main) services() (*account.Service, *casework.Service) {
 	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: m.namespace() + ":"},
 		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
-	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID, CalendarPolicy: m.cfg.CalendarPolicy})
+	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID, WorkflowVersion: m.cfg.WorkflowVersion, CalendarPolicy: m.cfg.CalendarPolicy,
+		Readings: m.cfg.WorkflowReadings})
 	return acc, cw
 }
 

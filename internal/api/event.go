@@ -18,6 +18,24 @@ type eventRequest struct {
 	Note       string         `json:"note"`
 	Data       map[string]any `json:"data"`
 	AgencyCode string         `json:"agency_code"`
+	OccurredAt string         `json:"occurred_at"`
+	LateReason string         `json:"late_reason"`
+}
+
+// parseOccurred reads when an act happened: an RFC 3339 instant, or a date
+// YYYY-MM-DD (the act happened that day in Vietnam).
+func parseOccurred(s string) (*time.Time, bool, error) {
+	if s == "" {
+		return nil, false, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t, false, nil
+	}
+	if d, err := time.ParseInLocation("2006-01-02", s, caseflow.Zone); err == nil {
+		return &d, true, nil
+	}
+	return nil, false, caseflow.FieldErrors{"occurred_at": {Code: caseflow.FieldNotADatetime,
+		Message: "must be an RFC 3339 date and time or a date YYYY-MM-DD"}}.Err()
 }
 
 func (s *API) fireEvent(c echo.Context) error {
@@ -25,9 +43,14 @@ func (s *API) fireEvent(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	occurred, dateOnly, err := parseOccurred(req.OccurredAt)
+	if err != nil {
+		return err
+	}
 	v := request.Viewer(c)
 	cs, err := s.cases.Fire(c.Request().Context(), v, c.Param("code"), caseflow.EventRequest{Event: req.Event,
-		Version: req.Version, Note: req.Note, Data: req.Data, AgencyCode: req.AgencyCode})
+		Version: req.Version, Note: req.Note, Data: req.Data, AgencyCode: req.AgencyCode,
+		OccurredAt: occurred, OccurredDateOnly: dateOnly, LateReason: req.LateReason})
 	if err != nil {
 		return err
 	}
@@ -42,14 +65,17 @@ type actorJSON struct {
 }
 
 type historyJSON struct {
-	Version int            `json:"version"`
-	Event   string         `json:"event"`
-	From    string         `json:"from"`
-	To      string         `json:"to"`
-	At      time.Time      `json:"at"`
-	Actor   *actorJSON     `json:"actor,omitempty"`
-	Note    string         `json:"note,omitempty"`
-	Data    map[string]any `json:"data,omitempty"`
+	Version    int            `json:"version"`
+	Event      string         `json:"event"`
+	From       string         `json:"from"`
+	To         string         `json:"to"`
+	At         time.Time      `json:"at"`
+	RecordedAt time.Time      `json:"recorded_at"`
+	Late       bool           `json:"late_entry"`
+	LateReason string         `json:"late_reason,omitempty"`
+	Actor      *actorJSON     `json:"actor,omitempty"`
+	Note       string         `json:"note,omitempty"`
+	Data       map[string]any `json:"data,omitempty"`
 }
 
 func (s *API) caseHistory(c echo.Context) error {
@@ -59,7 +85,8 @@ func (s *API) caseHistory(c echo.Context) error {
 	}
 	out := make([]historyJSON, 0, len(hs))
 	for _, h := range hs {
-		j := historyJSON{Version: h.Version, Event: h.Event, From: h.From, To: h.To, At: local(h.At), Note: h.Note, Data: h.Data}
+		j := historyJSON{Version: h.Version, Event: h.Event, From: h.From, To: h.To, At: local(h.At), RecordedAt: local(h.RecordedAt),
+			Late: h.Late, LateReason: h.LateReason, Note: h.Note, Data: h.Data}
 		if h.Username != "" {
 			j.Actor = &actorJSON{Username: h.Username, AgencyCode: h.AgencyCode}
 		}
@@ -161,13 +188,19 @@ func (s *API) answerReferral(c echo.Context) error {
 }
 
 type extensionJSON struct {
-	Duration   string    `json:"duration"`
-	Reason     string    `json:"reason"`
-	LegalBasis string    `json:"legal_basis"`
-	By         string    `json:"by"`
-	At         time.Time `json:"at"`
-	DueBefore  time.Time `json:"due_before"`
-	DueAfter   time.Time `json:"due_after"`
+	Duration    string    `json:"duration,omitempty"`
+	Total       string    `json:"total,omitempty"`
+	Step        string    `json:"step,omitempty"`
+	GrantedBy   string    `json:"granted_by,omitempty"`
+	Decision    string    `json:"decision,omitempty"`
+	RequestedOn string    `json:"requested_on,omitempty"`
+	LateRequest bool      `json:"late_request"`
+	Reason      string    `json:"reason"`
+	LegalBasis  string    `json:"legal_basis"`
+	By          string    `json:"by"`
+	At          time.Time `json:"at"`
+	DueBefore   time.Time `json:"due_before"`
+	DueAfter    time.Time `json:"due_after"`
 }
 
 type clockJSON struct {
@@ -203,8 +236,14 @@ func (s *API) toClockJSON(cs *caseflow.Case, k caseflow.Clock) clockJSON {
 		out.RemainingSeconds = int64(time.Until(k.DueAt).Seconds())
 	}
 	for _, e := range k.Extensions {
-		out.Extensions = append(out.Extensions, extensionJSON{Duration: strconv.Itoa(e.Amount) + " " + e.Rule, Reason: e.Reason,
-			LegalBasis: e.LegalBasis, By: e.By, At: local(e.At), DueBefore: local(e.DueBefore), DueAfter: local(e.DueAfter)})
+		j := extensionJSON{Step: e.Step, GrantedBy: e.GrantedBy, Decision: e.Decision, RequestedOn: e.RequestedOn, LateRequest: e.LateRequest,
+			Reason: e.Reason, LegalBasis: e.LegalBasis, By: e.By, At: local(e.At), DueBefore: local(e.DueBefore), DueAfter: local(e.DueAfter)}
+		if e.TotalRule != "" {
+			j.Total = strconv.Itoa(e.TotalAmount) + " " + e.TotalRule
+		} else {
+			j.Duration = strconv.Itoa(e.Amount) + " " + e.Rule
+		}
+		out.Extensions = append(out.Extensions, j)
 	}
 	return out
 }
@@ -222,10 +261,14 @@ func (s *API) listClocks(c echo.Context) error {
 }
 
 type extensionRequest struct {
-	Duration   string `json:"duration"`
-	Reason     string `json:"reason"`
-	LegalBasis string `json:"legal_basis"`
-	Instance   string `json:"instance"`
+	Duration    string `json:"duration"`
+	Total       string `json:"total"`
+	Step        string `json:"step"`
+	Reason      string `json:"reason"`
+	LegalBasis  string `json:"legal_basis"`
+	Decision    string `json:"decision"`
+	RequestedOn string `json:"requested_on"`
+	Instance    string `json:"instance"`
 }
 
 func (s *API) extendClock(c echo.Context) error {
@@ -235,7 +278,8 @@ func (s *API) extendClock(c echo.Context) error {
 	}
 	v := request.Viewer(c)
 	cs, k, err := s.cases.Extend(c.Request().Context(), v, c.Param("code"), casework.ExtensionRequest{Clock: c.Param("clock"),
-		Instance: req.Instance, Duration: req.Duration, Reason: req.Reason, LegalBasis: req.LegalBasis})
+		Instance: req.Instance, Duration: req.Duration, Total: req.Total, Step: req.Step, Reason: req.Reason, LegalBasis: req.LegalBasis,
+		Decision: req.Decision, RequestedOn: req.RequestedOn})
 	if err != nil {
 		return err
 	}

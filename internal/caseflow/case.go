@@ -50,6 +50,14 @@ type Case struct {
 	NextDue   *time.Time
 	NextWarn  *time.Time
 	Overdue   bool
+
+	// Fired lists the events recorded on the case, intake included, in
+	// order, as often as each was recorded; LastStepAt is when the latest of them happened. The workflow's
+	// guards and the bounds of occurred_at read them.
+	Fired      []string
+	LastStepAt time.Time
+	// CommuneRemote: the case's commune is listed as remote.
+	CommuneRemote bool
 }
 
 // Person kinds in a case.
@@ -306,6 +314,9 @@ type Start struct {
 	State           string
 	Event           string
 	Clocks          []ClockStart
+	// Refer lists agency types that gain access at intake besides the
+	// filing agency, by jurisdiction over the commune.
+	Refer []AgencyType
 	// CommuneID and CommunePath are the case's commune, checked by the
 	// service to be the filing officer's own.
 	CommuneID   int64

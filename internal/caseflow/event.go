@@ -9,10 +9,22 @@ type EventRequest struct {
 	Version int
 	Note    string
 	Data    map[string]any
+	// OccurredAt is when the act happened, when it is not now: not in the
+	// future, not before the case's previous step, and more than the
+	// workflow's backdating allowance before now only with LateReason.
+	OccurredAt *time.Time
+	// OccurredDateOnly: OccurredAt names a day (its local midnight), not an
+	// instant; the act is placed no earlier than the previous step that day.
+	OccurredDateOnly bool
+	LateReason       string
 	// AgencyCode optionally picks the agency a referral goes to, among those
 	// with jurisdiction over the case's commune.
 	AgencyCode string
 }
+
+// LateEntryAfter is how long after an act its recording may come before the
+// history marks the entry as late.
+const LateEntryAfter = time.Hour
 
 // MaxNote is the longest note accepted with an event, in bytes.
 const MaxNote = 8 << 10
@@ -29,7 +41,11 @@ type Change struct {
 	Note    string
 	Data    map[string]any // structured values, stored as they are
 	Secret  map[string]any // free-text values, stored encrypted
-	At      time.Time
+	At      time.Time      // when the act happened
+	// RecordedAt is when it was entered, when that differs from At;
+	// LateReason says why a late entry is late.
+	RecordedAt time.Time
+	LateReason string
 	// Roles are what the event means, as its workflow declares them for the
 	// fired data; stored with the history row and on the clocks it stops.
 	Roles []EventRole
@@ -67,6 +83,8 @@ type ClockStart struct {
 	StartedAt time.Time
 	DueAt     time.Time
 	WarnAt    time.Time
+	// Once: the clock is not started when it has run on the case before.
+	Once bool
 }
 
 // ClockStop stops a running clock; an empty Instance stops every instance.
@@ -77,11 +95,17 @@ type ClockStop struct {
 
 // HistoryEntry is one recorded transition of a case.
 type HistoryEntry struct {
-	Version    int
-	Event      string
-	From       string
-	To         string
+	Version int
+	Event   string
+	From    string
+	To      string
+	// At is when the act happened (the decision's date as stated, or the
+	// recording time); RecordedAt when it was entered; a Late entry was
+	// entered well after the act, with LateReason when one was needed.
 	At         time.Time
+	RecordedAt time.Time
+	Late       bool
+	LateReason string
 	Username   string
 	AgencyCode string
 	Note       string
@@ -180,14 +204,28 @@ type Clock struct {
 
 // Extension is a recorded extension of a clock.
 type Extension struct {
-	Rule       string    `json:"rule"`
-	Amount     int       `json:"amount"`
-	Reason     string    `json:"reason"`
-	LegalBasis string    `json:"legal_basis"`
-	By         string    `json:"by"`
-	At         time.Time `json:"at"`
-	DueBefore  time.Time `json:"due_before"`
-	DueAfter   time.Time `json:"due_after"`
+	// Rule and Amount are what the extension added; when it was stated as a
+	// new total limit, TotalRule and TotalAmount hold that total, counted
+	// from the clock's start, and Rule/Amount are empty.
+	Rule        string `json:"rule,omitempty"`
+	Amount      int    `json:"amount,omitempty"`
+	TotalRule   string `json:"total_rule,omitempty"`
+	TotalAmount int    `json:"total_amount,omitempty"`
+	// Step is the workflow's extension step used, GrantedBy the authority
+	// whose decision it is (in Vietnamese), Decision its number.
+	Step      string `json:"step,omitempty"`
+	GrantedBy string `json:"granted_by,omitempty"`
+	Decision  string `json:"decision,omitempty"`
+	// RequestedOn is the day the extension was asked for (YYYY-MM-DD);
+	// LateRequest marks a request later than the step allows.
+	RequestedOn string    `json:"requested_on,omitempty"`
+	LateRequest bool      `json:"late_request,omitempty"`
+	Reason      string    `json:"reason"`
+	LegalBasis  string    `json:"legal_basis"`
+	By          string    `json:"by"`
+	At          time.Time `json:"at"`
+	DueBefore   time.Time `json:"due_before"`
+	DueAfter    time.Time `json:"due_after"`
 }
 
 // Notification tells an agency or the supervisors of a warning or breach.

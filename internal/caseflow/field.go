@@ -54,6 +54,11 @@ const (
 	FieldAgencyEnded         FieldCode = "agency_ended"         // an agency that no longer acts
 	FieldOutsideStructure    FieldCode = "outside_structure"    // a period the chosen administrative structure does not cover
 	FieldNotText             FieldCode = "not_text"             // not valid UTF-8, or holding a NUL character
+	FieldNotYet              FieldCode = "not_yet"              // a step that needs one of Allowed to be recorded first
+	FieldAlreadyDone         FieldCode = "already_done"         // a step that may be recorded once, or not after Value, was
+	FieldBeforePrevious      FieldCode = "before_previous"      // a time before the case's previous step, Value
+	FieldLateWithoutReason   FieldCode = "late_without_reason"  // a time more than Max hours before its recording, without a reason
+	FieldLimitReached        FieldCode = "limit_reached"        // an extension step used as often as the law allows (Max)
 )
 
 // FieldCodes lists every field error code.
@@ -65,6 +70,7 @@ var FieldCodes = []FieldCode{
 	FieldDoesNotProvide, FieldWrongState, FieldWrongEndpoint, FieldStale, FieldTaken, FieldReused,
 	FieldBeyondLegalMaximum, FieldTooSimple, FieldOwnAccount, FieldBeforeStart, FieldPeriodTooLong,
 	FieldUnitEnded, FieldUnitNotYet, FieldMissingJurisdiction, FieldAgencyEnded, FieldOutsideStructure, FieldNotText,
+	FieldNotYet, FieldAlreadyDone, FieldBeforePrevious, FieldLateWithoutReason, FieldLimitReached,
 }
 
 // IsText reports whether s may be stored as text: valid UTF-8 without NUL,

@@ -27,6 +27,9 @@ type Unit struct {
 	Structure string
 	ValidFrom time.Time  // first day
 	ValidTo   *time.Time // last day, nil while it exists
+	// Remote: a commune listed as remote or hard to reach, which gets the
+	// longer police limits.
+	Remote bool
 }
 
 // ValidOn reports whether the unit exists on the local day of t.

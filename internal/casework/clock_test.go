@@ -115,6 +115,13 @@ func TestExtend(t *testing.T) {
 			casework.ExtensionRequest{Clock: "resolve_report", Duration: "a little longer"})
 		requireError(t, err, caseflow.EInvalid, "duration")
 		requireError(t, err, caseflow.EInvalid, "reason")
+	})
+
+	t.Run("LegalBasisIsNeededWhereNoStepGivesIt", func(t *testing.T) {
+		t.Parallel()
+		code := resolving(t)
+		_, _, err := env.cases.Extend(context.Background(), viewer(t, "prosecutor1"), code,
+			casework.ExtensionRequest{Clock: "resolve_report", Duration: "10 days", Reason: "cần xác minh thêm"})
 		requireError(t, err, caseflow.EInvalid, "legal_basis")
 	})
 }

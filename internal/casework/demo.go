@@ -52,6 +52,9 @@ func (s *Service) SeedDemoCases(ctx context.Context) (int, error) {
 			p := demoPerson(caseflow.PersonReporter, *r.Reporter)
 			rep.Reporter = &p
 		}
+		if dc.WorkflowVersion > 0 {
+			svc = svc.onVersion(dc.WorkflowVersion)
+		}
 		res, err := svc.Intake(ctx, v, rep, "demo:"+dc.Key, []byte("demo:"+dc.Key))
 		if caseflow.ErrorCode(err) == caseflow.ENotFound {
 			// Seeded before, and its filer's access has since passed on
@@ -88,6 +91,11 @@ func demoPerson(kind string, p seeds.Person) caseflow.Person {
 
 // at is the service as it was at t, for replaying a demo case of the past.
 func (s *Service) at(t time.Time) *Service {
-	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, CalendarPolicy: s.policy,
+	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: s.version, CalendarPolicy: s.policy, Readings: s.readings,
 		Now: func() time.Time { return t }})
+}
+
+// onVersion is the service filing new cases on the given workflow version.
+func (s *Service) onVersion(n int) *Service {
+	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: n, CalendarPolicy: s.policy, Readings: s.readings, Now: s.now})
 }

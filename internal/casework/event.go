@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,7 +52,20 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 			Fields: map[string]caseflow.FieldError{"version": {Code: caseflow.FieldStale, Message: fmt.Sprintf("is stale; current version is %d", c.Version),
 				Value: strconv.Itoa(c.Version)}}}
 	}
-	ch, err := s.change(ctx, c, v, req.Event, req.Data)
+	occurred := req.OccurredAt
+	if occurred != nil && req.OccurredDateOnly {
+		// A day: the act happened on it, after the case's previous step if
+		// that was the same day, and not later than now.
+		t := *occurred
+		if t.Before(c.LastStepAt) && caseflow.Day(t).Equal(caseflow.Day(c.LastStepAt)) {
+			t = c.LastStepAt
+		}
+		if now := s.now(); t.After(now) && caseflow.Day(t).Equal(caseflow.Day(now)) {
+			t = now
+		}
+		occurred = &t
+	}
+	ch, err := s.changeAt(ctx, c, v, req.Event, req.Data, occurred, req.LateReason)
 	if err != nil {
 		return nil, err
 	}
@@ -80,18 +94,77 @@ func (s *Service) Fire(ctx context.Context, v caseflow.Viewer, code string, req 
 // resulting transition into a storable change, with clock due times
 // computed on the legal calendar.
 func (s *Service) change(ctx context.Context, c *caseflow.Case, v caseflow.Viewer, event string, data map[string]any) (*caseflow.Change, error) {
+	return s.changeAt(ctx, c, v, event, data, nil, "")
+}
+
+// DefaultBackdateHours is how long before its recording an event may be
+// dated without a reason when its workflow does not say.
+const DefaultBackdateHours = 72
+
+// fireContext is what the workflow's guards and conditions know of a case.
+func (s *Service) fireContext(def *workflow.Definition, c *caseflow.Case) workflow.Context {
+	facts := def.ReadingFacts(s.readings)
+	facts[workflow.FactImmediateDanger], facts[workflow.FactCommuneRemote] = c.ImmediateDanger, c.CommuneRemote
+	return workflow.Context{State: c.State, Fired: c.Fired, Now: s.now().UTC(), Facts: facts}
+}
+
+// occurredAt checks when the caller says the act happened: not in the
+// future, not before the case's previous step, and no more than the
+// workflow's allowance before now without a reason. It returns the instant
+// the event is dated with.
+func occurredAt(def *workflow.Definition, c *caseflow.Case, now time.Time, at *time.Time, reason string) (time.Time, error) {
+	if at == nil {
+		return now, nil
+	}
+	t := at.UTC()
+	field := func(fe caseflow.FieldError) error {
+		return caseflow.FieldErrors{"occurred_at": fe}.Err()
+	}
+	if t.After(now.Add(time.Minute)) {
+		return time.Time{}, field(caseflow.FieldError{Code: caseflow.FieldInFuture, Message: "is later than now"})
+	}
+	if t.After(now) {
+		t = now
+	}
+	if !c.LastStepAt.IsZero() && t.Before(c.LastStepAt) {
+		return time.Time{}, field(caseflow.FieldError{Code: caseflow.FieldBeforePrevious,
+			Message: "is before the case's previous step, recorded as of " + c.LastStepAt.In(caseflow.Zone).Format("02/01/2006 15:04"),
+			Value:   c.LastStepAt.Format(time.RFC3339)})
+	}
+	hours := def.BackdateHours
+	if hours == 0 {
+		hours = DefaultBackdateHours
+	}
+	if now.Sub(t) > time.Duration(hours)*time.Hour && strings.TrimSpace(reason) == "" {
+		return time.Time{}, field(caseflow.FieldError{Code: caseflow.FieldLateWithoutReason,
+			Message: fmt.Sprintf("is more than %d hours before now: give late_reason", hours), Max: hours})
+	}
+	return t, nil
+}
+
+// changeAt is change for an act that happened at occurred (nil: now).
+func (s *Service) changeAt(ctx context.Context, c *caseflow.Case, v caseflow.Viewer, event string, data map[string]any,
+	occurred *time.Time, lateReason string) (*caseflow.Change, error) {
 	def, ok := s.flows.Get(c.WorkflowID, c.WorkflowVersion)
 	if !ok {
 		return nil, fmt.Errorf("case %s: workflow %s v%d is not loaded", c.Code, c.WorkflowID, c.WorkflowVersion)
 	}
-	t, err := def.Fire(c.State, event, v.Role, data)
+	if len(lateReason) > caseflow.MaxNote {
+		return nil, caseflow.FieldErrors{"late_reason": {Code: caseflow.FieldTooLong, Message: "is longer than 8 KiB", Max: caseflow.MaxNote}}.Err()
+	}
+	cx := s.fireContext(def, c)
+	t, err := def.FireIn(cx, event, v.Role, data)
+	if err != nil {
+		return nil, err
+	}
+	recorded := s.now().UTC()
+	at, err := occurredAt(def, c, recorded, occurred, lateReason)
 	if err != nil {
 		return nil, err
 	}
 	st, _ := def.State(t.To)
-	at := s.now().UTC()
 	ch := &caseflow.Change{CaseID: c.ID, Code: c.Code, Version: c.Version, Event: event, From: t.From, To: t.To,
-		Final: st != nil && st.Final, At: at, Refer: t.Refer, Release: t.Release,
+		Final: st != nil && st.Final, At: at, RecordedAt: recorded, LateReason: strings.TrimSpace(lateReason), Refer: t.Refer, Release: t.Release,
 		Data: map[string]any{}, Secret: map[string]any{}, Roles: t.Event.RolesFor(t.Data)}
 	for k, val := range t.Data {
 		if f, ok := t.Event.Field(k); ok && f.Type == workflow.FieldText {
@@ -138,7 +211,8 @@ func (s *Service) clockStarts(cal *calendar.Calendar, clocks []*workflow.Clock, 
 		}
 		due := cal.Due(at, calendar.Limit{Rule: calendar.Rule(l.Rule), Amount: l.Amount})
 		start := caseflow.ClockStart{Clock: k.ID, Role: k.CountsAs, Responsible: k.ResponsibleFor(data), Category: category,
-			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, Policy: cal.Policy().String(), Notify: k.Notify, StartedAt: at, DueAt: due, WarnAt: cal.WarnAt(at, due, k.WarnAt)}
+			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, Policy: cal.Policy().String(), Notify: k.Notify, StartedAt: at, DueAt: due,
+			WarnAt: cal.WarnAt(at, due, k.WarnAt), Once: k.Once}
 		if k.InstanceField != "" {
 			start.Instance = fmt.Sprint(data[k.InstanceField])
 		}
@@ -185,7 +259,7 @@ func (s *Service) ForgetCalendar() {
 // isDemoReferral reports whether a demo step names the newest workflow's
 // service-referral event, which the referrals path fires.
 func (s *Service) isDemoReferral(event string) bool {
-	def, ok := s.flows.Latest(s.workflow)
+	def, ok := s.IntakeWorkflow()
 	if !ok {
 		return false
 	}
@@ -239,7 +313,7 @@ func (s *Service) AvailableEvents(c *caseflow.Case, v caseflow.Viewer) []*workfl
 		return nil
 	}
 	var out []*workflow.Event
-	for _, ev := range def.Available(c.State, v.Role) {
+	for _, ev := range def.AvailableIn(s.fireContext(def, c), v.Role) {
 		if !ev.IsReferralStep() {
 			out = append(out, ev)
 		}

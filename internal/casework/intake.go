@@ -17,9 +17,11 @@ type Service struct {
 	store     Store
 	flows     *workflow.Registry
 	workflow  string
+	version   int
 	now       func() time.Time
 	calendar  calendarCache
 	policy    calendar.Policy
+	readings  map[string]string
 	directory directoryCache
 }
 
@@ -29,13 +31,20 @@ type Config struct {
 	Store Store
 	// Workflows are the loaded workflow definitions.
 	Workflows *workflow.Registry
-	// WorkflowID names the definition new cases start on (its newest version).
-	WorkflowID string
+	// WorkflowID names the definition new cases start on, at its newest
+	// version unless WorkflowVersion pins one (a province that keeps filing
+	// on an older version until its procuracy has checked the new one).
+	WorkflowID      string
+	WorkflowVersion int
 	// Now is the time source; default clock.Now.
 	Now func() time.Time
 	// CalendarPolicy is how deadlines read the contested points of Điều
 	// 134; the zero value is calendar.Strict.
 	CalendarPolicy calendar.Policy
+	// Readings picks, by reading id, the option the province follows for
+	// each contested point its workflows declare; the workflow's default
+	// applies to the others.
+	Readings map[string]string
 }
 
 // New builds the case service.
@@ -43,37 +52,57 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
-	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, now: cfg.Now, policy: cfg.CalendarPolicy}
+	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, version: cfg.WorkflowVersion, now: cfg.Now, policy: cfg.CalendarPolicy,
+		readings: cfg.Readings}
 }
 
 // Intake validates a report and files it as a new case on the newest version
 // of the intake workflow. Nothing is written when the report is invalid.
 func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, key string, requestHash []byte) (*caseflow.IntakeResult, error) {
-	if !v.Role.FilesReports() {
-		return nil, caseflow.Errorf(caseflow.EForbidden, "only commune child-protection officers file reports")
+	def, ok := s.IntakeWorkflow()
+	if !ok {
+		return nil, caseflow.Errorf(caseflow.EInternal, "workflow %q is not loaded", s.workflow)
+	}
+	return s.intakeOn(ctx, def, v, r, key, requestHash)
+}
+
+// IntakeWorkflow returns the definition new cases start on.
+func (s *Service) IntakeWorkflow() (*workflow.Definition, bool) {
+	if s.version > 0 {
+		return s.flows.Get(s.workflow, s.version)
+	}
+	return s.flows.Latest(s.workflow)
+}
+
+// intakeOn files a report on the given definition, by the way in that the
+// viewer's role has: commune officers into the workflow's initial state,
+// and, where the definition allows it, the police for a report they
+// received first (BLTTHS Đ145.2), into the state their resolution starts
+// in, with its clocks from that receipt.
+func (s *Service) intakeOn(ctx context.Context, def *workflow.Definition, v caseflow.Viewer, r *caseflow.Report, key string, requestHash []byte) (*caseflow.IntakeResult, error) {
+	in, ok := def.IntakeFor(v.Role)
+	if !ok {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "role %q files no reports on workflow %s v%d", v.Role, def.ID, def.Version)
 	}
 	if err := s.CheckReport(r); err != nil {
 		return nil, err
-	}
-	def, ok := s.flows.Latest(s.workflow)
-	if !ok {
-		return nil, caseflow.Errorf(caseflow.EInternal, "workflow %q is not loaded", s.workflow)
 	}
 	u, err := s.communeOn(ctx, v, r.CommuneCode, r.ReceivedAt)
 	if err != nil {
 		return nil, err
 	}
 	communeID := u.ID
-	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: def.Initial, Event: def.IntakeEvent,
-		CommuneID: communeID, CommunePath: u.Path}
+	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: in.State, Event: in.Event,
+		CommuneID: communeID, CommunePath: u.Path, Refer: in.Refer}
 	cal, err := s.Calendar(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// Intake clocks run from the moment the report was received, so a report
 	// logged late can be overdue on arrival.
-	facts := map[string]any{"immediate_danger": r.ImmediateDanger, "channel": r.Channel, "setting": r.Setting}
-	start.Clocks = s.clockStarts(cal, def.IntakeClocks(), facts, "", r.ReceivedAt.UTC())
+	facts := def.ReadingFacts(s.readings)
+	facts[workflow.FactImmediateDanger], facts[workflow.FactCommuneRemote] = r.ImmediateDanger, u.Remote
+	start.Clocks = s.clockStarts(cal, def.ClocksOnIntake(in.Event, facts), facts, "", r.ReceivedAt.UTC())
 	return s.store.Intake(ctx, v, r, start, key, requestHash)
 }
 
@@ -136,6 +165,19 @@ func (s *Service) communeOn(ctx context.Context, v caseflow.Viewer, code string,
 	}
 	if err != nil {
 		return caseflow.Unit{}, err
+	}
+	if v.Role != caseflow.RoleCommuneOfficer {
+		// Another agency files for a commune it serves: the police for a
+		// report received first at a police station.
+		ok, err := s.store.AgencyServes(ctx, u.ID, received, v.Agency.Type, v.Agency.Code)
+		if err != nil {
+			return caseflow.Unit{}, err
+		}
+		if !ok {
+			return caseflow.Unit{}, caseflow.FieldErrors{"commune_code": {Code: caseflow.FieldNoJurisdiction,
+				Message: "your agency has no jurisdiction over this commune"}}.Err()
+		}
+		return u, nil
 	}
 	own := v.Agency.Unit
 	if u.ID == own.ID {

@@ -51,7 +51,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	env.db, env.flows = db, flows
-	env.cases = casework.New(casework.Config{Store: db.DB, Workflows: flows, WorkflowID: "child-abuse", Now: fixedClock})
+	env.cases = casework.New(casework.Config{Store: db.DB, Workflows: flows, WorkflowID: "child-abuse", WorkflowVersion: 1, Now: fixedClock})
 	return m.Run()
 }
 

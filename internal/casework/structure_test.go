@@ -14,7 +14,7 @@ import (
 
 // at is the case service as it was at t, for steps of the district era.
 func at(t time.Time) *casework.Service {
-	return casework.New(casework.Config{Store: env.db.DB, Workflows: env.flows, WorkflowID: "child-abuse",
+	return casework.New(casework.Config{Store: env.db.DB, Workflows: env.flows, WorkflowID: "child-abuse", WorkflowVersion: 1,
 		Now: func() time.Time { return t }})
 }
 

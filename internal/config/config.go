@@ -40,6 +40,13 @@ type Config struct {
 	WorkflowsDir string
 	// WorkflowID is WORKFLOW_ID, the definition new cases start on; default child-abuse.
 	WorkflowID string
+	// WorkflowReadings is WORKFLOW_READINGS, "id=option,id=option": the
+	// option the province follows for each contested reading its workflows
+	// declare (workflows/README.md lists them); default each one's default.
+	WorkflowReadings map[string]string
+	// WorkflowVersion is WORKFLOW_VERSION: the version new cases start on;
+	// default 0, the newest loaded.
+	WorkflowVersion int
 	// CodePrefix is CASE_CODE_PREFIX; default HY.
 	CodePrefix string
 	// CalendarPolicy is CALENDAR_POLICY: how deadlines read the contested
@@ -137,6 +144,23 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 	}
 	if !validPrefix(c.CodePrefix) {
 		return nil, &Error{"CASE_CODE_PREFIX", "must be 1 to 8 capital letters"}
+	}
+	if v := strings.TrimSpace(getenv("WORKFLOW_READINGS")); v != "" {
+		c.WorkflowReadings = map[string]string{}
+		for _, part := range strings.Split(v, ",") {
+			k, opt, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok || k == "" || opt == "" {
+				return nil, &Error{"WORKFLOW_READINGS", "must be id=option pairs separated by commas"}
+			}
+			c.WorkflowReadings[k] = opt
+		}
+	}
+	if v := getenv("WORKFLOW_VERSION"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, &Error{"WORKFLOW_VERSION", "must be a version number, or empty for the newest"}
+		}
+		c.WorkflowVersion = n
 	}
 	if c.CalendarPolicy, err = calendar.ParsePolicy(getenv("CALENDAR_POLICY")); err != nil {
 		return nil, &Error{"CALENDAR_POLICY", "must be strict, lenient, or start_day=included|excluded,day_off_shift=months|days_and_months"}

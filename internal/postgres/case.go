@@ -76,6 +76,9 @@ type caseJoin struct {
 	NextDue         *time.Time
 	NextWarn        *time.Time
 	Overdue         bool
+	Fired           array[string] `gorm:"type:text[]"`
+	LastStepAt      *time.Time
+	CommuneRemote   bool
 }
 
 func (db *DB) caseQuery(tx *gorm.DB, v caseflow.Viewer) *gorm.DB {
@@ -83,7 +86,9 @@ func (db *DB) caseQuery(tx *gorm.DB, v caseflow.Viewer) *gorm.DB {
 	cond, args := visible(v)
 	return tx.Table("cases").
 		Select("cases.*, u.code AS commune_code, u.name AS commune_name, u.path AS commune_path, "+acc+" AS access, "+
-			"nd.next_clock, nd.next_due, nd.next_warn, coalesce(nd.overdue, false) AS overdue", accArgs...).
+			"nd.next_clock, nd.next_due, nd.next_warn, coalesce(nd.overdue, false) AS overdue, u.remote AS commune_remote, "+
+			"ARRAY(SELECT h.event FROM case_history h WHERE h.case_id = cases.id AND h.kind = 'transition' ORDER BY h.id) AS fired, "+
+			"(SELECT max(h.at) FROM case_history h WHERE h.case_id = cases.id AND h.kind = 'transition') AS last_step_at", accArgs...).
 		Joins("JOIN units u ON u.id = cases.commune_id").
 		Joins(urgencyJoin, db.now()).
 		Where(cond, args...)
@@ -106,7 +111,15 @@ func (j *caseJoin) summary() *caseflow.Case {
 		ImmediateDanger: j.ImmediateDanger, CrimeCategory: j.CrimeCategory, Outcome: j.Outcome,
 		Access: caseflow.Access(j.Access), CreatedAt: j.CreatedAt.UTC(), UpdatedAt: j.UpdatedAt.UTC(),
 		NextClock: j.NextClock, NextDue: utcPtr(j.NextDue), NextWarn: utcPtr(j.NextWarn), Overdue: j.Overdue,
+		Fired: []string(j.Fired), CommuneRemote: j.CommuneRemote, LastStepAt: derefTime(j.LastStepAt),
 	}
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // Case returns a case the viewer may know of, with as much personal data as

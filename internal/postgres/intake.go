@@ -66,9 +66,26 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 			Reason: "intake", GrantedAt: now}).Error; err != nil {
 			return err
 		}
+		for _, t := range start.Refer {
+			id, err := db.resolveAgency(tx, start.CommuneID, now, t, "")
+			if err != nil {
+				return err
+			}
+			if id != v.Agency.ID {
+				if err := grant(tx, row.ID, id, caseflow.ReferralAccess(t), "workflow:"+string(t), now); err != nil {
+					return err
+				}
+			}
+		}
+		// The intake row is dated when the report was received, as every
+		// history row is dated when its act happened.
 		actor, agency := v.UserID, v.Agency.ID
-		if err := tx.Omit("ID").Create(&historyRow{CaseID: row.ID, Version: 1, Event: start.Event, FromState: "",
-			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: now}).Error; err != nil {
+		h := historyRow{CaseID: row.ID, Version: 1, Event: start.Event, FromState: "",
+			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: r.ReceivedAt.UTC()}
+		if !now.Equal(h.At) {
+			h.RecordedAt = &now
+		}
+		if err := tx.Omit("ID").Create(&h).Error; err != nil {
 			return err
 		}
 		if err := db.startClocks(tx, row.ID, start.CommuneID, now, start.Clocks); err != nil {

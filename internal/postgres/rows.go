@@ -173,8 +173,11 @@ type historyRow struct {
 	Data      []byte `gorm:"type:jsonb"`
 	DataEnc   string
 	At        time.Time
-	Kind      string        `gorm:"default:transition"`
-	Roles     array[string] `gorm:"type:text[];default:'{}'"`
+	// RecordedAt is set when the act was recorded later than it happened.
+	RecordedAt    *time.Time
+	LateReasonEnc string
+	Kind          string        `gorm:"default:transition"`
+	Roles         array[string] `gorm:"type:text[];default:'{}'"`
 }
 
 func (historyRow) TableName() string { return "case_history" }

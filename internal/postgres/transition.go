@@ -55,7 +55,11 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	if c.State != ch.From {
 		return &caseflow.Error{Code: caseflow.EConflict, Message: "the case has moved on: reload it and try again"}
 	}
-	updates := map[string]any{"state": ch.To, "version": c.Version + 1, "updated_at": ch.At}
+	recorded := ch.At
+	if !ch.RecordedAt.IsZero() {
+		recorded = ch.RecordedAt
+	}
+	updates := map[string]any{"state": ch.To, "version": c.Version + 1, "updated_at": recorded}
 	if ch.CrimeCategory != "" {
 		updates["crime_category"] = ch.CrimeCategory
 	}
@@ -100,9 +104,18 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 		}
 	}
 	actor, agency := v.UserID, v.Agency.ID
-	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version + 1, Event: ch.Event, FromState: ch.From,
+	h := historyRow{CaseID: c.ID, Version: c.Version + 1, Event: ch.Event, FromState: ch.From,
 		ToState: ch.To, ActorID: &actor, AgencyID: &agency, NoteEnc: note, Data: data, DataEnc: secret,
-		At: ch.At, Kind: "transition", Roles: roleArray(ch.Roles)}).Error; err != nil {
+		At: ch.At, Kind: "transition", Roles: roleArray(ch.Roles)}
+	if !recorded.Equal(ch.At) {
+		h.RecordedAt = &recorded
+	}
+	if ch.LateReason != "" {
+		if h.LateReasonEnc, err = db.Keys.Encrypt("history.note", ch.LateReason); err != nil {
+			return err
+		}
+	}
+	if err := tx.Omit("ID").Create(&h).Error; err != nil {
 		return err
 	}
 
@@ -112,12 +125,6 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 			return err
 		}
 		if err := grant(tx, c.ID, id, caseflow.ReferralAccess(ch.Refer), "workflow:"+string(ch.Refer), ch.At); err != nil {
-			return err
-		}
-	}
-	for _, t := range ch.Release {
-		if err := tx.Exec(`UPDATE case_access SET revoked_at = ? WHERE case_id = ? AND revoked_at IS NULL AND reason = ?`,
-			ch.At, c.ID, "workflow:"+string(t)).Error; err != nil {
 			return err
 		}
 	}
@@ -132,7 +139,22 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	if err := db.startClocks(tx, c.ID, c.CommuneID, ch.At, ch.StartClocks); err != nil {
 		return err
 	}
-	return db.audit(tx, v, "case.event", c.Code, map[string]any{"event": ch.Event, "from": ch.From, "to": ch.To, "version": c.Version + 1})
+	// Access ends for the agency types released, unless the agency still
+	// answers for a running clock of the case (a second forensic exam still
+	// pending when the first is concluded).
+	for _, t := range ch.Release {
+		if err := tx.Exec(`UPDATE case_access ca SET revoked_at = ? WHERE ca.case_id = ? AND ca.revoked_at IS NULL AND ca.reason = ?
+			AND NOT EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = ca.case_id AND k.status = 'running'
+				AND k.responsible_type = ? AND (k.responsible_agency IS NULL OR k.responsible_agency = ca.agency_id))`,
+			recorded, c.ID, "workflow:"+string(t), string(t)).Error; err != nil {
+			return err
+		}
+	}
+	detail := map[string]any{"event": ch.Event, "from": ch.From, "to": ch.To, "version": c.Version + 1}
+	if !recorded.Equal(ch.At) {
+		detail["occurred_at"] = ch.At.UTC().Format(time.RFC3339)
+	}
+	return db.audit(tx, v, "case.event", c.Code, detail)
 }
 
 func grant(tx *gorm.DB, caseID, agencyID int64, scope caseflow.Access, reason string, at time.Time) error {
@@ -183,6 +205,16 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 				row.ResponsibleAgency = &id
 			} else if caseflow.ErrorCode(err) == caseflow.EInternal {
 				return err
+			}
+		}
+		if s.Once {
+			var n int64
+			if err := tx.Model(&clockRow{}).Where("case_id = ? AND clock = ? AND instance = ?", caseID, s.Clock, s.Instance).
+				Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
 			}
 		}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "case_id"}, {Name: "clock"}, {Name: "instance"}},
@@ -250,19 +282,21 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 		return nil, err
 	}
 	type row struct {
-		Version    int
-		Event      string
-		FromState  string
-		ToState    string
-		At         time.Time
-		Username   string
-		AgencyCode string
-		NoteEnc    string
-		Data       []byte
-		DataEnc    string
+		Version       int
+		Event         string
+		FromState     string
+		ToState       string
+		At            time.Time
+		RecordedAt    *time.Time
+		LateReasonEnc string
+		Username      string
+		AgencyCode    string
+		NoteEnc       string
+		Data          []byte
+		DataEnc       string
 	}
 	var rows []row
-	if err := db.gorm.WithContext(ctx).Raw(`SELECT h.version, h.event, h.from_state, h.to_state, h.at,
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT h.version, h.event, h.from_state, h.to_state, h.at, h.recorded_at, h.late_reason_enc,
 		coalesce(u.username, '') AS username, coalesce(a.code, '') AS agency_code, h.note_enc, h.data, h.data_enc
 		FROM case_history h LEFT JOIN users u ON u.id = h.actor_id LEFT JOIN agencies a ON a.id = h.agency_id
 		WHERE h.case_id = ? ORDER BY h.id`, c.ID).Scan(&rows).Error; err != nil {
@@ -271,8 +305,15 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 	out := make([]caseflow.HistoryEntry, 0, len(rows))
 	for _, r := range rows {
 		e := caseflow.HistoryEntry{Version: r.Version, Event: r.Event, From: r.FromState, To: r.ToState, At: r.At.UTC(),
-			Username: r.Username, AgencyCode: r.AgencyCode}
+			RecordedAt: r.At.UTC(), Username: r.Username, AgencyCode: r.AgencyCode}
+		if r.RecordedAt != nil {
+			e.RecordedAt = r.RecordedAt.UTC()
+			e.Late = e.RecordedAt.Sub(e.At) > caseflow.LateEntryAfter
+		}
 		if c.Access == caseflow.AccessFull {
+			if e.LateReason, err = db.Keys.Decrypt("history.note", r.LateReasonEnc); err != nil {
+				return nil, err
+			}
 			if e.Note, err = db.Keys.Decrypt("history.note", r.NoteEnc); err != nil {
 				return nil, err
 			}

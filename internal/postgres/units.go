@@ -28,7 +28,7 @@ func (j unitJoin) unit() caseflow.Unit {
 
 func (r unitRow) unit() caseflow.Unit {
 	return caseflow.Unit{ID: r.ID, Code: r.Code, Name: r.Name, Level: r.Level, Path: r.Path, Structure: r.Structure,
-		ValidFrom: r.ValidFrom, ValidTo: r.ValidTo}
+		ValidFrom: r.ValidFrom, ValidTo: r.ValidTo, Remote: r.Remote}
 }
 
 func units(js []unitJoin) []caseflow.Unit {
@@ -161,4 +161,18 @@ func provincePath(path string) string {
 		return path[:i+1]
 	}
 	return path
+}
+
+// AgencyServes reports whether the agency with the given code has
+// jurisdiction of its type over the commune on the day of at (as the
+// table's primary agency or as one a user may name).
+func (db *DB) AgencyServes(ctx context.Context, communeID int64, at time.Time, t caseflow.AgencyType, code string) (bool, error) {
+	_, err := db.resolveAgency(db.gorm.WithContext(ctx), communeID, at, t, code)
+	switch caseflow.ErrorCode(err) {
+	case "":
+		return true, nil
+	case caseflow.EInternal:
+		return false, err
+	}
+	return false, nil
 }

@@ -34,6 +34,16 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 			WHERE c.state = ANY(?) AND EXISTS (SELECT 1 FROM case_access ca WHERE ca.case_id = c.id
 				AND ca.agency_id = ? AND ca.revoked_at IS NULL AND ca.reason NOT LIKE 'referral:%')
 			UNION ALL
+			-- A step the agency answers for while the case is with another
+			-- (the commune's support plan during the investigation, a
+			-- forensic exam during the report's resolution).
+			SELECT c.code, c.state, c.received_at, min(k.started_at) AS waiting_since, min(k.due_at) AS due_at,
+				'clock' AS reason, NULL::bigint AS referral_id
+			FROM case_clocks k JOIN cases c ON c.id = k.case_id
+			WHERE k.responsible_agency = ? AND k.stopped_at IS NULL AND k.status IN ('running', 'breached')
+				AND k.role IS DISTINCT FROM ? AND NOT (c.state = ANY(?))
+			GROUP BY c.id
+			UNION ALL
 			SELECT c.code, c.state, c.received_at, r.created_at AS waiting_since,
 				(SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.instance = r.id::text
 					AND k.stopped_at IS NULL AND k.status IN ('running', 'breached')) AS due_at,
@@ -41,7 +51,8 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 			FROM referrals r JOIN cases c ON c.id = r.case_id
 			WHERE r.agency_id = ? AND r.status IN ('pending', 'accepted')
 		) w ORDER BY due_at NULLS LAST, waiting_since, code LIMIT ?`,
-		v.Agency.ID, array[string](states), v.Agency.ID, v.Agency.ID, limit).Scan(&rows).Error
+		v.Agency.ID, array[string](states), v.Agency.ID, v.Agency.ID, string(caseflow.ClockServiceReferralResponse), array[string](states),
+		v.Agency.ID, limit).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

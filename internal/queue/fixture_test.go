@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	flows, err := workflow.LoadDir("testdata/workflows")
 	require.NoError(t, err)
 	f := &fixture{env: env,
-		cases: casework.New(casework.Config{Store: env.DB, Workflows: flows, WorkflowID: testWorkflow})}
+		cases: casework.New(casework.Config{Store: env.DB, Workflows: flows, WorkflowID: testWorkflow, WorkflowVersion: 1})}
 	f.officer = f.viewer(t, "officer1")
 	f.supervisor = f.viewer(t, "supervisor1")
 	return f

@@ -76,7 +76,7 @@ func run(m *testing.M) int {
 		// Every test logs in from 127.0.0.1: the per-address limit is
 		// tested on a service of its own (auth_test.go), not through this one.
 		IPLimit: 1000}
-	cw := casework.New(casework.Config{Store: db.DB, Workflows: flows, WorkflowID: "child-abuse"})
+	cw := casework.New(casework.Config{Store: db.DB, Workflows: flows, WorkflowID: "child-abuse", WorkflowVersion: 1})
 	srv := server.New(server.Config{Accounts: acc, Cases: cw, Workflows: flows, Log: log,
 		Ready: map[string]server.Pinger{"postgres": db.DB}})
 	env.db, env.srv, env.logs, env.flows = db, httptest.NewServer(srv), logs, flows

@@ -84,7 +84,7 @@ func TestRenamedWorkflowKeepsReferrals(t *testing.T) {
 
 	srv := serverWith(t, func(c *server.Config) {
 		c.Workflows = renamed
-		c.Cases = casework.New(casework.Config{Store: env.db.DB, Workflows: renamed, WorkflowID: "child-abuse"})
+		c.Cases = casework.New(casework.Config{Store: env.db.DB, Workflows: renamed, WorkflowID: "child-abuse", WorkflowVersion: 1})
 	})
 	original := tellReferrals(t, env.srv.URL, env.flows)
 	again := tellReferrals(t, srv.URL, renamed)

@@ -479,7 +479,7 @@ func serverWith(t *testing.T, change func(*server.Config)) *httptest.Server {
 	t.Cleanup(func() { rc.Close() })
 	acc := &account.Service{Store: env.db.DB, Secret: []byte(strings.Repeat("s", 32)), Params: testenv.FastParams,
 		Limiter: &limiter.Redis{Client: rc, Prefix: "test:" + testenv.Suffix() + ":"}}
-	cfg := server.Config{Accounts: acc, Cases: casework.New(casework.Config{Store: env.db.DB, Workflows: env.flows, WorkflowID: "child-abuse"}),
+	cfg := server.Config{Accounts: acc, Cases: casework.New(casework.Config{Store: env.db.DB, Workflows: env.flows, WorkflowID: "child-abuse", WorkflowVersion: 1}),
 		Workflows: env.flows}
 	change(&cfg)
 	srv := httptest.NewServer(server.New(cfg))

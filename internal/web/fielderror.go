@@ -65,6 +65,11 @@ var fieldTexts = map[caseflow.FieldCode]fieldText{
 	caseflow.FieldAgencyEnded:         {key: "msg.agency_ended"},
 	caseflow.FieldOutsideStructure:    {key: "msg.outside_structure"},
 	caseflow.FieldNotText:             {key: "msg.not_text"},
+	caseflow.FieldNotYet:              {key: "msg.not_yet"},
+	caseflow.FieldAlreadyDone:         {key: "msg.already_done"},
+	caseflow.FieldBeforePrevious:      {key: "msg.before_previous"},
+	caseflow.FieldLateWithoutReason:   {key: "msg.late_reason", args: maxArg},
+	caseflow.FieldLimitReached:        {key: "msg.limit_reached"},
 }
 
 // allowedArg names the units an error points to, or a dash when the data

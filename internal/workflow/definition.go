@@ -27,10 +27,26 @@ type Definition struct {
 	// Compliance says that cases on this definition count in the plan's
 	// compliance figures: it must then declare every role of
 	// caseflow.RequiredEventRoles and caseflow.RequiredClockRoles.
-	Compliance bool     `yaml:"compliance" json:"compliance,omitempty"`
-	States     []*State `yaml:"states" json:"states"`
-	Events     []*Event `yaml:"events" json:"events"`
-	Clocks     []*Clock `yaml:"clocks" json:"clocks"`
+	Compliance bool `yaml:"compliance" json:"compliance,omitempty"`
+	// IntakeRoles are the roles that file a report into Initial with
+	// IntakeEvent; commune officers when the file does not say.
+	IntakeRoles []caseflow.Role `yaml:"intake_roles" json:"intake_roles,omitempty"`
+	// Intakes are further ways in: a report received first by another
+	// agency (the police, BLTTHS Đ145.2) enters in its own state with its own
+	// pseudo-event, on which clocks may start.
+	Intakes []*Intake `yaml:"intakes" json:"intakes,omitempty"`
+	// BackdateHours is how long before its recording an event may say it
+	// happened (occurred_at) without a stated reason; 0 uses the service's
+	// default.
+	BackdateHours int `yaml:"backdate_hours" json:"backdate_hours,omitempty"`
+	// Readings are the points of law read two ways in practice, each a named
+	// switch with its options; a clock's condition names the chosen option
+	// as the fact "reading.<id>". The province picks an option in the
+	// service's configuration; Default applies otherwise.
+	Readings []*Reading `yaml:"readings" json:"readings,omitempty"`
+	States   []*State   `yaml:"states" json:"states"`
+	Events   []*Event   `yaml:"events" json:"events"`
+	Clocks   []*Clock   `yaml:"clocks" json:"clocks"`
 
 	file        string
 	versionLine int
@@ -71,6 +87,40 @@ type Event struct {
 	// CountsAs declares what the event means to compliance, referrals and
 	// synthetic data; code reads these roles, never the event's id.
 	CountsAs []RoleDecl `yaml:"counts_as" json:"counts_as,omitempty"`
+	// Once: the event may be recorded once per case; MaxTimes, that many
+	// times (a file the law lets the procuracy return twice).
+	Once     bool `yaml:"once" json:"once,omitempty"`
+	MaxTimes int  `yaml:"max_times" json:"max_times,omitempty"`
+	// After: the event may fire only once one of these events (or intake
+	// events) has been recorded on the case.
+	After []string `yaml:"after" json:"after,omitempty"`
+	// Unless: the event may not fire once any of these has been recorded.
+	Unless []string `yaml:"unless" json:"unless,omitempty"`
+}
+
+// Reading is a contested point of law and the ways it is read.
+type Reading struct {
+	ID      string           `yaml:"id" json:"id"`
+	Label   Label            `yaml:"label" json:"label"`
+	Options map[string]Label `yaml:"options" json:"options"`
+	Default string           `yaml:"default" json:"default"`
+	// Basis says where the readings come from, with confidence marks.
+	Basis string `yaml:"basis" json:"basis"`
+}
+
+// Intake is a way a report enters the workflow besides the default one.
+type Intake struct {
+	// Event is the pseudo-event recorded in the history; clocks start on it.
+	Event string `yaml:"event" json:"event"`
+	Label Label  `yaml:"label" json:"label"`
+	// Roles file reports this way; a role has one way in.
+	Roles []caseflow.Role `yaml:"roles" json:"roles"`
+	// State is where the case starts.
+	State string `yaml:"state" json:"state"`
+	// Refer lists the agency types that gain access at intake besides the
+	// filing agency (for example the commune's child protection, which runs
+	// the support track whoever received the report).
+	Refer []caseflow.AgencyType `yaml:"refer" json:"refer,omitempty"`
 }
 
 // FieldType is the type of a value an event carries.
@@ -98,6 +148,9 @@ type Field struct {
 	Required bool      `yaml:"required" json:"required"`
 	// Values are the allowed values of an enum field.
 	Values []string `yaml:"values" json:"values,omitempty"`
+	// Past: a date or datetime that may not be later than the moment the
+	// event is recorded (a decision already taken, a hearing already held).
+	Past bool `yaml:"past" json:"past,omitempty"`
 	// ValueLabels names some or all Values for the user interface.
 	ValueLabels map[string]Label `yaml:"value_labels" json:"value_labels,omitempty"`
 }
@@ -137,9 +190,16 @@ type Limit struct {
 // events whose data matches: the field equals Equals, or is one of In. An
 // absent field never matches.
 type Condition struct {
-	Field  string `yaml:"field" json:"field"`
-	Equals any    `yaml:"equals" json:"equals,omitempty"`
-	In     []any  `yaml:"in" json:"in,omitempty"`
+	Field string `yaml:"field" json:"field,omitempty"`
+	// Fact instead names something the service knows of the case, not the
+	// event's data (see Facts): whether the commune is remote, whether the
+	// report said the child is in immediate danger.
+	Fact string `yaml:"fact" json:"fact,omitempty"`
+	// All and Any combine conditions: every one, or at least one, holds.
+	All    []*Condition `yaml:"all" json:"all,omitempty"`
+	Any    []*Condition `yaml:"any" json:"any,omitempty"`
+	Equals any          `yaml:"equals" json:"equals,omitempty"`
+	In     []any        `yaml:"in" json:"in,omitempty"`
 }
 
 // Clock is a statutory deadline: it starts on an event, stops on one of a set
@@ -183,6 +243,44 @@ type Clock struct {
 	// CountsAs declares what the clock measures to compliance; code reads
 	// this role, never the clock's id.
 	CountsAs caseflow.ClockRole `yaml:"counts_as" json:"counts_as,omitempty"`
+	// Once: the clock runs at most once per case (and instance); a start
+	// event fired again does not start it again.
+	Once bool `yaml:"once" json:"once,omitempty"`
+	// Unless: the clock does not start once any of these events has been
+	// recorded on the case; After: it starts only once one of these has.
+	Unless []string `yaml:"unless" json:"unless,omitempty"`
+	After  []string `yaml:"after" json:"after,omitempty"`
+	// Extensions are the steps by which the law lets the limit grow, each
+	// with who grants it, how often, by how much and up to what total. A
+	// clock has either Extensions or the older ExtendRoles with one maximum.
+	Extensions []*ExtensionStep `yaml:"extensions" json:"extensions,omitempty"`
+}
+
+// ExtensionStep is one way a clock's limit may be extended: "the head of the
+// investigation agency may prolong it to 2 months in all", "the procuracy
+// may then extend it once, by at most 2 months".
+type ExtensionStep struct {
+	ID    string `yaml:"id" json:"id"`
+	Label Label  `yaml:"label" json:"label"`
+	// Roles record the step; GrantedBy names the authority whose decision it
+	// is (which may be a higher body than the one recording it).
+	Roles     []caseflow.Role `yaml:"roles" json:"roles"`
+	GrantedBy Label           `yaml:"granted_by" json:"granted_by"`
+	Basis     string          `yaml:"basis" json:"basis"`
+	// Categories limits the step to cases of these crime categories; empty
+	// means every case.
+	Categories []string `yaml:"categories" json:"categories,omitempty"`
+	// Times is how often the step may be used (1 when the file does not say).
+	Times int `yaml:"times" json:"times"`
+	// After lists steps of which one must have been used first.
+	After []string `yaml:"after" json:"after,omitempty"`
+	// Amount bounds what one use adds; Total bounds the limit after it,
+	// counted from the clock's start. At least one is set.
+	Amount *Limit `yaml:"amount" json:"amount,omitempty"`
+	Total  *Limit `yaml:"total" json:"total,omitempty"`
+	// RequestBefore: the request must reach the granting body at least this
+	// long before the due time; a later request is recorded as late.
+	RequestBefore *Limit `yaml:"request_before" json:"request_before,omitempty"`
 }
 
 // State returns the state with the given id.
@@ -264,9 +362,34 @@ func (c *Clock) MaxExtensionFor(category string) (l Limit, ok bool) {
 	return pick(c.MaxExtension, c.MaxExtensionByCategory, category)
 }
 
-// Extendable reports whether role may extend the clock.
+// Extendable reports whether role may extend the clock, by the older single
+// rule or by one of its steps.
 func (c *Clock) Extendable(role caseflow.Role) bool {
-	return slices.Contains(c.ExtendRoles, role)
+	if slices.Contains(c.ExtendRoles, role) {
+		return true
+	}
+	for _, st := range c.Extensions {
+		if slices.Contains(st.Roles, role) {
+			return true
+		}
+	}
+	return false
+}
+
+// Step returns the clock's extension step with the given id.
+func (c *Clock) Step(id string) (*ExtensionStep, bool) {
+	for _, st := range c.Extensions {
+		if st.ID == id {
+			return st, true
+		}
+	}
+	return nil, false
+}
+
+// AppliesTo reports whether the step may be used on a case of the given
+// crime category.
+func (st *ExtensionStep) AppliesTo(category string) bool {
+	return len(st.Categories) == 0 || slices.Contains(st.Categories, category)
 }
 
 // ResponsibleFor returns the agency type answerable for the clock when it is

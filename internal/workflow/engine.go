@@ -40,6 +40,16 @@ type Transition struct {
 // EForbidden; bad data is EInvalid naming each field as "data.<name>". A
 // state the definition does not know is an internal error.
 func (d *Definition) Fire(state, event string, role caseflow.Role, data map[string]any) (*Transition, error) {
+	return d.FireIn(Context{State: state}, event, role, data)
+}
+
+// FireIn is Fire on a case known by more than its state: the event's
+// guards (once, after, unless) are checked against the events already
+// recorded, right after the state and before the role (an EInvalid error
+// naming "event"); past-only dates against cx.Now; and the clocks to start
+// against the case's facts and Unless lists.
+func (d *Definition) FireIn(cx Context, event string, role caseflow.Role, data map[string]any) (*Transition, error) {
+	state := cx.State
 	if _, ok := d.states[state]; !ok {
 		return nil, fmt.Errorf("workflow %s v%d: unknown state %q", d.ID, d.Version, state)
 	}
@@ -56,11 +66,17 @@ func (d *Definition) Fire(state, event string, role caseflow.Role, data map[stri
 	// the API promises: event, then role, then data.
 	m := fsm.NewFSM(state, d.fsmEvents, fsm.Callbacks{
 		"before_event": func(_ context.Context, e *fsm.Event) {
+			if g := ev.Guard(cx); g != nil {
+				e.Cancel(&caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("event %q %s", ev.ID, g.Message),
+					Fields: map[string]caseflow.FieldError{"event": *g}})
+				return
+			}
 			if !ev.Allows(role) {
 				e.Cancel(caseflow.Errorf(caseflow.EForbidden, "role %q may not fire event %q", role, ev.ID))
 				return
 			}
 			out, errs := ev.checkData(data)
+			ev.checkPast(out, cx.Now, errs)
 			if err := errs.Err(); err != nil {
 				e.Cancel(err)
 				return
@@ -88,7 +104,7 @@ func (d *Definition) Fire(state, event string, role caseflow.Role, data map[stri
 		if final || slices.Contains(c.Stop, event) {
 			t.StopClocks = append(t.StopClocks, c)
 		}
-		if !final && slices.Contains(c.Start, event) && c.Matches(clean) {
+		if !final && slices.Contains(c.Start, event) && c.StartsIn(cx, clean) {
 			t.StartClocks = append(t.StartClocks, c)
 		}
 	}
@@ -115,9 +131,16 @@ func fireError(err error, state, event string) error {
 // Available returns the events role may fire on a case in state, in the
 // order of the definition; the user interface offers these.
 func (d *Definition) Available(state string, role caseflow.Role) []*Event {
+	return d.AvailableIn(Context{State: state}, role)
+}
+
+// AvailableIn is Available with the event guards checked against what the
+// case has recorded: a one-time step already done, or a step whose
+// prerequisite has not happened, is not offered.
+func (d *Definition) AvailableIn(cx Context, role caseflow.Role) []*Event {
 	var out []*Event
 	for _, e := range d.Events {
-		if e.FiresFrom(state) && e.Allows(role) {
+		if e.FiresFrom(cx.State) && e.Allows(role) && e.Guard(cx) == nil {
 			out = append(out, e)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/looplab/fsm"
 	"go.yaml.in/yaml/v3"
@@ -55,6 +56,8 @@ func (v *validator) validate() {
 	v.checkStates()
 	v.checkInitial()
 	v.checkEvents()
+	v.checkIntakes()
+	v.checkGuards()
 	v.checkGraph()
 	v.checkClocks()
 	v.checkVocabulary()
@@ -226,7 +229,13 @@ func (v *validator) checkGraph() {
 		return
 	}
 	if _, ok := v.states[d.Initial]; ok {
-		reached := v.reachable(d.Initial)
+		entries := []string{d.Initial}
+		for _, x := range d.Intakes {
+			if _, ok := v.states[x.State]; ok {
+				entries = append(entries, x.State)
+			}
+		}
+		reached := v.reachable(entries...)
 		for i, s := range d.States {
 			if _, ok := v.states[s.ID]; ok && !reached[s.ID] {
 				v.add(v.at("states", i), "state %q is unreachable from initial state %q", s.ID, d.Initial)
@@ -303,7 +312,7 @@ func (v *validator) checkClocks() {
 					if f, ok := e.Field(c.InstanceField); !ok || !f.Required {
 						v.add(at("instance_field"), "clock %q: event %q does not carry required field %q", c.ID, id, c.InstanceField)
 					}
-				} else if id == v.d.IntakeEvent {
+				} else if v.d.IsIntakeEvent(id) {
 					v.add(at("instance_field"), "clock %q: the intake event carries no field %q", c.ID, c.InstanceField)
 				}
 			}
@@ -316,7 +325,7 @@ func (v *validator) checkClockEvents(c *Clock, at func(...any) int) {
 		v.add(at(), "clock %q has no start events", c.ID)
 	}
 	for j, s := range c.Start {
-		if _, ok := v.events[s]; !ok && (s != v.d.IntakeEvent || s == "") {
+		if _, ok := v.events[s]; !ok && !v.d.IsIntakeEvent(s) {
 			v.add(at("start", j), "clock %q: unknown start event %q", c.ID, s)
 		}
 	}
@@ -347,6 +356,12 @@ func (v *validator) checkClockEvents(c *Clock, at func(...any) int) {
 			}
 		} else if _, ok := v.states[v.d.Initial]; ok && s == v.d.IntakeEvent && s != "" {
 			after = []string{v.d.Initial}
+		} else {
+			for _, x := range v.d.Intakes {
+				if _, ok := v.states[x.State]; ok && x.Event == s {
+					after = []string{x.State}
+				}
+			}
 		}
 		if after == nil {
 			continue
@@ -385,6 +400,10 @@ func (v *validator) checkLimits(c *Clock, at func(...any) int) {
 	switch {
 	case maxima > 1:
 		v.add(at(), "clock %q: at most one of max_total, max_total_by_category, max_extension and max_extension_by_category", c.ID)
+	case len(c.Extensions) > 0 && (maxima > 0 || len(c.ExtendRoles) > 0):
+		v.add(at("extensions"), "clock %q: extensions replace extend_roles and the max_ bounds; give one or the other", c.ID)
+	case len(c.Extensions) > 0:
+		v.checkSteps(c, at)
 	case maxima == 1 && len(c.ExtendRoles) == 0:
 		v.add(at(), "clock %q has a maximum but no extend_roles", c.ID)
 	case maxima == 0 && len(c.ExtendRoles) > 0:
@@ -458,43 +477,79 @@ func allAgencies(values []string) bool {
 }
 
 // checkCondition checks a clock's start condition against the fields of its
-// start events and normalises its values to the field's type.
+// start events (or the facts it names) and normalises its values to their
+// type; All and Any are checked part by part.
 func (v *validator) checkCondition(c *Clock, at func(...any) int) {
-	cond := c.Condition
-	if cond == nil {
+	if c.Condition != nil {
+		v.checkCond(c, c.Condition, func(path ...any) int { return at(append([]any{"condition"}, path...)...) })
+	}
+}
+
+func (v *validator) checkCond(c *Clock, cond *Condition, at func(...any) int) {
+	if len(cond.All) > 0 || len(cond.Any) > 0 {
+		if cond.Field != "" || cond.Fact != "" || cond.Equals != nil || len(cond.In) > 0 {
+			v.add(at(), "clock %q: a condition with all or any has nothing else", c.ID)
+		}
+		for k, x := range cond.All {
+			v.checkCond(c, x, func(path ...any) int { return at(append([]any{"all", k}, path...)...) })
+		}
+		for k, x := range cond.Any {
+			v.checkCond(c, x, func(path ...any) int { return at(append([]any{"any", k}, path...)...) })
+		}
 		return
 	}
-	if cond.Field == "" {
-		v.add(at("condition"), "clock %q: condition has no field", c.ID)
+	if (cond.Field == "") == (cond.Fact == "") {
+		v.add(at(), "clock %q: condition needs exactly one of field and fact", c.ID)
 		return
 	}
 	if (cond.Equals == nil) == (len(cond.In) == 0) {
-		v.add(at("condition"), "clock %q: condition needs exactly one of equals and in", c.ID)
+		v.add(at(), "clock %q: condition needs exactly one of equals and in", c.ID)
+		return
+	}
+	if cond.Fact != "" {
+		if r, ok := v.d.Reading(strings.TrimPrefix(cond.Fact, "reading.")); ok && strings.HasPrefix(cond.Fact, "reading.") {
+			v.normaliseCondition(c, cond, &Field{Name: cond.Fact, Type: FieldEnum, Values: sortedKeys(r.Options)}, at)
+			return
+		}
+		typ, ok := Facts[cond.Fact]
+		if !ok {
+			v.add(at("fact"), "clock %q: unknown fact %q (known: %v and reading.<id> of the readings)", c.ID, cond.Fact, sortedKeys(Facts))
+			return
+		}
+		v.normaliseCondition(c, cond, &Field{Name: cond.Fact, Type: typ}, at)
 		return
 	}
 	for _, id := range c.Start {
 		e, ok := v.events[id]
 		if !ok {
-			if id == v.d.IntakeEvent && id != "" {
-				v.add(at("condition"), "clock %q: a clock started by the intake event cannot have a condition", c.ID)
+			if v.d.IsIntakeEvent(id) {
+				v.add(at(), "clock %q: a clock started by an intake event cannot have a condition on a field (a fact may)", c.ID)
 			}
 			continue
 		}
 		f, ok := e.Field(cond.Field)
 		if !ok {
-			v.add(at("condition", "field"), "clock %q: start event %q has no field %q", c.ID, id, cond.Field)
+			v.add(at("field"), "clock %q: start event %q has no field %q", c.ID, id, cond.Field)
 			continue
 		}
+		v.normaliseCondition(c, cond, f, at)
+	}
+}
+
+// normaliseCondition checks a condition's values against the type of what
+// it names and normalises them.
+func (v *validator) normaliseCondition(c *Clock, cond *Condition, f *Field, at func(...any) int) {
+	{
 		if cond.Equals != nil {
 			if n, bad := normalise(f, cond.Equals); bad != nil {
-				v.add(at("condition", "equals"), "clock %q: condition value %v %s", c.ID, cond.Equals, bad.Message)
+				v.add(at("equals"), "clock %q: condition value %v %s", c.ID, cond.Equals, bad.Message)
 			} else {
 				cond.Equals = n
 			}
 		}
 		for k, val := range cond.In {
 			if n, bad := normalise(f, val); bad != nil {
-				v.add(at("condition", "in", k), "clock %q: condition value %v %s", c.ID, val, bad.Message)
+				v.add(at("in", k), "clock %q: condition value %v %s", c.ID, val, bad.Message)
 			} else {
 				cond.In[k] = n
 			}
@@ -535,6 +590,11 @@ func (d *Definition) index() {
 		}
 		if len(c.Notify) == 0 {
 			c.Notify = []string{NotifyResponsible, NotifySupervisors}
+		}
+		for _, st := range c.Extensions {
+			if st.Times == 0 {
+				st.Times = 1
+			}
 		}
 	}
 }
