@@ -444,6 +444,7 @@ func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same cases, up to the moment they reach now")
 	writers := fs.Int("writers", 2, "connections writing at once")
 	checkRefs := fs.Bool("check-references", false, "keep foreign-key checks on while loading (a superuser skips them by default)")
+	version := fs.Int("workflow-version", synthetic.WalkedVersion, "the workflow version the cases are written on (the generator walks version 1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -458,9 +459,9 @@ func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("WORKFLOWS_DIR %s: %w", m.cfg.WorkflowsDir, err)
 	}
-	def, ok := flows.Latest(m.cfg.WorkflowID)
+	def, ok := flows.Get(m.cfg.WorkflowID, *version)
 	if !ok {
-		return &config.Error{Var: "WORKFLOW_ID", Msg: fmt.Sprintf("no definition %q in %s", m.cfg.WorkflowID, m.cfg.WorkflowsDir)}
+		return &config.Error{Var: "WORKFLOW_ID", Msg: fmt.Sprintf("no definition %q v%d in %s", m.cfg.WorkflowID, *version, m.cfg.WorkflowsDir)}
 	}
 	// The generator allocates many short-lived rows; collecting garbage
 	// less often leaves the processor to the database.

@@ -130,6 +130,12 @@ func fictionalNarratives() []string {
 	return out
 }
 
+// WalkedVersion is the version of the child-abuse workflow the generator
+// walks: its walk knows states, clocks and roles but not yet the guards,
+// facts and readings that version 2 adds, so it writes version 1 cases,
+// which the service still runs.
+const WalkedVersion = 1
+
 // Generate writes opt.Cases fictional cases on the workflow def, spread over
 // the years from opt.From to opt.To, with their history, clocks, access and
 // children. The same definition, seed and period give the same rows.

@@ -50,6 +50,14 @@ func renameVocabulary(root *yaml.Node) {
 		switch key {
 		case "intake_event":
 			val.Value = renamed(val.Value)
+		case "intakes":
+			for _, item := range val.Content {
+				for j := 0; j+1 < len(item.Content); j += 2 {
+					if item.Content[j].Value == "event" {
+						item.Content[j+1].Value = renamed(item.Content[j+1].Value)
+					}
+				}
+			}
 		case "events", "clocks":
 			for _, item := range val.Content {
 				for j := 0; j+1 < len(item.Content); j += 2 {
@@ -57,7 +65,7 @@ func renameVocabulary(root *yaml.Node) {
 					switch {
 					case k == "id":
 						v.Value = renamed(v.Value)
-					case key == "clocks" && (k == "start" || k == "stop"):
+					case (key == "clocks" && (k == "start" || k == "stop")) || k == "after" || k == "unless":
 						for _, e := range v.Content {
 							e.Value = renamed(e.Value)
 						}

@@ -102,7 +102,8 @@ func (w *UI) casePage(c echo.Context) error {
 		opts = append(opts, withNotice(tr(lang, "case.filed_again", c.Param("code")), toneOK))
 	}
 	if ev := q.Get("done"); ev != "" {
-		opts = append(opts, withNotice(tr(lang, "case.done", w.eventLabel(lang, ev)), toneOK))
+		wv, _ := strconv.Atoi(q.Get("wv"))
+		opts = append(opts, withNotice(tr(lang, "case.done", w.eventLabelIn(lang, wv, ev)), toneOK))
 	}
 	if m := q.Get("msg"); m != "" {
 		if s, ok := lookup(lang, "case.msg."+m); ok {
@@ -303,7 +304,7 @@ func (w *UI) clockView(lang string, v caseflow.Viewer, cs *caseflow.Case, def *w
 }
 
 func (w *UI) historyView(lang string, cs *caseflow.Case, def *workflow.Definition, h caseflow.HistoryEntry) historyView {
-	hv := historyView{At: formTime(h.At), Event: w.eventLabel(lang, h.Event), Note: h.Note}
+	hv := historyView{At: formTime(h.At), Event: w.eventLabelIn(lang, cs.WorkflowVersion, h.Event), Note: h.Note}
 	if h.From != "" && h.From != h.To {
 		hv.Move = w.stateLabel(lang, cs, h.From) + " → " + w.stateLabel(lang, cs, h.To)
 	} else if h.From == "" {
@@ -524,12 +525,13 @@ func (w *UI) fireSubmit(c echo.Context) error {
 	if caseflow.ErrorCode(err) == caseflow.ENotFound && slices.Contains(ev.Release, v.Agency.Type) {
 		// The event handed the case on and ended this agency's access, so
 		// the case could not be read back after it was stored.
-		return c.Redirect(http.StatusSeeOther, "/worklist?done="+url.QueryEscape(event)+"&code="+url.QueryEscape(code))
+		return c.Redirect(http.StatusSeeOther, "/worklist?done="+url.QueryEscape(event)+"&code="+url.QueryEscape(code)+
+			"&wv="+strconv.Itoa(cs.WorkflowVersion))
 	}
 	if err != nil {
 		return w.caseFormError(c, code, back, err, version)
 	}
-	return c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(code)+"?done="+url.QueryEscape(event))
+	return c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(code)+"?done="+url.QueryEscape(event)+"&wv="+strconv.Itoa(cs.WorkflowVersion))
 }
 
 // caseFormError shows a refused case action: a stale version is explained

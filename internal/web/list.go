@@ -174,7 +174,8 @@ func (w *UI) worklistPage(c echo.Context) error {
 	}
 	var opts []pageOption
 	if ev := c.QueryParam("done"); ev != "" {
-		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabel(lang, ev), c.QueryParam("code")), toneOK))
+		wv, _ := strconv.Atoi(c.QueryParam("wv"))
+		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabelIn(lang, wv, ev), c.QueryParam("code")), toneOK))
 	}
 	return w.render(c, http.StatusOK, "worklist", tr(lang, "title.worklist"), rows, opts...)
 }

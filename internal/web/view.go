@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,14 +82,26 @@ func (w *UI) anyStateLabel(lang, state string) string {
 }
 
 // eventLabel names an event by the newest workflow that has it.
-func (w *UI) eventLabel(lang, event string) string {
+func (w *UI) eventLabel(lang, event string) string { return w.eventLabelIn(lang, 0, event) }
+
+// eventLabelIn names an event by the workflow version a case runs on
+// (version 0: none known), else by the newest workflow that has it.
+func (w *UI) eventLabelIn(lang string, version int, event string) string {
 	defs := w.flows.All()
+	if version > 0 {
+		for _, d := range defs {
+			if d.Version == version {
+				defs = append(slices.Clone(defs), d)
+				break
+			}
+		}
+	}
 	for i := len(defs) - 1; i >= 0; i-- {
 		if ev, ok := defs[i].Event(event); ok {
 			return pickLabel(lang, ev.Label)
 		}
-		if d := defs[i]; event == d.IntakeEvent && d.IntakeLabel != nil {
-			return pickLabel(lang, *d.IntakeLabel)
+		if l, ok := defs[i].IntakeLabelOf(event); ok {
+			return pickLabel(lang, l)
 		}
 	}
 	if s, ok := lookup(lang, "event."+event); ok {
