@@ -156,15 +156,19 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 		due = cal.Extend(k.StartedAt, lt.base, append(lt.amounts, lim))
 		ext.Rule, ext.Amount = string(lim.Rule), lim.Amount
 	}
+	var st *workflow.ExtensionStep
+	if len(wc.Extensions) > 0 {
+		// The step first: a step used up is refused as such, whatever the
+		// amount asked.
+		if st, err = s.extensionStep(wc, k, v, req.Step); err != nil {
+			return nil, nil, err
+		}
+	}
 	if !due.After(k.DueAt) {
 		return nil, nil, &caseflow.Error{Code: caseflow.EInvalid, Message: fmt.Sprintf("the extension must move the due time past %s", caseflow.DateText(k.DueAt)),
 			Fields: map[string]caseflow.FieldError{amountField: {Code: caseflow.FieldOutOfRange, Message: "does not move the due time later"}}}
 	}
-	if len(wc.Extensions) > 0 {
-		st, err := s.extensionStep(wc, k, v, req.Step)
-		if err != nil {
-			return nil, nil, err
-		}
+	if st != nil {
 		if err := checkStep(cal, wc, st, k, lt, due, amountField); err != nil {
 			return nil, nil, err
 		}
