@@ -74,9 +74,11 @@ func TestLoadDir_ChildAbuse(t *testing.T) {
 	t.Parallel()
 	r, err := workflow.LoadDir(filepath.Join("..", "..", "workflows"))
 	require.NoError(t, err)
-	d, ok := r.Latest("child-abuse")
+	d, ok := r.Get("child-abuse", 1)
 	require.True(t, ok)
 	require.Equal(t, "received", d.Initial)
+	latest, _ := r.Latest("child-abuse")
+	require.Equal(t, 2, latest.Version, "version 2 is loaded beside version 1")
 	for _, id := range []string{"emergency_measures", "transfer_to_police", "transfer_to_police_remote",
 		"procuracy_notice", "resolve_report", "tell_reporter", "exam_request", "forensic_conclusion",
 		"forensic_conclusion_sexual_abuse", "investigation", "indictment", "trial_preparation", "open_hearing",
