@@ -78,7 +78,3 @@ func (r Role) SeesCompliance() bool { return r == RoleSupervisor || r == RoleCom
 
 // Administers reports whether the role manages users and public holidays.
 func (r Role) Administers() bool { return r == RoleAdmin }
-
-// FilesReports reports whether the role files reports of abuse: commune
-// child-protection officers, for their own commune.
-func (r Role) FilesReports() bool { return r == RoleCommuneOfficer }

@@ -66,6 +66,14 @@ func (s *Service) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Rep
 	return s.intakeOn(ctx, def, v, r, key, requestHash)
 }
 
+// FilesReports reports whether role files reports on the workflow new cases
+// start on: commune officers, and on version 2 the police for a report they
+// received first.
+func (s *Service) FilesReports(role caseflow.Role) bool {
+	def, ok := s.IntakeWorkflow()
+	return ok && def.FilesReports(role)
+}
+
 // IntakeWorkflow returns the definition new cases start on.
 func (s *Service) IntakeWorkflow() (*workflow.Definition, bool) {
 	if s.version > 0 {
@@ -200,6 +208,24 @@ func (s *Service) communeOn(ctx context.Context, v caseflow.Viewer, code string,
 // own, then the former communes that became part of it, for a report
 // received before the change (which names the commune as it was then).
 func (s *Service) IntakeCommunes(ctx context.Context, v caseflow.Viewer) ([]caseflow.Unit, error) {
+	if v.Role != caseflow.RoleCommuneOfficer {
+		// The police file for the communes they serve today.
+		units, err := s.UnitsOn(ctx, v, s.now(), caseflow.LevelCommune)
+		if err != nil {
+			return nil, err
+		}
+		var out []caseflow.Unit
+		for _, u := range units {
+			ok, err := s.store.AgencyServes(ctx, u.ID, s.now(), v.Agency.Type, v.Agency.Code)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, u)
+			}
+		}
+		return out, nil
+	}
 	own := v.Agency.Unit
 	before, err := s.store.UnitsBefore(ctx, own.ID)
 	if err != nil {

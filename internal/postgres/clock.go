@@ -390,8 +390,21 @@ func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Cl
 			return err
 		}
 		actor, agency := v.UserID, v.Agency.ID
-		data := map[string]any{"clock": k.Clock, "amount": ext.Amount, "rule": ext.Rule, "legal_basis": ext.LegalBasis,
+		data := map[string]any{"clock": k.Clock, "legal_basis": ext.LegalBasis,
 			"due_before": ext.DueBefore.UTC().Format(time.RFC3339), "due_after": ext.DueAfter.UTC().Format(time.RFC3339)}
+		if ext.TotalRule != "" {
+			data["total_amount"], data["total_rule"] = ext.TotalAmount, ext.TotalRule
+		} else {
+			data["amount"], data["rule"] = ext.Amount, ext.Rule
+		}
+		for key, val := range map[string]string{"step": ext.Step, "granted_by": ext.GrantedBy, "decision": ext.Decision} {
+			if val != "" {
+				data[key] = val
+			}
+		}
+		if ext.LateRequest {
+			data["late_request"] = true
+		}
 		histData, err := jsonObject(data)
 		if err != nil {
 			return fmt.Errorf("clock %d: encoding the clock_extended history data: %w", k.ID, err)

@@ -292,7 +292,14 @@ func (w *UI) clockView(lang string, v caseflow.Viewer, cs *caseflow.Case, def *w
 		kv.Status, kv.Remaining = catalog.Label(lang, catalog.ClockStatus, caseflow.ClockRunning), dueText(lang, k.DueAt, now)
 	}
 	for _, e := range k.Extensions {
-		kv.Extensions = append(kv.Extensions, tr(lang, "clock.extension", limitText(lang, e.Amount, e.Rule), e.By,
+		how := limitText(lang, e.Amount, e.Rule)
+		if e.TotalRule != "" {
+			how = tr(lang, "clock.to_total", limitText(lang, e.TotalAmount, e.TotalRule))
+		}
+		if e.GrantedBy != "" {
+			how += " (" + e.GrantedBy + ")"
+		}
+		kv.Extensions = append(kv.Extensions, tr(lang, "clock.extension", how, e.By,
 			formTime(e.At), formTime(e.DueAfter), e.Reason, e.LegalBasis))
 	}
 	if def != nil && k.Status == caseflow.ClockRunning && k.StoppedAt == nil && cs.Access != caseflow.AccessSummary {
@@ -410,9 +417,20 @@ func (w *UI) eventForm(lang string, cs *caseflow.Case, def *workflow.Definition,
 	}
 	note := field{ID: "ev-" + name + "-note", Name: "note", Type: "textarea", Rows: 2, Label: tr(lang, "case.note"),
 		Hint: tr(lang, "case.note_hint"), Value: values.Get("note"), Err: errs["note"]}
-	fv.Fields = append(fv.Fields, note)
+	// When the act happened, for a step entered after the fact: clocks count
+	// from it, and the history keeps both times.
+	when := field{ID: "ev-" + name + "-occurred_at", Name: "occurred_at", Type: "datetime-local", Label: tr(lang, "case.occurred_at"),
+		Hint: tr(lang, "case.occurred_at_hint"), Value: values.Get("occurred_at"), Err: errs["occurred_at"]}
+	late := field{ID: "ev-" + name + "-late_reason", Name: "late_reason", Type: "text", Label: tr(lang, "case.late_reason"),
+		Value: values.Get("late_reason"), Err: errs["late_reason"]}
+	fv.Fields = append(fv.Fields, note, when, late)
+	for _, fd := range []field{when, late} {
+		if fd.Err != "" {
+			fv.Errors = append(fv.Errors, errItem{ID: fd.ID, Label: fd.Label, Text: fd.Err})
+		}
+	}
 	for k, m := range errs {
-		if !strings.HasPrefix(k, "data.") && k != "note" {
+		if !strings.HasPrefix(k, "data.") && k != "note" && k != "occurred_at" && k != "late_reason" {
 			fv.Errors = append(fv.Errors, errItem{ID: "ev-" + name, Label: fv.Title, Text: m})
 		}
 	}
@@ -519,9 +537,21 @@ func (w *UI) fireSubmit(c echo.Context) error {
 		back.errs = errs
 		return w.renderCase(c, http.StatusUnprocessableEntity, code, back, "", nil)
 	}
+	var occurred *time.Time
+	if raw := strings.TrimSpace(form.Get("occurred_at")); raw != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", raw, caseflow.Zone)
+		if err != nil {
+			if t, err = time.ParseInLocation("02/01/2006 15:04", raw, caseflow.Zone); err != nil {
+				back.errs = map[string]string{"occurred_at": tr(lang, "msg.bad_datetime")}
+				return w.renderCase(c, http.StatusUnprocessableEntity, code, back, "", nil)
+			}
+		}
+		occurred = &t
+	}
 	version, _ := strconv.Atoi(form.Get("version"))
 	_, err = w.cases.Fire(c.Request().Context(), v, code, caseflow.EventRequest{Event: event, Version: version,
-		Note: strings.ReplaceAll(form.Get("note"), "\r\n", "\n"), Data: data})
+		Note: strings.ReplaceAll(form.Get("note"), "\r\n", "\n"), Data: data, OccurredAt: occurred,
+		LateReason: strings.TrimSpace(form.Get("late_reason"))})
 	if caseflow.ErrorCode(err) == caseflow.ENotFound && slices.Contains(ev.Release, v.Agency.Type) {
 		// The event handed the case on and ended this agency's access, so
 		// the case could not be read back after it was stored.

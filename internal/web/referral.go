@@ -227,14 +227,27 @@ func extendForm(lang string, cs *caseflow.Case, k caseflow.Clock, form *caseForm
 		Action: "/cases/" + cs.Code + "/clocks/" + url.PathEscape(k.Clock) + "/extend", Submit: tr(lang, "clock.extend"),
 		Hidden: []fact{{"instance", k.Instance}}}
 	// A fresh form starts from the clock's own unit and legal basis.
-	values := url.Values{"unit": {k.Rule}, "legal_basis": {k.Basis}}
+	values := url.Values{"unit": {k.Rule}, "legal_basis": {k.Basis}, "mode": {"total"}}
 	var errs map[string]string
 	if form != nil && form.key == fv.Key {
 		values, errs, fv.Open = form.values, form.errs, true
 	}
 	id := "ext-" + k.Clock + "-"
+	// The law states most extensions as the new whole limit ("prolonged to
+	// not more than 2 months"); the form offers both ways.
+	mode := field{ID: id + "mode", Name: "mode", Type: "select", Label: tr(lang, "clock.mode"), Required: true, Value: values.Get("mode")}
+	for _, m := range []string{"total", "add"} {
+		mode.Options = append(mode.Options, option{Value: m, Text: tr(lang, "clock.mode_"+m), Selected: m == mode.Value})
+	}
+	amountErr := errs["duration"]
+	if amountErr == "" {
+		amountErr = errs["total"]
+	}
+	if amountErr == "" {
+		amountErr = errs["step"]
+	}
 	amount := field{ID: id + "amount", Name: "amount", Type: "number", Min: "1", Label: tr(lang, "clock.amount"), Required: true,
-		Value: values.Get("amount"), Err: errs["duration"]}
+		Value: values.Get("amount"), Err: amountErr}
 	unit := field{ID: id + "unit", Name: "unit", Type: "select", Label: tr(lang, "clock.unit"), Required: true, Value: values.Get("unit")}
 	for _, u := range extensionUnits {
 		unit.Options = append(unit.Options, option{Value: u, Text: tr(lang, "unit."+u), Selected: u == unit.Value})
@@ -243,7 +256,9 @@ func extendForm(lang string, cs *caseflow.Case, k caseflow.Clock, form *caseForm
 		Value: values.Get("reason"), Err: errs["reason"]}
 	basis := field{ID: id + "basis", Name: "legal_basis", Type: "text", Label: tr(lang, "clock.basis"), Required: true,
 		Value: values.Get("legal_basis"), Err: errs["legal_basis"]}
-	fv.Fields = []field{amount, unit, reason, basis}
+	decision := field{ID: id + "decision", Name: "decision", Type: "text", Label: tr(lang, "clock.decision"),
+		Value: values.Get("decision"), Err: errs["decision"]}
+	fv.Fields = []field{mode, amount, unit, reason, basis, decision}
 	for _, f := range fv.Fields {
 		if f.Err != "" {
 			fv.Errors = append(fv.Errors, errItem{ID: f.ID, Label: f.Label, Text: f.Err})
@@ -265,9 +280,15 @@ func (w *UI) extendSubmit(c echo.Context) error {
 		return err
 	}
 	back := &caseForm{key: "extend:" + clock + ":" + form.Get("instance"), values: form}
-	duration := strings.TrimSpace(form.Get("amount")) + " " + form.Get("unit")
-	_, _, err = w.cases.Extend(c.Request().Context(), request.Viewer(c), code, casework.ExtensionRequest{Clock: clock,
-		Instance: form.Get("instance"), Duration: duration, Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
+	limit := strings.TrimSpace(form.Get("amount")) + " " + form.Get("unit")
+	req := casework.ExtensionRequest{Clock: clock, Instance: form.Get("instance"), Reason: form.Get("reason"),
+		LegalBasis: form.Get("legal_basis"), Decision: strings.TrimSpace(form.Get("decision"))}
+	if form.Get("mode") == "total" {
+		req.Total = limit
+	} else {
+		req.Duration = limit
+	}
+	_, _, err = w.cases.Extend(c.Request().Context(), request.Viewer(c), code, req)
 	if err != nil {
 		return w.caseFormError(c, code, back, err, 0)
 	}

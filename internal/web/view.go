@@ -402,13 +402,16 @@ func (w *UI) nav(c echo.Context, lang string, u *caseflow.User) []navLink {
 		add("/dashboard", "nav.dashboard") // supervisors start at the figures
 	}
 	switch {
-	case r.FilesReports():
+	case r == caseflow.RoleCommuneOfficer && w.cases.FilesReports(r):
 		add("/cases", "nav.cases")
 		add("/reports/new", "nav.intake")
 		add("/worklist", "nav.worklist")
 	case r.ActsOnCases():
 		add("/worklist", "nav.worklist")
 		add("/cases", "nav.cases")
+		if w.cases.FilesReports(r) {
+			add("/reports/new", "nav.intake")
+		}
 	case r.ReadsCases():
 		add("/cases", "nav.cases")
 	}
