@@ -164,6 +164,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return &config.Error{Var: "ENCRYPTION_KEYS", Msg: err.Error()}
 		}
 	}
+	if needsSecrets {
+		// The workflows, and the configuration that names parts of them,
+		// are checked before anything is reached over the network.
+		if err := m.loadWorkflows(); err != nil {
+			return err
+		}
+	}
 	if dev {
 		if err := postgres.CreateDatabase(ctx, cfg.DatabaseURL); err != nil {
 			return err
@@ -200,16 +207,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.remap(ctx, len(args) == 3)
 	}
 
-	// serve, worker, dev
-	if m.flows, err = workflow.LoadDir(cfg.WorkflowsDir); err != nil {
-		return fmt.Errorf("WORKFLOWS_DIR %s: %w", cfg.WorkflowsDir, err)
-	}
-	if _, ok := m.flows.Latest(cfg.WorkflowID); !ok {
-		return &config.Error{Var: "WORKFLOW_ID", Msg: fmt.Sprintf("no definition %q in %s", cfg.WorkflowID, cfg.WorkflowsDir)}
-	}
-	if _, ok := m.flows.Get(cfg.WorkflowID, cfg.WorkflowVersion); cfg.WorkflowVersion > 0 && !ok {
-		return &config.Error{Var: "WORKFLOW_VERSION", Msg: fmt.Sprintf("no version %d of %q in %s", cfg.WorkflowVersion, cfg.WorkflowID, cfg.WorkflowsDir)}
-	}
+	// serve, worker, dev: the workflows were loaded and checked above.
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return &config.Error{Var: "REDIS_URL", Msg: err.Error()}
@@ -477,5 +475,43 @@ func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.stdout, "synthetic: %d cases, %d children, %d access grants, %d history rows, %d clocks in %s\n",
 		res.Cases, res.People, res.Access, res.History, res.Clocks, res.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+// loadWorkflows loads WORKFLOWS_DIR and checks that WORKFLOW_ID,
+// WORKFLOW_VERSION and WORKFLOW_READINGS name what it holds.
+func (m *Main) loadWorkflows() error {
+	cfg := m.cfg
+	var err error
+	if m.flows, err = workflow.LoadDir(cfg.WorkflowsDir); err != nil {
+		return fmt.Errorf("WORKFLOWS_DIR %s: %w", cfg.WorkflowsDir, err)
+	}
+	if _, ok := m.flows.Latest(cfg.WorkflowID); !ok {
+		return &config.Error{Var: "WORKFLOW_ID", Msg: fmt.Sprintf("no definition %q in %s", cfg.WorkflowID, cfg.WorkflowsDir)}
+	}
+	if _, ok := m.flows.Get(cfg.WorkflowID, cfg.WorkflowVersion); cfg.WorkflowVersion > 0 && !ok {
+		return &config.Error{Var: "WORKFLOW_VERSION", Msg: fmt.Sprintf("no version %d of %q in %s", cfg.WorkflowVersion, cfg.WorkflowID, cfg.WorkflowsDir)}
+	}
+	return checkReadings(m.flows, cfg)
+}
+
+// checkReadings refuses a WORKFLOW_READINGS entry that no loaded definition
+// declares, or an option its reading does not have: a misspelt switch would
+// otherwise leave the province on the default without a word.
+func checkReadings(flows *workflow.Registry, cfg *config.Config) error {
+	for id, opt := range cfg.WorkflowReadings {
+		known := false
+		for _, d := range flows.All() {
+			if r, ok := d.Reading(id); ok && d.ID == cfg.WorkflowID {
+				if _, ok := r.Options[opt]; !ok {
+					return &config.Error{Var: "WORKFLOW_READINGS", Msg: fmt.Sprintf("reading %s of %s v%d has no option %q", id, d.ID, d.Version, opt)}
+				}
+				known = true
+			}
+		}
+		if !known {
+			return &config.Error{Var: "WORKFLOW_READINGS", Msg: fmt.Sprintf("no loaded definition of %s declares a reading %q", cfg.WorkflowID, id)}
+		}
+	}
 	return nil
 }

@@ -315,6 +315,14 @@ func TestServeRefusesBadConfig(t *testing.T) {
 			"ENCRYPTION_KEYS", "is required"},
 		{"WorkerWithoutBlindIndexKey", "worker", func(v map[string]string) { delete(v, "BLIND_INDEX_KEY") },
 			"BLIND_INDEX_KEY", "is required"},
+		{"UnknownReading", "serve", func(v map[string]string) { v["WORKFLOW_READINGS"] = "emergency_clok=every_report" },
+			"WORKFLOW_READINGS", `declares a reading "emergency_clok"`},
+		{"UnknownReadingOption", "serve", func(v map[string]string) { v["WORKFLOW_READINGS"] = "emergency_clock=always" },
+			"WORKFLOW_READINGS", `has no option "always"`},
+		{"ReadingsNotPairs", "serve", func(v map[string]string) { v["WORKFLOW_READINGS"] = "emergency_clock" },
+			"WORKFLOW_READINGS", "id=option pairs"},
+		{"NoSuchWorkflowVersion", "serve", func(v map[string]string) { v["WORKFLOW_VERSION"] = "9" },
+			"WORKFLOW_VERSION", "no version 9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
