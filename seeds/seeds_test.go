@@ -224,6 +224,8 @@ func TestOtherSeedFiles(t *testing.T) {
 	for _, h := range hs {
 		d, err := time.Parse("2006-01-02", h.Date)
 		require.NoError(t, err)
+		require.NotEmpty(t, h.Source, "%s names its source", h.Date)
+		require.NotNil(t, h.Verified, "%s says whether a source confirmed it", h.Date)
 		weekend := d.Weekday() == time.Saturday || d.Weekday() == time.Sunday
 		if h.Working {
 			working++
@@ -234,6 +236,14 @@ func TestOtherSeedFiles(t *testing.T) {
 		require.False(t, weekend, "holiday %s falls on a weekend: list the working day given instead", h.Date)
 	}
 	require.Equal(t, 3, working, "the make-up Saturdays of 26/4/2025, 10/1/2026 and 22/8/2026")
+	years := map[string]int{}
+	for _, h := range hs {
+		if !h.Working {
+			years[h.Date[:4]]++
+		}
+	}
+	// 11 days a year (Labour Code Điều 112) plus swapped and compensatory days.
+	require.Equal(t, map[string]int{"2025": 12, "2026": 13, "2027": 11}, years)
 
 	cases, err := DemoCases()
 	require.NoError(t, err)
