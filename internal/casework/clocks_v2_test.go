@@ -60,6 +60,8 @@ func TestEveryClockOfVersion2(t *testing.T) {
 		{"procuracy_told_of_referral", "", at(1, 27, 9), at(1, 27, 9), "\"ngay\" read as 24 hours (TTLT 01/2022 Đ8.2)"},
 		{"support_plan_drafted", "", end(2, 2), end(2, 2), "5 working days: Tue 27 – Fri 30/1, Mon 2/2 (NĐ 56 Đ28.1)"},
 		{"support_plan_approved", "", end(1, 28), end(1, 28), "2 working days: Wednesday 28/1"},
+		{"procuracy_forwarding", "", at(1, 27, 9), at(1, 27, 9), "\"at once\" read as 24 hours (Đ145.3)"},
+		{"tell_child_protection", "", end(1, 29), end(1, 29), "3 days, this file's reading (TTLT 01/2022 Đ8.2 gives none)"},
 		{"police_receipt", "", at(1, 26, 21), at(1, 26, 21), "12 hours (HD 11/HD-BCA-V03, W)"},
 		{"police_receipt_remote", "", at(1, 27, 9), at(1, 27, 9), "24 hours, remote commune"},
 		{"procuracy_notice", "", end(1, 29), end(1, 29), "3 days: Thursday 29/1"},

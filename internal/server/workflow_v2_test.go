@@ -165,6 +165,8 @@ func TestV2SupportPlanRunsBesideTheInvestigation(t *testing.T) {
 	body := c.fire("police1", "decide_prosecution", "2026-11-25T09:00:00+07:00",
 		map[string]any{"crime_category": "very_serious", "penal_code_article": "142"})
 	require.Equal(t, "investigation", body["state"])
+	// The police owe the commune that referred the report the result.
+	requireDue(t, c.clock("police1", "tell_child_protection"), "2026-11-29T00:00:00+07:00", "running")
 
 	// While the police investigate, the plan is still due and the commune
 	// officer may draft it.
@@ -221,6 +223,21 @@ func TestV2ReportReceivedByThePolice(t *testing.T) {
 	// A high-risk assessment of a report not flagged urgent starts the 12 hours.
 	c.fire("officer1", "assess_risk", "2026-11-17T08:00:00+07:00", map[string]any{"risk_level": "high"})
 	requireDue(t, c.clock("officer1", "emergency_measures_after_assessment"), "2026-11-17T20:00:00+07:00", "running")
+}
+
+func TestV2ReportReceivedByTheProcuracy(t *testing.T) {
+	base := v2Server(t)
+	c := v2File(t, base, "prosecutor1", "2026-11-16T09:00:00+07:00", nil)
+	require.Equal(t, "police", c.get("police1")["state"])
+	require.Equal(t, "full", c.get("police1")["access"], "the report goes to the investigation agency")
+	requireDue(t, c.clock("prosecutor1", "procuracy_forwarding"), "2026-11-17T09:00:00+07:00", "running")
+	c.noClock("police1", "resolve_report")
+	c.fire("police1", "record_receipt", "2026-11-16T16:00:00+07:00", nil)
+	require.Equal(t, "stopped", c.clock("police1", "procuracy_forwarding")["status"])
+	// The 20 days run from the investigation agency's receipt: Sunday 6/12.
+	k := c.clock("police1", "resolve_report")
+	requireDue(t, k, "2026-12-07T00:00:00+07:00", "running")
+	require.Equal(t, "2026-11-16T16:00:00+07:00", k["started_at"])
 }
 
 func TestV2ResolutionExtensions(t *testing.T) {
