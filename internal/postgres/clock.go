@@ -127,23 +127,7 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out 
 	if err := tx.Select("id, code, state, version, unit_path").Where("id = ?", k.CaseID).Take(&c).Error; err != nil {
 		return err
 	}
-	event := "clock_warning"
-	if p.Kind == "breach" {
-		event = "clock_breached"
-	}
-	data := map[string]any{"clock": k.Clock, "due_at": k.DueAt.UTC().Format(time.RFC3339)}
-	if k.Instance != "" {
-		data["instance"] = k.Instance
-	}
-	raw, err := jsonObject(data)
-	if err != nil {
-		return fmt.Errorf("clock %d: encoding the %s history data: %w", k.ID, event, err)
-	}
-	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: event, FromState: c.State,
-		ToState: c.State, Data: raw, At: now, Kind: "clock"}).Error; err != nil {
-		return err
-	}
-	ns, err := db.notify(tx, k, c, p.Kind, now)
+	ns, err := db.recordClockEvent(tx, k, c, p.Kind, now, "")
 	if err != nil {
 		return err
 	}
@@ -155,6 +139,32 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out 
 		}
 	}
 	return nil
+}
+
+// recordClockEvent writes the history row and the notifications of a
+// warning or breach just marked on clock k; by names the event whose late
+// step revealed a breach, or "" for a timer or the sweeper.
+func (db *DB) recordClockEvent(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.Time, by string) ([]caseflow.Notification, error) {
+	event := "clock_warning"
+	if kind == "breach" {
+		event = "clock_breached"
+	}
+	data := map[string]any{"clock": k.Clock, "due_at": k.DueAt.UTC().Format(time.RFC3339)}
+	if k.Instance != "" {
+		data["instance"] = k.Instance
+	}
+	if by != "" {
+		data["stopped_late_by"] = by
+	}
+	raw, err := jsonObject(data)
+	if err != nil {
+		return nil, fmt.Errorf("clock %d: encoding the %s history data: %w", k.ID, event, err)
+	}
+	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: event, FromState: c.State,
+		ToState: c.State, Data: raw, At: now, Kind: "clock"}).Error; err != nil {
+		return nil, err
+	}
+	return db.notify(tx, k, c, kind, now)
 }
 
 // notify creates the notifications of a warning or breach: one for the

@@ -150,7 +150,8 @@ var itemSources = map[string]string{
 	caseflow.Breaches: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at, true AS num, true AS den
 		FROM case_clocks k
-		WHERE k.status = 'breached' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes,
+		WHERE (k.status = 'breached' OR (k.status = 'running' AND k.due_at <= @now)) AND k.due_at >= @start AND k.due_at < @end
+			AND k.` + inCommunes,
 }
 
 // complianceScope is the unit of a report, the units under it in the

@@ -133,7 +133,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 			return err
 		}
 	}
-	if err := db.stopClocks(tx, c.ID, ch); err != nil {
+	if err := db.stopClocks(tx, c, ch); err != nil {
 		return err
 	}
 	if err := db.startClocks(tx, c.ID, c.CommuneID, ch.At, ch.StartClocks); err != nil {
@@ -162,13 +162,38 @@ func grant(tx *gorm.DB, caseID, agencyID int64, scope caseflow.Access, reason st
 		Scope: string(scope), Reason: reason, GrantedAt: at}).Error
 }
 
-func (db *DB) stopClocks(tx *gorm.DB, caseID int64, ch *caseflow.Change) error {
+func (db *DB) stopClocks(tx *gorm.DB, c caseRow, ch *caseflow.Change) error {
+	caseID := c.ID
+	recorded := ch.At
+	if !ch.RecordedAt.IsZero() {
+		recorded = ch.RecordedAt
+	}
 	for _, s := range ch.StopClocks {
 		q := "case_id = ? AND clock = ?"
 		args := []any{caseID, s.Clock}
 		if s.Instance != "" {
 			q += " AND instance = ?"
 			args = append(args, s.Instance)
+		}
+		// A clock stopped after its due time is a breach, whatever its timer
+		// did: marked here, once, with its history row and notifications,
+		// before the stop is recorded on it.
+		var late []clockRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(q+" AND status = 'running' AND due_at < ?", append(args, ch.At)...).
+			Find(&late).Error; err != nil {
+			return err
+		}
+		for _, k := range late {
+			res := tx.Model(&clockRow{}).Where("id = ? AND status = 'running'", k.ID).
+				Updates(map[string]any{"status": "breached", "breached_at": recorded})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 1 {
+				if _, err := db.recordClockEvent(tx, k, c, "breach", recorded, ch.Event); err != nil {
+					return err
+				}
+			}
 		}
 		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'running'", args...).
 			Updates(map[string]any{"status": "stopped", "stopped_at": ch.At, "stopped_by_event": ch.Event,
