@@ -245,7 +245,7 @@ func (m *Main) services() (*account.Service, *casework.Service) {
 	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: m.namespace() + ":"},
 		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
 	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID, WorkflowVersion: m.cfg.WorkflowVersion, CalendarPolicy: m.cfg.CalendarPolicy,
-		Readings: m.cfg.WorkflowReadings})
+		Readings: m.cfg.WorkflowReadings, ComplianceArticles: m.cfg.ComplianceArticles})
 	return acc, cw
 }
 

@@ -120,12 +120,17 @@ var Indicators = []Indicator{
 		Definition: "Each recorded verdict (role verdict) counts in the period of the verdict. Numerator: verdicts that " +
 			"upheld the charge (role charge_upheld)."},
 	{ID: IndicatorCourtResolution, Target: Target{TargetGt, 9000},
-		Definition: "Each clock of role trial_preparation_limit (started when the court accepts a case, BLTTHS Điều 277) counts " +
-			"in the period in which it is due (with extensions). Numerator: the court decided — an event of role " +
-			"trial_decision stopped the clock — whenever that happened. Pending: not decided and not yet due."},
+		Definition: "Each case the court accepted (its first clock of role trial_preparation_limit, BLTTHS Điều 277, due in " +
+			"the period, with extensions) counts once in the period in which it is due. Numerator: the case was tried or " +
+			"otherwise disposed of — a verdict (role verdict) or the court's dismissal (role court_disposal) recorded since " +
+			"the acceptance, whenever. A decision to bring to trial, a suspension or a return is not a disposal. Pending: " +
+			"not disposed of while a court clock of the case (preparation, or the hearing after a decision to try) is still " +
+			"within its limit."},
 	{ID: IndicatorYearOnYear, Target: Target{TargetLe, -500}, Change: true,
-		Definition: "Numerator: cases received (received_at) in the period. Denominator: cases received in the same dates one " +
-			"year earlier (29 February becomes 28 February). Value: numerator ÷ denominator − 1. The plan asks for a fall of " +
+		Definition: "Numerator: crimes against children — decisions to prosecute (role prosecution_decided) recorded in the " +
+			"period whose Penal Code article is one of the plan's scope (PlanCrimeArticles, or COMPLIANCE_ARTICLES). " +
+			"Denominator: the same in the same dates one year earlier (29 February becomes 28 February), counted on today's " +
+			"units, former communes under the unit they became part of. Value: numerator ÷ denominator − 1. The plan asks for a fall of " +
 			"5–7% a year; the target is met by a fall of at least 5% (a larger fall also meets it, and is worth a look for " +
 			"under-reporting)."},
 	{ID: IndicatorEmergencyResponse, Target: Target{TargetNone, 0},
@@ -298,7 +303,18 @@ type ComplianceQuery struct {
 	// on: cases of units of another structure count under the unit of this
 	// one they became part of.
 	Structure string
+	// Articles are the Penal Code articles of the plan's scope, which the
+	// year-on-year change counts; PlanCrimeArticles when empty.
+	Articles []string
 }
+
+// PlanCrimeArticles are the Penal Code 2015 articles of crimes against
+// children that the year-on-year change counts by default: ill-treatment
+// (Đ140), the sexual offences against children (Đ141–Đ147), trafficking and
+// abduction of children (Đ150, Đ151, Đ153) and domestic ill-treatment
+// (Đ185). A province whose plan names other articles sets
+// COMPLIANCE_ARTICLES.
+var PlanCrimeArticles = []string{"140", "141", "142", "143", "144", "145", "146", "147", "150", "151", "153", "185"}
 
 // Structure is one administrative structure of a province, valid over a
 // span of days.

@@ -43,6 +43,9 @@ const (
 	EventTrialDecision EventRole = "trial_decision"
 	// EventVerdict: the court's verdict.
 	EventVerdict EventRole = "verdict"
+	// EventCourtDisposal: the court disposes of a case without a verdict
+	// (đình chỉ vụ án): with a verdict, what court resolution counts.
+	EventCourtDisposal EventRole = "court_disposal"
 	// EventChargeUpheld: a verdict that upholds the charge (a conditional
 	// role).
 	EventChargeUpheld EventRole = "charge_upheld"
@@ -66,7 +69,7 @@ var EventRoles = []EventRole{EventPoliceAcceptance, EventResolution, EventHandOf
 	EventProsecutionOfSeriousCrime, EventProsecutionDeclined, EventDeclinedDespiteCrimeSigns, EventClearance,
 	EventIndictmentDecision, EventTrialDecision, EventVerdict, EventChargeUpheld, EventEmergencyMeasures,
 	EventSupportPlanDrafted, EventSupportPlanApproved, EventServiceReferral, EventServiceReferralAccepted,
-	EventServiceReferralDeclined}
+	EventServiceReferralDeclined, EventCourtDisposal}
 
 // ReferralEventRoles are the roles of the events the referrals endpoints
 // fire, never the events endpoint.
@@ -123,8 +126,18 @@ func (r ClockRole) Valid() bool {
 }
 
 // RequiredEventRoles are the event roles every workflow counted in
-// compliance must declare: compliance and referrals count on all of them.
-var RequiredEventRoles = EventRoles
+// compliance must declare: compliance and referrals count on all of them,
+// except the court's disposal without a verdict, which version 1 of the
+// child-abuse workflow does not model.
+var RequiredEventRoles = func() []EventRole {
+	var out []EventRole
+	for _, r := range EventRoles {
+		if r != EventCourtDisposal {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
 
 // RequiredClockRoles are the clock roles every workflow counted in
 // compliance must declare: all but the referral response, which no figure

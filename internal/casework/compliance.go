@@ -76,7 +76,7 @@ func (s *Service) complianceQuery(ctx context.Context, v caseflow.Viewer, req Co
 			return q, caseflow.Errorf(caseflow.EForbidden, "you may see the figures of your own commune only")
 		}
 	}
-	return caseflow.ComplianceQuery{Period: p, Unit: *u, AsOf: s.now().UTC(), Structure: st.ID}, nil
+	return caseflow.ComplianceQuery{Period: p, Unit: *u, AsOf: s.now().UTC(), Structure: st.ID, Articles: s.articles}, nil
 }
 
 // structureFor picks the administrative structure a report is on: the one

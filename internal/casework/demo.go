@@ -91,11 +91,11 @@ func demoPerson(kind string, p seeds.Person) caseflow.Person {
 
 // at is the service as it was at t, for replaying a demo case of the past.
 func (s *Service) at(t time.Time) *Service {
-	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: s.version, CalendarPolicy: s.policy, Readings: s.readings,
+	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: s.version, CalendarPolicy: s.policy, Readings: s.readings, ComplianceArticles: s.articles,
 		Now: func() time.Time { return t }})
 }
 
 // onVersion is the service filing new cases on the given workflow version.
 func (s *Service) onVersion(n int) *Service {
-	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: n, CalendarPolicy: s.policy, Readings: s.readings, Now: s.now})
+	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: n, CalendarPolicy: s.policy, Readings: s.readings, ComplianceArticles: s.articles, Now: s.now})
 }

@@ -22,6 +22,7 @@ type Service struct {
 	calendar  calendarCache
 	policy    calendar.Policy
 	readings  map[string]string
+	articles  []string
 	directory directoryCache
 }
 
@@ -45,6 +46,9 @@ type Config struct {
 	// each contested point its workflows declare; the workflow's default
 	// applies to the others.
 	Readings map[string]string
+	// ComplianceArticles are the Penal Code articles the year-on-year
+	// change counts; caseflow.PlanCrimeArticles when empty.
+	ComplianceArticles []string
 }
 
 // New builds the case service.
@@ -53,7 +57,7 @@ func New(cfg Config) *Service {
 		cfg.Now = clock.Now
 	}
 	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, version: cfg.WorkflowVersion, now: cfg.Now, policy: cfg.CalendarPolicy,
-		readings: cfg.Readings}
+		readings: cfg.Readings, articles: cfg.ComplianceArticles}
 }
 
 // Intake validates a report and files it as a new case on the newest version

@@ -44,6 +44,10 @@ type Config struct {
 	// option the province follows for each contested reading its workflows
 	// declare (workflows/README.md lists them); default each one's default.
 	WorkflowReadings map[string]string
+	// ComplianceArticles is COMPLIANCE_ARTICLES, comma-separated Penal Code
+	// article numbers: the crimes against children the year-on-year change
+	// counts; default caseflow.PlanCrimeArticles.
+	ComplianceArticles []string
 	// WorkflowVersion is WORKFLOW_VERSION: the version new cases start on;
 	// default 0, the newest loaded.
 	WorkflowVersion int
@@ -153,6 +157,15 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 				return nil, &Error{"WORKFLOW_READINGS", "must be id=option pairs separated by commas"}
 			}
 			c.WorkflowReadings[k] = opt
+		}
+	}
+	if v := strings.TrimSpace(getenv("COMPLIANCE_ARTICLES")); v != "" {
+		for _, a := range strings.Split(v, ",") {
+			a = strings.TrimSpace(a)
+			if _, err := strconv.Atoi(a); err != nil || a == "" {
+				return nil, &Error{"COMPLIANCE_ARTICLES", "must be Penal Code article numbers separated by commas, e.g. 140,141,142"}
+			}
+			c.ComplianceArticles = append(c.ComplianceArticles, a)
 		}
 	}
 	if v := getenv("WORKFLOW_VERSION"); v != "" {

@@ -108,23 +108,31 @@ var itemSources = map[string]string{
 		WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventVerdict) + ` AND h.at >= @start AND h.at < @end
 			AND h.` + inCommunes,
 
+	// Per case: its first acceptance due in the period. Resolved: a verdict
+	// or the court's disposal recorded since. Pending: neither, and a court
+	// clock of the case still within its limit (preparation, or the hearing
+	// after a decision to try).
 	string(caseflow.IndicatorCourtResolution): `SELECT 'court_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.due_at AS at, k.due_at, k.stopped_at AS done_at,
-		` + hasRole("k.stop_roles", caseflow.EventTrialDecision) + ` AS num, true AS den
+		k.due_at AS at, k.due_at, d.at AS done_at, d.at IS NOT NULL AS num, true AS den
 		FROM case_clocks k
+		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = k.case_id AND h.kind = 'transition'
+			AND h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `}' AND h.at >= k.started_at) d ON true
 		WHERE k.role = '` + string(caseflow.ClockTrialPreparation) + `' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
-			AND k.status <> 'cancelled' AND ` + notPending,
+			AND k.status <> 'cancelled'
+			AND NOT EXISTS (SELECT 1 FROM case_clocks e WHERE e.case_id = k.case_id AND e.role = k.role AND e.status <> 'cancelled'
+				AND e.due_at >= @start AND (e.due_at, e.id) < (k.due_at, k.id))
+			AND NOT (d.at IS NULL AND EXISTS (SELECT 1 FROM case_clocks o WHERE o.case_id = k.case_id AND o.responsible_type = 'court'
+				AND o.status = 'running' AND o.due_at > @now))`,
 
 	// Two index-only scans rather than one OR; the second leaves out what
 	// the first already listed when a long period overlaps the year before.
-	string(caseflow.IndicatorYearOnYear): `SELECT 'yoy_change' AS ind, c.id AS case_id, c.commune_id, NULL::bigint AS agency_id, '' AS clock,
-		c.received_at AS at, NULL::timestamptz AS due_at, NULL::timestamptz AS done_at,
-		true AS num, c.received_at >= @pstart AND c.received_at < @pend AS den
-		FROM cases c WHERE c.received_at >= @start AND c.received_at < @end AND c.` + inCommunes + `
-		UNION ALL
-		SELECT 'yoy_change', c.id, c.commune_id, NULL::bigint, '', c.received_at, NULL::timestamptz, NULL::timestamptz, false, true
-		FROM cases c WHERE c.received_at >= @pstart AND c.received_at < @pend AND c.` + inCommunes + `
-			AND NOT (c.received_at >= @start AND c.received_at < @end)`,
+	string(caseflow.IndicatorYearOnYear): `SELECT 'yoy_change' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
+		h.at, NULL::timestamptz AS due_at, h.at AS done_at,
+		h.at >= @start AND h.at < @end AS num, h.at >= @pstart AND h.at < @pend AS den
+		FROM case_history h
+		WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventProsecution) + `
+			AND ((h.at >= @start AND h.at < @end) OR (h.at >= @pstart AND h.at < @pend)) AND h.` + inCommunes + `
+			AND substring(h.data->>'penal_code_article' from '[0-9]+') = ANY(@articles)`,
 
 	string(caseflow.IndicatorEmergencyResponse): `SELECT 'emergency_response' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.started_at AS at, k.due_at, k.stopped_at AS done_at,
@@ -321,8 +329,12 @@ func (db *DB) placeFormerCommunes(tx *gorm.DB, s *complianceScope, structure str
 
 func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
 	prev := q.Period.YearEarlier()
+	articles := q.Articles
+	if len(articles) == 0 {
+		articles = caseflow.PlanCrimeArticles
+	}
 	return map[string]any{"start": q.Period.Start(), "end": q.Period.End(), "pstart": prev.Start(), "pend": prev.End(),
-		"now": q.AsOf.UTC(), "communes": s.communes}
+		"now": q.AsOf.UTC(), "communes": s.communes, "articles": array[string](articles)}
 }
 
 // readOnly runs f in a read-only transaction that sees one snapshot, so

@@ -266,21 +266,28 @@ func buildQ1(f *fixture) {
 
 	// Decisions on reports with signs of a crime, and clearance.
 	h1 := f.story("H1", "11986")
-	f.event(h1, "decide_prosecution", "CA-325", at(2024, 1, 25, 10, 0), `{"crime_signs": true, "crime_category": "very_serious"}`)
+	f.event(h1, "decide_prosecution", "CA-325", at(2024, 1, 25, 10, 0), `{"crime_signs": true, "crime_category": "very_serious", "penal_code_article": "142"}`)
 	f.event(h1, "record_case_cleared", "CA-325", at(2024, 3, 1, 9, 0), `{"cleared_on": "2024-03-01"}`)
 	h2 := f.story("H2", "11986")
 	f.event(h2, "decline_prosecution", "CA-325", at(2024, 3, 5, 10, 0), `{"crime_signs": true, "decision": "decline"}`)
 	h3 := f.story("H3", "12001")
 	f.event(h3, "decline_prosecution", "CA-325", at(2024, 2, 10, 10, 0), `{"crime_signs": false, "decision": "decline"}`)
 	h4 := f.story("H4", "11986")
-	f.event(h4, "decide_prosecution", "CA-325", at(2024, 1, 2, 9, 0), `{"crime_signs": true, "crime_category": "less_serious"}`)
+	f.event(h4, "decide_prosecution", "CA-325", at(2024, 1, 2, 9, 0), `{"crime_signs": true, "crime_category": "less_serious", "penal_code_article": "146"}`)
 	f.clock(h4, clk{clock: "investigation", agency: "CA-325", started: at(2024, 1, 2, 9, 0), due: at(2024, 3, 3, 0, 0)}, asOf) // limit passed, not cleared
 	h5 := f.story("H5", "12019")
-	f.event(h5, "decide_prosecution", "CA-326", at(2024, 2, 1, 10, 0), `{"crime_signs": true, "crime_category": "especially_serious"}`)
+	f.event(h5, "decide_prosecution", "CA-326", at(2024, 2, 1, 10, 0), `{"crime_signs": true, "crime_category": "especially_serious", "penal_code_article": "Điều 151"}`)
 	f.event(h5, "record_case_cleared", "CA-326", at(2024, 4, 10, 9, 0), `{}`) // cleared after the period
 	h6 := f.story("H6", "12001")
-	f.event(h6, "decide_prosecution", "CA-325", at(2024, 3, 20, 10, 0), `{"crime_signs": true, "crime_category": "serious"}`)
-	f.clock(h6, clk{clock: "investigation", agency: "CA-325", started: at(2024, 3, 20, 10, 0), due: at(2024, 6, 21, 0, 0)}, asOf) // still within its limit
+	f.event(h6, "decide_prosecution", "CA-325", at(2024, 3, 20, 10, 0), `{"crime_signs": true, "crime_category": "serious", "penal_code_article": "134"}`) // not a crime of the plan's scope
+	f.clock(h6, clk{clock: "investigation", agency: "CA-325", started: at(2024, 3, 20, 10, 0), due: at(2024, 6, 21, 0, 0)}, asOf)                          // still within its limit
+	// Decisions to prosecute a year earlier, for the year-on-year change.
+	p1 := f.story("P1", "11986")
+	f.event(p1, "decide_prosecution", "CA-325", at(2023, 2, 1, 10, 0), `{"crime_signs": true, "crime_category": "very_serious", "penal_code_article": "142"}`)
+	p2 := f.story("P2", "12019")
+	f.event(p2, "decide_prosecution", "CA-326", at(2023, 3, 10, 10, 0), `{"crime_signs": true, "crime_category": "serious", "penal_code_article": "147"}`)
+	p3 := f.story("P3", "11986")
+	f.event(p3, "decide_prosecution", "CA-325", at(2023, 3, 15, 10, 0), `{"crime_signs": true, "crime_category": "serious", "penal_code_article": "260"}`) // out of scope
 	h7 := f.story("H7", "11986")
 	f.event(h7, "decide_prosecution", "CA-325", at(2023, 12, 31, 23, 59), `{"crime_signs": true, "crime_category": "serious"}`) // 23:59 on 31 December: out
 
@@ -301,8 +308,9 @@ func buildQ1(f *fixture) {
 	f.event(v2, "record_verdict", "TA-326", at(2024, 3, 16, 10, 0), `{"verdict": "convicted", "charge_upheld": false}`)
 
 	// Trial preparation, due in the period.
-	c("T1", "11986", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 1, 29, 9, 0), due: at(2024, 2, 28, 0, 0),
+	t1 := c("T1", "11986", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 1, 29, 9, 0), due: at(2024, 2, 28, 0, 0),
 		stopped: ptr(at(2024, 2, 20, 9, 0)), by: "decide_to_try"})
+	f.event(t1, "record_verdict", "TA-325", at(2024, 4, 2, 10, 0), `{"verdict": "convicted", "charge_upheld": true}`) // tried after the period
 	c("T2", "11986", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 2, 13, 9, 0), due: at(2024, 3, 15, 0, 0),
 		stopped: ptr(at(2024, 3, 20, 9, 0)), by: "return_to_procuracy"}) // late, but decided
 	c("T3", "12001", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 2, 28, 9, 0), due: at(2024, 3, 30, 0, 0)}) // undecided
@@ -391,10 +399,12 @@ func TestCompliance(t *testing.T) {
 			caseflow.IndicatorIndictmentOnTime: fig(2, 3),
 			// V1 upheld, V2 not.
 			caseflow.IndicatorCorrectCharge: fig(1, 2),
-			// T1 and T2 decided (T2 late), T3 not.
-			caseflow.IndicatorCourtResolution: fig(2, 3),
-			// Q1 2024: Y-A, Y-B, Y-C; Q1 2023: Y-D, Y-E, Y-F.
-			caseflow.IndicatorYearOnYear: fig(3, 3),
+			// Accepted and due in Q1: T1 tried (its verdict came in April), T2 returned to the
+			// procuracy (not a disposal), T3 undecided.
+			caseflow.IndicatorCourtResolution: fig(1, 3),
+			// Prosecuted in Q1 2024 for a crime of the plan's scope: H1 (142), H4 (146), H5 (151);
+			// H6 (134) is outside it. Q1 2023: P1 (142), P2 (147); P3 (260) is outside it.
+			caseflow.IndicatorYearOnYear: fig(3, 2),
 			// E1 in time; E3 late; E4 decided "not needed" after the limit. E2 and E5 left out.
 			caseflow.IndicatorEmergencyResponse: fig(1, 3),
 			// S1 both steps on time; S2 approved late; S3 drafted late. S5 closed: left out.
@@ -407,8 +417,8 @@ func TestCompliance(t *testing.T) {
 		require.False(t, *res.Met, "60% is not above 95%")
 		require.True(t, *resultOf(rep.Indicators, caseflow.IndicatorClearanceSerious).Met, "100% is above 90%")
 		yoy := resultOf(rep.Indicators, caseflow.IndicatorYearOnYear)
-		require.InDelta(t, 0.0, *yoy.Value, 1e-9)
-		require.False(t, *yoy.Met, "no change is not a fall of 5%")
+		require.InDelta(t, 0.5, *yoy.Value, 1e-9)
+		require.False(t, *yoy.Met, "a rise of 50% is not a fall of 5%")
 		require.Nil(t, resultOf(rep.Indicators, caseflow.IndicatorEmergencyResponse).Met, "shown without a target")
 	})
 
@@ -463,11 +473,11 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, fig(0, 1), d326[caseflow.IndicatorResolution])
 		require.Equal(t, fig(1, 1), d325[caseflow.IndicatorCorrectCharge])
 		require.Equal(t, fig(0, 1), d326[caseflow.IndicatorCorrectCharge])
-		// Year on year: 325 had Y-A against Y-D and Y-E; 326 had Y-B and Y-C against Y-F.
-		require.Equal(t, fig(1, 2), d325[caseflow.IndicatorYearOnYear])
-		require.Equal(t, fig(2, 1), d326[caseflow.IndicatorYearOnYear])
-		require.True(t, *resultOf(units["325"].Indicators, caseflow.IndicatorYearOnYear).Met, "−50% is a fall of at least 5%")
-		require.False(t, *resultOf(units["326"].Indicators, caseflow.IndicatorYearOnYear).Met, "+100% is not")
+		// Year on year: 325 prosecuted H1 and H4 against P1; 326 H5 against P2.
+		require.Equal(t, fig(2, 1), d325[caseflow.IndicatorYearOnYear])
+		require.Equal(t, fig(1, 1), d326[caseflow.IndicatorYearOnYear])
+		require.False(t, *resultOf(units["325"].Indicators, caseflow.IndicatorYearOnYear).Met, "+100% is not a fall")
+		require.False(t, *resultOf(units["326"].Indicators, caseflow.IndicatorYearOnYear).Met, "nor is no change")
 		require.EqualValues(t, 8, units["325"].Breaches, "R3, R4, H4, T2, T3, E3, S2, S3")
 		require.EqualValues(t, 4, units["326"].Breaches, "I6, R6, K3, E4")
 
@@ -590,8 +600,9 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, fig(1, 1), got[caseflow.IndicatorIndictmentOnTime], "K4")
 		require.Equal(t, fig(0, 0), got[caseflow.IndicatorSupportPlanOnTime], "S6 drafted on time, its approval not yet due")
 		require.Nil(t, resultOf(rep.Indicators, caseflow.IndicatorSupportPlanOnTime).Value, "no data")
-		require.Equal(t, fig(0, 0), got[caseflow.IndicatorCorrectCharge])
-		require.Nil(t, resultOf(rep.Indicators, caseflow.IndicatorCorrectCharge).Met, "no data is not a failure")
+		require.Equal(t, fig(1, 1), got[caseflow.IndicatorCorrectCharge], "T1's verdict of 2 April")
+		require.Equal(t, fig(0, 0), got[caseflow.IndicatorClearanceSerious])
+		require.Nil(t, resultOf(rep.Indicators, caseflow.IndicatorClearanceSerious).Met, "no data is not a failure")
 	})
 
 	t.Run("DrillDownListsTheCasesBehindAFigure", func(t *testing.T) {
@@ -641,8 +652,8 @@ func TestCompliance(t *testing.T) {
 				prev = append(prev, it.Code)
 			}
 		}
-		require.Equal(t, []string{"Y-A", "Y-B", "Y-C"}, cur)
-		require.Equal(t, []string{"Y-D", "Y-F", "Y-E"}, prev, "by the day received")
+		require.Equal(t, []string{"H4", "H1", "H5"}, cur)
+		require.Equal(t, []string{"P1", "P2"}, prev, "by the day of the decision")
 	})
 
 	t.Run("DrillDownPages", func(t *testing.T) {
@@ -704,8 +715,11 @@ func TestACommuneWithoutAKnownSuccessorCountsInTheProvinceOnly(t *testing.T) {
 	f := newFixture(t, d)
 	// Xã Việt Cường (12082, Yên Mỹ) ended on 30 November 2024; what it became
 	// is not established. Thị trấn Như Quỳnh (11986) became part of 12004.
-	f.kase("U1", "12082", at(2024, 2, 1, 9, 0), "family")
-	f.kase("U2", "11986", at(2024, 2, 2, 9, 0), "family")
+	u1 := f.kase("U1", "12082", at(2024, 2, 1, 9, 0), "family")
+	f.event(u1, "decide_prosecution", "CA-327", at(2024, 2, 3, 9, 0), `{"crime_signs": true, "penal_code_article": "142"}`)
+	u2 := f.kase("U2", "11986", at(2024, 2, 2, 9, 0), "family")
+	f.event(u2, "decide_prosecution", "CA-325", at(2024, 2, 4, 9, 0), `{"crime_signs": true, "penal_code_article": "146"}`)
+	derive(t, d.DB)
 	q := caseflow.ComplianceQuery{Period: period(t, "2024-01-01", "2024-03-31"), Unit: unitOf(t, d.DB, "33", "2025"),
 		AsOf: at(2024, 4, 15, 12, 0), Structure: "2025"}
 	rep, err := d.DB.Compliance(ctx, q)
