@@ -83,6 +83,7 @@ type countJSON struct {
 
 type childrenJSON struct {
 	Total       int64       `json:"total"`
+	Aged16To17  int64       `json:"aged_16_17"`
 	BySex       []countJSON `json:"by_sex"`
 	ByAgeGroup  []countJSON `json:"by_age_group"`
 	BySetting   []countJSON `json:"by_setting"`
@@ -161,7 +162,7 @@ func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
 	out := complianceJSON{Period: toPeriodJSON(r.Period), Unit: toUnitJSON(r.Unit), AsOf: local(r.AsOf),
 		Indicators: []indicatorJSON{}, Units: []unitFiguresJSON{}, Agencies: []agencyFiguresJSON{},
 		Breaches: breachesJSON{Total: r.BreachTotal(), ByClock: toBreaches(r.Breaches), ByAgency: []agencyBreachesJSON{}},
-		Children: childrenJSON{Total: r.Children.Total, BySex: toCounts(catalog.Sex, r.Children.BySex),
+		Children: childrenJSON{Total: r.Children.Total, Aged16To17: r.Children.Aged16To17, BySex: toCounts(catalog.Sex, r.Children.BySex),
 			ByAgeGroup: toCounts(catalog.AgeGroup, r.Children.ByAgeGroup), BySetting: toCounts(catalog.Setting, r.Children.BySetting),
 			ByAbuseType: toCounts(catalog.AbuseType, r.Children.ByAbuseType)},
 		Structure: r.Structure, Split: []unitMappingJSON{}, Unplaced: []unitJSON{}}

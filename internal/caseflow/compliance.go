@@ -418,7 +418,12 @@ type BreachCount struct {
 // types counts its children under each, so ByAbuseType may add up to more
 // than Total.
 type ChildBreakdown struct {
+	// Total counts the children under 16 (Law on Children Điều 1) and those
+	// of unknown age; the breakdowns count the same children, except the
+	// age group 16-17, which holds Aged16To17: young people of 16 and 17,
+	// counted apart and outside the total.
 	Total       int64
+	Aged16To17  int64
 	BySex       []Count
 	ByAgeGroup  []Count
 	BySetting   []Count
@@ -528,3 +533,11 @@ type ComplianceItemPage struct {
 	Items      []ComplianceItem
 	NextCursor string
 }
+
+// OutcomesWithoutAbuse are the outcomes of cases that do not count in
+// indicator 0101: no crime found, a duplicate, transferred elsewhere.
+var OutcomesWithoutAbuse = []string{"no_crime_support_only", "duplicate", "transferred_out"}
+
+// ChildAgeLimit is the age from which a person is no longer a child (Law on
+// Children Điều 1).
+const ChildAgeLimit = 16

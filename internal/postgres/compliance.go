@@ -544,11 +544,15 @@ func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 		fmt.Fprintf(&age, " WHEN age_at_report BETWEEN %d AND %d THEN '%s'", g.Min, g.Max, g.Key)
 	}
 	fmt.Fprintf(&age, " ELSE '%s' END", caseflow.AgeUnknown)
-	query := `WITH ch AS MATERIALIZED (
+	// Children under 16 (or of unknown age) of cases whose outcome does not
+	// rule abuse out; 16- and 17-year-olds apart, outside every other row.
+	query := `WITH all_ch AS MATERIALIZED (
 			SELECT p.sex, p.age_at_report, p.setting, p.abuse_types FROM case_people p
-			WHERE p.kind = 'child' AND p.received_at >= @start AND p.received_at < @end AND p.` + inCommunes + `)
+			WHERE p.kind = 'child' AND p.received_at >= @start AND p.received_at < @end AND p.` + inCommunes + `
+				AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.outcome = ANY(@no_abuse))),
+		ch AS (SELECT * FROM all_ch WHERE age_at_report IS NULL OR age_at_report < ` + strconv.Itoa(caseflow.ChildAgeLimit) + `)
 		SELECT 'sex' AS dim, CASE WHEN sex = '' THEN 'unknown' ELSE sex END AS key, count(*) AS n FROM ch GROUP BY 2
-		UNION ALL SELECT 'age_group', ` + age.String() + `, count(*) FROM ch GROUP BY 2
+		UNION ALL SELECT 'age_group', ` + age.String() + `, count(*) FROM all_ch GROUP BY 2
 		UNION ALL SELECT 'setting', setting, count(*) FROM ch GROUP BY 2
 		UNION ALL SELECT 'abuse_type', t, count(*) FROM ch, unnest(abuse_types) t GROUP BY 2`
 	var rows []struct {
@@ -556,7 +560,9 @@ func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 		Key string
 		N   int64
 	}
-	if err := tx.Raw(query, s.args(q)).Scan(&rows).Error; err != nil {
+	args := s.args(q)
+	args["no_abuse"] = array[string](caseflow.OutcomesWithoutAbuse)
+	if err := tx.Raw(query, args).Scan(&rows).Error; err != nil {
 		return caseflow.ChildBreakdown{}, err
 	}
 	counts := map[string]map[string]int64{}
@@ -568,6 +574,9 @@ func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 		counts[r.Dim][r.Key] += r.N
 		if r.Dim == "sex" {
 			out.Total += r.N
+		}
+		if r.Dim == "age_group" && r.Key == "16-17" {
+			out.Aged16To17 += r.N
 		}
 	}
 	list := func(dim string) []caseflow.Count {

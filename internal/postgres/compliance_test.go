@@ -357,6 +357,9 @@ func buildQ1(f *fixture) {
 	f.kase("Y-G", "11986", at(2023, 12, 31, 23, 59), "family", "neglect") // neither
 	f.kase("Y-H", "12001", at(2023, 4, 1, 0, 0), "family", "neglect")     // neither
 	f.child(h1, 0, "male", intp(12))                                      // a story case: received outside the period
+	dup := f.kase("Y-I", "11986", at(2024, 2, 20, 9, 0), "family", "physical")
+	f.child(dup, 0, "male", intp(8))
+	require.NoError(f.t, f.db.Exec(context.Background(), `UPDATE cases SET outcome = 'duplicate' WHERE id = ?`, dup)) // ruled out: not in 0101
 }
 
 func TestCompliance(t *testing.T) {
@@ -567,9 +570,11 @@ func TestCompliance(t *testing.T) {
 	t.Run("ChildrenBy0101Dimensions", func(t *testing.T) {
 		rep := report(t, "33", q1)
 		ch := rep.Children
-		// Children of Y-A (girl, 4, family), Y-B (boy, 10 and a girl of unknown age, school) and
-		// Y-C (girl, 16, online). H1's child was received in 2023.
-		require.EqualValues(t, 4, ch.Total)
+		// Children of Y-A (girl, 4, family) and Y-B (boy, 10 and a girl of unknown age, school).
+		// Y-C's girl is 16: not a child in law, counted apart. Y-I was a duplicate; H1's child was
+		// received in 2023.
+		require.EqualValues(t, 3, ch.Total)
+		require.EqualValues(t, 1, ch.Aged16To17)
 		count := func(cs []caseflow.Count) map[string]int64 {
 			out := map[string]int64{}
 			for _, c := range cs {
@@ -577,13 +582,13 @@ func TestCompliance(t *testing.T) {
 			}
 			return out
 		}
-		require.Equal(t, map[string]int64{"female": 3, "male": 1, "other": 0, "unknown": 0}, count(ch.BySex))
+		require.Equal(t, map[string]int64{"female": 2, "male": 1, "other": 0, "unknown": 0}, count(ch.BySex))
 		require.Equal(t, map[string]int64{"0-5": 1, "6-10": 1, "11-15": 0, "16-17": 1, "unknown": 1}, count(ch.ByAgeGroup))
-		require.Equal(t, map[string]int64{"family": 1, "school": 2, "online": 1, "public": 0, "other": 0}, count(ch.BySetting))
+		require.Equal(t, map[string]int64{"family": 1, "school": 2, "online": 0, "public": 0, "other": 0}, count(ch.BySetting))
 		abuse := count(ch.ByAbuseType)
-		require.EqualValues(t, 2, abuse["sexual"], "Y-A and Y-C")
+		require.EqualValues(t, 1, abuse["sexual"], "Y-A")
 		require.EqualValues(t, 3, abuse["physical"], "Y-A and both children of Y-B")
-		require.EqualValues(t, 1, abuse["online"])
+		require.EqualValues(t, 0, abuse["online"])
 		require.EqualValues(t, 0, abuse["neglect"])
 		require.Equal(t, "female", ch.BySex[0].Key, "in report order; labels come from the catalogue")
 

@@ -223,10 +223,20 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 			id := s.ResponsibleAgency
 			row.ResponsibleAgency = &id
 		} else if s.Responsible != "" {
-			// The agency that must act is the one serving the commune now, even
-			// for a clock that started earlier (a report logged late).
-			id, err := db.resolveAgency(tx, communeID, at, s.Responsible, "")
-			if err == nil {
+			// The agency that must act is the one that holds the case for its
+			// type (the referral's receiver, or the filer); else the one
+			// serving the commune now, even for a clock that started earlier
+			// (a report logged late).
+			var held []int64
+			if err := tx.Raw(`SELECT ca.agency_id FROM case_access ca JOIN agencies a ON a.id = ca.agency_id
+				WHERE ca.case_id = ? AND ca.revoked_at IS NULL AND a.type = ? AND (ca.reason = ? OR ca.reason = 'intake')
+				ORDER BY ca.granted_at DESC, ca.id DESC LIMIT 1`, caseID, string(s.Responsible), "workflow:"+string(s.Responsible)).
+				Scan(&held).Error; err != nil {
+				return err
+			}
+			if len(held) == 1 {
+				row.ResponsibleAgency = &held[0]
+			} else if id, err := db.resolveAgency(tx, communeID, at, s.Responsible, ""); err == nil {
 				row.ResponsibleAgency = &id
 			} else if caseflow.ErrorCode(err) == caseflow.EInternal {
 				return err

@@ -111,3 +111,18 @@ func clockNamed(t *testing.T, token, code, id string) map[string]any {
 	t.Fatalf("no clock %s on %s: %s", id, code, r.Raw)
 	return nil
 }
+
+// TestClocksAnswerToTheAgencyThatHoldsTheCase refers a report to the
+// provincial police (not the investigation agency the jurisdiction table
+// names first): the police's clocks, and the figures built on them, are
+// theirs.
+func TestClocksAnswerToTheAgencyThatHoldsTheCase(t *testing.T) {
+	officer := login(t, "officer1")
+	code := mustFile(t, officer, report())
+	c := call(t, http.MethodGet, "/api/v1/cases/"+code, officer, nil)
+	r := call(t, http.MethodPost, "/api/v1/cases/"+code+"/events", officer, map[string]any{"event": "refer_police",
+		"version": c.Body["version"], "data": map[string]any{"remote_commune": false}, "agency_code": "CA-33"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "CA-33", clockNamed(t, officer, code, "transfer_to_police")["agency_code"])
+	require.Equal(t, "CP-12004", clockNamed(t, officer, code, "emergency_measures")["agency_code"], "the filer's own clock")
+}

@@ -175,7 +175,8 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, "intake", agencies["CSDT-33"]["indicators"].([]any)[0].(map[string]any)["id"])
 
 		ch := r.Body["children"].(map[string]any)
-		require.EqualValues(t, 3, ch["total"])
+		require.EqualValues(t, 2, ch["total"], "A and B; C is 16, not a child in law")
+		require.EqualValues(t, 1, ch["aged_16_17"])
 		ages := map[string]float64{}
 		for _, x := range ch["by_age_group"].([]any) {
 			g := x.(map[string]any)
@@ -363,7 +364,7 @@ func TestCompliance(t *testing.T) {
 		require.Contains(t, string(r.Raw), fmt.Sprintf("Đơn vị: %s (mã %s)", cmpCommuneName, cmpCommune))
 		intake := cmpRow(rows, 1, "Tỷ lệ tin báo được cơ quan công an thụ lý")
 		require.Equal(t, []string{"1", "2", "50,0%", "100%", "Không đạt"}, intake[2:7])
-		require.Equal(t, []string{"Nữ", "2"}, cmpRow(rows, 0, "Nữ")[:2])
+		require.Equal(t, []string{"Nữ", "1"}, cmpRow(rows, 0, "Nữ")[:2], "A; C, aged 16, is counted apart")
 		require.NotContains(t, string(r.Raw), "Trẻ Hư Cấu", "no personal data in the report")
 		require.Equal(t, before+1, cmpAuditCount(t), "the export is audited")
 
