@@ -94,6 +94,7 @@ type complianceJSON struct {
 	Period     periodJSON          `json:"period"`
 	Unit       unitJSON            `json:"unit"`
 	AsOf       time.Time           `json:"as_of"`
+	Timing     string              `json:"timing"`
 	Indicators []indicatorJSON     `json:"indicators"`
 	Units      []unitFiguresJSON   `json:"units"`
 	Agencies   []agencyFiguresJSON `json:"agencies"`
@@ -159,7 +160,7 @@ func label(kind, value string) workflow.Label {
 }
 
 func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
-	out := complianceJSON{Period: toPeriodJSON(r.Period), Unit: toUnitJSON(r.Unit), AsOf: local(r.AsOf),
+	out := complianceJSON{Period: toPeriodJSON(r.Period), Unit: toUnitJSON(r.Unit), AsOf: local(r.AsOf), Timing: r.Timing,
 		Indicators: []indicatorJSON{}, Units: []unitFiguresJSON{}, Agencies: []agencyFiguresJSON{},
 		Breaches: breachesJSON{Total: r.BreachTotal(), ByClock: toBreaches(r.Breaches), ByAgency: []agencyBreachesJSON{}},
 		Children: childrenJSON{Total: r.Children.Total, Aged16To17: r.Children.Aged16To17, BySex: toCounts(catalog.Sex, r.Children.BySex),

@@ -218,6 +218,24 @@ type IndicatorResult struct {
 	Met   *bool
 }
 
+// The timings of a report's period.
+const (
+	PeriodEnded      = "ended"
+	PeriodPartial    = "partial"
+	PeriodNotStarted = "not_started"
+)
+
+// TimingAt says where a period stands at asOf.
+func (p Period) TimingAt(asOf time.Time) string {
+	switch {
+	case !asOf.After(p.Start()):
+		return PeriodNotStarted
+	case asOf.Before(p.End()):
+		return PeriodPartial
+	}
+	return PeriodEnded
+}
+
 // Period is a reporting period: whole days From to To inclusive, in
 // Asia/Ho_Chi_Minh. From and To are the midnights that start those days.
 type Period struct {
@@ -350,6 +368,11 @@ type ComplianceReport struct {
 	Period Period
 	Unit   Unit
 	AsOf   time.Time
+	// Timing says whether the period has ended at AsOf (PeriodEnded), is
+	// still running (PeriodPartial: its figures are those so far, and the
+	// year-on-year change compares the same days so far), or has not begun
+	// (PeriodNotStarted: every figure is "no data").
+	Timing string
 	// Indicators are the unit's figures, one per Indicators entry, in order.
 	Indicators []IndicatorResult
 	// Units are the units directly below Unit (districts of a province,

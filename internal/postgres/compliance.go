@@ -329,11 +329,23 @@ func (db *DB) placeFormerCommunes(tx *gorm.DB, s *complianceScope, structure str
 
 func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
 	prev := q.Period.YearEarlier()
+	pend := prev.End()
+	if q.Period.TimingAt(q.AsOf) != caseflow.PeriodEnded {
+		// A period still running is compared with the same days so far a
+		// year earlier; one not begun has no figures (its items are all in
+		// the future), and its base is empty too, never a fall of 100%.
+		if soFar := q.AsOf.AddDate(-1, 0, 0).UTC(); soFar.Before(pend) {
+			pend = soFar
+		}
+		if pend.Before(prev.Start()) {
+			pend = prev.Start()
+		}
+	}
 	articles := q.Articles
 	if len(articles) == 0 {
 		articles = caseflow.PlanCrimeArticles
 	}
-	return map[string]any{"start": q.Period.Start(), "end": q.Period.End(), "pstart": prev.Start(), "pend": prev.End(),
+	return map[string]any{"start": q.Period.Start(), "end": q.Period.End(), "pstart": prev.Start(), "pend": pend,
 		"now": q.AsOf.UTC(), "communes": s.communes, "articles": array[string](articles)}
 }
 
@@ -360,7 +372,7 @@ func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*case
 	if q.AsOf.IsZero() {
 		q.AsOf = db.now()
 	}
-	rep := &caseflow.ComplianceReport{Period: q.Period, AsOf: q.AsOf.UTC()}
+	rep := &caseflow.ComplianceReport{Period: q.Period, AsOf: q.AsOf.UTC(), Timing: q.Period.TimingAt(q.AsOf)}
 	err := db.readOnly(ctx, func(tx *gorm.DB) error {
 		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
 		if err != nil {

@@ -288,6 +288,8 @@ func buildQ1(f *fixture) {
 	f.event(p2, "decide_prosecution", "CA-326", at(2023, 3, 10, 10, 0), `{"crime_signs": true, "crime_category": "serious", "penal_code_article": "147"}`)
 	p3 := f.story("P3", "11986")
 	f.event(p3, "decide_prosecution", "CA-325", at(2023, 3, 15, 10, 0), `{"crime_signs": true, "crime_category": "serious", "penal_code_article": "260"}`) // out of scope
+	p4 := f.story("P4", "12019")
+	f.event(p4, "decide_prosecution", "CA-326", at(2023, 6, 10, 10, 0), `{"crime_signs": true, "crime_category": "serious", "penal_code_article": "146"}`) // after the days of 2024 so far
 	h7 := f.story("H7", "11986")
 	f.event(h7, "decide_prosecution", "CA-325", at(2023, 12, 31, 23, 59), `{"crime_signs": true, "crime_category": "serious"}`) // 23:59 on 31 December: out
 
@@ -594,6 +596,24 @@ func TestCompliance(t *testing.T) {
 
 		d325 := report(t, "325", q1).Children
 		require.EqualValues(t, 1, d325.Total, "only Y-A is in district 325")
+	})
+
+	t.Run("APeriodAheadHasNoFigures", func(t *testing.T) {
+		rep := report(t, "33", period(t, "2025-01-01", "2025-03-31"))
+		require.Equal(t, caseflow.PeriodNotStarted, rep.Timing)
+		for _, r := range rep.Indicators {
+			require.Nil(t, r.Value, "%s: no data for a period ahead, never −100%%", r.Indicator.ID)
+			require.Nil(t, r.Met, "%s", r.Indicator.ID)
+		}
+		require.Equal(t, caseflow.PeriodEnded, report(t, "33", q1).Timing)
+	})
+
+	t.Run("ARunningPeriodComparesTheSameDaysSoFar", func(t *testing.T) {
+		// The year 2024 at 15 April: prosecutions of 1 January – 15 April 2024 (H1, H4, H5)
+		// against the same days of 2023 (P1, P2); not against all of 2023, which has P4 in June.
+		rep := report(t, "33", period(t, "2024-01-01", "2024-12-31"))
+		require.Equal(t, caseflow.PeriodPartial, rep.Timing)
+		require.Equal(t, fig(3, 2), figures(rep.Indicators)[caseflow.IndicatorYearOnYear])
 	})
 
 	t.Run("PendingItemsWaitForTheirLimit", func(t *testing.T) {

@@ -233,7 +233,9 @@ func layout(r *caseflow.ComplianceReport) document {
 	}
 	d.sections = append(d.sections, section{
 		title: "V. TRẺ EM BỊ XÂM HẠI (CHỈ TIÊU 0101, THÔNG TƯ 13/2021/TT-BLĐTBXH)",
-		notes: []string{fmt.Sprintf("Tổng số trẻ em bị xâm hại trong các vụ việc tiếp nhận trong kỳ: %d", ch.Total),
+		notes: []string{fmt.Sprintf("Tổng số trẻ em (dưới 16 tuổi) bị xâm hại trong các vụ việc tiếp nhận trong kỳ: %d", ch.Total),
+			fmt.Sprintf("Người từ đủ 16 đến dưới 18 tuổi (không phải trẻ em theo Điều 1 Luật Trẻ em), không tính vào tổng: %d", ch.Aged16To17),
+			"Không tính các vụ việc đã kết luận không có tội phạm, trùng tin báo hoặc đã chuyển nơi khác.",
 			"Tuổi tính tại ngày tiếp nhận tin báo. Một vụ việc có thể có nhiều hình thức xâm hại nên tổng theo hình thức có thể lớn hơn tổng số trẻ em."},
 		tables: []table{breakdown("Theo giới tính", "Giới tính", catalog.Sex, ch.BySex),
 			breakdown("Theo nhóm tuổi", "Nhóm tuổi", catalog.AgeGroup, ch.ByAgeGroup),

@@ -55,6 +55,7 @@ type dashboardView struct {
 	UnitName       string
 	Period         string
 	AsOf           string
+	Timing         string // a period not ended: says so
 	Cards          []indicatorCard
 	MetCount       int
 	UnmetCount     int
@@ -224,6 +225,9 @@ func (w *UI) dashboard(c echo.Context) error {
 		view.Units = append(view.Units, row)
 	}
 	view.ChildTotal = rep.Children.Total
+	if rep.Timing != caseflow.PeriodEnded {
+		view.Timing = tr(lang, "dash.timing_"+rep.Timing)
+	}
 	for _, d := range []struct {
 		key  string // a catalogue kind
 		rows []caseflow.Count

@@ -284,6 +284,8 @@ var messages = map[string][2]string{
 	"clock.mode_total":         {"Tổng thời hạn tính từ ngày bắt đầu", "New whole limit, from the start"},
 	"clock.mode_add":           {"Thêm vào thời hạn hiện tại", "Added to the current limit"},
 	"clock.decision":           {"Số quyết định gia hạn", "Decision number"},
+	"dash.timing_partial":      {"Kỳ báo cáo chưa kết thúc: số liệu tính đến thời điểm hiện tại; so sánh cùng kỳ tính trên cùng số ngày của năm trước.", "The period is still running: figures so far; the year-on-year change compares the same days a year earlier."},
+	"dash.timing_not_started":  {"Kỳ báo cáo chưa bắt đầu: chưa có số liệu.", "The period has not begun: no figures yet."},
 	"case.occurred_at":         {"Thời điểm thực hiện (nếu không phải bây giờ)", "When it happened (if not now)"},
 	"case.occurred_at_hint":    {"Để trống nếu vừa thực hiện. Thời hạn tính từ thời điểm này.", "Leave empty if it just happened. Deadlines count from this time."},
 	"case.late_reason":         {"Lý do ghi nhận muộn (nếu muộn hơn 3 ngày)", "Why it is recorded late (if over 3 days)"},
