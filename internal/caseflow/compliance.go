@@ -22,6 +22,7 @@ const (
 	IndicatorYearOnYear              IndicatorID = "yoy_change"
 	IndicatorEmergencyResponse       IndicatorID = "emergency_response"
 	IndicatorSupportPlanOnTime       IndicatorID = "support_plan_on_time"
+	IndicatorSupportPlanShare        IndicatorID = "support_plan_share"
 )
 
 // Breaches is the drill-down id of the deadline breaches, which are listed
@@ -143,7 +144,12 @@ var Indicators = []Indicator{
 		Definition: "Each clock of role support_plan_draft counts in the period in which it started. Left out: clocks that " +
 			"ended within the limit without a plan (the case closed). Numerator: the plan was drafted within 5 working days " +
 			"(role plan_drafted) and then approved within 2 working days of the draft (role plan_approved, stopping the " +
-			"support_plan_approval clock that the draft started). Pending: either step still within its limit."},
+			"support_plan_approval clock that the draft started). Pending: either step still within its limit. On workflow " +
+			"v2 the clock starts at the assessment, in every case, beside the criminal track."},
+	{ID: IndicatorSupportPlanShare, Target: Target{TargetNone, 0},
+		Definition: "Each case received in the period (received_at) counts, except a duplicate or one transferred out. " +
+			"Numerator: a support plan has been drafted for it (role plan_drafted), whenever. Pending: none — a case " +
+			"without a plan yet counts as without one."},
 }
 
 // IndicatorByID returns the definition of an indicator.

@@ -45,7 +45,7 @@ func TestIndicatorMetIsDecidedInWholeNumbers(t *testing.T) {
 func TestEveryIndicatorIsDefined(t *testing.T) {
 	ids := []caseflow.IndicatorID{"intake", "resolution", "on_time_resolution", "prosecution_of_crime_signs", "clearance",
 		"clearance_serious", "indictment_on_time", "correct_charge", "court_resolution", "yoy_change", "emergency_response",
-		"support_plan_on_time"}
+		"support_plan_on_time", "support_plan_share"}
 	require.Len(t, caseflow.Indicators, len(ids))
 	for i, ind := range caseflow.Indicators {
 		require.Equal(t, ids[i], ind.ID, "report order")

@@ -155,6 +155,14 @@ var itemSources = map[string]string{
 			AND NOT coalesce(` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at
 				AND a.stopped_at IS NULL AND a.due_at > @now, false)`,
 
+	string(caseflow.IndicatorSupportPlanShare): `SELECT 'support_plan_share' AS ind, c.id AS case_id, c.commune_id, NULL::bigint AS agency_id, '' AS clock,
+		c.received_at AS at, NULL::timestamptz AS due_at, pl.at AS done_at, pl.at IS NOT NULL AS num, true AS den
+		FROM cases c
+		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = c.id AND h.kind = 'transition'
+			AND ` + hasRole("h.roles", caseflow.EventSupportPlanDrafted) + `) pl ON true
+		WHERE c.received_at >= @start AND c.received_at < @end AND c.` + inCommunes + `
+			AND c.outcome NOT IN ('duplicate', 'transferred_out')`,
+
 	caseflow.Breaches: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at, true AS num, true AS den
 		FROM case_clocks k

@@ -348,6 +348,7 @@ func buildQ1(f *fixture) {
 	// Year on year: cases received in Q1 2024 against Q1 2023, with children.
 	a := f.kase("Y-A", "11986", at(2024, 1, 1, 0, 0), "family", "sexual", "physical") // the first instant of the period
 	f.child(a, 0, "female", intp(4))
+	f.event(a, "draft_support_plan", "CP-11986-2020", at(2024, 1, 4, 9, 0), `{}`) // the only case of Q1 with a plan
 	b := f.kase("Y-B", "12019", at(2024, 2, 10, 9, 0), "school", "physical")
 	f.child(b, 0, "male", intp(10))
 	f.child(b, 1, "female", nil)
@@ -414,6 +415,8 @@ func TestCompliance(t *testing.T) {
 			caseflow.IndicatorEmergencyResponse: fig(1, 3),
 			// S1 both steps on time; S2 approved late; S3 drafted late. S5 closed: left out.
 			caseflow.IndicatorSupportPlanOnTime: fig(1, 3),
+			// Received in Q1: Y-A (with a plan), Y-B, Y-C; Y-I was a duplicate.
+			caseflow.IndicatorSupportPlanShare: fig(1, 3),
 		}
 		require.Equal(t, want, figures(rep.Indicators))
 

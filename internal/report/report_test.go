@@ -135,7 +135,7 @@ func TestCSV(t *testing.T) {
 		require.Equal(t, []string{"2", "Tỷ lệ giải quyết tin báo về tội phạm", "3", "5", "60,0%", "> 95%", "Không đạt"}, res[:7])
 		clear := rowWith(rows, 1, "Tỷ lệ điều tra khám phá")
 		require.Equal(t, []string{"9", "10", "90,0%", "> 80%", "Đạt"}, clear[2:7])
-		yoy := rowWith(rows, 1, "Số vụ việc so với cùng kỳ năm trước")
+		yoy := rowWith(rows, 1, "Số vụ phạm tội xâm hại trẻ em so với cùng kỳ năm trước")
 		require.Equal(t, []string{"19", "20", "-5,0%", "Giảm 5–7%", "Đạt"}, yoy[2:7], "a fall of exactly 5% meets the target")
 		none := rowWith(rows, 1, "Tỷ lệ truy tố đúng tội danh")
 		require.Equal(t, []string{"0", "0", "—", "100%", "Chưa có số liệu"}, none[2:7], "no data is neither 0% nor 100%")
@@ -197,7 +197,7 @@ func TestXLSX(t *testing.T) {
 		typ, err := f.GetCellType(report.SheetReport, cellName(t, 3, i+1))
 		require.NoError(t, err)
 		require.NotEqual(t, excelize.CellTypeSharedString, typ, "counts are numbers")
-		yoy := rowWith(rows, 1, "Số vụ việc so với cùng kỳ năm trước")
+		yoy := rowWith(rows, 1, "Số vụ phạm tội xâm hại trẻ em so với cùng kỳ năm trước")
 		require.Equal(t, []string{"19", "20", "-5.0%", "Giảm 5–7%", "Đạt"}, yoy[2:7])
 		require.Equal(t, "Chưa có số liệu", rowWith(rows, 1, "Tỷ lệ truy tố đúng tội danh")[6])
 	})
@@ -209,7 +209,7 @@ func TestXLSX(t *testing.T) {
 		require.Equal(t, []string{"Xâm hại tình dục", "2"}, rowStarting(rows, "Xâm hại tình dục"))
 		found := false
 		for _, r := range rows {
-			found = found || (len(r) > 0 && strings.HasPrefix(r[0], "Tổng số trẻ em bị xâm hại") && strings.HasSuffix(r[0], ": 4"))
+			found = found || (len(r) > 0 && strings.HasPrefix(r[0], "Tổng số trẻ em (dưới 16 tuổi) bị xâm hại") && strings.HasSuffix(r[0], ": 4"))
 		}
 		require.True(t, found)
 	})
