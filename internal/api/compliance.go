@@ -218,6 +218,7 @@ type complianceItemJSON struct {
 	DoneAt        *time.Time `json:"done_at,omitempty"`
 	InNumerator   bool       `json:"in_numerator"`
 	InDenominator bool       `json:"in_denominator"`
+	LateSeconds   *int64     `json:"late_seconds,omitempty"`
 }
 
 type complianceCasesJSON struct {
@@ -254,7 +255,8 @@ func (s *API) complianceCases(c echo.Context) error {
 	for _, it := range page.Items {
 		out.Cases = append(out.Cases, complianceItemJSON{Code: it.Code, State: it.State, ReceivedAt: local(it.ReceivedAt),
 			Commune: toUnitJSON(it.Commune), AgencyCode: it.AgencyCode, Clock: it.Clock, At: local(it.At),
-			DueAt: localPtr(it.DueAt), DoneAt: localPtr(it.DoneAt), InNumerator: it.InNumerator, InDenominator: it.InDenominator})
+			DueAt: localPtr(it.DueAt), DoneAt: localPtr(it.DoneAt), InNumerator: it.InNumerator, InDenominator: it.InDenominator,
+			LateSeconds: it.Lateness(page.AsOf)})
 	}
 	return c.JSON(http.StatusOK, out)
 }

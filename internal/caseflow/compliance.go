@@ -554,11 +554,29 @@ type ComplianceItem struct {
 	InDenominator bool
 }
 
+// Lateness returns how many seconds past its due time the item was done, or
+// is still undone at asOf; nil when it was on time or has no due time.
+func (it ComplianceItem) Lateness(asOf time.Time) *int64 {
+	if it.DueAt == nil {
+		return nil
+	}
+	end := asOf
+	if it.DoneAt != nil {
+		end = *it.DoneAt
+	}
+	if !end.After(*it.DueAt) {
+		return nil
+	}
+	n := int64(end.Sub(*it.DueAt).Seconds())
+	return &n
+}
+
 // ComplianceItemPage is one page of a drill-down, with the period and unit
 // it is about.
 type ComplianceItemPage struct {
 	Period     Period
 	Unit       Unit
+	AsOf       time.Time
 	Items      []ComplianceItem
 	NextCursor string
 }

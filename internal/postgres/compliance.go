@@ -651,7 +651,7 @@ func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow
 	if q.AsOf.IsZero() {
 		q.AsOf = db.now()
 	}
-	page := &caseflow.ComplianceItemPage{Period: q.Period, Items: []caseflow.ComplianceItem{}}
+	page := &caseflow.ComplianceItemPage{Period: q.Period, AsOf: q.AsOf.UTC(), Items: []caseflow.ComplianceItem{}}
 	err := db.readOnly(ctx, func(tx *gorm.DB) error {
 		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
 		if err != nil {
