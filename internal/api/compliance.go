@@ -261,11 +261,6 @@ func (s *API) complianceCases(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-var exportTypes = map[string]string{
-	casework.FormatCSV:  "text/csv; charset=utf-8",
-	casework.FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
 func (s *API) complianceExport(format string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var buf bytes.Buffer
@@ -274,6 +269,6 @@ func (s *API) complianceExport(format string) echo.HandlerFunc {
 			return err
 		}
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-		return c.Blob(http.StatusOK, exportTypes[format], buf.Bytes())
+		return c.Blob(http.StatusOK, casework.ExportTypes[format], buf.Bytes())
 	}
 }

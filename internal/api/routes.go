@@ -36,6 +36,7 @@ func (s *API) Routes(g *echo.Group) {
 	g.GET("/compliance", s.compliance, auth)
 	g.GET("/compliance/export.csv", s.complianceExport(casework.FormatCSV), auth)
 	g.GET("/compliance/export.xlsx", s.complianceExport(casework.FormatXLSX), auth)
+	g.GET("/compliance/export.pdf", s.complianceExport(casework.FormatPDF), auth)
 	g.GET("/compliance/:id/cases", s.complianceCases, auth)
 
 	g.GET("/units", s.listUnits, auth)

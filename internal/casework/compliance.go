@@ -222,13 +222,24 @@ func (s *Service) ComplianceCases(ctx context.Context, v caseflow.Viewer, req Co
 const (
 	FormatCSV  = "csv"
 	FormatXLSX = "xlsx"
+	FormatPDF  = "pdf" // the report as an administrative document (Decree 30/2020)
 )
+
+// ExportTypes are the media types of the export formats.
+var ExportTypes = map[string]string{
+	FormatCSV:  "text/csv; charset=utf-8",
+	FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	FormatPDF:  "application/pdf",
+}
 
 // ComplianceExport writes the compliance report of a unit and period in a
 // format (FormatCSV or FormatXLSX) and records the export in the audit
 // trail. It returns the file name the report should be saved under.
 func (s *Service) ComplianceExport(ctx context.Context, v caseflow.Viewer, req ComplianceRequest, format string, w io.Writer) (string, error) {
-	write := map[string]func(io.Writer, *caseflow.ComplianceReport) error{FormatCSV: report.WriteCSV, FormatXLSX: report.WriteXLSX}[format]
+	write := map[string]func(io.Writer, *caseflow.ComplianceReport) error{FormatCSV: report.WriteCSV, FormatXLSX: report.WriteXLSX,
+		FormatPDF: func(w io.Writer, r *caseflow.ComplianceReport) error {
+			return report.WritePDF(w, r, report.DefaultLetterhead(r))
+		}}[format]
 	if write == nil {
 		return "", caseflow.Errorf(caseflow.ENotFound, "no export format %q", format)
 	}

@@ -380,6 +380,17 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, before+2, cmpAuditCount(t), "the export is audited")
 	})
 
+	t.Run("PDFExport", func(t *testing.T) {
+		before := cmpAuditCount(t)
+		r := oaRun(t, oaExchange{method: http.MethodGet, path: "/api/v1/compliance/export.pdf?" + commune, token: officer,
+			status: []int{200}})
+		require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
+		require.True(t, bytes.HasPrefix(r.Raw, []byte("%PDF-")))
+		require.Equal(t, fmt.Sprintf(`attachment; filename="bao-cao-chi-tieu-%s-%s-%s.pdf"`, cmpCommune, q.Get("from"), q.Get("to")),
+			r.Header.Get("Content-Disposition"))
+		require.Equal(t, before+1, cmpAuditCount(t), "the export is audited")
+	})
+
 	t.Run("XLSXExport", func(t *testing.T) {
 		r := oaRun(t, oaExchange{method: http.MethodGet, path: "/api/v1/compliance/export.xlsx?" + commune, token: officer,
 			status: []int{200}})

@@ -125,6 +125,7 @@ var oaServedRoutes = []oaRoute{
 	{http.MethodGet, "/api/v1/compliance/{id}/cases"},
 	{http.MethodGet, "/api/v1/compliance/export.csv"},
 	{http.MethodGet, "/api/v1/compliance/export.xlsx"},
+	{http.MethodGet, "/api/v1/compliance/export.pdf"},
 }
 
 var oaParamName = regexp.MustCompile(`^(\{[^}]+\}|:.+)$`)

@@ -72,6 +72,7 @@ type dashboardView struct {
 	ChildTotal     int64
 	ExportCSV      string
 	ExportXLSX     string
+	ExportPDF      string
 	Errors         []errItem
 }
 
@@ -155,6 +156,7 @@ func (w *UI) dashboard(c echo.Context) error {
 	view.Query = q
 	view.UnitName, view.Period, view.AsOf = rep.Unit.Name, rep.Period.From.Format("02/01/2006")+" – "+rep.Period.To.Format("02/01/2006"), formTime(rep.AsOf)
 	view.ExportCSV, view.ExportXLSX = withQuery("/dashboard/export.csv", q), withQuery("/dashboard/export.xlsx", q)
+	view.ExportPDF = withQuery("/dashboard/export.pdf", q)
 
 	var bars []barItem
 	for _, r := range rep.Indicators {
@@ -455,14 +457,10 @@ func cloneQuery(q url.Values) url.Values {
 }
 
 // webExportTypes are the content types of the exports.
-var webExportTypes = map[string]string{
-	casework.FormatCSV:  "text/csv; charset=utf-8",
-	casework.FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 func (w *UI) dashboardExport(c echo.Context) error {
 	format := c.Param("format")
-	typ, ok := webExportTypes[format]
+	typ, ok := casework.ExportTypes[format]
 	if !ok {
 		return caseflow.Errorf(caseflow.ENotFound, "no such export")
 	}
