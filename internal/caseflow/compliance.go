@@ -588,3 +588,9 @@ var OutcomesWithoutAbuse = []string{"no_crime_support_only", "duplicate", "trans
 // ChildAgeLimit is the age from which a person is no longer a child (Law on
 // Children Điều 1).
 const ChildAgeLimit = 16
+
+// MonthFigure is an indicator's figure for one month (YYYY-MM, in Vietnam).
+type MonthFigure struct {
+	Month string
+	Figure
+}

@@ -154,6 +154,16 @@ func (s *Service) Compliance(ctx context.Context, v caseflow.Viewer, req Complia
 	return rep, nil
 }
 
+// ComplianceTrend returns one indicator month by month over the period, in
+// one query, for a viewer allowed to see the unit.
+func (s *Service) ComplianceTrend(ctx context.Context, v caseflow.Viewer, req ComplianceRequest, indicator string) ([]caseflow.MonthFigure, error) {
+	q, err := s.complianceQuery(ctx, v, req)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ComplianceTrend(ctx, q, indicator)
+}
+
 // labelBreaches names each clock as the newest workflow definition that
 // has it does.
 func (s *Service) labelBreaches(rep *caseflow.ComplianceReport) {

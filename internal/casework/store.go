@@ -29,6 +29,7 @@ type Store interface {
 	FinishReferral(ctx context.Context, v caseflow.Viewer, id int64, note string) error
 
 	Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*caseflow.ComplianceReport, error)
+	ComplianceTrend(ctx context.Context, q caseflow.ComplianceQuery, indicator string) ([]caseflow.MonthFigure, error)
 	ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow.ComplianceCaseQuery) (*caseflow.ComplianceItemPage, error)
 	Audit(ctx context.Context, v caseflow.Viewer, action, caseCode string, detail map[string]any) error
 

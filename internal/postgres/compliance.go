@@ -801,3 +801,41 @@ func ageAtReport(p caseflow.Person, receivedAt time.Time) *int {
 	}
 	return nil
 }
+
+// ComplianceTrend counts one indicator month by month over the query's
+// period in one query: the same items as the report, grouped by the month
+// (in Vietnam) of the date that puts each in the period. The year-on-year
+// change has no monthly trend.
+func (db *DB) ComplianceTrend(ctx context.Context, q caseflow.ComplianceQuery, indicator string) ([]caseflow.MonthFigure, error) {
+	src, ok := itemSources[indicator]
+	if !ok || indicator == string(caseflow.IndicatorYearOnYear) {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no monthly trend of %q", indicator)
+	}
+	if q.AsOf.IsZero() {
+		q.AsOf = db.now()
+	}
+	var out []caseflow.MonthFigure
+	err := db.readOnly(ctx, func(tx *gorm.DB) error {
+		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
+		if err != nil {
+			return err
+		}
+		var rows []struct {
+			Month string
+			Num   int64
+			Den   int64
+		}
+		query := `WITH ` + clearanceCTE + `
+			SELECT to_char(i.at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month,
+				count(*) FILTER (WHERE num) AS num, count(*) FILTER (WHERE den) AS den
+			FROM (` + src + `) i GROUP BY 1 ORDER BY 1`
+		if err := tx.Raw(query, s.args(q)).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out = append(out, caseflow.MonthFigure{Month: r.Month, Figure: caseflow.Figure{Numerator: r.Num, Denominator: r.Den}})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -601,6 +601,28 @@ func TestCompliance(t *testing.T) {
 		require.EqualValues(t, 1, d325.Total, "only Y-A is in district 325")
 	})
 
+	t.Run("TheMonthlyTrendIsTheMonthsReports", func(t *testing.T) {
+		q := caseflow.ComplianceQuery{Period: q1, Unit: unitCode(t, db, "33"), AsOf: asOf, Structure: "2021"}
+		for _, ind := range caseflow.Indicators {
+			if ind.ID == caseflow.IndicatorYearOnYear {
+				_, err := db.ComplianceTrend(ctx, q, string(ind.ID))
+				require.Equal(t, caseflow.ENotFound, caseflow.ErrorCode(err), "no monthly trend of a yearly change")
+				continue
+			}
+			trend, err := db.ComplianceTrend(ctx, q, string(ind.ID))
+			require.NoError(t, err)
+			got := map[string]caseflow.Figure{}
+			for _, m := range trend {
+				got[m.Month] = m.Figure
+			}
+			for _, m := range []struct{ month, from, to string }{{"2024-01", "2024-01-01", "2024-01-31"},
+				{"2024-02", "2024-02-01", "2024-02-29"}, {"2024-03", "2024-03-01", "2024-03-31"}} {
+				want := figures(report(t, "33", period(t, m.from, m.to)).Indicators)[ind.ID]
+				require.Equal(t, want, got[m.month], "%s in %s: the trend's month is that month's report", ind.ID, m.month)
+			}
+		}
+	})
+
 	t.Run("APeriodAheadHasNoFigures", func(t *testing.T) {
 		rep := report(t, "33", period(t, "2025-01-01", "2025-03-31"))
 		require.Equal(t, caseflow.PeriodNotStarted, rep.Timing)

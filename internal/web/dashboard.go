@@ -347,34 +347,33 @@ func (w *UI) trend(c echo.Context, lang string, v caseflow.Viewer, req casework.
 	if len(months) > maxTrendMonths {
 		months = months[len(months)-maxTrendMonths:]
 	}
+	// One query for every month of the chart.
+	from := months[0]
+	if from.Before(rep.Period.From) {
+		from = rep.Period.From
+	}
+	figs, err := w.cases.ComplianceTrend(c.Request().Context(), v, casework.ComplianceRequest{From: from.Format("2006-01-02"),
+		To: rep.Period.To.Format("2006-01-02"), Unit: rep.Unit.Code, Structure: req.Structure}, id)
+	if err != nil {
+		return err
+	}
+	byMonth := map[string]caseflow.Figure{}
+	for _, f := range figs {
+		byMonth[f.Month] = f.Figure
+	}
 	var points []trendPoint
 	for _, m := range months {
-		from, to := m, m.AddDate(0, 1, -1)
-		if from.Before(rep.Period.From) {
-			from = rep.Period.From
-		}
-		if to.After(rep.Period.To) {
-			to = rep.Period.To
-		}
-		mr, err := w.cases.Compliance(c.Request().Context(), v, casework.ComplianceRequest{From: from.Format("2006-01-02"),
-			To: to.Format("2006-01-02"), Unit: rep.Unit.Code, Structure: req.Structure})
-		if err != nil {
-			return err
-		}
 		p := trendPoint{Label: tr(lang, "month.short."+strconv.Itoa(int(m.Month())))}
 		if len(months) > 12 || m.Year() != rep.Period.To.Year() {
 			p.Label += "/" + strconv.Itoa(m.Year()%100)
 		}
-		for _, r := range mr.Indicators {
-			if string(r.Indicator.ID) == id {
-				p.Value, p.Met = r.Value, r.Met
-				p.Text = tr(lang, "dash.figure", r.Numerator, r.Denominator)
-				if r.Value != nil {
-					p.Text = percent(lang, *r.Value) + " (" + p.Text + ")"
-				} else {
-					p.Text = noData(lang)
-				}
-			}
+		r := ind.Result(byMonth[m.Format("2006-01")])
+		p.Value, p.Met = r.Value, r.Met
+		p.Text = tr(lang, "dash.figure", r.Numerator, r.Denominator)
+		if r.Value != nil {
+			p.Text = percent(lang, *r.Value) + " (" + p.Text + ")"
+		} else {
+			p.Text = noData(lang)
 		}
 		points = append(points, p)
 		view.TrendRows = append(view.TrendRows, fact{p.Label, p.Text})
