@@ -384,8 +384,8 @@ func (w *UI) trend(c echo.Context, lang string, v caseflow.Viewer, req casework.
 }
 
 type itemView struct {
-	Code, State, Commune, At, Due, Done, Agency, Clock string
-	In                                                 bool
+	Code, State, Commune, At, Due, Done, Agency, Clock, Late string
+	In                                                       bool
 }
 
 type indicatorView struct {
@@ -436,6 +436,9 @@ func (w *UI) dashboardCases(c echo.Context) error {
 		}
 		if it.DoneAt != nil {
 			iv.Done = formTime(*it.DoneAt)
+		}
+		if late := it.Lateness(pg.AsOf); late != nil {
+			iv.Late = tr(lang, "dash.late_by", lateText(lang, *late))
 		}
 		view.Items = append(view.Items, iv)
 	}
@@ -492,4 +495,20 @@ func structureNotes(lang string, rep *caseflow.ComplianceReport) []string {
 		out = append(out, fmt.Sprintf(tr(lang, "dash.unplaced"), strings.Join(names, ", ")))
 	}
 	return out
+}
+
+// lateText says a lateness in days and hours, or hours and minutes under a
+// day.
+func lateText(lang string, seconds int64) string {
+	d, h, m := seconds/86400, seconds%86400/3600, seconds%3600/60
+	if lang == "en" {
+		if d > 0 {
+			return fmt.Sprintf("%d d %d h", d, h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	if d > 0 {
+		return fmt.Sprintf("%d ngày %d giờ", d, h)
+	}
+	return fmt.Sprintf("%d giờ %d phút", h, m)
 }

@@ -388,6 +388,7 @@ var messages = map[string][2]string{
 	"dash.this_quarter":        {"Quý này", "This quarter"},
 	"dash.this_month":          {"Tháng này", "This month"},
 	"dash.last_year":           {"Năm trước", "Last year"},
+	"dash.late_by":             {"trễ %s", "%s late"},
 	"dash.export_pdf":          {"Tải văn bản báo cáo (PDF)", "Download the report document (PDF)"},
 	"dash.export_xlsx":         {"Tải báo cáo Excel (XLSX)", "Download Excel (XLSX)"},
 	"dash.export_csv":          {"Tải CSV", "Download CSV"},
