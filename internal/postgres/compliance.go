@@ -60,6 +60,11 @@ func hasRole(column string, role caseflow.EventRole) string {
 const historyWithRoles = `h.kind = 'transition' AND h.roles && '{` + string(caseflow.EventProsecution) + `,` +
 	string(caseflow.EventProsecutionDeclined) + `,` + string(caseflow.EventVerdict) + `}'`
 
+// outcomeRoles is the predicate of the partial index
+// case_history_outcome_roles_cx, written out so that the planner uses it.
+const outcomeRoles = `h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `,` +
+	string(caseflow.EventSupportPlanDrafted) + `}'`
+
 // notPending leaves out a clock still running within its limit.
 const notPending = `NOT (k.stopped_at IS NULL AND k.due_at > @now)`
 
@@ -116,7 +121,8 @@ var itemSources = map[string]string{
 		k.due_at AS at, k.due_at, d.at AS done_at, d.at IS NOT NULL AS num, true AS den
 		FROM case_clocks k
 		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = k.case_id AND h.kind = 'transition'
-			AND h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `}' AND h.at >= k.started_at) d ON true
+			AND ` + outcomeRoles + ` AND h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `}'
+			AND h.at >= k.started_at) d ON true
 		WHERE k.role = '` + string(caseflow.ClockTrialPreparation) + `' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
 			AND k.status <> 'cancelled'
 			AND NOT EXISTS (SELECT 1 FROM case_clocks e WHERE e.case_id = k.case_id AND e.role = k.role AND e.status <> 'cancelled'
@@ -159,15 +165,21 @@ var itemSources = map[string]string{
 		c.received_at AS at, NULL::timestamptz AS due_at, pl.at AS done_at, pl.at IS NOT NULL AS num, true AS den
 		FROM cases c
 		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = c.id AND h.kind = 'transition'
-			AND ` + hasRole("h.roles", caseflow.EventSupportPlanDrafted) + `) pl ON true
+			AND ` + outcomeRoles + ` AND ` + hasRole("h.roles", caseflow.EventSupportPlanDrafted) + `) pl ON true
 		WHERE c.received_at >= @start AND c.received_at < @end AND c.` + inCommunes + `
 			AND c.outcome NOT IN ('duplicate', 'transferred_out')`,
 
+	// Two index scans rather than one OR: the marked breaches, and the
+	// clocks still running past their due time, which the worker has not
+	// marked yet.
 	caseflow.Breaches: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at, true AS num, true AS den
 		FROM case_clocks k
-		WHERE (k.status = 'breached' OR (k.status = 'running' AND k.due_at <= @now)) AND k.due_at >= @start AND k.due_at < @end
-			AND k.` + inCommunes,
+		WHERE k.status = 'breached' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+		UNION ALL
+		SELECT 'breaches', k.case_id, k.commune_id, k.responsible_agency, k.clock, k.due_at, k.due_at, k.stopped_at, true, true
+		FROM case_clocks k
+		WHERE k.status = 'running' AND k.due_at <= @now AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes,
 }
 
 // complianceScope is the unit of a report, the units under it in the
