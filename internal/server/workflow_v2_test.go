@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -423,4 +424,45 @@ func TestV2EventDatesAndGuards(t *testing.T) {
 		}
 	}
 	require.True(t, found, fmt.Sprintf("no assess_risk in %s", h.Raw))
+}
+
+// TestV2SuspensionIsNotAResolution: a report suspended before its 20 days
+// ran out counts in the resolution figure as not resolved, and its
+// resumption is a report to resolve again.
+func TestV2SuspensionIsNotAResolution(t *testing.T) {
+	base := v2Server(t)
+	c := v2File(t, base, "police1", "2026-10-01T09:00:00+07:00", nil)
+	c.fire("police1", "suspend_resolution", "2026-10-10T09:00:00+07:00",
+		map[string]any{"ground": "documents_pending", "reason": "Chờ tài liệu (hư cấu)"})
+	c.fire("police1", "resume_resolution", "2026-10-20T09:00:00+07:00", map[string]any{"reason": "Đã có tài liệu (hư cấu)"})
+	c.fire("police1", "decide_prosecution", "2026-11-05T09:00:00+07:00", map[string]any{"crime_category": "serious", "penal_code_article": "146"})
+
+	rows := func(from, to string) []map[string]any {
+		q := url.Values{"unit": {communeOfficer1}, "from": {from}, "to": {to}, "limit": {"1000"}}
+		var out []map[string]any
+		for {
+			r := callAt(t, base, http.MethodGet, "/api/v1/compliance/resolution/cases?"+q.Encode(), login(t, "officer1"), nil)
+			require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+			for _, it := range r.Body["cases"].([]any) {
+				if m := it.(map[string]any); m["code"] == c.code {
+					out = append(out, m)
+				}
+			}
+			next, _ := r.Body["next_cursor"].(string)
+			if next == "" {
+				return out
+			}
+			q.Set("cursor", next)
+		}
+	}
+	// Due on 21/10 (20 days from 1/10): suspended on 10/10, not resolved.
+	first := rows("2026-10-01", "2026-10-31")
+	require.Len(t, first, 1)
+	require.Equal(t, "resolve_report", first[0]["clock"])
+	require.Equal(t, false, first[0]["in_numerator"], "a suspension is not a resolution")
+	// Resumed on 20/10: due on 20/11, resolved on 5/11.
+	again := rows("2026-11-01", "2026-11-30")
+	require.Len(t, again, 1)
+	require.Equal(t, "resolve_after_resumption", again[0]["clock"])
+	require.Equal(t, true, again[0]["in_numerator"], "the resumed report counts again, resolved")
 }
