@@ -129,28 +129,23 @@ func (r ClockRole) Valid() bool {
 // compliance must declare: compliance and referrals count on all of them,
 // except the court's disposal without a verdict, which version 1 of the
 // child-abuse workflow does not model.
-var RequiredEventRoles = func() []EventRole {
-	var out []EventRole
-	for _, r := range EventRoles {
-		if r != EventCourtDisposal {
-			out = append(out, r)
-		}
-	}
-	return out
-}()
+var RequiredEventRoles = without(EventRoles, EventCourtDisposal)
 
 // RequiredClockRoles are the clock roles every workflow counted in
 // compliance must declare: all but the referral response, which no figure
 // reads.
-var RequiredClockRoles = func() []ClockRole {
-	var out []ClockRole
-	for _, r := range ClockRoles {
-		if r != ClockServiceReferralResponse {
-			out = append(out, r)
+var RequiredClockRoles = without(ClockRoles, ClockServiceReferralResponse)
+
+// without returns the list without one of its values.
+func without[T comparable](list []T, skip T) []T {
+	var out []T
+	for _, x := range list {
+		if x != skip {
+			out = append(out, x)
 		}
 	}
 	return out
-}()
+}
 
 // Vocabulary is what one workflow version's events and clocks mean, for
 // deriving the roles of rows recorded before roles were stored.

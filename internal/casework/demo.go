@@ -89,13 +89,22 @@ func demoPerson(kind string, p seeds.Person) caseflow.Person {
 		Address: p.Address, Phone: p.Phone, Relationship: p.Relationship, Anonymous: p.Anonymous}
 }
 
+// config is the configuration the service was built from.
+func (s *Service) config() Config {
+	return Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: s.version, Now: s.now,
+		CalendarPolicy: s.policy, Readings: s.readings, ComplianceArticles: s.articles}
+}
+
 // at is the service as it was at t, for replaying a demo case of the past.
 func (s *Service) at(t time.Time) *Service {
-	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: s.version, CalendarPolicy: s.policy, Readings: s.readings, ComplianceArticles: s.articles,
-		Now: func() time.Time { return t }})
+	cfg := s.config()
+	cfg.Now = func() time.Time { return t }
+	return New(cfg)
 }
 
 // onVersion is the service filing new cases on the given workflow version.
 func (s *Service) onVersion(n int) *Service {
-	return New(Config{Store: s.store, Workflows: s.flows, WorkflowID: s.workflow, WorkflowVersion: n, CalendarPolicy: s.policy, Readings: s.readings, ComplianceArticles: s.articles, Now: s.now})
+	cfg := s.config()
+	cfg.WorkflowVersion = n
+	return New(cfg)
 }
