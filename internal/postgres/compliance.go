@@ -65,6 +65,12 @@ const historyWithRoles = `h.kind = 'transition' AND h.roles && '{` + string(case
 const outcomeRoles = `h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `,` +
 	string(caseflow.EventSupportPlanDrafted) + `}'`
 
+// dueInPeriod puts a clock in the period in which it is due. A limit that
+// ends at 24:00 of a day is stored as 00:00 of the next, so the comparison is
+// shifted by that instant: a deadline ending on 31 December belongs to
+// December.
+const dueInPeriod = `k.due_at > @start AND k.due_at <= @end`
+
 // notPending leaves out a clock still running within its limit.
 const notPending = `NOT (k.stopped_at IS NULL AND k.due_at > @now)`
 
@@ -79,7 +85,7 @@ var itemSources = map[string]string{
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at,
 		` + hasRole("k.stop_roles", caseflow.EventResolution) + ` AS num, true AS den
 		FROM case_clocks k
-		WHERE k.role = '` + string(caseflow.ClockResolution) + `' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+		WHERE k.role = '` + string(caseflow.ClockResolution) + `' AND ` + dueInPeriod + ` AND k.` + inCommunes + `
 			AND k.status <> 'cancelled' AND ` + notPending + `
 			AND NOT (` + hasRole("k.stop_roles", caseflow.EventHandOff) + ` AND k.stopped_at <= k.due_at)`,
 
@@ -123,10 +129,10 @@ var itemSources = map[string]string{
 		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = k.case_id AND h.kind = 'transition'
 			AND ` + outcomeRoles + ` AND h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `}'
 			AND h.at >= k.started_at) d ON true
-		WHERE k.role = '` + string(caseflow.ClockTrialPreparation) + `' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+		WHERE k.role = '` + string(caseflow.ClockTrialPreparation) + `' AND ` + dueInPeriod + ` AND k.` + inCommunes + `
 			AND k.status <> 'cancelled'
 			AND NOT EXISTS (SELECT 1 FROM case_clocks e WHERE e.case_id = k.case_id AND e.role = k.role AND e.status <> 'cancelled'
-				AND e.due_at >= @start AND (e.due_at, e.id) < (k.due_at, k.id))
+				AND e.due_at > @start AND (e.due_at, e.id) < (k.due_at, k.id))
 			AND NOT (d.at IS NULL AND EXISTS (SELECT 1 FROM case_clocks o WHERE o.case_id = k.case_id AND o.responsible_type = 'court'
 				AND o.status = 'running' AND o.due_at > @now))`,
 
@@ -175,11 +181,11 @@ var itemSources = map[string]string{
 	caseflow.Breaches: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at, true AS num, true AS den
 		FROM case_clocks k
-		WHERE k.status = 'breached' AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes + `
+		WHERE k.status = 'breached' AND ` + dueInPeriod + ` AND k.` + inCommunes + `
 		UNION ALL
 		SELECT 'breaches', k.case_id, k.commune_id, k.responsible_agency, k.clock, k.due_at, k.due_at, k.stopped_at, true, true
 		FROM case_clocks k
-		WHERE k.status = 'running' AND k.due_at <= @now AND k.due_at >= @start AND k.due_at < @end AND k.` + inCommunes,
+		WHERE k.status = 'running' AND k.due_at <= @now AND ` + dueInPeriod + ` AND k.` + inCommunes,
 }
 
 // complianceScope is the unit of a report, the units under it in the
@@ -838,7 +844,8 @@ func (db *DB) ComplianceTrend(ctx context.Context, q caseflow.ComplianceQuery, i
 			Den   int64
 		}
 		query := `WITH ` + clearanceCTE + `
-			SELECT to_char(i.at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month,
+			SELECT to_char(CASE WHEN i.at = i.due_at THEN i.at - interval '1 microsecond' ELSE i.at END
+				AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month,
 				count(*) FILTER (WHERE num) AS num, count(*) FILTER (WHERE den) AS den
 			FROM (` + src + `) i GROUP BY 1 ORDER BY 1`
 		if err := tx.Raw(query, s.args(q)).Scan(&rows).Error; err != nil {

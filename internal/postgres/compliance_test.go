@@ -261,7 +261,7 @@ func buildQ1(f *fixture) {
 	r("R5", "11986", "CA-325", at(2024, 1, 31, 9, 0), at(2024, 2, 20, 0, 0), ptr(at(2024, 2, 5, 9, 0)), "return_referral", "")       // returned in time: left out
 	r("R6", "12019", "CA-326", at(2024, 2, 28, 9, 0), at(2024, 3, 20, 0, 0), ptr(at(2024, 3, 25, 9, 0)), "return_referral", "")      // returned after it was due
 	r("R7", "11986", "CA-325", at(2023, 12, 11, 9, 0), at(2023, 12, 31, 23, 0), ptr(at(2024, 1, 2, 9, 0)), "decide_prosecution", "") // due before, resolved late in the period
-	r("R8", "12019", "CA-326", at(2024, 3, 12, 9, 0), at(2024, 4, 1, 0, 0), ptr(at(2024, 3, 30, 9, 0)), "decide_prosecution", "")    // due at the first instant after the period
+	r("R8", "12019", "CA-326", at(2024, 3, 12, 9, 0), at(2024, 4, 1, 0, 0), ptr(at(2024, 3, 30, 9, 0)), "decide_prosecution", "")    // due at 24:00 on 31 March: the last instant of the period
 	r("R9", "12001", "CA-325", at(2024, 4, 10, 9, 0), at(2024, 4, 30, 0, 0), nil, "", "")                                            // Q2: pending
 
 	// Decisions on reports with signs of a crime, and clearance.
@@ -388,9 +388,10 @@ func TestCompliance(t *testing.T) {
 		want := map[caseflow.IndicatorID]caseflow.Figure{
 			// I1, I3 and I4's second referral accepted; I4's first returned; I6 never answered.
 			caseflow.IndicatorIntake: fig(3, 5),
-			// Due in Q1: R1, R2 (extended), R3 (resolved late, after the period) resolved; R4 never;
-			// R6 returned after it was due. R5 returned in time, R7 due before, R8 due after.
-			caseflow.IndicatorResolution: fig(3, 5),
+			// Due in Q1: R1, R2 (extended), R3 (resolved late, after the period) and R8 (due at
+			// 24:00 on 31 March) resolved; R4 never; R6 returned after it was due. R5 returned in
+			// time, R7 due before.
+			caseflow.IndicatorResolution: fig(4, 6),
 			// Resolved in Q1: R1, R2 (within its extension) and R8 on time, R7 late.
 			caseflow.IndicatorOnTimeResolution: fig(3, 4),
 			// Decisions with crime signs in Q1: H1, H4, H5, H6 prosecuted; H2 declined. H3 had no
@@ -421,8 +422,8 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, want, figures(rep.Indicators))
 
 		res := resultOf(rep.Indicators, caseflow.IndicatorResolution)
-		require.InDelta(t, 0.6, *res.Value, 1e-9)
-		require.False(t, *res.Met, "60% is not above 95%")
+		require.InDelta(t, 4.0/6, *res.Value, 1e-9)
+		require.False(t, *res.Met, "67% is not above 95%")
 		require.True(t, *resultOf(rep.Indicators, caseflow.IndicatorClearanceSerious).Met, "100% is above 90%")
 		yoy := resultOf(rep.Indicators, caseflow.IndicatorYearOnYear)
 		require.InDelta(t, 0.5, *yoy.Value, 1e-9)
@@ -459,7 +460,7 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, fig(3, 4), ca325[caseflow.IndicatorResolution], "R1, R2, R3 of R1–R4")
 		require.Equal(t, fig(3, 4), ca325[caseflow.IndicatorIntake], "I1, I3, I4 again; I4 returned")
 		ca326 := figures(agencies["CA-326"].Indicators)
-		require.Equal(t, fig(0, 1), ca326[caseflow.IndicatorResolution])
+		require.Equal(t, fig(1, 2), ca326[caseflow.IndicatorResolution], "R8 resolved, R6 not")
 		require.Equal(t, fig(0, 1), ca326[caseflow.IndicatorIntake])
 		require.Equal(t, fig(2, 2), figures(agencies["VKS-325"].Indicators)[caseflow.IndicatorIndictmentOnTime])
 		require.Equal(t, fig(0, 1), figures(agencies["VKS-326"].Indicators)[caseflow.IndicatorIndictmentOnTime])
@@ -478,7 +479,7 @@ func TestCompliance(t *testing.T) {
 		}
 		d325, d326 := figures(units["325"].Indicators), figures(units["326"].Indicators)
 		require.Equal(t, fig(3, 4), d325[caseflow.IndicatorResolution])
-		require.Equal(t, fig(0, 1), d326[caseflow.IndicatorResolution])
+		require.Equal(t, fig(1, 2), d326[caseflow.IndicatorResolution])
 		require.Equal(t, fig(1, 1), d325[caseflow.IndicatorCorrectCharge])
 		require.Equal(t, fig(0, 1), d326[caseflow.IndicatorCorrectCharge])
 		// Year on year: 325 prosecuted H1 and H4 against P1; 326 H5 against P2.
@@ -645,7 +646,7 @@ func TestCompliance(t *testing.T) {
 		rep := report(t, "33", period(t, "2024-04-01", "2024-06-30"))
 		got := figures(rep.Indicators)
 		require.Equal(t, fig(1, 1), got[caseflow.IndicatorIntake], "I7 accepted; I8 still within 24 hours")
-		require.Equal(t, fig(1, 1), got[caseflow.IndicatorResolution], "R8 due at the first instant of Q2, resolved; R9 not yet due")
+		require.Equal(t, fig(0, 0), got[caseflow.IndicatorResolution], "R8 was due in Q1 (24:00 on 31 March); R9 not yet due")
 		require.Equal(t, fig(0, 1), got[caseflow.IndicatorOnTimeResolution], "R3, resolved late on 5 April")
 		require.Equal(t, fig(1, 1), got[caseflow.IndicatorIndictmentOnTime], "K4")
 		require.Equal(t, fig(0, 0), got[caseflow.IndicatorSupportPlanOnTime], "S6 drafted on time, its approval not yet due")
@@ -667,14 +668,14 @@ func TestCompliance(t *testing.T) {
 			sort.Strings(out)
 			return out
 		}
-		require.Equal(t, []string{"R1", "R2", "R3", "R4", "R6"}, list(q))
+		require.Equal(t, []string{"R1", "R2", "R3", "R4", "R6", "R8"}, list(q))
 		q.Part = caseflow.PartMissed
 		require.Equal(t, []string{"R4", "R6"}, list(q))
 		q.Part = caseflow.PartNumerator
-		require.Equal(t, []string{"R1", "R2", "R3"}, list(q))
+		require.Equal(t, []string{"R1", "R2", "R3", "R8"}, list(q))
 
 		q.Part, q.AgencyID = "", agencyID(t, d, "CA-326")
-		require.Equal(t, []string{"R6"}, list(q))
+		require.Equal(t, []string{"R6", "R8"}, list(q))
 
 		q.Indicator, q.AgencyID, q.Clock = caseflow.Breaches, 0, "resolve_report"
 		require.Equal(t, []string{"R3", "R4", "R6"}, list(q))
@@ -734,7 +735,7 @@ func TestCompliance(t *testing.T) {
 			Indicator: string(caseflow.IndicatorResolution)}
 		page, err := db.ComplianceCases(ctx, sup326, q)
 		require.NoError(t, err)
-		require.Equal(t, []string{"R6"}, codes(page.Items))
+		require.Equal(t, []string{"R6", "R8"}, codes(page.Items))
 	})
 }
 
