@@ -118,8 +118,10 @@ var Indicators = []Indicator{
 			"period of the decision. Numerator: decided at or before its due time, extensions included. A file returned and " +
 			"handed over again is a new decision."},
 	{ID: IndicatorCorrectCharge, Target: Target{TargetEq, 10000},
-		Definition: "Each recorded verdict (role verdict) counts in the period of the verdict. Numerator: verdicts that " +
-			"upheld the charge (role charge_upheld)."},
+		Definition: "Each accused person and charge of a recorded verdict (role verdict) counts in the period of the " +
+			"verdict, where the verdict lists them (workflow v2's charges: the suspect's number and the article, upheld or " +
+			"not); a verdict that lists none counts once, for the case. Numerator: charges the court upheld (a listed " +
+			"charge with upheld true; else the verdict's role charge_upheld). First-instance verdicts only."},
 	{ID: IndicatorCourtResolution, Target: Target{TargetGt, 9000},
 		Definition: "Each case the court accepted (its first clock of role trial_preparation_limit, BLTTHS Điều 277, due in " +
 			"the period, with extensions) counts once in the period in which it is due. Numerator: the case was tried or " +

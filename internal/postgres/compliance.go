@@ -113,9 +113,13 @@ var itemSources = map[string]string{
 		WHERE k.role = '` + string(caseflow.ClockIndictment) + `' AND k.stopped_at >= @start AND k.stopped_at < @end
 			AND k.` + inCommunes + ` AND ` + hasRole("k.stop_roles", caseflow.EventIndictmentDecision),
 
+	// Per accused person and charge where the verdict lists them (workflow
+	// v2's charges), else one item for the verdict as a whole.
 	string(caseflow.IndicatorCorrectCharge): `SELECT 'correct_charge' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
-		h.at, NULL::timestamptz AS due_at, h.at AS done_at, ` + hasRole("h.roles", caseflow.EventChargeUpheld) + ` AS num, true AS den
+		h.at, NULL::timestamptz AS due_at, h.at AS done_at, coalesce((e->>'upheld')::boolean, false) AS num, true AS den
 		FROM case_history h
+		CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(h.data->'charges') = 'array' AND jsonb_array_length(h.data->'charges') > 0
+			THEN h.data->'charges' ELSE jsonb_build_array(jsonb_build_object('upheld', ` + hasRole("h.roles", caseflow.EventChargeUpheld) + `)) END) e
 		WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventVerdict) + ` AND h.at >= @start AND h.at < @end
 			AND h.` + inCommunes,
 

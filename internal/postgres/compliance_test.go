@@ -308,6 +308,10 @@ func buildQ1(f *fixture) {
 	f.event(v1, "record_verdict", "TA-325", at(2024, 3, 15, 10, 0), `{"verdict": "convicted", "charge_upheld": true}`)
 	v2 := f.story("V2", "12019")
 	f.event(v2, "record_verdict", "TA-326", at(2024, 3, 16, 10, 0), `{"verdict": "convicted", "charge_upheld": false}`)
+	// Two accused: the court upheld the first's charge, not the second's.
+	v3 := f.story("V3", "12019")
+	f.event(v3, "record_verdict", "TA-326", at(2024, 3, 20, 10, 0), `{"verdict": "convicted", "charge_upheld": false,
+		"charges": [{"suspect": 1, "article": "142", "upheld": true}, {"suspect": 2, "article": "146", "upheld": false}]}`)
 
 	// Trial preparation, due in the period.
 	t1 := c("T1", "11986", clk{clock: "trial_preparation", agency: "TA-325", started: at(2024, 1, 29, 9, 0), due: at(2024, 2, 28, 0, 0),
@@ -404,8 +408,8 @@ func TestCompliance(t *testing.T) {
 			caseflow.IndicatorClearanceSerious: fig(2, 2),
 			// K1 on time, K2 within its extension, K3 late; K4 was decided in April.
 			caseflow.IndicatorIndictmentOnTime: fig(2, 3),
-			// V1 upheld, V2 not.
-			caseflow.IndicatorCorrectCharge: fig(1, 2),
+			// V1 upheld, V2 not; V3 per accused: one of two upheld.
+			caseflow.IndicatorCorrectCharge: fig(2, 4),
 			// Accepted and due in Q1: T1 tried (its verdict came in April), T2 returned to the
 			// procuracy (not a disposal), T3 undecided.
 			caseflow.IndicatorCourtResolution: fig(1, 3),
@@ -481,7 +485,7 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, fig(3, 4), d325[caseflow.IndicatorResolution])
 		require.Equal(t, fig(1, 2), d326[caseflow.IndicatorResolution])
 		require.Equal(t, fig(1, 1), d325[caseflow.IndicatorCorrectCharge])
-		require.Equal(t, fig(0, 1), d326[caseflow.IndicatorCorrectCharge])
+		require.Equal(t, fig(1, 3), d326[caseflow.IndicatorCorrectCharge], "V2, and V3's two accused")
 		// Year on year: 325 prosecuted H1 and H4 against P1; 326 H5 against P2.
 		require.Equal(t, fig(2, 1), d325[caseflow.IndicatorYearOnYear])
 		require.Equal(t, fig(1, 1), d326[caseflow.IndicatorYearOnYear])

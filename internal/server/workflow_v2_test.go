@@ -466,3 +466,45 @@ func TestV2SuspensionIsNotAResolution(t *testing.T) {
 	require.Equal(t, "resolve_after_resumption", again[0]["clock"])
 	require.Equal(t, true, again[0]["in_numerator"], "the resumed report counts again, resolved")
 }
+
+// TestV2ChargesPerAccused: the verdict says, per accused person, whether the
+// court upheld the charge; correct charge counts each of them.
+func TestV2ChargesPerAccused(t *testing.T) {
+	base := v2Server(t)
+	c := prosecuted(t, base)
+	c.fire("police1", "hand_to_procuracy", "2026-10-20T09:00:00+07:00", nil)
+	c.fire("prosecutor1", "indict", "2026-10-26T09:00:00+07:00", map[string]any{"charge_article": "142", "indicted_on": "2026-10-26",
+		"charges": []map[string]any{{"suspect": 1, "article": "142"}, {"suspect": 2, "article": "146"}}})
+	c.fire("court1", "accept_for_trial", "2026-10-27T09:00:00+07:00", nil)
+	c.fire("court1", "decide_to_try", "2026-11-10T09:00:00+07:00", nil)
+	r := c.send("court1", "record_verdict", "2026-11-20T09:00:00+07:00", map[string]any{"verdict": "convicted", "charge_upheld": false,
+		"verdict_date": "2026-11-20", "charges": []map[string]any{{"suspect": 1, "article": "142", "upheld": true}, {"suspect": 1, "article": "142"}}})
+	require.Equal(t, "duplicate", fieldError(t, r, "data.charges")["code"], "one charge of one accused once")
+	c.fire("court1", "record_verdict", "2026-11-20T09:00:00+07:00", map[string]any{"verdict": "convicted", "charge_upheld": false,
+		"verdict_date": "2026-11-20", "charges": []map[string]any{{"suspect": 1, "article": "142", "upheld": true}, {"suspect": 2, "article": "146", "upheld": false}}})
+
+	q := url.Values{"unit": {communeOfficer1}, "from": {"2026-11-20"}, "to": {"2026-11-20"}, "limit": {"1000"}}
+	var mine []map[string]any
+	for {
+		r := callAt(t, base, http.MethodGet, "/api/v1/compliance/correct_charge/cases?"+q.Encode(), login(t, "officer1"), nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		for _, it := range r.Body["cases"].([]any) {
+			if m := it.(map[string]any); m["code"] == c.code {
+				mine = append(mine, m)
+			}
+		}
+		next, _ := r.Body["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		q.Set("cursor", next)
+	}
+	require.Len(t, mine, 2, "one item per accused and charge")
+	upheld := 0
+	for _, m := range mine {
+		if m["in_numerator"] == true {
+			upheld++
+		}
+	}
+	require.Equal(t, 1, upheld)
+}

@@ -459,10 +459,45 @@ func eventField(lang, event string, f *workflow.Field, values url.Values) field 
 		fd.Type, fd.Hint = "datetime-local", tr(lang, "hint.datetime")
 	case workflow.FieldInt:
 		fd.Type = "number"
+	case workflow.FieldCharges:
+		fd.Type, fd.Rows, fd.Hint = "textarea", 3, tr(lang, "hint.charges")
 	default:
 		fd.Type = "text"
 	}
 	return fd
+}
+
+// parseCharges reads a charges field written one charge a line, "1: 142"
+// or, in a verdict, "1: 142: có" (upheld) / "2: 146: không".
+func parseCharges(raw string) ([]any, bool) {
+	var out []any
+	for _, line := range strings.Split(raw, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		parts := strings.Split(line, ":")
+		if len(parts) < 2 || len(parts) > 3 {
+			return nil, false
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(parts[0]))
+		if err != nil {
+			return nil, false
+		}
+		c := map[string]any{"suspect": int64(n), "article": strings.TrimSpace(parts[1])}
+		if len(parts) == 3 {
+			switch strings.ToLower(strings.TrimSpace(parts[2])) {
+			case "có", "co", "yes", "true":
+				c["upheld"] = true
+			case "không", "khong", "no", "false":
+				c["upheld"] = false
+			default:
+				return nil, false
+			}
+		}
+		out = append(out, c)
+	}
+	return out, true
 }
 
 // eventData reads an event form into the data the workflow checks, naming
@@ -503,6 +538,13 @@ func eventData(lang string, ev *workflow.Event, form url.Values) (map[string]any
 			data[f.Name] = t.Format(time.RFC3339)
 		case workflow.FieldText:
 			data[f.Name] = strings.ReplaceAll(form.Get("d_"+f.Name), "\r\n", "\n")
+		case workflow.FieldCharges:
+			cs, ok := parseCharges(strings.ReplaceAll(raw, "\r\n", "\n"))
+			if !ok {
+				errs["data."+f.Name] = tr(lang, "msg.charges")
+				continue
+			}
+			data[f.Name] = cs
 		default:
 			data[f.Name] = raw
 		}

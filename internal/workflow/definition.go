@@ -135,10 +135,17 @@ const (
 	FieldDate     FieldType = "date"     // a calendar date, YYYY-MM-DD
 	FieldDatetime FieldType = "datetime" // an RFC 3339 instant, normalised to UTC
 	FieldEnum     FieldType = "enum"     // one of Values
+	// FieldCharges is a list of charges per accused person: each
+	// {"suspect": n, "article": "142"} names the n-th suspect of the report
+	// and a Penal Code article, with "upheld": true|false in a verdict.
+	FieldCharges FieldType = "charges"
 )
 
+// MaxCharges is the most charges one event may carry.
+const MaxCharges = 100
+
 // FieldTypes lists every field type.
-var FieldTypes = []FieldType{FieldString, FieldText, FieldBool, FieldInt, FieldDate, FieldDatetime, FieldEnum}
+var FieldTypes = []FieldType{FieldString, FieldText, FieldBool, FieldInt, FieldDate, FieldDatetime, FieldEnum, FieldCharges}
 
 // Field is one value an event carries in its data.
 type Field struct {

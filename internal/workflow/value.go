@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -100,8 +101,64 @@ func normalise(f *Field, v any) (any, *caseflow.FieldError) {
 			}
 		}
 		return nil, &caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "must be one of: " + strings.Join(f.Values, ", "), Allowed: f.Values}
+	case FieldCharges:
+		return normaliseCharges(v)
 	}
 	return nil, wrongType(string(f.Type), "has an unknown type")
+}
+
+// normaliseCharges checks a list of charges per accused person: each an
+// object with a suspect number (1 or more), a Penal Code article on one
+// line, and optionally whether the court upheld it; no pair twice.
+func normaliseCharges(v any) (any, *caseflow.FieldError) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, wrongType("array", `must be a list of {"suspect": 1, "article": "142"}`)
+	}
+	if len(list) > MaxCharges {
+		return nil, &caseflow.FieldError{Code: caseflow.FieldTooMany, Message: fmt.Sprintf("has more than %d charges", MaxCharges), Max: MaxCharges}
+	}
+	out := make([]any, 0, len(list))
+	seen := map[string]bool{}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		bad := func(msg string) (any, *caseflow.FieldError) {
+			return nil, &caseflow.FieldError{Code: caseflow.FieldWrongType, Message: fmt.Sprintf("charge %d: %s", i+1, msg), Type: "object"}
+		}
+		if !ok {
+			return bad(`must be an object {"suspect": 1, "article": "142"}`)
+		}
+		for k := range m {
+			if k != "suspect" && k != "article" && k != "upheld" {
+				return bad(fmt.Sprintf("has an unknown key %q", k))
+			}
+		}
+		n, ok := toInt64(m["suspect"])
+		if !ok || n < 1 || n > 50 {
+			return bad("suspect must be the number of a suspect of the report, 1 to 50")
+		}
+		art, ok := m["article"].(string)
+		art = strings.TrimSpace(art)
+		if !ok || art == "" || len(art) > 50 || strings.ContainsAny(art, "\r\n") {
+			return bad("article must be a Penal Code article on one line")
+		}
+		c := map[string]any{"suspect": n, "article": art}
+		if u, present := m["upheld"]; present {
+			b, ok := u.(bool)
+			if !ok {
+				return bad("upheld must be true or false")
+			}
+			c["upheld"] = b
+		}
+		key := fmt.Sprint(n, "|", art)
+		if seen[key] {
+			return nil, &caseflow.FieldError{Code: caseflow.FieldDuplicate, Message: fmt.Sprintf("names suspect %d and article %s twice", n, art),
+				Value: art}
+		}
+		seen[key] = true
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func wrongType(typ, msg string) *caseflow.FieldError {
