@@ -317,6 +317,8 @@ type Start struct {
 	// Refer lists agency types that gain access at intake besides the
 	// filing agency, by jurisdiction over the commune.
 	Refer []AgencyType
+	// Roles are what the intake means, as its workflow declares them.
+	Roles []EventRole
 	// CommuneID and CommunePath are the case's commune, checked by the
 	// service to be the filing officer's own.
 	CommuneID   int64

@@ -90,7 +90,8 @@ var Indicators = []Indicator{
 		Definition: "Each referral to the police (a clock of role police_acceptance, started by the referral) counts in the " +
 			"period of the referral (clock start). Numerator: referrals the police accepted (the clock stopped by an event of " +
 			"role police_acceptance, on time or late). A referral the police returned counts as not accepted; a report " +
-			"referred again after a return is a new referral. Pending: not yet answered and its 24/48-hour limit not passed."},
+			"referred again after a return is a new referral. A report the police received themselves (an intake that " +
+			"counts as police_acceptance) is one more item, received. Pending: not yet answered and its limit not passed."},
 	{ID: IndicatorResolution, Target: Target{TargetGt, 9500},
 		Definition: "Each clock of role resolution (started when the police accept a report, BLTTHS Điều 147) counts in the " +
 			"period in which it is due (due time with extensions). Numerator: reports resolved — the clock stopped by an event " +

@@ -105,7 +105,7 @@ func (s *Service) intakeOn(ctx context.Context, def *workflow.Definition, v case
 	}
 	communeID := u.ID
 	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: in.State, Event: in.Event,
-		CommuneID: communeID, CommunePath: u.Path, Refer: in.Refer}
+		CommuneID: communeID, CommunePath: u.Path, Refer: in.Refer, Roles: in.CountsAs}
 	cal, err := s.Calendar(ctx)
 	if err != nil {
 		return nil, err

@@ -65,6 +65,10 @@ const historyWithRoles = `h.kind = 'transition' AND h.roles && '{` + string(case
 const outcomeRoles = `h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `,` +
 	string(caseflow.EventSupportPlanDrafted) + `}'`
 
+// receivedByPolice picks the intake rows of reports the police received
+// themselves, in the words of the partial index case_history_police_intake_cx.
+const receivedByPolice = `h.kind = 'transition' AND h.from_state = '' AND h.roles && '{` + string(caseflow.EventPoliceAcceptance) + `}'`
+
 // dueInPeriod puts a clock in the period in which it is due. A limit that
 // ends at 24:00 of a day is stored as 00:00 of the next, so the comparison is
 // shifted by that instant: a deadline ending on 31 December belongs to
@@ -79,7 +83,11 @@ var itemSources = map[string]string{
 		k.started_at AS at, k.due_at, k.stopped_at AS done_at, ` + hasRole("k.stop_roles", caseflow.EventPoliceAcceptance) + ` AS num, true AS den
 		FROM case_clocks k
 		WHERE k.role = '` + string(caseflow.ClockPoliceAcceptance) + `' AND k.started_at >= @start AND k.started_at < @end
-			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending,
+			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + `
+		UNION ALL
+		SELECT 'intake', h.case_id, h.commune_id, h.agency_id, '', h.at, NULL::timestamptz, h.at, true, true
+		FROM case_history h
+		WHERE ` + receivedByPolice + ` AND h.at >= @start AND h.at < @end AND h.` + inCommunes,
 
 	string(caseflow.IndicatorResolution): `SELECT 'resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
 		k.due_at AS at, k.due_at, k.stopped_at AS done_at,

@@ -81,7 +81,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		// history row is dated when its act happened.
 		actor, agency := v.UserID, v.Agency.ID
 		h := historyRow{CaseID: row.ID, Version: 1, Event: start.Event, FromState: "",
-			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: r.ReceivedAt.UTC()}
+			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: r.ReceivedAt.UTC(), Roles: roleArray(start.Roles)}
 		if !now.Equal(h.At) {
 			h.RecordedAt = &now
 		}

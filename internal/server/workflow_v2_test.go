@@ -221,6 +221,26 @@ func TestV2ReportReceivedByThePolice(t *testing.T) {
 	// may not file for a commune they do not serve.
 	r := c.send("officer1", "decide_prosecution", "", map[string]any{"crime_category": "serious", "penal_code_article": "142"})
 	require.Equal(t, http.StatusForbidden, r.Status, string(r.Raw))
+	// The police received it: it counts in the intake figure as received.
+	q := url.Values{"unit": {communeOfficer1}, "from": {"2026-11-16"}, "to": {"2026-11-16"}, "limit": {"1000"}}
+	found := 0
+	for {
+		r := callAt(t, base, http.MethodGet, "/api/v1/compliance/intake/cases?"+q.Encode(), login(t, "officer1"), nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		for _, it := range r.Body["cases"].([]any) {
+			if m := it.(map[string]any); m["code"] == c.code {
+				found++
+				require.Equal(t, true, m["in_numerator"])
+				require.Equal(t, "CSDT-33", m["agency_code"])
+			}
+		}
+		next, _ := r.Body["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		q.Set("cursor", next)
+	}
+	require.Equal(t, 1, found, "a report the police received counts once in the intake figure")
 	// A high-risk assessment of a report not flagged urgent starts the 12 hours.
 	c.fire("officer1", "assess_risk", "2026-11-17T08:00:00+07:00", map[string]any{"risk_level": "high"})
 	requireDue(t, c.clock("officer1", "emergency_measures_after_assessment"), "2026-11-17T20:00:00+07:00", "running")

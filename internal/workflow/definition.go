@@ -121,6 +121,10 @@ type Intake struct {
 	// filing agency (for example the commune's child protection, which runs
 	// the support track whoever received the report).
 	Refer []caseflow.AgencyType `yaml:"refer" json:"refer,omitempty"`
+	// CountsAs declares what filing this way means to compliance: a report
+	// the police received themselves counts as received by the police
+	// (police_acceptance).
+	CountsAs []caseflow.EventRole `yaml:"counts_as" json:"counts_as,omitempty"`
 }
 
 // FieldType is the type of a value an event carries.

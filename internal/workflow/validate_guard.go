@@ -62,6 +62,11 @@ func (v *validator) checkIntakes() {
 				v.add(at("refer", j), "intake %q: unknown agency type %q in refer", x.Event, a)
 			}
 		}
+		for j, r := range x.CountsAs {
+			if !r.Valid() {
+				v.add(at("counts_as", j), "intake %q: unknown role %q in counts_as", x.Event, r)
+			}
+		}
 	}
 	if d.BackdateHours < 0 {
 		v.add(v.at("backdate_hours"), "backdate_hours must not be negative")
