@@ -30,6 +30,7 @@ type indicatorJSON struct {
 	Label       workflow.Label `json:"label"`
 	Numerator   int64          `json:"numerator"`
 	Denominator int64          `json:"denominator"`
+	Pending     int64          `json:"pending"`
 	Value       *float64       `json:"value"`
 	Target      targetJSON     `json:"target"`
 	Met         *bool          `json:"met"`
@@ -176,7 +177,7 @@ func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
 	for _, x := range r.Indicators {
 		ind := x.Indicator
 		out.Indicators = append(out.Indicators, indicatorJSON{ID: string(ind.ID), Label: label(catalog.Indicator, string(ind.ID)),
-			Numerator: x.Numerator, Denominator: x.Denominator, Value: x.Value,
+			Numerator: x.Numerator, Denominator: x.Denominator, Pending: x.Pending, Value: x.Value,
 			Target: targetJSON{Op: string(ind.Target.Op), Value: ind.Target.Value()}, Met: x.Met})
 	}
 	for _, u := range r.Units {

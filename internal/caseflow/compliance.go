@@ -155,6 +155,18 @@ var Indicators = []Indicator{
 			"without a plan yet counts as without one."},
 }
 
+// PendingClockRoles maps the indicators whose items are clocks to the role
+// of those clocks, for counting what is still pending.
+var PendingClockRoles = map[IndicatorID]ClockRole{
+	IndicatorIntake:            ClockPoliceAcceptance,
+	IndicatorResolution:        ClockResolution,
+	IndicatorClearance:         ClockInvestigation,
+	IndicatorIndictmentOnTime:  ClockIndictment,
+	IndicatorCourtResolution:   ClockTrialPreparation,
+	IndicatorEmergencyResponse: ClockEmergencyMeasures,
+	IndicatorSupportPlanOnTime: ClockSupportPlanDraft,
+}
+
 // IndicatorByID returns the definition of an indicator.
 func IndicatorByID(id string) (Indicator, bool) {
 	for _, ind := range Indicators {
@@ -223,7 +235,11 @@ func (ind Indicator) Result(f Figure) IndicatorResult {
 type IndicatorResult struct {
 	Indicator Indicator
 	Figure
-	Value *float64
+	// Pending counts the items started in the period that are still within
+	// their limit and undecided: they count in neither part yet (the
+	// report's own unit only).
+	Pending int64
+	Value   *float64
 	Met   *bool
 }
 

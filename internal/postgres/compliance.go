@@ -422,7 +422,7 @@ func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*case
 		if err != nil {
 			return err
 		}
-		if err := db.fillReport(tx, rep, s, rows); err != nil {
+		if err := db.fillReport(tx, rep, s, q, rows); err != nil {
 			return err
 		}
 		rep.Children, err = db.childBreakdown(tx, s, q)
@@ -464,7 +464,7 @@ func (db *DB) complianceCounts(tx *gorm.DB, s *complianceScope, q caseflow.Compl
 
 // fillReport rolls the counts up into the unit's figures, its child units'
 // and its agencies'.
-func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complianceScope, rows []countRow) error {
+func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complianceScope, q caseflow.ComplianceQuery, rows []countRow) error {
 	total := map[string]caseflow.Figure{}
 	byChild := make([]map[string]caseflow.Figure, len(s.children))
 	childBreaches := make([]int64, len(s.children))
@@ -502,8 +502,16 @@ func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complia
 		}
 	}
 
+	pending, err := db.pendingCounts(tx, s, q)
+	if err != nil {
+		return err
+	}
 	for _, ind := range caseflow.Indicators {
-		rep.Indicators = append(rep.Indicators, ind.Result(total[string(ind.ID)]))
+		r := ind.Result(total[string(ind.ID)])
+		if role, ok := caseflow.PendingClockRoles[ind.ID]; ok {
+			r.Pending = pending[string(role)]
+		}
+		rep.Indicators = append(rep.Indicators, r)
 	}
 	rep.Units = []caseflow.UnitResult{}
 	for i, c := range s.children {
@@ -869,4 +877,31 @@ func (db *DB) ComplianceTrend(ctx context.Context, q caseflow.ComplianceQuery, i
 		return nil
 	})
 	return out, err
+}
+
+// pendingCounts counts, per clock role, the clocks started in the period
+// that are still running within their limit: the work not yet due that a
+// report of a running period cannot count yet.
+func (db *DB) pendingCounts(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery) (map[string]int64, error) {
+	roles := make([]string, 0, len(caseflow.PendingClockRoles))
+	for _, r := range caseflow.PendingClockRoles {
+		roles = append(roles, string(r))
+	}
+	args := s.args(q)
+	args["pending_roles"] = array[string](roles)
+	var rows []struct {
+		Role string
+		N    int64
+	}
+	if err := tx.Raw(`SELECT k.role, count(*) AS n FROM case_clocks k
+		WHERE k.role = ANY(@pending_roles) AND k.started_at >= @start AND k.started_at < @end AND k.`+inCommunes+`
+			AND k.status = 'running' AND k.due_at > @now
+		GROUP BY 1`, args).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Role] = r.N
+	}
+	return out, nil
 }

@@ -28,6 +28,7 @@ const maxTrendMonths = 24
 
 type indicatorCard struct {
 	ID, Label, Value, Figure, Target, Verdict, Tone, Href string
+	Waiting                                               string // items not yet due, when any
 	Num, Den                                              int64
 	Pending                                               bool // no denominator yet
 }
@@ -251,6 +252,9 @@ func (w *UI) card(lang string, r caseflow.IndicatorResult, q string) indicatorCa
 		Num: r.Numerator, Den: r.Denominator, Figure: tr(lang, "dash.figure", r.Numerator, r.Denominator),
 		Target: catalog.Label(lang, catalog.IndicatorTarget, string(ind.ID)),
 		Href:   withQuery("/dashboard/indicators/"+string(ind.ID), q)}
+	if r.Pending > 0 {
+		card.Waiting = tr(lang, "dash.pending", r.Pending)
+	}
 	if r.Value == nil {
 		card.Value, card.Pending = noData(lang), true
 	} else {

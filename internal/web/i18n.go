@@ -391,6 +391,7 @@ var messages = map[string][2]string{
 	"dash.late_by":             {"trễ %s", "%s late"},
 	"hint.charges":             {"Mỗi dòng một bị can: số thứ tự người bị nghi trong tin báo và điều luật, ví dụ \"1: 142\"; khi ghi bản án thêm kết quả: \"1: 142: có\" (giữ nguyên) hoặc \"2: 146: không\".", "One accused a line: the suspect's number in the report and the article, e.g. \"1: 142\"; in a verdict add the outcome: \"1: 142: yes\" (upheld) or \"2: 146: no\"."},
 	"msg.charges":              {"Mỗi dòng phải có dạng \"số bị can: điều luật\" hoặc \"số bị can: điều luật: có/không\".", "Each line must read \"suspect number: article\" or \"suspect number: article: yes/no\"."},
+	"dash.pending":             {"%d việc chưa đến hạn, chưa tính", "%d not yet due, not counted yet"},
 	"dash.export_pdf":          {"Tải văn bản báo cáo (PDF)", "Download the report document (PDF)"},
 	"dash.export_xlsx":         {"Tải báo cáo Excel (XLSX)", "Download Excel (XLSX)"},
 	"dash.export_csv":          {"Tải CSV", "Download CSV"},
