@@ -240,7 +240,7 @@ type IndicatorResult struct {
 	// report's own unit only).
 	Pending int64
 	Value   *float64
-	Met   *bool
+	Met     *bool
 }
 
 // The timings of a report's period.
