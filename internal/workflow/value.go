@@ -112,6 +112,13 @@ func normalise(f *Field, v any) (any, *caseflow.FieldError) {
 // line, and optionally whether the court upheld it; no pair twice.
 func normaliseCharges(v any) (any, *caseflow.FieldError) {
 	list, ok := v.([]any)
+	if ms, typed := v.([]map[string]any); typed {
+		// A Go caller's list; JSON and YAML decode to []any.
+		for _, m := range ms {
+			list = append(list, m)
+		}
+		ok = true
+	}
 	if !ok {
 		return nil, wrongType("array", `must be a list of {"suspect": 1, "article": "142"}`)
 	}
