@@ -266,7 +266,7 @@ func personViews(lang string, cs *caseflow.Case) []personView {
 }
 
 func (w *UI) clockView(lang string, v caseflow.Viewer, cs *caseflow.Case, def *workflow.Definition, k caseflow.Clock, now time.Time, form *caseForm) clockView {
-	kv := clockView{Label: w.clockLabel(lang, k.Clock), Tone: clockTone(k, now), Due: dueTime(lang, k.DueAt),
+	kv := clockView{Label: w.clockLabelIn(lang, def, k.Clock), Tone: clockTone(k, now), Due: dueTime(lang, k.DueAt),
 		Started: formTime(k.StartedAt), Limit: limitText(lang, k.Amount, k.Rule), Basis: k.Basis, Policy: policyText(lang, k.Policy),
 		Responsible: catalog.Label(lang, catalog.AgencyType, string(k.Responsible))}
 	if def != nil {

@@ -55,7 +55,8 @@ func (w *UI) clockSummary(lang string, cs *caseflow.Case, now time.Time) (string
 	case cs.NextWarn != nil && !now.Before(*cs.NextWarn):
 		tone = toneWarn
 	}
-	return tone, w.clockLabel(lang, cs.NextClock) + ": " + dueText(lang, *cs.NextDue, now)
+	def, _ := w.flows.Get(cs.WorkflowID, cs.WorkflowVersion)
+	return tone, w.clockLabelIn(lang, def, cs.NextClock) + ": " + dueText(lang, *cs.NextDue, now)
 }
 
 func (w *UI) caseList(c echo.Context) error {

@@ -122,7 +122,16 @@ func (w *UI) eventWith(role caseflow.EventRole) string {
 }
 
 // clockLabel names a clock by the newest workflow that has it.
-func (w *UI) clockLabel(lang, clock string) string {
+func (w *UI) clockLabel(lang, clock string) string { return w.clockLabelIn(lang, nil, clock) }
+
+// clockLabelIn names a clock by the case's own workflow version when it is
+// known, else by the newest workflow that has it.
+func (w *UI) clockLabelIn(lang string, def *workflow.Definition, clock string) string {
+	if def != nil {
+		if k, ok := def.Clock(clock); ok {
+			return pickLabel(lang, k.Label)
+		}
+	}
 	defs := w.flows.All()
 	for i := len(defs) - 1; i >= 0; i-- {
 		if k, ok := defs[i].Clock(clock); ok {
