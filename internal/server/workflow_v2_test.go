@@ -528,3 +528,45 @@ func TestV2ChargesPerAccused(t *testing.T) {
 	}
 	require.Equal(t, 1, upheld)
 }
+
+// TestV2BadInputIsRefusedByField: hostile values of the new inputs answer
+// 422 naming the field, and change nothing.
+func TestV2BadInputIsRefusedByField(t *testing.T) {
+	base := v2Server(t)
+	c := v2File(t, base, "police1", "2026-11-16T09:00:00+07:00", nil)
+	version := c.get("police1")["version"]
+	before := wfStored(t, c.code)
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"event": "notify_procuracy", "version": version, "data": map[string]any{"notified_on": "2026-11-17"}, "occurred_at": "yesterday"}, "occurred_at"},
+		{map[string]any{"event": "notify_procuracy", "version": version, "data": map[string]any{"notified_on": "2026-11-17"}, "occurred_at": "2026-13-40"}, "occurred_at"},
+		{map[string]any{"event": "notify_procuracy", "version": version, "data": map[string]any{"notified_on": "2026-11-17"},
+			"occurred_at": "2026-11-17T09:00:00+07:00", "late_reason": strings.Repeat("x", 9000)}, "late_reason"},
+	} {
+		r := callAt(t, base, http.MethodPost, "/api/v1/cases/"+c.code+"/events", login(t, "police1"), tc.body)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+		fieldError(t, r, tc.field)
+	}
+	r := callAt(t, base, http.MethodPost, "/api/v1/cases/"+c.code+"/events", login(t, "police1"),
+		map[string]any{"event": "notify_procuracy", "version": version, "data": map[string]any{"notified_on": "2026-11-17"}, "occurred_at": 12})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "a number where a time is expected: %s", r.Raw)
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"total": "-1 months", "reason": "x"}, "total"},
+		{map[string]any{"total": "2 months", "duration": "1 month", "reason": "x"}, "total"},
+		{map[string]any{"total": "2 months", "step": "nope", "reason": "x"}, "step"},
+		{map[string]any{"total": "2 months", "requested_on": "2099-01-01", "reason": "x"}, "requested_on"},
+		{map[string]any{"total": "2 months", "requested_on": "01/12/2026", "reason": "x"}, "requested_on"},
+		{map[string]any{"total": "2 months", "decision": "12\n34", "reason": "x"}, "decision"},
+	} {
+		r := c.extend("police1", "resolve_report", tc.body)
+		fieldError(t, r, tc.field)
+	}
+	require.Equal(t, before, wfStored(t, c.code), "nothing was written")
+	require.Equal(t, "running", c.clock("police1", "resolve_report")["status"])
+	require.Empty(t, c.clock("police1", "resolve_report")["extensions"])
+}

@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -204,4 +205,43 @@ func fieldCode(t *testing.T, err error, field string) caseflow.FieldCode {
 	fe, ok := e.Fields[field]
 	require.True(t, ok, "no error on %s: %v", field, err)
 	return fe.Code
+}
+
+func TestChargesAreCheckedOneByOne(t *testing.T) {
+	t.Parallel()
+	d, err := workflow.Parse("charges.yaml", []byte(`
+id: charges
+version: 1
+label: {vi: "Thử", en: "Test"}
+initial: open
+states:
+  - {id: open, label: {vi: "Mở", en: "Open"}, agency: court}
+  - {id: closed, label: {vi: "Đóng", en: "Closed"}, final: true}
+events:
+  - {id: verdict, label: {vi: "v", en: "v"}, from: [open], to: closed, roles: [court],
+     fields: [{name: charges, type: charges, required: true}]}
+`))
+	require.NoError(t, err)
+	fire := func(v any) error {
+		_, err := d.Fire("open", "verdict", caseflow.RoleCourt, map[string]any{"charges": v})
+		return err
+	}
+	tr, err := d.Fire("open", "verdict", caseflow.RoleCourt, map[string]any{"charges": []any{
+		map[string]any{"suspect": float64(1), "article": " 142 ", "upheld": true}, map[string]any{"suspect": 2, "article": "146"}}})
+	require.NoError(t, err)
+	require.Equal(t, []any{map[string]any{"suspect": int64(1), "article": "142", "upheld": true},
+		map[string]any{"suspect": int64(2), "article": "146"}}, tr.Data["charges"], "normalised: whole numbers, trimmed articles")
+	for _, bad := range []any{"x", []any{"x"}, []any{map[string]any{"suspect": "one", "article": "142"}},
+		[]any{map[string]any{"suspect": 0, "article": "142"}}, []any{map[string]any{"suspect": 1, "article": ""}},
+		[]any{map[string]any{"suspect": 1, "article": "14\n2"}}, []any{map[string]any{"suspect": 1, "article": "142", "upheld": "yes"}},
+		[]any{map[string]any{"suspect": 1, "article": "142", "judge": "x"}}} {
+		require.Equal(t, caseflow.FieldWrongType, fieldCode(t, fire(bad), "data.charges"), "%v", bad)
+	}
+	require.Equal(t, caseflow.FieldDuplicate, fieldCode(t, fire([]any{map[string]any{"suspect": 1, "article": "142"},
+		map[string]any{"suspect": 1, "article": "142"}}), "data.charges"))
+	many := make([]any, workflow.MaxCharges+1)
+	for i := range many {
+		many[i] = map[string]any{"suspect": 1, "article": fmt.Sprint(i)}
+	}
+	require.Equal(t, caseflow.FieldTooMany, fieldCode(t, fire(many), "data.charges"))
 }
