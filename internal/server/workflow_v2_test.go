@@ -323,8 +323,12 @@ func TestV2SuspensionAndResumption(t *testing.T) {
 	// The suspension goes to the procuracy and the reporter within 24 hours.
 	requireDue(t, c.clock("police1", "suspension_to_procuracy"), "2026-11-21T10:00:00+07:00", "running")
 	requireDue(t, c.clock("police1", "suspension_to_reporter"), "2026-11-21T10:00:00+07:00", "running")
-	c.fire("police1", "send_decision_to_procuracy", "2026-11-21T08:00:00+07:00", map[string]any{"sent_on": "2026-11-21"})
+	// Sending another decision does not stop the suspension's clock.
+	c.fire("police1", "send_decision_to_procuracy", "2026-11-20T11:00:00+07:00", map[string]any{"sent_on": "2026-11-20", "decision": "resumption"})
+	require.Equal(t, "running", c.clock("police1", "suspension_to_procuracy")["status"], "the clock of the decision that was sent stops")
+	c.fire("police1", "send_decision_to_procuracy", "2026-11-21T08:00:00+07:00", map[string]any{"sent_on": "2026-11-21", "decision": "suspension"})
 	require.Equal(t, "stopped", c.clock("police1", "suspension_to_procuracy")["status"])
+	require.Equal(t, "running", c.clock("police1", "suspension_to_reporter")["status"], "the reporter is still owed the decision")
 
 	// Resumption: one month from Wednesday 25/11/2026 ends on Friday
 	// 25/12/2026 at 24:00; its decision goes out within 3 days (Saturday

@@ -261,6 +261,10 @@ type Clock struct {
 	// recorded on the case; After: it starts only once one of these has.
 	Unless []string `yaml:"unless" json:"unless,omitempty"`
 	After  []string `yaml:"after" json:"after,omitempty"`
+	// StopCondition restricts the stop to stop events whose data matches
+	// (the decision a "send the decision" step says it sends); a stop event
+	// without the condition's field stops the clock whatever it carries.
+	StopCondition *Condition `yaml:"stop_condition" json:"stop_condition,omitempty"`
 	// Extensions are the steps by which the law lets the limit grow, each
 	// with who grants it, how often, by how much and up to what total. A
 	// clock has either Extensions or the older ExtendRoles with one maximum.

@@ -101,7 +101,7 @@ func (d *Definition) FireIn(cx Context, event string, role caseflow.Role, data m
 	}
 	final := d.states[t.To].Final
 	for _, c := range d.Clocks {
-		if final || slices.Contains(c.Stop, event) {
+		if final || (slices.Contains(c.Stop, event) && c.StopsOn(clean)) {
 			t.StopClocks = append(t.StopClocks, c)
 		}
 		if !final && slices.Contains(c.Start, event) && c.StartsIn(cx, clean) {

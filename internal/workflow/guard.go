@@ -144,6 +144,18 @@ func (d *Definition) Reading(id string) (*Reading, bool) {
 	return nil, false
 }
 
+// StopsOn reports whether a stop event fired with data stops the clock: it
+// matches the stop condition, or does not carry the condition's field.
+func (c *Clock) StopsOn(data map[string]any) bool {
+	if c.StopCondition == nil {
+		return true
+	}
+	if _, has := data[c.StopCondition.Field]; !has {
+		return true
+	}
+	return c.StopCondition.Matches(data)
+}
+
 // IntakeFor returns how a report filed by role enters the workflow: its
 // pseudo-event, its first state and the agency types that gain access with
 // the filer; ok is false when role files no reports on this definition.

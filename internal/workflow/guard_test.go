@@ -245,3 +245,38 @@ events:
 	}
 	require.Equal(t, caseflow.FieldTooMany, fieldCode(t, fire(many), "data.charges"))
 }
+
+func TestStopConditionStopsOnlyItsDecision(t *testing.T) {
+	t.Parallel()
+	src := `
+id: stops
+version: 1
+label: {vi: "Thử", en: "Test"}
+initial: open
+states:
+  - {id: open, label: {vi: "Mở", en: "Open"}, agency: police}
+  - {id: closed, label: {vi: "Đóng", en: "Closed"}, final: true}
+events:
+  - {id: suspend, label: {vi: "s", en: "s"}, from: [open], roles: [police]}
+  - {id: send, label: {vi: "g", en: "g"}, from: [open], roles: [police],
+     fields: [{name: decision, type: enum, required: true, values: [suspension, resumption]}]}
+  - {id: close, label: {vi: "c", en: "c"}, from: [open], to: closed, roles: [police]}
+clocks:
+  - {id: sent, label: {vi: "k", en: "k"}, start: [suspend], stop: [send, close], basis: "b", responsible: police,
+     limit: {rule: hours, amount: 24}, stop_condition: {field: decision, equals: suspension}}
+`
+	d, err := workflow.Parse("stops.yaml", []byte(src))
+	require.NoError(t, err)
+	tr, err := d.Fire("open", "send", caseflow.RolePolice, map[string]any{"decision": "resumption"})
+	require.NoError(t, err)
+	require.Empty(t, clockIDs(tr.StopClocks), "another decision sent")
+	tr, _ = d.Fire("open", "send", caseflow.RolePolice, map[string]any{"decision": "suspension"})
+	require.Equal(t, []string{"sent"}, clockIDs(tr.StopClocks))
+	tr, _ = d.Fire("open", "close", caseflow.RolePolice, nil)
+	require.Equal(t, []string{"sent"}, clockIDs(tr.StopClocks), "a stop event without the field stops it")
+
+	_, err = workflow.Parse("stops.yaml", []byte(replaceOnce(t, src, "stop_condition: {field: decision,", "stop_condition: {field: decided,")))
+	require.ErrorContains(t, err, `no stop event carries field "decided"`)
+	_, err = workflow.Parse("stops.yaml", []byte(replaceOnce(t, src, "equals: suspension}}", "equals: pause}}")))
+	require.ErrorContains(t, err, "condition value pause")
+}

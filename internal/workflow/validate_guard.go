@@ -112,6 +112,9 @@ func (v *validator) checkGuards() {
 			}
 		}
 	}
+	for i, c := range v.d.Clocks {
+		v.checkStopCondition(c, func(path ...any) int { return v.at(append([]any{"clocks", i, "stop_condition"}, path...)...) })
+	}
 	for i, e := range v.d.Events {
 		if e.MaxTimes < 0 || (e.MaxTimes > 0 && e.Once) {
 			v.add(v.at("events", i, "max_times"), "event %q: max_times must be positive, and not given with once", e.ID)
@@ -182,5 +185,32 @@ func (v *validator) checkSteps(c *Clock, at func(...any) int) {
 		v.checkLimit(c, st.Amount, sat, "amount")
 		v.checkLimit(c, st.Total, sat, "total")
 		v.checkLimit(c, st.RequestBefore, sat, "request_before")
+	}
+}
+
+// checkStopCondition checks a clock's stop condition: a field (no fact,
+// no all/any) that at least one stop event carries, with values of its type.
+func (v *validator) checkStopCondition(c *Clock, at func(...any) int) {
+	cond := c.StopCondition
+	if cond == nil {
+		return
+	}
+	if cond.Field == "" || cond.Fact != "" || len(cond.All) > 0 || len(cond.Any) > 0 || (cond.Equals == nil) == (len(cond.In) == 0) {
+		v.add(at(), "clock %q: stop_condition needs a field and exactly one of equals and in", c.ID)
+		return
+	}
+	carried := false
+	for _, id := range c.Stop {
+		e, ok := v.events[id]
+		if !ok {
+			continue
+		}
+		if f, ok := e.Field(cond.Field); ok {
+			carried = true
+			v.normaliseCondition(c, cond, f, at)
+		}
+	}
+	if !carried {
+		v.add(at("field"), "clock %q: no stop event carries field %q", c.ID, cond.Field)
 	}
 }
