@@ -380,6 +380,13 @@ func TestCompliance(t *testing.T) {
 		require.Equal(t, before+2, cmpAuditCount(t), "the export is audited")
 	})
 
+	t.Run("TheNotMetBadgeLinksToTheFailingIndicator", func(t *testing.T) {
+		page := webAs(t, "cmp.officer12391").get("/dashboard?" + q.Encode())
+		require.Equal(t, http.StatusOK, page.Status)
+		require.Contains(t, page.Body, `<a class="badge bad" href="#ind-intake">`, "intake (1/2) is the first indicator not met")
+		require.Contains(t, page.Body, `id="ind-intake"`)
+	})
+
 	t.Run("PDFExport", func(t *testing.T) {
 		before := cmpAuditCount(t)
 		r := oaRun(t, oaExchange{method: http.MethodGet, path: "/api/v1/compliance/export.pdf?" + commune, token: officer,

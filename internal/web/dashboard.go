@@ -60,6 +60,7 @@ type dashboardView struct {
 	Cards          []indicatorCard
 	MetCount       int
 	UnmetCount     int
+	FirstUnmet     string // the first failing indicator's card, which the "not met" badge links to
 	Bars           string
 	TrendSVG       string
 	TrendRows      []fact
@@ -167,6 +168,9 @@ func (w *UI) dashboard(c echo.Context) error {
 			view.MetCount++
 		case toneBad:
 			view.UnmetCount++
+			if view.FirstUnmet == "" {
+				view.FirstUnmet = card.ID
+			}
 		}
 		view.Cards = append(view.Cards, card)
 		if !r.Indicator.Change {
