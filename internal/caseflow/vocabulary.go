@@ -94,7 +94,7 @@ const (
 	ClockPoliceAcceptance ClockRole = "police_acceptance"
 	// ClockResolution: the police must resolve the report (Đ147).
 	ClockResolution ClockRole = "resolution"
-	// ClockInvestigation: the investigation limit (Đ172).
+	// ClockInvestigation: the time limit for investigating a prosecuted case (Đ172).
 	ClockInvestigation ClockRole = "investigation_limit"
 	// ClockIndictment: the procuracy's limit to decide whether to charge.
 	ClockIndictment ClockRole = "indictment_limit"
@@ -127,8 +127,8 @@ func (r ClockRole) Valid() bool {
 
 // RequiredEventRoles are the event roles every workflow counted in
 // compliance must declare: compliance and referrals count on all of them,
-// except the court's disposal without a verdict, which version 1 of the
-// child-abuse workflow does not model.
+// except the court's disposal without a verdict, which a definition that
+// does not model the court's dismissal leaves out.
 var RequiredEventRoles = without(EventRoles, EventCourtDisposal)
 
 // RequiredClockRoles are the clock roles every workflow counted in

@@ -81,14 +81,25 @@ type caseJoin struct {
 	CommuneRemote   bool
 }
 
-func (db *DB) caseQuery(tx *gorm.DB, v caseflow.Viewer) *gorm.DB {
+func (db *DB) caseQuery(tx *gorm.DB, v caseflow.Viewer) *gorm.DB { return db.caseQueryWith(tx, v, "") }
+
+// stepColumns are what the workflow's guards and the bounds of an event's
+// date read of one case: the events recorded, in order, and when the latest
+// happened. Lists leave them out.
+const stepColumns = `, ARRAY(SELECT h.event FROM case_history h WHERE h.case_id = cases.id AND h.kind = 'transition' ORDER BY h.id) AS fired,
+	(SELECT max(h.at) FROM case_history h WHERE h.case_id = cases.id AND h.kind = 'transition') AS last_step_at`
+
+// oneCaseQuery is caseQuery for one case, with its steps.
+func (db *DB) oneCaseQuery(tx *gorm.DB, v caseflow.Viewer, code string) *gorm.DB {
+	return db.caseQueryWith(tx, v, stepColumns).Where("cases.code = ?", code).Limit(1)
+}
+
+func (db *DB) caseQueryWith(tx *gorm.DB, v caseflow.Viewer, extra string) *gorm.DB {
 	acc, accArgs := accessExpr(v)
 	cond, args := visible(v)
 	return tx.Table("cases").
 		Select("cases.*, u.code AS commune_code, u.name AS commune_name, u.path AS commune_path, "+acc+" AS access, "+
-			"nd.next_clock, nd.next_due, nd.next_warn, coalesce(nd.overdue, false) AS overdue, u.remote AS commune_remote, "+
-			"ARRAY(SELECT h.event FROM case_history h WHERE h.case_id = cases.id AND h.kind = 'transition' ORDER BY h.id) AS fired, "+
-			"(SELECT max(h.at) FROM case_history h WHERE h.case_id = cases.id AND h.kind = 'transition') AS last_step_at", accArgs...).
+			"nd.next_clock, nd.next_due, nd.next_warn, coalesce(nd.overdue, false) AS overdue, u.remote AS commune_remote"+extra, accArgs...).
 		Joins("JOIN units u ON u.id = cases.commune_id").
 		Joins(urgencyJoin, db.now()).
 		Where(cond, args...)
@@ -143,7 +154,7 @@ func (db *DB) Case(ctx context.Context, v caseflow.Viewer, code string) (*casefl
 
 func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string) (*caseflow.Case, error) {
 	var j caseJoin
-	res := db.caseQuery(tx, v).Where("cases.code = ?", code).Limit(1).Scan(&j)
+	res := db.oneCaseQuery(tx, v, code).Scan(&j)
 	if res.Error != nil {
 		return nil, res.Error
 	}

@@ -16,7 +16,7 @@ import (
 // and without auditing a read: what a transition needs to be checked.
 func (db *DB) CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error) {
 	var j caseJoin
-	res := db.caseQuery(db.gorm.WithContext(ctx), v).Where("cases.code = ?", code).Limit(1).Scan(&j)
+	res := db.oneCaseQuery(db.gorm.WithContext(ctx), v, code).Scan(&j)
 	if res.Error != nil {
 		return nil, res.Error
 	}
@@ -179,20 +179,13 @@ func (db *DB) stopClocks(tx *gorm.DB, c caseRow, ch *caseflow.Change) error {
 		// did: marked here, once, with its history row and notifications,
 		// before the stop is recorded on it.
 		var late []clockRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(q+" AND status = 'running' AND due_at < ?", append(args, ch.At)...).
-			Find(&late).Error; err != nil {
+		if err := tx.Raw("UPDATE case_clocks SET status = 'breached', breached_at = ? WHERE "+q+" AND status = 'running' AND due_at < ? RETURNING *",
+			append(append([]any{recorded}, args...), ch.At)...).Scan(&late).Error; err != nil {
 			return err
 		}
 		for _, k := range late {
-			res := tx.Model(&clockRow{}).Where("id = ? AND status = 'running'", k.ID).
-				Updates(map[string]any{"status": "breached", "breached_at": recorded})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 1 {
-				if _, err := db.recordClockEvent(tx, k, c, "breach", recorded, ch.Event); err != nil {
-					return err
-				}
+			if _, err := db.recordClockEvent(tx, k, c, "breach", recorded, ch.Event); err != nil {
+				return err
 			}
 		}
 		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'running'", args...).
@@ -215,33 +208,8 @@ func (db *DB) stopClocks(tx *gorm.DB, c caseRow, ch *caseflow.Change) error {
 // that starts them. A clock already running
 // for the same case and instance keeps running unchanged.
 func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, starts []caseflow.ClockStart) error {
+	agencies := map[caseflow.AgencyType]*int64{} // by type, resolved once per transition
 	for _, s := range starts {
-		row := clockRow{CaseID: caseID, Clock: s.Clock, Role: string(s.Role), Instance: s.Instance, Generation: 1, Status: "running",
-			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
-			LegalBasis: s.Basis, CalendarPolicy: s.Policy, Notify: notifyList(s.Notify), StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
-		if s.ResponsibleAgency != 0 {
-			id := s.ResponsibleAgency
-			row.ResponsibleAgency = &id
-		} else if s.Responsible != "" {
-			// The agency that must act is the one that holds the case for its
-			// type (the referral's receiver, or the filer); else the one
-			// serving the commune now, even for a clock that started earlier
-			// (a report logged late).
-			var held []int64
-			if err := tx.Raw(`SELECT ca.agency_id FROM case_access ca JOIN agencies a ON a.id = ca.agency_id
-				WHERE ca.case_id = ? AND ca.revoked_at IS NULL AND a.type = ? AND (ca.reason = ? OR ca.reason = 'intake')
-				ORDER BY ca.granted_at DESC, ca.id DESC LIMIT 1`, caseID, string(s.Responsible), "workflow:"+string(s.Responsible)).
-				Scan(&held).Error; err != nil {
-				return err
-			}
-			if len(held) == 1 {
-				row.ResponsibleAgency = &held[0]
-			} else if id, err := db.resolveAgency(tx, communeID, at, s.Responsible, ""); err == nil {
-				row.ResponsibleAgency = &id
-			} else if caseflow.ErrorCode(err) == caseflow.EInternal {
-				return err
-			}
-		}
 		if s.Once {
 			var n int64
 			if err := tx.Model(&clockRow{}).Where("case_id = ? AND clock = ? AND instance = ?", caseID, s.Clock, s.Instance).
@@ -251,6 +219,23 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 			if n > 0 {
 				continue
 			}
+		}
+		row := clockRow{CaseID: caseID, Clock: s.Clock, Role: string(s.Role), Instance: s.Instance, Generation: 1, Status: "running",
+			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
+			LegalBasis: s.Basis, CalendarPolicy: s.Policy, Notify: notifyList(s.Notify), StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
+		if s.ResponsibleAgency != 0 {
+			id := s.ResponsibleAgency
+			row.ResponsibleAgency = &id
+		} else if s.Responsible != "" {
+			id, seen := agencies[s.Responsible]
+			if !seen {
+				var err error
+				if id, err = db.answeringAgency(tx, caseID, communeID, at, s.Responsible); err != nil {
+					return err
+				}
+				agencies[s.Responsible] = id
+			}
+			row.ResponsibleAgency = id
 		}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "case_id"}, {Name: "clock"}, {Name: "instance"}},
 			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "status = 'running'"}}}, DoNothing: true}).
@@ -266,6 +251,30 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 		}
 	}
 	return nil
+}
+
+// answeringAgency is the agency of type t that answers for a clock of the
+// case: the one that holds the case for its type (the referral's receiver,
+// or the filer); else the one serving the commune now, even for a clock that
+// started earlier (a report logged late); nil when none does.
+func (db *DB) answeringAgency(tx *gorm.DB, caseID, communeID int64, at time.Time, t caseflow.AgencyType) (*int64, error) {
+	var held []int64
+	if err := tx.Raw(`SELECT ca.agency_id FROM case_access ca JOIN agencies a ON a.id = ca.agency_id
+		WHERE ca.case_id = ? AND ca.revoked_at IS NULL AND a.type = ? AND (ca.reason = ? OR ca.reason = 'intake')
+		ORDER BY ca.granted_at DESC, ca.id DESC LIMIT 1`, caseID, string(t), "workflow:"+string(t)).Scan(&held).Error; err != nil {
+		return nil, err
+	}
+	if len(held) == 1 {
+		return &held[0], nil
+	}
+	id, err := db.resolveAgency(tx, communeID, at, t, "")
+	switch {
+	case err == nil:
+		return &id, nil
+	case caseflow.ErrorCode(err) == caseflow.EInternal:
+		return nil, err
+	}
+	return nil, nil
 }
 
 // roleArray stores event roles; never NULL, which marks rows whose roles
