@@ -239,7 +239,7 @@ func toLimit(l workflow.Limit) calendar.Limit {
 // uses left and whose prerequisite step has been used.
 func (s *Service) extensionStep(wc *workflow.Clock, k *caseflow.Clock, v caseflow.Viewer, name string) (*workflow.ExtensionStep, error) {
 	used := map[string]int{}
-	var last map[string]time.Time = map[string]time.Time{}
+	last := map[string]time.Time{}
 	for _, e := range k.Extensions {
 		used[e.Step]++
 		last[e.Step] = e.At

@@ -214,21 +214,7 @@ func (s *Service) communeOn(ctx context.Context, v caseflow.Viewer, code string,
 func (s *Service) IntakeCommunes(ctx context.Context, v caseflow.Viewer) ([]caseflow.Unit, error) {
 	if v.Role != caseflow.RoleCommuneOfficer {
 		// The police file for the communes they serve today.
-		units, err := s.UnitsOn(ctx, v, s.now(), caseflow.LevelCommune)
-		if err != nil {
-			return nil, err
-		}
-		var out []caseflow.Unit
-		for _, u := range units {
-			ok, err := s.store.AgencyServes(ctx, u.ID, s.now(), v.Agency.Type, v.Agency.Code)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, u)
-			}
-		}
-		return out, nil
+		return s.store.CommunesServedBy(ctx, v.Agency.ID, v.Agency.Type, s.now())
 	}
 	own := v.Agency.Unit
 	before, err := s.store.UnitsBefore(ctx, own.ID)

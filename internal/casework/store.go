@@ -37,6 +37,7 @@ type Store interface {
 	UnitByCode(ctx context.Context, code string) (*caseflow.Unit, int64, error)
 	UnitsByCode(ctx context.Context, code string) ([]caseflow.Unit, error)
 	AgencyServes(ctx context.Context, communeID int64, at time.Time, t caseflow.AgencyType, code string) (bool, error)
+	CommunesServedBy(ctx context.Context, agencyID int64, t caseflow.AgencyType, at time.Time) ([]caseflow.Unit, error)
 	UnitsBecame(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	UnitsFormedInto(ctx context.Context, id int64, t time.Time) ([]caseflow.Unit, error)
 	StructuresOf(ctx context.Context, path string) ([]caseflow.Structure, error)

@@ -176,3 +176,23 @@ func (db *DB) AgencyServes(ctx context.Context, communeID int64, at time.Time, t
 	}
 	return false, nil
 }
+
+// CommunesServedBy lists, in one query, the communes that exist on the day
+// of at and that the agency serves as one of its type by the jurisdiction
+// table of their structure (as its primary agency or as one a user may
+// name): what AgencyServes answers commune by commune.
+func (db *DB) CommunesServedBy(ctx context.Context, agencyID int64, t caseflow.AgencyType, at time.Time) ([]caseflow.Unit, error) {
+	day := caseflow.Day(at)
+	var js []unitJoin
+	if err := db.gorm.WithContext(ctx).Raw(unitSelect+`
+		WHERE u.level = @level AND u.valid_from <= @day AND (u.valid_to IS NULL OR u.valid_to >= @day)
+		  AND EXISTS (SELECT 1 FROM jurisdiction j JOIN units ju ON ju.id = j.unit_id JOIN agencies a ON a.id = j.agency_id
+			WHERE j.agency_id = @agency AND j.agency_type = @type AND j.structure = u.structure AND u.path LIKE ju.path || '%'
+			  AND j.withdrawn_at IS NULL AND j.valid_from <= @day AND (j.valid_to IS NULL OR j.valid_to >= @day)
+			  AND a.valid_from <= @day AND (a.valid_to IS NULL OR a.valid_to >= @day))
+		ORDER BY u.name, u.code`, map[string]any{"level": caseflow.LevelCommune, "day": day, "agency": agencyID, "type": string(t)}).
+		Scan(&js).Error; err != nil {
+		return nil, err
+	}
+	return units(js), nil
+}

@@ -103,7 +103,7 @@ func (w *UI) casePage(c echo.Context) error {
 	}
 	if ev := q.Get("done"); ev != "" {
 		wv, _ := strconv.Atoi(q.Get("wv"))
-		opts = append(opts, withNotice(tr(lang, "case.done", w.eventLabelIn(lang, wv, ev)), toneOK))
+		opts = append(opts, withNotice(tr(lang, "case.done", w.eventLabelIn(lang, w.versionDef(wv), ev)), toneOK))
 	}
 	if m := q.Get("msg"); m != "" {
 		if s, ok := lookup(lang, "case.msg."+m); ok {
@@ -311,7 +311,7 @@ func (w *UI) clockView(lang string, v caseflow.Viewer, cs *caseflow.Case, def *w
 }
 
 func (w *UI) historyView(lang string, cs *caseflow.Case, def *workflow.Definition, h caseflow.HistoryEntry) historyView {
-	hv := historyView{At: formTime(h.At), Event: w.eventLabelIn(lang, cs.WorkflowVersion, h.Event), Note: h.Note}
+	hv := historyView{At: formTime(h.At), Event: w.eventLabelIn(lang, def, h.Event), Note: h.Note}
 	if h.From != "" && h.From != h.To {
 		hv.Move = w.stateLabel(lang, cs, h.From) + " → " + w.stateLabel(lang, cs, h.To)
 	} else if h.From == "" {

@@ -176,7 +176,7 @@ func (w *UI) worklistPage(c echo.Context) error {
 	var opts []pageOption
 	if ev := c.QueryParam("done"); ev != "" {
 		wv, _ := strconv.Atoi(c.QueryParam("wv"))
-		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabelIn(lang, wv, ev), c.QueryParam("code")), toneOK))
+		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabelIn(lang, w.versionDef(wv), ev), c.QueryParam("code")), toneOK))
 	}
 	return w.render(c, http.StatusOK, "worklist", tr(lang, "title.worklist"), rows, opts...)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,21 +80,29 @@ func (w *UI) anyStateLabel(lang, state string) string {
 	return state
 }
 
-// eventLabel names an event by the newest workflow that has it.
-func (w *UI) eventLabel(lang, event string) string { return w.eventLabelIn(lang, 0, event) }
-
-// eventLabelIn names an event by the workflow version a case runs on
-// (version 0: none known), else by the newest workflow that has it.
-func (w *UI) eventLabelIn(lang string, version int, event string) string {
-	defs := w.flows.All()
-	if version > 0 {
-		for _, d := range defs {
-			if d.Version == version {
-				defs = append(slices.Clone(defs), d)
-				break
-			}
+// versionDef returns the loaded definition of a workflow version named in a
+// page's address (after a save), or nil.
+func (w *UI) versionDef(version int) *workflow.Definition {
+	for _, d := range w.flows.All() {
+		if d.Version == version {
+			return d
 		}
 	}
+	return nil
+}
+
+// eventLabelIn names an event by the case's own workflow definition when it
+// is known, else by the newest workflow that has it.
+func (w *UI) eventLabelIn(lang string, def *workflow.Definition, event string) string {
+	if def != nil {
+		if ev, ok := def.Event(event); ok {
+			return pickLabel(lang, ev.Label)
+		}
+		if l, ok := def.IntakeLabelOf(event); ok {
+			return pickLabel(lang, l)
+		}
+	}
+	defs := w.flows.All()
 	for i := len(defs) - 1; i >= 0; i-- {
 		if ev, ok := defs[i].Event(event); ok {
 			return pickLabel(lang, ev.Label)
