@@ -49,6 +49,10 @@ Usage:
   caseflow seed --synthetic N       ... and N fictional cases with histories since 2021 (for demos and measurement;
                                     flags --from YYYY-MM-DD, --seed S, --writers W; needs ENCRYPTION_KEYS)
   caseflow audit verify             verify the audit trail's hash chain
+  caseflow compliance rollup        roll every queued case up into the compliance roll-up now (the worker does
+                                    it continuously)
+  caseflow compliance rebuild       count the compliance roll-up afresh from the cases, set-wise (after a bulk
+                                    load or a restore; writes to cases wait while it runs)
   caseflow units remap [--dry-run]  hand the open cases of communes that have ended to today's agencies
                                     (--dry-run: report what it would do, change nothing)
   caseflow workflows check [DIR]    validate workflow definitions
@@ -137,7 +141,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.stdout, "%s v%d: ok (%d states, %d events, %d clocks)\n", d.ID, d.Version, len(d.States), len(d.Events), len(d.Clocks))
 		}
 		return nil
-	case "serve", "worker", "migrate", "seed", "audit", "dev", "units":
+	case "serve", "worker", "migrate", "seed", "audit", "dev", "units", "compliance":
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 	}
@@ -197,6 +201,17 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return errors.New("usage: caseflow audit verify")
 		}
 		return m.auditVerify(ctx)
+	case "compliance":
+		if len(args) != 2 || (args[1] != "rollup" && args[1] != "rebuild") {
+			return errors.New("usage: caseflow compliance rollup|rebuild")
+		}
+		if err := m.db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		if args[1] == "rebuild" {
+			return m.rebuildRollUp(ctx)
+		}
+		return m.rollUp(ctx)
 	case "units":
 		if len(args) < 2 || args[1] != "remap" || (len(args) > 2 && (len(args) > 3 || args[2] != "--dry-run")) {
 			return errors.New("usage: caseflow units remap [--dry-run]")
@@ -475,6 +490,41 @@ func (m *Main) seedSynthetic(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.stdout, "synthetic: %d cases, %d children, %d access grants, %d history rows, %d clocks in %s\n",
 		res.Cases, res.People, res.Access, res.History, res.Clocks, res.Elapsed.Round(time.Millisecond))
+	return m.rebuildRollUp(ctx)
+}
+
+// rebuildRollUp counts the compliance roll-up afresh.
+func (m *Main) rebuildRollUp(ctx context.Context) error {
+	start := time.Now()
+	if err := m.db.RebuildComplianceRollUp(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.stdout, "compliance roll-up rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// rollUp rolls the whole compliance queue up, with progress.
+func (m *Main) rollUp(ctx context.Context) error {
+	queued, err := m.db.ComplianceQueue(ctx)
+	if err != nil {
+		return err
+	}
+	start, cases, next := time.Now(), 0, 100000
+	for {
+		n, err := m.db.RollUpCompliance(ctx, 2000)
+		if err != nil {
+			return err
+		}
+		cases += n
+		if cases >= next {
+			fmt.Fprintf(m.stderr, "compliance roll-up: %d cases\n", cases)
+			next += 100000
+		}
+		if n == 0 {
+			break
+		}
+	}
+	fmt.Fprintf(m.stdout, "compliance roll-up: %d changes of %d cases rolled up in %s\n", queued, cases, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

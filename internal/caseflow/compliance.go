@@ -124,8 +124,9 @@ var Indicators = []Indicator{
 			"not); a verdict that lists none counts once, for the case. Numerator: charges the court upheld (a listed " +
 			"charge with upheld true; else the verdict's role charge_upheld). First-instance verdicts only."},
 	{ID: IndicatorCourtResolution, Target: Target{TargetGt, 9000},
-		Definition: "Each case the court accepted (its first clock of role trial_preparation_limit, BLTTHS Điều 277, due in " +
-			"the period, with extensions) counts once in the period in which it is due. Numerator: the case was tried or " +
+		Definition: "Each case the court accepted counts once, in the period in which its first clock of role " +
+			"trial_preparation_limit (BLTTHS Điều 277, with extensions) is due; a case returned and accepted again is not " +
+			"counted again. Numerator: the case was tried or " +
 			"otherwise disposed of — a verdict (role verdict) or the court's dismissal (role court_disposal) recorded since " +
 			"the acceptance, whenever. A decision to bring to trial, a suspension or a return is not a disposal. Pending: " +
 			"not disposed of while a court clock of the case (preparation, or the hearing after a decision to try) is still " +

@@ -36,16 +36,39 @@ import (
 
 const inCommunes = `commune_id = ANY(CAST(@communes AS bigint[]))`
 
+// An item is open while its figure can change with time alone: a clock
+// still running (within its limit it is pending, past it a breach not yet
+// marked), or a case waiting on a running clock of another step (the court's
+// resolution while a court clock runs, the clearance while the
+// investigation does, the approval of a plan drafted on time). Every other
+// item is settled: only a write to its case can change it. The roll-up
+// (rollup.go) keeps the settled items; a report counts the open ones live —
+// those past due, as an open item within its limit is pending and not
+// counted at all.
+//
+// Each source's WHERE holds two markers, replaced before it runs: {{live}}
+// narrows the scan to the rows that can be open (the source's live driver),
+// {{settled}} sits in branches whose items are never open. In a report from
+// the base tables both read true.
+const (
+	liveMarker    = "{{live}}"
+	settledMarker = "{{settled}}"
+	clrLiveMarker = "{{clr_live}}"
+)
+
 // clearanceCTE is shared by clearance and clearance_serious: decisions to
-// prosecute in the period with the first time the case was cleared.
+// prosecute in the period with the first time the case was cleared, and
+// whether an investigation clock of the case still runs.
 var clearanceCTE = `clr AS (
 	SELECT h.case_id, h.commune_id, h.agency_id, h.at, cl.at AS cleared_at,
-		` + hasRole("h.roles", caseflow.EventProsecutionOfSeriousCrime) + ` AS serious
+		` + hasRole("h.roles", caseflow.EventProsecutionOfSeriousCrime) + ` AS serious,
+		cl.at IS NULL AND EXISTS (SELECT 1 FROM case_clocks r WHERE r.case_id = h.case_id
+			AND r.role = '` + string(caseflow.ClockInvestigation) + `' AND r.status = 'running') AS open
 	FROM case_history h
 	LEFT JOIN LATERAL (SELECT min(x.at) AS at FROM case_history x
 		WHERE x.case_id = h.case_id AND x.kind = 'transition' AND ` + hasRole("x.roles", caseflow.EventClearance) + `) cl ON true
 	WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventProsecution) + ` AND h.at >= @start AND h.at < @end
-		AND h.` + inCommunes + `
+		AND h.` + inCommunes + ` AND ` + clrLiveMarker + `
 		AND NOT (cl.at IS NULL AND h.case_id IN (SELECT i.case_id FROM case_clocks i
 			WHERE i.role = '` + string(caseflow.ClockInvestigation) + `' AND i.status = 'running' AND i.due_at > @now)))`
 
@@ -72,132 +95,218 @@ const receivedByPolice = `h.kind = 'transition' AND h.from_state = '' AND h.role
 // dueInPeriod puts a clock in the period in which it is due. A limit that
 // ends at 24:00 of a day is stored as 00:00 of the next, so the comparison is
 // shifted by that instant: a deadline ending on 31 December belongs to
-// December.
-const dueInPeriod = `k.due_at > @start AND k.due_at <= @end`
+// December. dueInstant is the same shift as the instant that places the
+// item (pt), for the roll-up's days and the trend's months.
+const (
+	dueInPeriod = `k.due_at > @start AND k.due_at <= @end`
+	dueInstant  = `k.due_at - interval '1 microsecond'`
+)
 
 // notPending leaves out a clock still running within its limit.
 const notPending = `NOT (k.stopped_at IS NULL AND k.due_at > @now)`
 
-var itemSources = map[string]string{
-	string(caseflow.IndicatorIntake): `SELECT 'intake' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.started_at AS at, k.due_at, k.stopped_at AS done_at, ` + hasRole("k.stop_roles", caseflow.EventPoliceAcceptance) + ` AS num, true AS den
+// itemSource is one indicator's items. Its SELECT yields the columns
+//
+//	ind, case_id, commune_id, agency_id, clock, key, at, pt, due_at, done_at, num, den, open
+//
+// where at is the date shown for the item, pt the instant that puts it in a
+// period (start inclusive, end exclusive: a due time less an instant), key
+// what the roll-up keeps apart (the clock of a breach, the article of a
+// prosecution, the breakdown cell of a child), and open says the item is
+// open (above).
+type itemSource struct {
+	sql string
+	// live replaces {{live}} when only the open items are wanted: a
+	// predicate that lets the scan start from the running clocks. Empty:
+	// the source has no open items.
+	live string
+}
+
+// runningClocks is the live driver of a clock's own items: a running clock
+// counts only once it is past due (within its limit it is pending), so the
+// scan starts from the running clocks due by now, which the worker marks as
+// breaches within a second; the few it has not marked yet are all there is
+// to count live.
+const runningClocks = `k.status = 'running' AND k.due_at <= @now`
+
+var itemSources = map[string]itemSource{
+	string(caseflow.IndicatorIntake): {sql: `SELECT 'intake' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
+		k.started_at AS at, k.started_at AS pt, k.due_at, k.stopped_at AS done_at,
+		` + hasRole("k.stop_roles", caseflow.EventPoliceAcceptance) + ` AS num, true AS den, k.status = 'running' AS open
 		FROM case_clocks k
 		WHERE k.role = '` + string(caseflow.ClockPoliceAcceptance) + `' AND k.started_at >= @start AND k.started_at < @end
-			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + `
+			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + ` AND ` + liveMarker + `
 		UNION ALL
-		SELECT 'intake', h.case_id, h.commune_id, h.agency_id, '', h.at, NULL::timestamptz, h.at, true, true
+		SELECT 'intake', h.case_id, h.commune_id, h.agency_id, '', '', h.at, h.at, NULL::timestamptz, h.at, true, true, false
 		FROM case_history h
-		WHERE ` + receivedByPolice + ` AND h.at >= @start AND h.at < @end AND h.` + inCommunes,
+		WHERE ` + receivedByPolice + ` AND h.at >= @start AND h.at < @end AND h.` + inCommunes + ` AND ` + settledMarker,
+		live: runningClocks},
 
-	string(caseflow.IndicatorResolution): `SELECT 'resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.due_at AS at, k.due_at, k.stopped_at AS done_at,
-		` + hasRole("k.stop_roles", caseflow.EventResolution) + ` AS num, true AS den
+	string(caseflow.IndicatorResolution): {sql: `SELECT 'resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
+		k.due_at AS at, ` + dueInstant + ` AS pt, k.due_at, k.stopped_at AS done_at,
+		` + hasRole("k.stop_roles", caseflow.EventResolution) + ` AS num, true AS den, k.status = 'running' AS open
 		FROM case_clocks k
 		WHERE k.role = '` + string(caseflow.ClockResolution) + `' AND ` + dueInPeriod + ` AND k.` + inCommunes + `
-			AND k.status <> 'cancelled' AND ` + notPending + `
+			AND k.status <> 'cancelled' AND ` + notPending + ` AND ` + liveMarker + `
 			AND NOT (` + hasRole("k.stop_roles", caseflow.EventHandOff) + ` AND k.stopped_at <= k.due_at)`,
+		live: runningClocks},
 
-	string(caseflow.IndicatorOnTimeResolution): `SELECT 'on_time_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.stopped_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den
+	string(caseflow.IndicatorOnTimeResolution): {sql: `SELECT 'on_time_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
+		k.stopped_at AS at, k.stopped_at AS pt, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den, false AS open
 		FROM case_clocks k
 		WHERE k.role = '` + string(caseflow.ClockResolution) + `' AND k.stopped_at >= @start AND k.stopped_at < @end
-			AND k.` + inCommunes + ` AND ` + hasRole("k.stop_roles", caseflow.EventResolution),
+			AND k.` + inCommunes + ` AND ` + hasRole("k.stop_roles", caseflow.EventResolution)},
 
-	string(caseflow.IndicatorProsecutionOfCrimeSigns): `SELECT 'prosecution_of_crime_signs' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
-		h.at, NULL::timestamptz AS due_at, h.at AS done_at, ` + hasRole("h.roles", caseflow.EventProsecution) + ` AS num, true AS den
+	string(caseflow.IndicatorProsecutionOfCrimeSigns): {sql: `SELECT 'prosecution_of_crime_signs' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock, '' AS key,
+		h.at, h.at AS pt, NULL::timestamptz AS due_at, h.at AS done_at, ` + hasRole("h.roles", caseflow.EventProsecution) + ` AS num, true AS den, false AS open
 		FROM case_history h
 		WHERE ` + historyWithRoles + ` AND h.at >= @start AND h.at < @end AND h.` + inCommunes + `
-			AND (` + hasRole("h.roles", caseflow.EventProsecution) + ` OR ` + hasRole("h.roles", caseflow.EventDeclinedDespiteCrimeSigns) + `)`,
+			AND (` + hasRole("h.roles", caseflow.EventProsecution) + ` OR ` + hasRole("h.roles", caseflow.EventDeclinedDespiteCrimeSigns) + `)`},
 
-	string(caseflow.IndicatorClearance): `SELECT 'clearance' AS ind, case_id, commune_id, agency_id, '' AS clock,
-		at, NULL::timestamptz AS due_at, cleared_at AS done_at, cleared_at IS NOT NULL AS num, true AS den FROM clr`,
+	string(caseflow.IndicatorClearance): {sql: `SELECT 'clearance' AS ind, case_id, commune_id, agency_id, '' AS clock, '' AS key,
+		at, at AS pt, NULL::timestamptz AS due_at, cleared_at AS done_at, cleared_at IS NOT NULL AS num, true AS den, open FROM clr`,
+		live: clearanceLive},
 
-	string(caseflow.IndicatorClearanceSerious): `SELECT 'clearance_serious' AS ind, case_id, commune_id, agency_id, '' AS clock,
-		at, NULL::timestamptz AS due_at, cleared_at AS done_at, cleared_at IS NOT NULL AS num, true AS den FROM clr WHERE serious`,
+	string(caseflow.IndicatorClearanceSerious): {sql: `SELECT 'clearance_serious' AS ind, case_id, commune_id, agency_id, '' AS clock, '' AS key,
+		at, at AS pt, NULL::timestamptz AS due_at, cleared_at AS done_at, cleared_at IS NOT NULL AS num, true AS den, open FROM clr WHERE serious`,
+		live: clearanceLive},
 
-	string(caseflow.IndicatorIndictmentOnTime): `SELECT 'indictment_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.stopped_at AS at, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den
+	string(caseflow.IndicatorIndictmentOnTime): {sql: `SELECT 'indictment_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
+		k.stopped_at AS at, k.stopped_at AS pt, k.due_at, k.stopped_at AS done_at, k.stopped_at <= k.due_at AS num, true AS den, false AS open
 		FROM case_clocks k
 		WHERE k.role = '` + string(caseflow.ClockIndictment) + `' AND k.stopped_at >= @start AND k.stopped_at < @end
-			AND k.` + inCommunes + ` AND ` + hasRole("k.stop_roles", caseflow.EventIndictmentDecision),
+			AND k.` + inCommunes + ` AND ` + hasRole("k.stop_roles", caseflow.EventIndictmentDecision)},
 
 	// Per accused person and charge where the verdict lists them (workflow
 	// v2's charges), else one item for the verdict as a whole.
-	string(caseflow.IndicatorCorrectCharge): `SELECT 'correct_charge' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
-		h.at, NULL::timestamptz AS due_at, h.at AS done_at, coalesce((e->>'upheld')::boolean, false) AS num, true AS den
+	string(caseflow.IndicatorCorrectCharge): {sql: `SELECT 'correct_charge' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock, '' AS key,
+		h.at, h.at AS pt, NULL::timestamptz AS due_at, h.at AS done_at, coalesce((e->>'upheld')::boolean, false) AS num, true AS den, false AS open
 		FROM case_history h
 		CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(h.data->'charges') = 'array' AND jsonb_array_length(h.data->'charges') > 0
 			THEN h.data->'charges' ELSE jsonb_build_array(jsonb_build_object('upheld', ` + hasRole("h.roles", caseflow.EventChargeUpheld) + `)) END) e
 		WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventVerdict) + ` AND h.at >= @start AND h.at < @end
-			AND h.` + inCommunes,
+			AND h.` + inCommunes},
 
-	// Per case: its first acceptance due in the period. Resolved: a verdict
-	// or the court's disposal recorded since. Pending: neither, and a court
-	// clock of the case still within its limit (preparation, or the hearing
-	// after a decision to try).
-	string(caseflow.IndicatorCourtResolution): `SELECT 'court_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.due_at AS at, k.due_at, d.at AS done_at, d.at IS NOT NULL AS num, true AS den
+	// Per case: its first acceptance by the court, in the period it falls
+	// due (so a case counts once, whatever the periods asked). Resolved: a
+	// verdict or the court's disposal recorded since. Pending: neither, and a
+	// court clock of the case still within its limit (preparation, or the
+	// hearing after a decision to try).
+	string(caseflow.IndicatorCourtResolution): {sql: `SELECT 'court_resolution' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
+		k.due_at AS at, ` + dueInstant + ` AS pt, k.due_at, d.at AS done_at, d.at IS NOT NULL AS num, true AS den,
+		d.at IS NULL AND EXISTS (SELECT 1 FROM case_clocks o WHERE o.case_id = k.case_id AND o.responsible_type = 'court'
+			AND o.status = 'running') AS open
 		FROM case_clocks k
 		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = k.case_id AND h.kind = 'transition'
 			AND ` + outcomeRoles + ` AND h.roles && '{` + string(caseflow.EventVerdict) + `,` + string(caseflow.EventCourtDisposal) + `}'
 			AND h.at >= k.started_at) d ON true
 		WHERE k.role = '` + string(caseflow.ClockTrialPreparation) + `' AND ` + dueInPeriod + ` AND k.` + inCommunes + `
-			AND k.status <> 'cancelled'
+			AND k.status <> 'cancelled' AND ` + liveMarker + `
 			AND NOT EXISTS (SELECT 1 FROM case_clocks e WHERE e.case_id = k.case_id AND e.role = k.role AND e.status <> 'cancelled'
-				AND e.due_at > @start AND (e.due_at, e.id) < (k.due_at, k.id))
+				AND (e.due_at, e.id) < (k.due_at, k.id))
 			AND NOT (d.at IS NULL AND EXISTS (SELECT 1 FROM case_clocks o WHERE o.case_id = k.case_id AND o.responsible_type = 'court'
 				AND o.status = 'running' AND o.due_at > @now))`,
+		// Counted only when no court clock of the case is within its limit,
+		// so one of them is past due.
+		live: `k.case_id IN (SELECT o.case_id FROM case_clocks o WHERE o.responsible_type = 'court' AND o.status = 'running'
+			AND o.due_at <= @now)`},
 
 	// Two index-only scans rather than one OR; the second leaves out what
 	// the first already listed when a long period overlaps the year before.
-	string(caseflow.IndicatorYearOnYear): `SELECT 'yoy_change' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
-		h.at, NULL::timestamptz AS due_at, h.at AS done_at,
-		h.at >= @start AND h.at < @end AS num, h.at >= @pstart AND h.at < @pend AS den
+	// Without @articles (the roll-up), every article is kept, by key.
+	string(caseflow.IndicatorYearOnYear): {sql: `SELECT 'yoy_change' AS ind, h.case_id, h.commune_id, h.agency_id, '' AS clock,
+		coalesce(substring(h.data->>'penal_code_article' from '[0-9]+'), '') AS key,
+		h.at, h.at AS pt, NULL::timestamptz AS due_at, h.at AS done_at,
+		h.at >= @start AND h.at < @end AS num, h.at >= @pstart AND h.at < @pend AS den, false AS open
 		FROM case_history h
 		WHERE ` + historyWithRoles + ` AND ` + hasRole("h.roles", caseflow.EventProsecution) + `
 			AND ((h.at >= @start AND h.at < @end) OR (h.at >= @pstart AND h.at < @pend)) AND h.` + inCommunes + `
-			AND substring(h.data->>'penal_code_article' from '[0-9]+') = ANY(@articles)`,
+			AND (CAST(@articles AS text[]) IS NULL OR substring(h.data->>'penal_code_article' from '[0-9]+') = ANY(@articles))`},
 
-	string(caseflow.IndicatorEmergencyResponse): `SELECT 'emergency_response' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.started_at AS at, k.due_at, k.stopped_at AS done_at,
-		` + hasRole("k.stop_roles", caseflow.EventEmergencyMeasures) + ` AND k.stopped_at <= k.due_at AS num, true AS den
+	string(caseflow.IndicatorEmergencyResponse): {sql: `SELECT 'emergency_response' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
+		k.started_at AS at, k.started_at AS pt, k.due_at, k.stopped_at AS done_at,
+		` + hasRole("k.stop_roles", caseflow.EventEmergencyMeasures) + ` AND k.stopped_at <= k.due_at AS num, true AS den, k.status = 'running' AS open
 		FROM case_clocks k
 		WHERE k.role = '` + string(caseflow.ClockEmergencyMeasures) + `' AND k.started_at >= @start AND k.started_at < @end
-			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + `
+			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + ` AND ` + liveMarker + `
 			AND NOT (k.stopped_at IS NOT NULL AND NOT ` + hasRole("k.stop_roles", caseflow.EventEmergencyMeasures) + ` AND k.stopped_at <= k.due_at)`,
+		live: runningClocks},
 
-	string(caseflow.IndicatorSupportPlanOnTime): `SELECT 'support_plan_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.started_at AS at, k.due_at, coalesce(a.stopped_at, k.stopped_at) AS done_at,
+	string(caseflow.IndicatorSupportPlanOnTime): {sql: `SELECT 'support_plan_on_time' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
+		k.started_at AS at, k.started_at AS pt, k.due_at, coalesce(a.stopped_at, k.stopped_at) AS done_at,
 		coalesce(` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at
-			AND ` + hasRole("a.stop_roles", caseflow.EventSupportPlanApproved) + ` AND a.stopped_at <= a.due_at, false) AS num, true AS den
+			AND ` + hasRole("a.stop_roles", caseflow.EventSupportPlanApproved) + ` AND a.stopped_at <= a.due_at, false) AS num, true AS den,
+		k.status = 'running' OR coalesce(a.status = 'running' AND ` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + `
+			AND k.stopped_at <= k.due_at, false) AS open
 		FROM case_clocks k
 		LEFT JOIN case_clocks a ON a.role = '` + string(caseflow.ClockSupportPlanApproval) + `' AND a.commune_id = k.commune_id
 			AND a.started_at = k.stopped_at AND a.case_id = k.case_id AND a.started_at >= @start
 		WHERE k.role = '` + string(caseflow.ClockSupportPlanDraft) + `' AND k.started_at >= @start AND k.started_at < @end
-			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + `
+			AND k.` + inCommunes + ` AND k.status <> 'cancelled' AND ` + notPending + ` AND ` + liveMarker + `
 			AND NOT (k.stopped_at IS NOT NULL AND NOT ` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at)
 			AND NOT coalesce(` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at
 				AND a.stopped_at IS NULL AND a.due_at > @now, false)`,
+		live: `((k.status = 'running' AND k.due_at <= @now) OR k.case_id IN (SELECT r.case_id FROM case_clocks r
+			WHERE r.role = '` + string(caseflow.ClockSupportPlanApproval) + `' AND r.status = 'running' AND r.due_at <= @now))`},
 
-	string(caseflow.IndicatorSupportPlanShare): `SELECT 'support_plan_share' AS ind, c.id AS case_id, c.commune_id, NULL::bigint AS agency_id, '' AS clock,
-		c.received_at AS at, NULL::timestamptz AS due_at, pl.at AS done_at, pl.at IS NOT NULL AS num, true AS den
-		FROM cases c
-		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = c.id AND h.kind = 'transition'
+	string(caseflow.IndicatorSupportPlanShare): {sql: `SELECT 'support_plan_share' AS ind, c.case_id, c.commune_id, NULL::bigint AS agency_id, '' AS clock, '' AS key,
+		c.received_at AS at, c.received_at AS pt, NULL::timestamptz AS due_at, pl.at AS done_at, pl.at IS NOT NULL AS num, true AS den, false AS open
+		FROM (SELECT id AS case_id, commune_id, received_at, outcome FROM cases) c
+		LEFT JOIN LATERAL (SELECT min(h.at) AS at FROM case_history h WHERE h.case_id = c.case_id AND h.kind = 'transition'
 			AND ` + outcomeRoles + ` AND ` + hasRole("h.roles", caseflow.EventSupportPlanDrafted) + `) pl ON true
 		WHERE c.received_at >= @start AND c.received_at < @end AND c.` + inCommunes + `
-			AND c.outcome NOT IN ('duplicate', 'transferred_out')`,
+			AND c.outcome NOT IN ('duplicate', 'transferred_out')`},
 
 	// Two index scans rather than one OR: the marked breaches, and the
 	// clocks still running past their due time, which the worker has not
 	// marked yet.
-	caseflow.Breaches: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock,
-		k.due_at AS at, k.due_at, k.stopped_at AS done_at, true AS num, true AS den
+	caseflow.Breaches: {sql: `SELECT 'breaches' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, k.clock AS key,
+		k.due_at AS at, ` + dueInstant + ` AS pt, k.due_at, k.stopped_at AS done_at, true AS num, true AS den, false AS open
 		FROM case_clocks k
-		WHERE k.status = 'breached' AND ` + dueInPeriod + ` AND k.` + inCommunes + `
+		WHERE k.status = 'breached' AND ` + dueInPeriod + ` AND k.` + inCommunes + ` AND ` + settledMarker + `
 		UNION ALL
-		SELECT 'breaches', k.case_id, k.commune_id, k.responsible_agency, k.clock, k.due_at, k.due_at, k.stopped_at, true, true
+		SELECT 'breaches', k.case_id, k.commune_id, k.responsible_agency, k.clock, k.clock, k.due_at, ` + dueInstant + `, k.due_at, k.stopped_at, true, true, true
 		FROM case_clocks k
 		WHERE k.status = 'running' AND k.due_at <= @now AND ` + dueInPeriod + ` AND k.` + inCommunes,
+		live: runningClocks},
+}
+
+// clearanceLive is the live driver of the clearance sources: the cases
+// whose investigation clock runs past due (within its limit the case is
+// pending).
+const clearanceLive = `h.case_id IN (SELECT r.case_id FROM case_clocks r WHERE r.role = '` + string(caseflow.ClockInvestigation) + `'
+	AND r.status = 'running' AND r.due_at <= @now)`
+
+// childrenSource lists the cells of the 0101 breakdown each child of a
+// case received in the period falls in: children under 16 (or of unknown
+// age) of cases whose outcome does not rule abuse out, by sex, setting and
+// abuse type; every child by age group (16- and 17-year-olds are counted
+// apart, outside every other row). Its items are never open.
+var childrenSource = itemSource{sql: `SELECT 'children' AS ind, p.case_id, p.commune_id, NULL::bigint AS agency_id, '' AS clock, d.key,
+		p.received_at AS at, p.received_at AS pt, NULL::timestamptz AS due_at, NULL::timestamptz AS done_at, true AS num, true AS den, false AS open
+		FROM case_people p
+		CROSS JOIN LATERAL (
+			SELECT 'age_group:' || ` + ageGroupCase("p.age_at_report") + ` AS key
+			UNION ALL SELECT 'sex:' || CASE WHEN p.sex = '' THEN 'unknown' ELSE p.sex END WHERE ` + underChildAge + `
+			UNION ALL SELECT 'setting:' || p.setting WHERE ` + underChildAge + `
+			UNION ALL SELECT 'abuse_type:' || t FROM unnest(p.abuse_types) t WHERE ` + underChildAge + `) d
+		WHERE p.kind = 'child' AND p.received_at >= @start AND p.received_at < @end AND p.` + inCommunes + `
+			AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.outcome = ANY(@no_abuse))`}
+
+// childIndicator is the roll-up's name for the 0101 breakdown.
+const childIndicator = "children"
+
+var underChildAge = `(p.age_at_report IS NULL OR p.age_at_report < ` + strconv.Itoa(caseflow.ChildAgeLimit) + `)`
+
+// ageGroupCase is the SQL naming the age group of an age column.
+func ageGroupCase(column string) string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, g := range caseflow.AgeGroups {
+		fmt.Fprintf(&b, " WHEN %s BETWEEN %d AND %d THEN '%s'", column, g.Min, g.Max, g.Key)
+	}
+	fmt.Fprintf(&b, " ELSE '%s' END", caseflow.AgeUnknown)
+	return b.String()
 }
 
 // complianceScope is the unit of a report, the units under it in the
@@ -369,10 +478,13 @@ func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
 	prev := q.Period.YearEarlier()
 	pend := prev.End()
 	if q.Period.TimingAt(q.AsOf) != caseflow.PeriodEnded {
-		// A period still running is compared with the same days so far a
-		// year earlier; one not begun has no figures (its items are all in
-		// the future), and its base is empty too, never a fall of 100%.
-		if soFar := q.AsOf.AddDate(-1, 0, 0).UTC(); soFar.Before(pend) {
+		// A period still running is compared with the same dates a year
+		// earlier, today's included; one not begun has no figures (its items
+		// are all in the future), and its base is empty too, never a fall of
+		// 100%. Whole days, so that the roll-up's days answer it.
+		today := caseflow.Day(q.AsOf)
+		soFar := time.Date(today.Year()-1, today.Month(), today.Day()+1, 0, 0, 0, 0, caseflow.Zone).UTC()
+		if soFar.Before(pend) {
 			pend = soFar
 		}
 		if pend.Before(prev.Start()) {
@@ -384,7 +496,8 @@ func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
 		articles = caseflow.PlanCrimeArticles
 	}
 	return map[string]any{"start": q.Period.Start(), "end": q.Period.End(), "pstart": prev.Start(), "pend": pend,
-		"now": q.AsOf.UTC(), "communes": s.communes, "articles": array[string](articles)}
+		"now": q.AsOf.UTC(), "communes": s.communes, "articles": array[string](articles),
+		"no_abuse": array[string](caseflow.OutcomesWithoutAbuse)}
 }
 
 // readOnly runs f in a read-only transaction that sees one snapshot, so
@@ -404,9 +517,19 @@ func (db *DB) readOnly(ctx context.Context, f func(tx *gorm.DB) error) error {
 }
 
 // Compliance counts every indicator of a unit over a period, with the units
-// below it, the agencies, the breaches and the 0101 child breakdown. The
-// caller decides whether the viewer may see the unit.
+// below it, the agencies, the breaches and the 0101 child breakdown, from
+// the roll-up. The caller decides whether the viewer may see the unit.
 func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*caseflow.ComplianceReport, error) {
+	return db.compliance(ctx, q, false)
+}
+
+// ComplianceFromBase is Compliance counted from the base tables, item by
+// item: what the roll-up must always equal.
+func (db *DB) ComplianceFromBase(ctx context.Context, q caseflow.ComplianceQuery) (*caseflow.ComplianceReport, error) {
+	return db.compliance(ctx, q, true)
+}
+
+func (db *DB) compliance(ctx context.Context, q caseflow.ComplianceQuery, fromBase bool) (*caseflow.ComplianceReport, error) {
 	if q.AsOf.IsZero() {
 		q.AsOf = db.now()
 	}
@@ -418,15 +541,20 @@ func (db *DB) Compliance(ctx context.Context, q caseflow.ComplianceQuery) (*case
 		}
 		rep.Unit = s.unit.unit()
 		rep.Structure, rep.Split, rep.Unplaced = s.structure, s.split, s.unplaced
-		rows, err := db.complianceCounts(tx, s, q)
+		var rows []countRow
+		if fromBase {
+			rows, err = db.complianceCounts(tx, s, q)
+		} else {
+			rows, err = db.rolledUpCounts(tx, s, q)
+		}
 		if err != nil {
 			return err
 		}
 		if err := db.fillReport(tx, rep, s, q, rows); err != nil {
 			return err
 		}
-		rep.Children, err = db.childBreakdown(tx, s, q)
-		return err
+		rep.Children = childBreakdown(rows)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -443,23 +571,36 @@ type countRow struct {
 	Den       int64
 }
 
+// complianceCounts counts every source from the base tables.
 func (db *DB) complianceCounts(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery) ([]countRow, error) {
-	// Each source is grouped on its own, so that only its counts, not its
-	// items, pass between the parts of the plan.
-	var parts []string
-	group := func(id, clock string) {
-		parts = append(parts, `SELECT '`+id+`' AS ind, commune_id, agency_id, `+clock+` AS clock,
-			count(*) FILTER (WHERE num) AS num, count(*) FILTER (WHERE den) AS den
-			FROM (`+itemSources[id]+`) i GROUP BY 2, 3, 4`)
-	}
-	for _, ind := range caseflow.Indicators {
-		group(string(ind.ID), "''")
-	}
-	group(caseflow.Breaches, "i.clock")
-	query := `WITH ` + clearanceCTE + "\n" + strings.Join(parts, "\nUNION ALL\n")
 	var rows []countRow
-	err := tx.Raw(query, s.args(q)).Scan(&rows).Error
+	err := tx.Raw(countQuery(modeBase, false), s.args(q)).Scan(&rows).Error
 	return rows, err
+}
+
+// countQuery counts the items of every source (with live, only those that
+// have open items), one group per indicator, commune, agency and key. Each
+// source is grouped on its own, so that only its counts, not its items,
+// pass between the parts of the plan.
+func countQuery(mode sourceMode, byCases bool) string {
+	var parts []string
+	for _, src := range reportSources() {
+		if mode == modeLive && src.live == "" {
+			continue
+		}
+		text := src.text(mode)
+		if byCases {
+			text = forCases(text, true)
+		}
+		parts = append(parts, `SELECT ind, commune_id, agency_id, key AS clock,
+			count(*) FILTER (WHERE num) AS num, count(*) FILTER (WHERE den) AS den
+			FROM (`+text+`) i WHERE `+mode.filter()+` GROUP BY 1, 2, 3, 4`)
+	}
+	clr := clearanceSQL(mode)
+	if byCases {
+		clr = forCases(clr, true)
+	}
+	return `WITH ` + clr + "\n" + strings.Join(parts, "\nUNION ALL\n")
 }
 
 // fillReport rolls the counts up into the unit's figures, its child units'
@@ -592,49 +733,28 @@ func (db *DB) agenciesByID(tx *gorm.DB, ids []int64) ([]caseflow.Agency, error) 
 	return out, nil
 }
 
-// childBreakdown counts the children of the cases received in the period by
-// sex, age group at the report, setting and abuse type, from the copies of
-// those facts each person row carries.
-func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery) (caseflow.ChildBreakdown, error) {
-	var age strings.Builder
-	age.WriteString("CASE")
-	for _, g := range caseflow.AgeGroups {
-		fmt.Fprintf(&age, " WHEN age_at_report BETWEEN %d AND %d THEN '%s'", g.Min, g.Max, g.Key)
-	}
-	fmt.Fprintf(&age, " ELSE '%s' END", caseflow.AgeUnknown)
-	// Children under 16 (or of unknown age) of cases whose outcome does not
-	// rule abuse out; 16- and 17-year-olds apart, outside every other row.
-	query := `WITH all_ch AS MATERIALIZED (
-			SELECT p.sex, p.age_at_report, p.setting, p.abuse_types FROM case_people p
-			WHERE p.kind = 'child' AND p.received_at >= @start AND p.received_at < @end AND p.` + inCommunes + `
-				AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.outcome = ANY(@no_abuse))),
-		ch AS (SELECT * FROM all_ch WHERE age_at_report IS NULL OR age_at_report < ` + strconv.Itoa(caseflow.ChildAgeLimit) + `)
-		SELECT 'sex' AS dim, CASE WHEN sex = '' THEN 'unknown' ELSE sex END AS key, count(*) AS n FROM ch GROUP BY 2
-		UNION ALL SELECT 'age_group', ` + age.String() + `, count(*) FROM all_ch GROUP BY 2
-		UNION ALL SELECT 'setting', setting, count(*) FROM ch GROUP BY 2
-		UNION ALL SELECT 'abuse_type', t, count(*) FROM ch, unnest(abuse_types) t GROUP BY 2`
-	var rows []struct {
-		Dim string
-		Key string
-		N   int64
-	}
-	args := s.args(q)
-	args["no_abuse"] = array[string](caseflow.OutcomesWithoutAbuse)
-	if err := tx.Raw(query, args).Scan(&rows).Error; err != nil {
-		return caseflow.ChildBreakdown{}, err
-	}
+// childBreakdown builds the 0101 breakdown of the children of the cases
+// received in the period from the counts of childrenSource's cells.
+func childBreakdown(rows []countRow) caseflow.ChildBreakdown {
 	counts := map[string]map[string]int64{}
 	var out caseflow.ChildBreakdown
 	for _, r := range rows {
-		if counts[r.Dim] == nil {
-			counts[r.Dim] = map[string]int64{}
+		if r.Ind != childIndicator {
+			continue
 		}
-		counts[r.Dim][r.Key] += r.N
-		if r.Dim == "sex" {
-			out.Total += r.N
+		dim, key, ok := strings.Cut(r.Clock, ":")
+		if !ok {
+			continue
 		}
-		if r.Dim == "age_group" && r.Key == "16-17" {
-			out.Aged16To17 += r.N
+		if counts[dim] == nil {
+			counts[dim] = map[string]int64{}
+		}
+		counts[dim][key] += r.Num
+		if dim == "sex" {
+			out.Total += r.Num
+		}
+		if dim == "age_group" && key == "16-17" {
+			out.Aged16To17 += r.Num
 		}
 	}
 	list := func(dim string) []caseflow.Count {
@@ -644,8 +764,8 @@ func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 			known[k] = true
 		}
 		var extra []string
-		for k := range counts[dim] {
-			if !known[k] {
+		for k, n := range counts[dim] {
+			if !known[k] && n != 0 {
 				extra = append(extra, k)
 			}
 		}
@@ -657,7 +777,7 @@ func (db *DB) childBreakdown(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 		return cs
 	}
 	out.BySex, out.ByAgeGroup, out.BySetting, out.ByAbuseType = list("sex"), list("age_group"), list("setting"), list("abuse_type")
-	return out, nil
+	return out
 }
 
 // placeholder matches the positional placeholders of a condition from visible.
@@ -679,7 +799,7 @@ func named(cond string, vals []any, prefix string, args map[string]any) string {
 // communes and dates, never personal data. Beyond the unit, the viewer's own
 // need-to-know rule applies to every case listed.
 func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow.ComplianceCaseQuery) (*caseflow.ComplianceItemPage, error) {
-	source, ok := itemSources[q.Indicator]
+	src, ok := itemSources[q.Indicator]
 	if !ok {
 		return nil, caseflow.Errorf(caseflow.ENotFound, "no indicator %q", q.Indicator)
 	}
@@ -728,8 +848,8 @@ func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow
 		// The items are sorted on their own and the cases joined one by one
 		// in that order, so a page stops after limit cases however many
 		// items the figure has.
-		query := `WITH ` + clearanceCTE + `,
-			items AS MATERIALIZED (SELECT * FROM (` + source + `) i WHERE ` + strings.Join(where, " AND ") + `)
+		query := `WITH ` + clearanceSQL(modeBase) + `,
+			items AS MATERIALIZED (SELECT * FROM (` + src.text(modeBase) + `) i WHERE ` + strings.Join(where, " AND ") + `)
 			SELECT p.code, p.state, p.received_at, u.code AS commune_code, u.name AS commune_name,
 				coalesce(a.code, '') AS agency_code, p.case_id, p.clock, p.at, p.due_at, p.done_at,
 				coalesce(p.num, false) AS num, coalesce(p.den, false) AS den
@@ -841,10 +961,19 @@ func ageAtReport(p caseflow.Person, receivedAt time.Time) *int {
 }
 
 // ComplianceTrend counts one indicator month by month over the query's
-// period in one query: the same items as the report, grouped by the month
-// (in Vietnam) of the date that puts each in the period. The year-on-year
-// change has no monthly trend.
+// period: the same items as the report, grouped by the month (in Vietnam)
+// of the instant that puts each in the period, from the roll-up. The
+// year-on-year change has no monthly trend.
 func (db *DB) ComplianceTrend(ctx context.Context, q caseflow.ComplianceQuery, indicator string) ([]caseflow.MonthFigure, error) {
+	return db.complianceTrend(ctx, q, indicator, false)
+}
+
+// ComplianceTrendFromBase is ComplianceTrend counted from the base tables.
+func (db *DB) ComplianceTrendFromBase(ctx context.Context, q caseflow.ComplianceQuery, indicator string) ([]caseflow.MonthFigure, error) {
+	return db.complianceTrend(ctx, q, indicator, true)
+}
+
+func (db *DB) complianceTrend(ctx context.Context, q caseflow.ComplianceQuery, indicator string, fromBase bool) ([]caseflow.MonthFigure, error) {
 	src, ok := itemSources[indicator]
 	if !ok || indicator == string(caseflow.IndicatorYearOnYear) {
 		return nil, caseflow.Errorf(caseflow.ENotFound, "no monthly trend of %q", indicator)
@@ -858,17 +987,13 @@ func (db *DB) ComplianceTrend(ctx context.Context, q caseflow.ComplianceQuery, i
 		if err != nil {
 			return err
 		}
-		var rows []struct {
-			Month string
-			Num   int64
-			Den   int64
+		var rows []monthRow
+		if fromBase {
+			rows, err = trendFromBase(tx, s, q, src)
+		} else {
+			rows, err = db.rolledUpTrend(tx, s, q, src, indicator)
 		}
-		query := `WITH ` + clearanceCTE + `
-			SELECT to_char(CASE WHEN i.at = i.due_at THEN i.at - interval '1 microsecond' ELSE i.at END
-				AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month,
-				count(*) FILTER (WHERE num) AS num, count(*) FILTER (WHERE den) AS den
-			FROM (` + src + `) i GROUP BY 1 ORDER BY 1`
-		if err := tx.Raw(query, s.args(q)).Scan(&rows).Error; err != nil {
+		if err != nil {
 			return err
 		}
 		for _, r := range rows {

@@ -24,7 +24,8 @@ import (
 // When the database user is a superuser, a batch skips the triggers that
 // check foreign keys (session_replication_role = replica), which cost a
 // lookup per row: the generator refers only to rows it has just written or
-// read. CopySynthetic's checkReferences keeps them.
+// read; it then queues its cases for the compliance roll-up itself.
+// CopySynthetic's checkReferences keeps the triggers.
 
 // SyntheticReference returns every commune, in every structure, with the
 // days it existed and, by agency type, the agency the jurisdiction table
@@ -193,6 +194,7 @@ func (db *DB) CopySynthetic(ctx context.Context, b *synthetic.Batch, checkRefere
 		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 			return err
 		}
+		skipTriggers := false
 		if !checkReferences {
 			var super bool
 			if err := tx.QueryRow(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&super); err != nil {
@@ -202,6 +204,7 @@ func (db *DB) CopySynthetic(ctx context.Context, b *synthetic.Batch, checkRefere
 				if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
 					return err
 				}
+				skipTriggers = true
 			}
 		}
 		for _, t := range []struct {
@@ -217,6 +220,17 @@ func (db *DB) CopySynthetic(ctx context.Context, b *synthetic.Batch, checkRefere
 		} {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, t.src); err != nil {
 				return fmt.Errorf("synthetic: copy into %s: %w", t.name, err)
+			}
+		}
+		if skipTriggers {
+			// The triggers that queue cases for the compliance roll-up did
+			// not run either.
+			ids := make([]int64, len(b.Cases))
+			for i := range b.Cases {
+				ids[i] = b.Cases[i].ID
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO compliance_queue (case_id) SELECT unnest($1::bigint[])", ids); err != nil {
+				return fmt.Errorf("synthetic: queue for the roll-up: %w", err)
 			}
 		}
 		return tx.Commit(ctx)

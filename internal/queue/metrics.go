@@ -14,6 +14,8 @@ type MetricsStore interface {
 	RunningClocks(ctx context.Context) (map[string]int64, error)
 	// OutboxBacklog counts outbox items not yet relayed.
 	OutboxBacklog(ctx context.Context) (int64, error)
+	// ComplianceQueue counts the cases waiting to be rolled up.
+	ComplianceQueue(ctx context.Context) (int64, error)
 }
 
 // Metrics are the worker's Prometheus metrics.
@@ -23,6 +25,7 @@ type Metrics struct {
 	Lateness      prometheus.Histogram
 	SweeperCaught *prometheus.CounterVec
 	Relayed       prometheus.Counter
+	RolledUp      prometheus.Counter
 }
 
 // NewMetrics creates the worker metrics and registers them, with gauges of
@@ -40,14 +43,17 @@ func NewMetrics(reg prometheus.Registerer, db MetricsStore) *Metrics {
 			Help: "Warnings and breaches recorded by the sweeper because the timer path missed them."}, []string{"kind"}),
 		Relayed: prometheus.NewCounter(prometheus.CounterOpts{Name: "caseflow_outbox_relayed_total",
 			Help: "Outbox rows relayed to the queue."}),
+		RolledUp: prometheus.NewCounter(prometheus.CounterOpts{Name: "caseflow_compliance_rolled_up_total",
+			Help: "Cases rolled up into the compliance roll-up (a case counts at each change)."}),
 	}
-	reg.MustRegister(m.Breaches, m.Warnings, m.Lateness, m.SweeperCaught, m.Relayed, &dbCollector{db: db})
+	reg.MustRegister(m.Breaches, m.Warnings, m.Lateness, m.SweeperCaught, m.Relayed, m.RolledUp, &dbCollector{db: db})
 	return m
 }
 
 var (
 	runningDesc = prometheus.NewDesc("caseflow_clocks_running", "Deadline clocks running, by clock.", []string{"clock"}, nil)
 	backlogDesc = prometheus.NewDesc("caseflow_outbox_backlog", "Outbox rows not yet relayed to the queue.", nil, nil)
+	rollUpDesc  = prometheus.NewDesc("caseflow_compliance_queue", "Changes of cases not yet rolled up into the compliance roll-up.", nil, nil)
 )
 
 // dbCollector reads gauges from Postgres when scraped.
@@ -56,6 +62,7 @@ type dbCollector struct{ db MetricsStore }
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- runningDesc
 	ch <- backlogDesc
+	ch <- rollUpDesc
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -68,5 +75,8 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if n, err := c.db.OutboxBacklog(ctx); err == nil {
 		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(n))
+	}
+	if n, err := c.db.ComplianceQueue(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(rollUpDesc, prometheus.GaugeValue, float64(n))
 	}
 }

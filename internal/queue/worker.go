@@ -54,6 +54,9 @@ type Store interface {
 	SealAudit(ctx context.Context) (int, error)
 	// PruneOutbox deletes relayed outbox items older than age.
 	PruneOutbox(ctx context.Context, age time.Duration) error
+	// RollUpCompliance rolls up to limit queued cases into the compliance
+	// roll-up and says how many it rolled up.
+	RollUpCompliance(ctx context.Context, limit int) (int, error)
 	// CurrentTime is the store's clock, the one that decides whether a
 	// timer ran early: the worker's waits are measured on it too.
 	CurrentTime() time.Time
@@ -80,6 +83,9 @@ type Worker struct {
 	SweepInterval time.Duration
 	// RelayInterval is how often the outbox is relayed; default 200ms.
 	RelayInterval time.Duration
+	// RollUpInterval is how often the compliance queue is rolled up;
+	// default 1s.
+	RollUpInterval time.Duration
 	// Metrics, when set, receives the worker's measurements.
 	Metrics *Metrics
 	// Notifier delivers notifications beyond the API; default: log them.
@@ -110,6 +116,9 @@ func (w *Worker) defaults() {
 	}
 	if w.RelayInterval == 0 {
 		w.RelayInterval = 200 * time.Millisecond
+	}
+	if w.RollUpInterval == 0 {
+		w.RollUpInterval = time.Second
 	}
 	if w.Notifier == nil {
 		w.Notifier = logNotifier{w}
@@ -152,6 +161,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		{"outbox relay", w.RelayInterval, w.relay},
 		{"sweeper", w.SweepInterval, w.sweep},
 		{"audit seal", w.SealInterval, func(ctx context.Context) error { _, err := w.DB.SealAudit(ctx); return err }},
+		{"compliance roll-up", w.RollUpInterval, w.rollUp},
 		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},
 	} {
 		wg.Add(1)
@@ -163,6 +173,29 @@ func (w *Worker) Run(ctx context.Context) error {
 	wg.Wait()
 	srv.Shutdown()
 	w.Log.Info("worker stopped")
+	return nil
+}
+
+// rollUpBatch is how many queued cases one roll-up transaction takes.
+const rollUpBatch = 1000
+
+// rollUp rolls the compliance queue up in batches until it is empty, for
+// at most a few seconds, so that a long queue (after a bulk load) does not
+// hold the job past its next turn by much.
+func (w *Worker) rollUp(ctx context.Context) error {
+	until := time.Now().Add(5 * time.Second)
+	for ctx.Err() == nil && time.Now().Before(until) {
+		n, err := w.DB.RollUpCompliance(ctx, rollUpBatch)
+		if err != nil {
+			return err
+		}
+		if w.Metrics != nil {
+			w.Metrics.RolledUp.Add(float64(n))
+		}
+		if n < rollUpBatch {
+			return nil
+		}
+	}
 	return nil
 }
 

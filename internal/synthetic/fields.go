@@ -115,6 +115,9 @@ func (s *story) value(f *workflow.Field, at time.Time) any {
 	case workflow.FieldInt:
 		return int64(1 + s.r.IntN(20))
 	}
+	if f.Name == "penal_code_article" {
+		return "Điều " + s.pick(penalArticles)
+	}
 	// A one-line string: a number in a register of the year.
 	return fmt.Sprintf("%d/%d", 1+s.r.IntN(999), at.In(caseflow.Zone).Year())
 }

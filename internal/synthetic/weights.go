@@ -140,3 +140,11 @@ var roleAgencies = map[caseflow.Role]caseflow.AgencyType{
 	caseflow.RoleSocialWorker:   caseflow.AgencySocial,
 	caseflow.RoleLegalAid:       caseflow.AgencyLegalAid,
 }
+
+// penalArticles are the Penal Code articles a case of child abuse is
+// prosecuted under, with how often each is chosen: the sexual offences against children
+// most, then injury and ill-treatment, a few others.
+var penalArticles = []choice{
+	{"145", 0.24}, {"146", 0.18}, {"142", 0.10}, {"144", 0.04}, {"147", 0.03}, {"141", 0.03}, {"143", 0.01},
+	{"134", 0.12}, {"140", 0.06}, {"185", 0.08}, {"150", 0.01}, {"151", 0.02}, {"153", 0.01}, {"155", 0.03}, {"123", 0.01}, {"168", 0.03},
+}
