@@ -40,12 +40,15 @@ CREATE TABLE compliance_rollup (
     den         bigint NOT NULL,
     PRIMARY KEY (commune_id, grain, bucket, ind, agency_id, key)
 );
+-- The year-on-year change reads the year before the period on its own.
+CREATE INDEX compliance_rollup_yoy_idx ON compliance_rollup (commune_id, grain, bucket) INCLUDE (agency_id, key, den)
+    WHERE ind = 'yoy_change';
 
 -- The running clocks of each type of agency, by case: a report counts the
 -- court's open items live from them.
 CREATE INDEX case_clocks_running_type_cx ON case_clocks (responsible_type, case_id) WHERE status = 'running';
 -- The running clocks by role and start: the pending items of a report.
-CREATE INDEX case_clocks_running_started_cx ON case_clocks (role, started_at) INCLUDE (commune_id, due_at) WHERE status = 'running';
+CREATE INDEX case_clocks_running_started_cx ON case_clocks (role, commune_id, started_at) INCLUDE (due_at) WHERE status = 'running';
 
 -- +goose StatementBegin
 CREATE FUNCTION compliance_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$

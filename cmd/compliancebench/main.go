@@ -38,6 +38,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, out io.Writer
 	n := fs.Int("n", 30, "timed runs per unit")
 	warmup := fs.Int("warmup", 3, "untimed runs per unit first")
 	drill := fs.Bool("drill", true, "also time the first page of a drill-down (resolution, not met)")
+	base := fs.Bool("base", false, "also time the report counted from the base tables, without the roll-up")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,6 +79,37 @@ func run(ctx context.Context, args []string, getenv config.Getenv, out io.Writer
 		res := rep.Indicators[1]
 		fmt.Fprintf(out, "report  %-8s %-28s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  (resolution %d/%d, %d children)\n",
 			u.Level, u.Name, ms(times, 0.50), ms(times, 0.95), ms(times, 1), res.Numerator, res.Denominator, rep.Children.Total)
+		// The dashboard page reads the report and one indicator's months
+		// (at most 24) in one more query.
+		trendFrom := p.From
+		if first := p.To.AddDate(0, -23, 0); first.After(trendFrom) {
+			trendFrom = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, caseflow.Zone)
+		}
+		tq := q
+		tq.Period = caseflow.Period{From: trendFrom, To: p.To}
+		times, err = measure(*warmup, *n, func() error {
+			if _, err := db.Compliance(ctx, q); err != nil {
+				return err
+			}
+			_, err := db.ComplianceTrend(ctx, tq, string(caseflow.IndicatorResolution))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "dashbd  %-8s %-28s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  (report and the months' trend of resolution)\n",
+			u.Level, u.Name, ms(times, 0.50), ms(times, 0.95), ms(times, 1))
+		if *base {
+			times, err = measure(1, *n/4+1, func() error {
+				_, err := db.ComplianceFromBase(ctx, q)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "base    %-8s %-28s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  (the same report from the base tables)\n",
+				u.Level, u.Name, ms(times, 0.50), ms(times, 0.95), ms(times, 1))
+		}
 		if !*drill {
 			continue
 		}

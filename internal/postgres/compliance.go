@@ -122,12 +122,16 @@ type itemSource struct {
 	live string
 }
 
+// The live drivers that start from other clocks of the case take their
+// case ids as an array, computed first, so that the scan is one index
+// look-up per case rather than a pass over the period's items.
+//
 // runningClocks is the live driver of a clock's own items: a running clock
 // counts only once it is past due (within its limit it is pending), so the
 // scan starts from the running clocks due by now, which the worker marks as
 // breaches within a second; the few it has not marked yet are all there is
 // to count live.
-const runningClocks = `k.status = 'running' AND k.due_at <= @now`
+const runningClocks = `k.id = ANY(ARRAY(SELECT r.id FROM case_clocks r WHERE r.status = 'running' AND r.due_at <= @now))`
 
 var itemSources = map[string]itemSource{
 	string(caseflow.IndicatorIntake): {sql: `SELECT 'intake' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, '' AS key,
@@ -208,8 +212,8 @@ var itemSources = map[string]itemSource{
 				AND o.status = 'running' AND o.due_at > @now))`,
 		// Counted only when no court clock of the case is within its limit,
 		// so one of them is past due.
-		live: `k.case_id IN (SELECT o.case_id FROM case_clocks o WHERE o.responsible_type = 'court' AND o.status = 'running'
-			AND o.due_at <= @now)`},
+		live: `k.case_id = ANY(ARRAY(SELECT o.case_id FROM case_clocks o WHERE o.responsible_type = 'court' AND o.status = 'running'
+			AND o.due_at <= @now))`},
 
 	// Two index-only scans rather than one OR; the second leaves out what
 	// the first already listed when a long period overlaps the year before.
@@ -246,8 +250,8 @@ var itemSources = map[string]itemSource{
 			AND NOT (k.stopped_at IS NOT NULL AND NOT ` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at)
 			AND NOT coalesce(` + hasRole("k.stop_roles", caseflow.EventSupportPlanDrafted) + ` AND k.stopped_at <= k.due_at
 				AND a.stopped_at IS NULL AND a.due_at > @now, false)`,
-		live: `((k.status = 'running' AND k.due_at <= @now) OR k.case_id IN (SELECT r.case_id FROM case_clocks r
-			WHERE r.role = '` + string(caseflow.ClockSupportPlanApproval) + `' AND r.status = 'running' AND r.due_at <= @now))`},
+		live: `(` + runningClocks + ` OR k.case_id = ANY(ARRAY(SELECT r.case_id FROM case_clocks r
+			WHERE r.role = '` + string(caseflow.ClockSupportPlanApproval) + `' AND r.status = 'running' AND r.due_at <= @now)))`},
 
 	string(caseflow.IndicatorSupportPlanShare): {sql: `SELECT 'support_plan_share' AS ind, c.case_id, c.commune_id, NULL::bigint AS agency_id, '' AS clock, '' AS key,
 		c.received_at AS at, c.received_at AS pt, NULL::timestamptz AS due_at, pl.at AS done_at, pl.at IS NOT NULL AS num, true AS den, false AS open
@@ -274,8 +278,8 @@ var itemSources = map[string]itemSource{
 // clearanceLive is the live driver of the clearance sources: the cases
 // whose investigation clock runs past due (within its limit the case is
 // pending).
-const clearanceLive = `h.case_id IN (SELECT r.case_id FROM case_clocks r WHERE r.role = '` + string(caseflow.ClockInvestigation) + `'
-	AND r.status = 'running' AND r.due_at <= @now)`
+const clearanceLive = `h.case_id = ANY(ARRAY(SELECT r.case_id FROM case_clocks r WHERE r.role = '` + string(caseflow.ClockInvestigation) + `'
+	AND r.status = 'running' AND r.due_at <= @now))`
 
 // childrenSource lists the cells of the 0101 breakdown each child of a
 // case received in the period falls in: children under 16 (or of unknown
@@ -295,6 +299,19 @@ var childrenSource = itemSource{sql: `SELECT 'children' AS ind, p.case_id, p.com
 
 // childIndicator is the roll-up's name for the 0101 breakdown.
 const childIndicator = "children"
+
+// runningSource lists the running clocks of the roles a report shows as
+// pending, by the period they started in, keyed by role. A clock stops
+// running only by a write, so these items are settled, and the roll-up
+// holds them.
+var runningSource = itemSource{sql: `SELECT '` + runningIndicator + `' AS ind, k.case_id, k.commune_id, NULL::bigint AS agency_id, '' AS clock, k.role AS key,
+		k.started_at AS at, k.started_at AS pt, k.due_at, NULL::timestamptz AS done_at, true AS num, true AS den, false AS open
+		FROM case_clocks k
+		WHERE k.role = ANY(@pending_roles) AND k.started_at >= @start AND k.started_at < @end AND k.` + inCommunes + `
+			AND k.status = 'running'`}
+
+// runningIndicator is the roll-up's name for the running clocks.
+const runningIndicator = "running"
 
 var underChildAge = `(p.age_at_report IS NULL OR p.age_at_report < ` + strconv.Itoa(caseflow.ChildAgeLimit) + `)`
 
@@ -497,7 +514,7 @@ func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
 	}
 	return map[string]any{"start": q.Period.Start(), "end": q.Period.End(), "pstart": prev.Start(), "pend": pend,
 		"now": q.AsOf.UTC(), "communes": s.communes, "articles": array[string](articles),
-		"no_abuse": array[string](caseflow.OutcomesWithoutAbuse)}
+		"no_abuse": array[string](caseflow.OutcomesWithoutAbuse), "pending_roles": pendingRoles()}
 }
 
 // readOnly runs f in a read-only transaction that sees one snapshot, so
@@ -643,7 +660,11 @@ func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complia
 		}
 	}
 
-	pending, err := db.pendingCounts(tx, s, q)
+	overdue, err := anyOverdue(tx, q.AsOf)
+	if err != nil {
+		return err
+	}
+	pending, err := db.pendingCounts(tx, s, q, rows, overdue)
 	if err != nil {
 		return err
 	}
@@ -1006,27 +1027,51 @@ func (db *DB) complianceTrend(ctx context.Context, q caseflow.ComplianceQuery, i
 
 // pendingCounts counts, per clock role, the clocks started in the period
 // that are still running within their limit: the work not yet due that a
-// report of a running period cannot count yet.
-func (db *DB) pendingCounts(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery) (map[string]int64, error) {
-	roles := make([]string, 0, len(caseflow.PendingClockRoles))
-	for _, r := range caseflow.PendingClockRoles {
-		roles = append(roles, string(r))
+// report of a running period cannot count yet. The running clocks are
+// counted with the report's other items (runningSource); those of them
+// already past due, which the worker has not marked yet and are few, are
+// taken off here, only when there are any.
+func (db *DB) pendingCounts(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery, rows []countRow, overdue bool) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, r := range rows {
+		if r.Ind == runningIndicator {
+			out[r.Clock] += r.Num
+		}
+	}
+	if !overdue {
+		return out, nil
 	}
 	args := s.args(q)
-	args["pending_roles"] = array[string](roles)
-	var rows []struct {
+	args["pending_roles"] = pendingRoles()
+	var late []struct {
 		Role string
 		N    int64
 	}
 	if err := tx.Raw(`SELECT k.role, count(*) AS n FROM case_clocks k
-		WHERE k.role = ANY(@pending_roles) AND k.started_at >= @start AND k.started_at < @end AND k.`+inCommunes+`
-			AND k.status = 'running' AND k.due_at > @now
-		GROUP BY 1`, args).Scan(&rows).Error; err != nil {
+		WHERE k.id = ANY(ARRAY(SELECT r.id FROM case_clocks r WHERE r.status = 'running' AND r.due_at <= @now))
+			AND k.role = ANY(@pending_roles) AND k.started_at >= @start AND k.started_at < @end AND k.`+inCommunes+`
+		GROUP BY 1`, args).Scan(&late).Error; err != nil {
 		return nil, err
 	}
-	out := map[string]int64{}
-	for _, r := range rows {
-		out[r.Role] = r.N
+	for _, r := range late {
+		out[r.Role] -= r.N
 	}
 	return out, nil
+}
+
+func pendingRoles() array[string] {
+	roles := make([]string, 0, len(caseflow.PendingClockRoles))
+	for _, r := range caseflow.PendingClockRoles {
+		roles = append(roles, string(r))
+	}
+	sort.Strings(roles)
+	return roles
+}
+
+// anyOverdue says whether a running clock is past due: then, and only then,
+// a report has open items to count live.
+func anyOverdue(tx *gorm.DB, now time.Time) (bool, error) {
+	var yes bool
+	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM case_clocks WHERE status = 'running' AND due_at <= ?)`, now.UTC()).Scan(&yes).Error
+	return yes, err
 }

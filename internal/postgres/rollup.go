@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"regexp"
 	"sort"
 	"strconv"
@@ -24,7 +25,8 @@ import (
 // A report then adds up, in one snapshot:
 //   - the roll-up's years and months wholly in the period and its days at
 //     the edges;
-//   - the open items, counted live from the running clocks;
+//   - the open items, counted live from the running clocks past due (none
+//     when the worker is up to date: then nothing is counted live);
 //   - for the cases still queued, their settled items counted afresh, less
 //     what the roll-up holds for them.
 //
@@ -79,13 +81,13 @@ func clearanceSQL(mode sourceMode) string {
 }
 
 // reportSources are the sources a report counts: every indicator, the
-// breaches and the 0101 breakdown.
+// breaches, the 0101 breakdown and the running clocks.
 func reportSources() []itemSource {
 	out := make([]itemSource, 0, len(caseflow.Indicators)+2)
 	for _, ind := range caseflow.Indicators {
 		out = append(out, itemSources[string(ind.ID)])
 	}
-	return append(out, itemSources[caseflow.Breaches], childrenSource)
+	return append(out, itemSources[caseflow.Breaches], childrenSource, runningSource)
 }
 
 var communeScope = regexp.MustCompile(`(\w+)\.commune_id = ANY\(CAST\(@communes AS bigint\[\]\)\)`)
@@ -132,7 +134,8 @@ func (db *DB) RollUpCompliance(ctx context.Context, limit int) (int, error) {
 		n = len(ids)
 		return tx.Exec(rollUpQuery, map[string]any{
 			"cases": array[int64](ids), "start": farPast, "end": farFuture, "pstart": farPast, "pend": farFuture,
-			"now": db.now(), "articles": nil, "no_abuse": array[string](caseflow.OutcomesWithoutAbuse)}).Error
+			"now": db.now(), "articles": nil, "no_abuse": array[string](caseflow.OutcomesWithoutAbuse),
+			"pending_roles": pendingRoles()}).Error
 	})
 	return n, err
 }
@@ -296,28 +299,44 @@ func (db *DB) rolledUpCounts(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 	cur, prev := periodRanges(args)
 	var all []countRow
 	add := func(query string) error {
-		var rows []countRow
-		if err := tx.Raw(query, args).Scan(&rows).Error; err != nil {
-			return err
-		}
-		all = append(all, rows...)
-		return nil
+		rows, err := scanCounts(tx, query, args, all)
+		all = rows
+		return err
 	}
 	// The year-on-year change counts the period in its numerator and the
 	// year before in its denominator; every other indicator the period in
 	// both.
 	inCur, inPrev := bucketsIn(cur, "c", args, false), bucketsIn(prev, "p", args, false)
-	if err := add(`SELECT r.ind, r.commune_id, nullif(r.agency_id, 0) AS agency_id, r.key AS clock,
-			coalesce(sum(r.num) FILTER (WHERE ` + inCur + `), 0) AS num,
-			coalesce(sum(r.den) FILTER (WHERE CASE WHEN r.ind = '` + yoy + `' THEN ` + inPrev + ` ELSE ` + inCur + ` END), 0) AS den
-		FROM compliance_rollup r
-		WHERE r.commune_id = ANY(CAST(@communes AS bigint[])) AND (` + inCur + ` OR (r.ind = '` + yoy + `' AND ` + inPrev + `))
+	// The base of the change is read on its own, so that its scan of the
+	// year before reads that indicator's rows only (the partial index
+	// compliance_rollup_yoy_idx).
+	// The communes that count under the same unit below are grouped as
+	// one (under the first of them): a province's year is then a third of
+	// the rows it would be commune by commune.
+	args["reps"] = s.representatives()
+	const rep = `JOIN unnest(CAST(@communes AS bigint[]), CAST(@reps AS bigint[])) AS m(commune_id, rep) ON m.commune_id = r.commune_id`
+	if err := add(`SELECT r.ind, m.rep, nullif(r.agency_id, 0) AS agency_id, r.key AS clock,
+			sum(r.num) AS num, sum(CASE WHEN r.ind = '` + yoy + `' THEN 0 ELSE r.den END) AS den
+		FROM compliance_rollup r ` + rep + `
+		WHERE r.commune_id = ANY(CAST(@communes AS bigint[])) AND ` + inCur + `
 			AND (r.ind <> '` + yoy + `' OR r.key = ANY(@articles))
 		GROUP BY 1, 2, 3, 4`); err != nil {
 		return nil, err
 	}
-	if err := add(countQuery(modeLive, false)); err != nil {
+	if err := add(`SELECT r.ind, m.rep, nullif(r.agency_id, 0) AS agency_id, r.key AS clock, 0 AS num, sum(r.den) AS den
+		FROM compliance_rollup r ` + rep + `
+		WHERE r.ind = '` + yoy + `' AND r.commune_id = ANY(CAST(@communes AS bigint[])) AND ` + inPrev + ` AND r.key = ANY(@articles)
+		GROUP BY 1, 2, 3, 4`); err != nil {
 		return nil, err
+	}
+	overdue, err := anyOverdue(tx, q.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if overdue {
+		if err := add(countQuery(modeLive, false)); err != nil {
+			return nil, err
+		}
 	}
 	if len(queued) > 0 {
 		args["cases"] = array[int64](queued)
@@ -336,6 +355,50 @@ func (db *DB) rolledUpCounts(tx *gorm.DB, s *complianceScope, q caseflow.Complia
 		}
 	}
 	return sumCounts(all), nil
+}
+
+// scanCounts runs a query of counts and appends its rows to out, scanned
+// by hand: a province's year is some twenty thousand rows, which reflection
+// would take longer to fill than the database takes to count.
+func scanCounts(tx *gorm.DB, query string, args map[string]any, out []countRow) ([]countRow, error) {
+	rows, err := tx.Raw(query, args).Rows()
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r countRow
+		var agency sql.NullInt64
+		if err := rows.Scan(&r.Ind, &r.CommuneID, &agency, &r.Clock, &r.Num, &r.Den); err != nil {
+			return out, err
+		}
+		if agency.Valid {
+			r.AgencyID = &agency.Int64
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// representatives names, for each commune of the scope (in order), the
+// commune its figures can be counted under: the first commune of the same
+// unit below, or itself when it counts under none.
+func (s *complianceScope) representatives() array[int64] {
+	first := map[int]int64{}
+	out := make(array[int64], len(s.communes))
+	for i, id := range s.communes {
+		out[i] = id
+		child, ok := s.childOf[id]
+		if !ok {
+			continue
+		}
+		if r, seen := first[child]; seen {
+			out[i] = r
+		} else {
+			first[child] = id
+		}
+	}
+	return out
 }
 
 // sumCounts adds up the rows of the same indicator, commune, agency and key.
@@ -405,7 +468,11 @@ func (db *DB) rolledUpTrend(tx *gorm.DB, s *complianceScope, q caseflow.Complian
 		GROUP BY 1`); err != nil {
 		return nil, err
 	}
-	if src.live != "" {
+	overdue, err := anyOverdue(tx, q.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if src.live != "" && overdue {
 		if err := add(trendQuery(src, modeLive, false)); err != nil {
 			return nil, err
 		}
@@ -486,7 +553,8 @@ func (db *DB) RebuildComplianceRollUp(ctx context.Context) error {
 				everywhere(src.text(modeSettled))+`) i WHERE NOT i.open`)
 		}
 		args := map[string]any{"start": farPast, "end": farFuture, "pstart": farPast, "pend": farFuture,
-			"now": db.now(), "articles": nil, "no_abuse": array[string](caseflow.OutcomesWithoutAbuse)}
+			"now": db.now(), "articles": nil, "no_abuse": array[string](caseflow.OutcomesWithoutAbuse),
+			"pending_roles": pendingRoles()}
 		if err := tx.Exec(`WITH `+everywhere(clearanceSQL(modeSettled))+`
 			INSERT INTO compliance_case_items (case_id, ind, commune_id, agency_id, key, day, num, den)
 			SELECT case_id, ind, commune_id, coalesce(agency_id, 0), key, (pt AT TIME ZONE '`+caseflow.ZoneName+`')::date,

@@ -116,6 +116,25 @@ func TestRollUpEqualsBase(t *testing.T) {
 	require.Positive(t, queued())
 	compare(t, "nothing rolled up", now)
 
+	// Pending, counted apart from the report: running clocks started in the
+	// period and still within their limit, some of them past due unmarked.
+	checkPending := func(t *testing.T, asOf time.Time) {
+		t.Helper()
+		p := period(t, "2024-01-01", "2026-12-31")
+		rep, err := db.Compliance(ctx, caseflow.ComplianceQuery{Period: p, Unit: unitOf(t, db, "33", "2025"), AsOf: asOf})
+		require.NoError(t, err)
+		for id, role := range caseflow.PendingClockRoles {
+			want, err := d.QueryStrings(ctx, `SELECT count(*) FROM case_clocks WHERE role = ? AND status = 'running'
+				AND started_at >= ? AND started_at < ? AND due_at > ?`, string(role), p.Start(), p.End(), asOf.UTC())
+			require.NoError(t, err)
+			require.Equal(t, want[0], fmt.Sprint(resultOf(rep.Indicators, id).Pending), "pending %s", id)
+		}
+	}
+	overdue, err := d.QueryStrings(ctx, `SELECT count(*) FROM case_clocks WHERE status = 'running' AND due_at <= ?`, now.UTC())
+	require.NoError(t, err)
+	require.NotEqual(t, "0", overdue[0], "no running clock past due: the live count is not tried")
+	checkPending(t, now)
+
 	n, err := db.RollUpCompliance(ctx, 400)
 	require.NoError(t, err)
 	require.Positive(t, n)
@@ -131,6 +150,7 @@ func TestRollUpEqualsBase(t *testing.T) {
 	}
 	require.Zero(t, queued())
 	compare(t, "all rolled up", now)
+	checkPending(t, now)
 
 	// Two months pass with nothing written: running clocks fall due
 	// unmarked, pending items become breaches.
@@ -153,6 +173,19 @@ func TestRollUpEqualsBase(t *testing.T) {
 	}
 	compare(t, "written and rolled up", now)
 	compare(t, "written, rolled up, time passes", now.AddDate(0, 1, 0))
+
+	// The worker marks every clock past due: nothing is left to count live.
+	require.NoError(t, d.Exec(ctx, `UPDATE case_clocks SET status = 'breached', breached_at = due_at
+		WHERE status = 'running' AND due_at <= ?`, now.UTC()))
+	compare(t, "nothing past due unmarked", now)
+	for {
+		n, err := db.RollUpCompliance(ctx, 1000)
+		require.NoError(t, err)
+		if n == 0 {
+			break
+		}
+	}
+	compare(t, "nothing past due unmarked, rolled up", now)
 
 	// A rebuild from scratch gives the same roll-up as the changes did.
 	before, err := d.QueryStrings(ctx, `SELECT string_agg(concat_ws(' ', commune_id, grain, bucket, ind, agency_id, key, num, den), ';'
