@@ -92,6 +92,16 @@ func TestRollUpEqualsBase(t *testing.T) {
 			require.Equal(t, base, rolled, "%s: trend of %s", stage, ind.ID)
 		}
 	}
+	drain := func() {
+		t.Helper()
+		for {
+			n, err := db.RollUpCompliance(ctx, 1000)
+			require.NoError(t, err)
+			if n == 0 {
+				return
+			}
+		}
+	}
 	queued := func() int64 {
 		n, err := db.ComplianceQueue(ctx)
 		require.NoError(t, err)
@@ -141,13 +151,7 @@ func TestRollUpEqualsBase(t *testing.T) {
 	require.Positive(t, queued())
 	compare(t, "part rolled up", now)
 
-	for {
-		n, err := db.RollUpCompliance(ctx, 1000)
-		require.NoError(t, err)
-		if n == 0 {
-			break
-		}
-	}
+	drain()
 	require.Zero(t, queued())
 	compare(t, "all rolled up", now)
 	checkPending(t, now)
@@ -164,13 +168,7 @@ func TestRollUpEqualsBase(t *testing.T) {
 	require.NoError(t, d.Exec(ctx, `UPDATE cases SET outcome = 'duplicate' WHERE id IN (SELECT id FROM cases ORDER BY id LIMIT 30)`))
 	require.Positive(t, queued())
 	compare(t, "written after the roll-up", now)
-	for {
-		n, err := db.RollUpCompliance(ctx, 1000)
-		require.NoError(t, err)
-		if n == 0 {
-			break
-		}
-	}
+	drain()
 	compare(t, "written and rolled up", now)
 	compare(t, "written, rolled up, time passes", now.AddDate(0, 1, 0))
 
@@ -178,13 +176,7 @@ func TestRollUpEqualsBase(t *testing.T) {
 	require.NoError(t, d.Exec(ctx, `UPDATE case_clocks SET status = 'breached', breached_at = due_at
 		WHERE status = 'running' AND due_at <= ?`, now.UTC()))
 	compare(t, "nothing past due unmarked", now)
-	for {
-		n, err := db.RollUpCompliance(ctx, 1000)
-		require.NoError(t, err)
-		if n == 0 {
-			break
-		}
-	}
+	drain()
 	compare(t, "nothing past due unmarked, rolled up", now)
 
 	// A rebuild from scratch gives the same roll-up as the changes did.
