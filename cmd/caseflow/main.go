@@ -29,6 +29,7 @@ import (
 	"caseflow/internal/clock"
 	"caseflow/internal/config"
 	"caseflow/internal/limiter"
+	"caseflow/internal/gateway"
 	"caseflow/internal/mail"
 	"caseflow/internal/postgres"
 	"caseflow/internal/queue"
@@ -184,6 +185,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	m.db.CodePrefix = cfg.CodePrefix
+	m.db.DutyEmails = cfg.NotifyEmailTo
 
 	switch args[0] {
 	case "migrate":
@@ -300,8 +302,13 @@ func (m *Main) worker(ctx context.Context) error {
 	}
 	w := &queue.Worker{DB: m.db, Redis: opt, Queue: m.namespace(), Log: m.log, Metrics: m.metrics,
 		SweepInterval: m.cfg.SweepInterval, TimerCheckInterval: m.cfg.TimerCheckInterval}
+	w.Senders = map[string]caseflow.Sender{}
 	if m.cfg.SMTPAddr != "" {
-		w.Notifier = &mail.SMTP{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, To: m.cfg.NotifyEmailTo, Location: caseflow.Zone}
+		w.Senders[caseflow.ChannelEmail] = &mail.Mailer{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, TLS: mail.TLS(m.cfg.SMTPTLS),
+			Username: m.cfg.SMTPUsername, Password: m.cfg.SMTPPassword}
+	}
+	if m.cfg.SMSWebhookURL != "" {
+		w.Senders[caseflow.ChannelSMS] = &gateway.Webhook{URL: m.cfg.SMSWebhookURL, Secret: m.cfg.SMSWebhookSecret}
 	}
 	return w.Run(ctx)
 }

@@ -444,7 +444,7 @@ func (b *bench) measure(ctx context.Context, due time.Time) error {
 		}
 		w := &worker{reg: prometheus.NewRegistry(), done: make(chan error, 1)}
 		qw := &queue.Worker{DB: db, Redis: opt, Log: b.log, Queue: queueName, Metrics: queue.NewMetrics(w.reg, db),
-			TimerCheckInterval: time.Second, SweepInterval: b.o.sweep, Notifier: discard{}}
+			TimerCheckInterval: time.Second, SweepInterval: b.o.sweep}
 		go func() { w.done <- qw.Run(wctx) }()
 		workers = append(workers, w)
 	}
@@ -587,8 +587,3 @@ func sum(reg *prometheus.Registry, name, kind string) float64 {
 	}
 	return total
 }
-
-// discard drops notifications: the bench counts them in the database.
-type discard struct{}
-
-func (discard) Notify(caseflow.Notification) error { return nil }

@@ -1,6 +1,13 @@
 package caseflow
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+)
 
 // EventRequest asks to fire a workflow event on a case. Version is the case
 // version the caller last saw; a stale one is a conflict.
@@ -231,28 +238,146 @@ type Extension struct {
 // Notification tells an agency or the supervisors of a warning or breach.
 // It carries no personal data: case code, clock and due time only.
 type Notification struct {
-	ID        int64
-	Kind      string // NotificationWarning or NotificationBreach
-	Audience  string // "agency" or "supervisors"
-	CaseCode  string
-	Clock     string
-	DueAt     time.Time
-	Message   string
-	CreatedAt time.Time
-	ReadAt    *time.Time
+	ID         int64
+	Kind       string // NotificationWarning, NotificationBreach or NotificationNewWork
+	Audience   string // "agency" or "supervisors"
+	CaseCode   string
+	Clock      string
+	DueAt      time.Time // zero: new work with no deadline of its own
+	LegalBasis string
+	Message    string
+	CreatedAt  time.Time
+	ReadAt     *time.Time
+	// Deliveries are the copies sent beyond the API, with how each went;
+	// filled where asked for.
+	Deliveries []Delivery
 }
 
 // Kinds of notification.
 const (
-	NotificationWarning = "warning" // a clock passed its warning point
-	NotificationBreach  = "breach"  // a clock passed its due time
+	NotificationWarning = "warning"  // a clock passed its warning point
+	NotificationBreach  = "breach"   // a clock passed its due time
+	NotificationNewWork = "new_work" // a case was referred or returned to the agency
 )
 
 // NotificationKinds lists the kinds of notification.
-var NotificationKinds = []string{NotificationWarning, NotificationBreach}
+var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork}
 
-// Notifier delivers notifications beyond the API (e-mail, SMS). The record
-// is the database; a notifier that fails is retried, never relied on.
-type Notifier interface {
-	Notify(n Notification) error
+// Channels a notification is delivered on beyond the API.
+const (
+	ChannelEmail = "email"
+	ChannelSMS   = "sms" // SMS or Zalo OA, through the province's gateway
+)
+
+// DeliveryChannels lists the delivery channels.
+var DeliveryChannels = []string{ChannelEmail, ChannelSMS}
+
+// Delivery states.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed" // the last attempt failed; it will be retried
+	DeliveryDead    = "dead"   // every attempt failed; `caseflow notifications retry-dead` sends it again
+)
+
+// Delivery is one copy of a notification for one address on one channel.
+type Delivery struct {
+	ID           int64
+	Notification Notification
+	Channel      string
+	Address      string
+	Status       string
+	Attempts     int
+	LastError    string
+	NotBefore    time.Time
+	SentAt       *time.Time
 }
+
+// DeliveryTaskType is the queue task that sends one delivery.
+const DeliveryTaskType = "delivery:send"
+
+// DeliveryTaskID is the queue's id for a delivery's task: one per delivery
+// however often the outbox is relayed.
+func DeliveryTaskID(id int64) string { return "delivery:" + strconv.FormatInt(id, 10) }
+
+// DeliveryPayload is what the task carries: the delivery's id only; the row
+// decides the rest.
+type DeliveryPayload struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+// Sender sends a delivery on one channel; it returns when the message is
+// accepted or ctx ends.
+type Sender interface {
+	Send(ctx context.Context, d Delivery) error
+}
+
+
+// ContactPoint is where an agency or a person is reached beyond the API:
+// an e-mail address or a phone number (SMS / Zalo), for some kinds of
+// notification (none listed: every kind), with quiet hours for a person
+// (whole hours in Vietnam, from inclusive, to exclusive) that hold back
+// everything but breaches.
+type ContactPoint struct {
+	ID        int64
+	Channel   string
+	Address   string
+	Kinds     []string
+	QuietFrom *int
+	QuietTo   *int
+}
+
+// MaxContactPoints bounds the contact points of one agency or person.
+const MaxContactPoints = 20
+
+// CheckContactPoints validates contact points as an administrator or a
+// person sent them, naming the offending field of each (contacts[i].field).
+func CheckContactPoints(cs []ContactPoint, person bool) error {
+	fe := FieldErrors{}
+	if len(cs) > MaxContactPoints {
+		fe.Add("contacts", FieldError{Code: FieldTooMany, Max: MaxContactPoints, Message: fmt.Sprintf("at most %d contact points", MaxContactPoints)})
+		return fe.Err()
+	}
+	seen := map[string]bool{}
+	for i, c := range cs {
+		at := func(f string) string { return fmt.Sprintf("contacts[%d].%s", i, f) }
+		switch c.Channel {
+		case ChannelEmail:
+			if !emailAddress.MatchString(c.Address) {
+				fe.Add(at("address"), FieldError{Code: FieldNotAnEmail, Message: "must be an e-mail address"})
+			}
+		case ChannelSMS:
+			if !phoneNumber.MatchString(c.Address) {
+				fe.Add(at("address"), FieldError{Code: FieldNotAPhone, Message: "must be a phone number: 9 to 15 digits, + first if international"})
+			}
+		default:
+			fe.Add(at("channel"), FieldError{Code: FieldNotOneOf, Message: "must be one of email, sms", Allowed: DeliveryChannels})
+		}
+		if seen[c.Channel+" "+c.Address] {
+			fe.Add(at("address"), FieldError{Code: FieldDuplicate, Value: c.Address, Message: "is listed twice"})
+		}
+		seen[c.Channel+" "+c.Address] = true
+		for _, k := range c.Kinds {
+			if !slices.Contains(NotificationKinds, k) {
+				fe.Add(at("kinds"), FieldError{Code: FieldNotOneOf, Message: "lists a kind of notification that does not exist", Allowed: NotificationKinds})
+			}
+		}
+		if (c.QuietFrom == nil) != (c.QuietTo == nil) {
+			fe.Add(at("quiet_to"), FieldError{Code: FieldRequired, Message: "quiet hours need both quiet_from and quiet_to"})
+		}
+		for f, h := range map[string]*int{"quiet_from": c.QuietFrom, "quiet_to": c.QuietTo} {
+			if h != nil && (*h < 0 || *h > 23) {
+				fe.Add(at(f), FieldError{Code: FieldOutOfRange, Min: 0, Max: 23, Message: "must be an hour from 0 to 23"})
+			}
+			if h != nil && !person {
+				fe.Add(at(f), FieldError{Code: FieldUnknownField, Message: "an agency's duty contact has no quiet hours"})
+			}
+		}
+	}
+	return fe.Err()
+}
+
+var (
+	emailAddress = regexp.MustCompile(`^[^@\s<>,;"]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$`)
+	phoneNumber  = regexp.MustCompile(`^\+?[0-9]{9,15}$`)
+)

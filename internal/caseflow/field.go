@@ -25,6 +25,7 @@ const (
 	FieldNotADate            FieldCode = "not_a_date"           // not a date YYYY-MM-DD
 	FieldNotADatetime        FieldCode = "not_a_datetime"       // not an RFC 3339 date and time
 	FieldNotAPhone           FieldCode = "not_a_phone"          // not a phone number
+	FieldNotAnEmail          FieldCode = "not_an_email"         // not an e-mail address
 	FieldNotADuration        FieldCode = "not_a_duration"       // not a positive duration such as "10 days"
 	FieldNotACursor          FieldCode = "not_a_cursor"         // not a cursor this service issued
 	FieldNotAUsername        FieldCode = "not_a_username"       // not the shape of a username
@@ -64,7 +65,7 @@ const (
 // FieldCodes lists every field error code.
 var FieldCodes = []FieldCode{
 	FieldRequired, FieldTooLong, FieldTooShort, FieldTooMany, FieldTooOld, FieldInFuture, FieldOutOfRange,
-	FieldNotOneOf, FieldDuplicate, FieldNotADate, FieldNotADatetime, FieldNotAPhone, FieldNotADuration,
+	FieldNotOneOf, FieldDuplicate, FieldNotADate, FieldNotADatetime, FieldNotAPhone, FieldNotAnEmail, FieldNotADuration,
 	FieldNotACursor, FieldNotAUsername, FieldNotSingleLine, FieldWrongType, FieldUnknownField,
 	FieldAfterReceived, FieldNotAChild, FieldAgeMismatch, FieldNotFound, FieldNotInCommune, FieldNoJurisdiction,
 	FieldDoesNotProvide, FieldWrongState, FieldWrongEndpoint, FieldStale, FieldTaken, FieldReused,

@@ -69,9 +69,23 @@ type Config struct {
 	SMTPAddr string
 	// SMTPFrom is SMTP_FROM; default caseflow@localhost.
 	SMTPFrom string
-	// NotifyEmailTo is NOTIFY_EMAIL_TO, comma-separated recipients of the
-	// e-mail copies.
+	// SMTPTLS is SMTP_TLS: starttls (default), tls (implicit, port 465) or
+	// none (a relay on a trusted network).
+	SMTPTLS string
+	// SMTPUsername and SMTPPassword are SMTP_USERNAME and SMTP_PASSWORD;
+	// empty: no authentication.
+	SMTPUsername, SMTPPassword string
+	// NotifyEmailTo is NOTIFY_EMAIL_TO, comma-separated addresses (a
+	// provincial duty desk) that receive every breach told to supervisors,
+	// beside the contact points.
 	NotifyEmailTo []string
+	// SMSWebhookURL is SMS_WEBHOOK_URL, the message gateway (SMS / Zalo OA)
+	// deliveries on the sms channel are posted to; empty: that channel has
+	// no sender and its deliveries are dead with the reason.
+	SMSWebhookURL string
+	// SMSWebhookSecret is SMS_WEBHOOK_SECRET, the key of the requests'
+	// HMAC-SHA256 signature; required with SMS_WEBHOOK_URL.
+	SMSWebhookSecret []byte
 	// TimerCheckInterval is TIMER_CHECK_INTERVAL, how often due timers are
 	// moved to run; default 1s, at most 1s.
 	TimerCheckInterval time.Duration
@@ -119,8 +133,18 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 			return nil, &Error{"SMTP_ADDR", "must be host:port"}
 		}
-		if len(c.NotifyEmailTo) == 0 {
-			return nil, &Error{"NOTIFY_EMAIL_TO", "is required when SMTP_ADDR is set"}
+	}
+	c.SMTPTLS = or(getenv("SMTP_TLS"), "starttls")
+	if c.SMTPTLS != "starttls" && c.SMTPTLS != "tls" && c.SMTPTLS != "none" {
+		return nil, &Error{"SMTP_TLS", "must be starttls, tls or none"}
+	}
+	c.SMTPUsername, c.SMTPPassword = getenv("SMTP_USERNAME"), getenv("SMTP_PASSWORD")
+	if c.SMSWebhookURL = getenv("SMS_WEBHOOK_URL"); c.SMSWebhookURL != "" {
+		if u, err := url.Parse(c.SMSWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, &Error{"SMS_WEBHOOK_URL", "must be an http(s):// URL"}
+		}
+		if c.SMSWebhookSecret = []byte(getenv("SMS_WEBHOOK_SECRET")); len(c.SMSWebhookSecret) < 16 {
+			return nil, &Error{"SMS_WEBHOOK_SECRET", "is required with SMS_WEBHOOK_URL: at least 16 bytes"}
 		}
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {

@@ -40,7 +40,8 @@ func TestLoad(t *testing.T) {
 			"DATABASE_URL": "mysql://x", "REDIS_URL": "http://x", "HTTP_ADDR": "8080", "SESSION_TTL": "forever",
 			"SWEEP_INTERVAL": "0s", "TIMER_CHECK_INTERVAL": "5s", "TRUST_PROXY": "maybe", "LOG_LEVEL": "loud",
 			"CASE_CODE_PREFIX": "hy", "BLIND_INDEX_KEY": "short", "TOKEN_SECRET": "!!notbase64",
-			"SMTP_ADDR": "mail.example.test", "NOTIFY_EMAIL_TO": "not-an-address",
+			"SMTP_ADDR": "mail.example.test", "NOTIFY_EMAIL_TO": "not-an-address", "SMTP_TLS": "maybe",
+			"SMS_WEBHOOK_URL": "ftp://gateway.example.test",
 		} {
 			m := secrets()
 			m[name] = val

@@ -1,8 +1,9 @@
-package mail
+package mail_test
 
 import (
-	"bufio"
-	"net"
+	"context"
+	"mime"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -10,81 +11,53 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/mail"
+	"caseflow/internal/testenv"
 )
 
-// smtpSink is a minimal SMTP server on loopback that records one message.
-func smtpSink(t *testing.T) (string, <-chan string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func delivery() caseflow.Delivery {
+	return caseflow.Delivery{ID: 7, Channel: caseflow.ChannelEmail, Address: "ca-33@duty.example.test",
+		Notification: caseflow.Notification{ID: 3, Kind: caseflow.NotificationBreach, CaseCode: "HY-2026-000042",
+			Clock: "resolve_report", DueAt: time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC), LegalBasis: "BLTTHS Điều 147",
+			Message: "Hồ sơ HY-2026-000042: quá hạn resolve_report"}}
+}
+
+func TestMailerSendsToARealSMTPServer(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartSMTP(t)
+	m := &mail.Mailer{Addr: srv.Addr, From: "caseflow@example.test", TLS: mail.TLSNone, Timeout: 5 * time.Second}
+	require.NoError(t, m.Send(context.Background(), delivery()))
+	msgs := srv.Messages()
+	require.Len(t, msgs, 1)
+	require.Equal(t, []string{"ca-33@duty.example.test"}, msgs[0].To)
+	parsed, err := netmail.ReadMessage(strings.NewReader(msgs[0].Data))
 	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	got := make(chan string, 1)
-	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		r := bufio.NewReader(conn)
-		say := func(s string) { conn.Write([]byte(s + "\r\n")) }
-		say("220 sink")
-		var data strings.Builder
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			cmd := strings.ToUpper(strings.TrimSpace(line))
-			switch {
-			case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-				say("250 sink")
-			case strings.HasPrefix(cmd, "DATA"):
-				say("354 go on")
-				for {
-					l, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if l == ".\r\n" {
-						break
-					}
-					data.WriteString(l)
-				}
-				got <- data.String()
-				say("250 queued")
-			case strings.HasPrefix(cmd, "QUIT"):
-				say("221 bye")
-				return
-			default:
-				say("250 ok")
-			}
-		}
-	}()
-	return ln.Addr().String(), got
+	subject, err := new(mime.WordDecoder).DecodeHeader(parsed.Header.Get("Subject"))
+	require.NoError(t, err)
+	require.Equal(t, "[caseflow] Quá hạn / Overdue: HY-2026-000042 resolve_report", subject)
+	_, text := mail.Text(delivery().Notification)
+	require.Contains(t, text, "02/12/2026 00:00", "the due time in the province's zone")
+	require.Contains(t, text, "BLTTHS Điều 147", "the legal basis")
 }
 
-func TestSMTPNotify(t *testing.T) {
+func TestMailerGivesUpOnAHungServerWithinItsContext(t *testing.T) {
 	t.Parallel()
-	addr, got := smtpSink(t)
-	loc := time.FixedZone("ICT", 7*3600)
-	s := &SMTP{Addr: addr, From: "caseflow@example.test", To: []string{"duty@example.test"}, Location: loc}
-	n := caseflow.Notification{Kind: "breach", CaseCode: "HY-2026-000042", Clock: "resolve_report",
-		DueAt: time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC), Message: "Hồ sơ HY-2026-000042: quá hạn resolve_report"}
-	require.NoError(t, s.Notify(n))
-	select {
-	case msg := <-got:
-		require.Contains(t, msg, "HY-2026-000042")
-		require.Contains(t, msg, "02/12/2026 00:00", "due time in the province's zone")
-		require.Contains(t, msg, "Subject: =?UTF-8?B?")
-		require.Contains(t, msg, mimeWord("[caseflow] Quá hạn / Overdue: HY-2026-000042 resolve_report"), "the kind as the catalogue labels it")
-		require.Contains(t, msg, "quá hạn", "Vietnamese body intact")
-	case <-time.After(5 * time.Second):
-		t.Fatal("no message reached the server")
-	}
+	srv := testenv.StartSMTP(t)
+	srv.Hang()
+	m := &mail.Mailer{Addr: srv.Addr, From: "caseflow@example.test", TLS: mail.TLSNone, Timeout: 5 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := m.Send(ctx, delivery())
+	require.Error(t, err)
+	require.Less(t, time.Since(start), 3*time.Second, "the context, not the server, ended the attempt")
+	require.Empty(t, srv.Messages())
 }
 
-func TestSMTPWithoutRecipientsSendsNothing(t *testing.T) {
+func TestMailerRefusesPlainTextWhenTLSIsRequired(t *testing.T) {
 	t.Parallel()
-	s := &SMTP{Addr: "127.0.0.1:1", From: "caseflow@example.test"}
-	require.NoError(t, s.Notify(caseflow.Notification{CaseCode: "HY-2026-000001"}))
+	srv := testenv.StartSMTP(t)
+	m := &mail.Mailer{Addr: srv.Addr, From: "caseflow@example.test", TLS: mail.TLSStart, Timeout: 5 * time.Second}
+	require.Error(t, m.Send(context.Background(), delivery()), "a server without STARTTLS is refused")
+	require.Empty(t, srv.Messages())
 }

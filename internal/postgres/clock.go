@@ -174,22 +174,22 @@ func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.T
 	due := k.DueAt.In(caseflow.Zone).Format("02/01/2006 15:04")
 	var msg string
 	if kind == "breach" {
-		msg = fmt.Sprintf("Hồ sơ %s: quá hạn %s (hạn %s) / Case %s: deadline %s breached (due %s)", c.Code, k.Clock, due, c.Code, k.Clock, due)
+		msg = fmt.Sprintf("Hồ sơ %s: quá hạn %s (hạn %s, %s) / Case %s: deadline %s breached (due %s, %s)",
+			c.Code, k.Clock, due, k.LegalBasis, c.Code, k.Clock, due, k.LegalBasis)
 	} else {
-		msg = fmt.Sprintf("Hồ sơ %s: sắp đến hạn %s (hạn %s) / Case %s: deadline %s approaching (due %s)", c.Code, k.Clock, due, c.Code, k.Clock, due)
+		msg = fmt.Sprintf("Hồ sơ %s: sắp đến hạn %s (hạn %s, %s) / Case %s: deadline %s approaching (due %s, %s)",
+			c.Code, k.Clock, due, k.LegalBasis, c.Code, k.Clock, due, k.LegalBasis)
 	}
 	var out []caseflow.Notification
 	add := func(aud string, agency *int64) error {
+		clockID, due := k.ID, k.DueAt
 		row := notificationRow{Kind: kind, Audience: aud, AgencyID: agency, UnitPath: c.UnitPath, CaseID: c.ID, CaseCode: c.Code,
-			ClockID: k.ID, Clock: k.Clock, Generation: k.Generation, DueAt: k.DueAt, Message: msg, CreatedAt: now}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("ID").Create(&row)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 1 {
+			ClockID: &clockID, Clock: k.Clock, Generation: k.Generation, DueAt: &due, LegalBasis: k.LegalBasis, Message: msg, CreatedAt: now}
+		added, err := db.addNotification(tx, &row)
+		if added {
 			out = append(out, row.notification())
 		}
-		return nil
+		return err
 	}
 	seen := map[int64]bool{}
 	for _, who := range notifyList(k.Notify) {

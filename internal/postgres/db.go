@@ -38,6 +38,10 @@ type DB struct {
 	Log *slog.Logger
 	// CodePrefix starts every case code, e.g. "HY" for Hưng Yên.
 	CodePrefix string
+	// DutyEmails receive an e-mail of every breach the supervisors are
+	// told of (NOTIFY_EMAIL_TO: a provincial duty desk), beside the
+	// contact points.
+	DutyEmails []string
 }
 
 // Where returns a safe description of a database URL (no password), for

@@ -66,6 +66,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 			Reason: "intake", GrantedAt: now}).Error; err != nil {
 			return err
 		}
+		var referred []int64
 		for _, t := range start.Refer {
 			id, err := db.resolveAgency(tx, start.CommuneID, now, t, "")
 			if err != nil {
@@ -75,6 +76,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 				if err := grant(tx, row.ID, id, caseflow.ReferralAccess(t), "workflow:"+string(t), now); err != nil {
 					return err
 				}
+				referred = append(referred, id)
 			}
 		}
 		// The intake row is dated when the report was received, as every
@@ -90,6 +92,11 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		}
 		if err := db.startClocks(tx, row.ID, start.CommuneID, now, start.Clocks); err != nil {
 			return err
+		}
+		for _, id := range referred {
+			if err := db.notifyNewWork(tx, row, 1, id, now); err != nil {
+				return err
+			}
 		}
 		if err := db.audit(tx, v, "case.create", code, nil); err != nil {
 			return err

@@ -17,10 +17,11 @@ type notificationRow struct {
 	UnitPath   string
 	CaseID     int64
 	CaseCode   string
-	ClockID    int64
+	ClockID    *int64
 	Clock      string
 	Generation int
-	DueAt      time.Time
+	DueAt      *time.Time
+	LegalBasis string
 	Message    string
 	CreatedAt  time.Time
 }
@@ -28,8 +29,12 @@ type notificationRow struct {
 func (notificationRow) TableName() string { return "notifications" }
 
 func (r notificationRow) notification() caseflow.Notification {
-	return caseflow.Notification{ID: r.ID, Kind: r.Kind, Audience: r.Audience, CaseCode: r.CaseCode, Clock: r.Clock,
-		DueAt: r.DueAt.UTC(), Message: r.Message, CreatedAt: r.CreatedAt.UTC()}
+	n := caseflow.Notification{ID: r.ID, Kind: r.Kind, Audience: r.Audience, CaseCode: r.CaseCode, Clock: r.Clock,
+		LegalBasis: r.LegalBasis, Message: r.Message, CreatedAt: r.CreatedAt.UTC()}
+	if r.DueAt != nil {
+		n.DueAt = r.DueAt.UTC()
+	}
+	return n
 }
 
 // notificationScope limits notifications to the viewer's: their agency's,
@@ -45,17 +50,30 @@ func notificationScope(v caseflow.Viewer) (string, []any) {
 // number unread.
 func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error) {
 	cond, args := notificationScope(v)
-	q := `SELECT n.id, n.kind, n.audience, n.case_code, n.clock, n.due_at, n.message, n.created_at, r.read_at
+	q := `SELECT n.id, n.kind, n.audience, n.case_code, n.clock, n.due_at, n.legal_basis, n.message, n.created_at, r.read_at
 		FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
 		WHERE ` + cond + ` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`
 	var flat []notificationRowFlat
 	if err := db.gorm.WithContext(ctx).Raw(q, append(append([]any{v.UserID}, args...), limit)...).Scan(&flat).Error; err != nil {
 		return nil, 0, err
 	}
+	ids := make([]int64, 0, len(flat))
+	for _, r := range flat {
+		ids = append(ids, r.ID)
+	}
+	deliveries, err := deliveriesOf(db.gorm.WithContext(ctx), ids)
+	if err != nil {
+		return nil, 0, err
+	}
 	out := make([]caseflow.Notification, 0, len(flat))
 	for _, r := range flat {
-		out = append(out, caseflow.Notification{ID: r.ID, Kind: r.Kind, Audience: r.Audience, CaseCode: r.CaseCode,
-			Clock: r.Clock, DueAt: r.DueAt.UTC(), Message: r.Message, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt)})
+		n := caseflow.Notification{ID: r.ID, Kind: r.Kind, Audience: r.Audience, CaseCode: r.CaseCode,
+			Clock: r.Clock, LegalBasis: r.LegalBasis, Message: r.Message, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt),
+			Deliveries: deliveries[r.ID]}
+		if r.DueAt != nil {
+			n.DueAt = r.DueAt.UTC()
+		}
+		out = append(out, n)
 	}
 	var unread int64
 	if err := db.gorm.WithContext(ctx).Raw(`SELECT count(*) FROM notifications n WHERE `+cond+
@@ -67,15 +85,16 @@ func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) (
 }
 
 type notificationRowFlat struct {
-	ID        int64
-	Kind      string
-	Audience  string
-	CaseCode  string
-	Clock     string
-	DueAt     time.Time
-	Message   string
-	CreatedAt time.Time
-	ReadAt    *time.Time
+	ID         int64
+	Kind       string
+	Audience   string
+	CaseCode   string
+	Clock      string
+	DueAt      *time.Time
+	LegalBasis string
+	Message    string
+	CreatedAt  time.Time
+	ReadAt     *time.Time
 }
 
 // MarkNotificationRead marks one of the viewer's notifications read.

@@ -119,6 +119,10 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 		return err
 	}
 
+	var newWork []int64
+	if ch.NewReferral != nil {
+		newWork = append(newWork, ch.NewReferral.Agency.ID)
+	}
 	if ch.Refer != "" {
 		id, err := db.resolveAgency(tx, c.CommuneID, ch.At, ch.Refer, ch.ReferAgencyCode)
 		if err != nil {
@@ -126,6 +130,9 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 		}
 		if err := grant(tx, c.ID, id, caseflow.ReferralAccess(ch.Refer), "workflow:"+string(ch.Refer), ch.At); err != nil {
 			return err
+		}
+		if id != v.Agency.ID {
+			newWork = append(newWork, id)
 		}
 	}
 	if ch.ReferralID != 0 {
@@ -138,6 +145,11 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	}
 	if err := db.startClocks(tx, c.ID, c.CommuneID, ch.At, ch.StartClocks); err != nil {
 		return err
+	}
+	for _, id := range newWork {
+		if err := db.notifyNewWork(tx, c, c.Version+1, id, recorded); err != nil {
+			return err
+		}
 	}
 	// Access ends for the agency types released, unless the agency still
 	// answers for a running clock of the case (a second forensic exam still

@@ -60,6 +60,9 @@ func newFixture(t *testing.T) *fixture {
 		cases: casework.New(casework.Config{Store: env.DB, Workflows: flows, WorkflowID: testWorkflow, WorkflowVersion: 1})}
 	f.officer = f.viewer(t, "officer1")
 	f.supervisor = f.viewer(t, "supervisor1")
+	// Every agency has a duty mailbox.
+	require.NoError(t, env.Exec(ctx, `INSERT INTO contact_points (agency_id, channel, address, created_at)
+		SELECT id, 'email', lower(code) || '@duty.example.test', now() FROM agencies`))
 	return f
 }
 
@@ -267,7 +270,7 @@ type workerStore interface {
 type runningWorker struct {
 	metrics  *queue.Metrics
 	reg      *prometheus.Registry
-	notifier *recordingNotifier
+	notifier *recordingSender
 	stop     func()
 }
 
@@ -282,10 +285,11 @@ func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
 	opt, err := queue.RedisOpt(testenv.RedisURL())
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
-	rw := &runningWorker{reg: reg, metrics: queue.NewMetrics(reg, o.db), notifier: &recordingNotifier{}}
+	rw := &runningWorker{reg: reg, metrics: queue.NewMetrics(reg, o.db), notifier: &recordingSender{}}
 	logs := &testenv.LogBuffer{}
 	w := &queue.Worker{DB: o.db, Redis: opt, Queue: o.queue, Log: newLogger(logs), Metrics: rw.metrics,
-		Notifier: rw.notifier, TimerCheckInterval: time.Second, SweepInterval: o.sweep}
+		Senders: map[string]caseflow.Sender{caseflow.ChannelEmail: rw.notifier}, TimerCheckInterval: time.Second, SweepInterval: o.sweep,
+		DeliveryBackoff: func(int) time.Duration { return 200 * time.Millisecond }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -353,29 +357,56 @@ func (rw *runningWorker) counter(t *testing.T, name string, labels ...string) fl
 	return sum
 }
 
-// recordingNotifier keeps the notifications a worker delivered.
-type recordingNotifier struct {
-	mu  sync.Mutex
-	got []caseflow.Notification
+// recordingSender keeps what a worker sent on a channel, and can be told
+// to fail or to hang.
+type recordingSender struct {
+	mu   sync.Mutex
+	got  []caseflow.Delivery
+	fail func(caseflow.Delivery) error // nil: every send succeeds
 }
 
-func (r *recordingNotifier) Notify(n caseflow.Notification) error {
+func (r *recordingSender) Send(ctx context.Context, d caseflow.Delivery) error {
+	r.mu.Lock()
+	fail := r.fail
+	r.mu.Unlock()
+	if fail != nil {
+		if err := fail(d); err != nil {
+			return err
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, n)
+	r.got = append(r.got, d)
 	return nil
 }
 
-// delivered counts the delivered notifications of a kind, by case code and
-// audience.
-func (r *recordingNotifier) delivered(kind string) map[string]int {
+// delivered counts the notifications of a kind that reached at least one
+// address, by case code and audience.
+func (r *recordingSender) delivered(kind string) map[string]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	seen := map[int64]bool{}
 	n := map[string]int{}
-	for _, x := range r.got {
-		if x.Kind == kind {
-			n[x.CaseCode+"/"+x.Audience]++
+	for _, d := range r.got {
+		if d.Notification.Kind == kind && !seen[d.Notification.ID] {
+			seen[d.Notification.ID] = true
+			n[d.Notification.CaseCode+"/"+d.Notification.Audience]++
 		}
+	}
+	return n
+}
+
+// repeats counts the sends of a delivery beyond its first.
+func (r *recordingSender) repeats() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[int64]bool{}
+	n := 0
+	for _, d := range r.got {
+		if seen[d.ID] {
+			n++
+		}
+		seen[d.ID] = true
 	}
 	return n
 }

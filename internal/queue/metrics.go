@@ -26,6 +26,12 @@ type Metrics struct {
 	SweeperCaught *prometheus.CounterVec
 	Relayed       prometheus.Counter
 	RolledUp      prometheus.Counter
+	// Deliveries counts attempts by channel and outcome (sent, failed:
+	// to be retried, dead).
+	Deliveries *prometheus.CounterVec
+	// DeliveryLatency is the time from a delivery being due to it being
+	// sent, by channel.
+	DeliveryLatency *prometheus.HistogramVec
 }
 
 // NewMetrics creates the worker metrics and registers them, with gauges of
@@ -46,7 +52,14 @@ func NewMetrics(reg prometheus.Registerer, db MetricsStore) *Metrics {
 		RolledUp: prometheus.NewCounter(prometheus.CounterOpts{Name: "caseflow_compliance_rolled_up_total",
 			Help: "Cases rolled up into the compliance roll-up (a case counts at each change)."}),
 	}
-	reg.MustRegister(m.Breaches, m.Warnings, m.Lateness, m.SweeperCaught, m.Relayed, m.RolledUp, &dbCollector{db: db})
+	m.Deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "caseflow_deliveries_total",
+		Help: "Attempts at delivering notifications, by channel and outcome (sent, failed and to be retried, dead)."},
+		[]string{"channel", "outcome"})
+	m.DeliveryLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "caseflow_delivery_latency_seconds",
+		Help:    "Time from a delivery being due to the channel accepting it.",
+		Buckets: []float64{0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 7200}}, []string{"channel"})
+	reg.MustRegister(m.Breaches, m.Warnings, m.Lateness, m.SweeperCaught, m.Relayed, m.RolledUp, m.Deliveries, m.DeliveryLatency,
+		&dbCollector{db: db})
 	return m
 }
 

@@ -15,8 +15,11 @@ import (
 // enqueue puts a timer task on the queue under its task id; a task that is
 // already there is left alone.
 func (w *Worker) enqueue(ctx context.Context, kind, taskID string, payload []byte, at time.Time) error {
-	_, err := w.client.EnqueueContext(ctx, asynq.NewTask(kind, payload), asynq.TaskID(taskID), asynq.ProcessAt(at),
-		asynq.Queue(w.Queue), asynq.MaxRetry(25), asynq.Timeout(30*time.Second))
+	opts := []asynq.Option{asynq.TaskID(taskID), asynq.ProcessAt(at), asynq.Queue(w.Queue), asynq.MaxRetry(25), asynq.Timeout(30 * time.Second)}
+	if kind == caseflow.DeliveryTaskType {
+		opts = append(opts, asynq.MaxRetry(w.DeliveryRetries), asynq.Timeout(w.DeliveryTimeout+5*time.Second))
+	}
+	_, err := w.client.EnqueueContext(ctx, asynq.NewTask(kind, payload), opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}
@@ -88,13 +91,8 @@ func (w *Worker) recorded(out *caseflow.TimerOutcome, bySweeper bool) {
 			w.Metrics.SweeperCaught.WithLabelValues(kind).Inc()
 		}
 	}
-	if w.Notifier != nil {
-		for _, n := range out.Notifications {
-			if err := w.Notifier.Notify(n); err != nil {
-				w.Log.Warn("notifier failed", "notification", n.ID, "err", err.Error())
-			}
-		}
-	}
+	// The notifications' deliveries were queued with them, in the
+	// transaction that recorded them: nothing is sent from here.
 }
 
 // relay moves outbox rows to the queue until none are left.
@@ -153,12 +151,4 @@ func (w *Worker) restoreTimers(ctx context.Context) (int, error) {
 		}
 		after = last
 	}
-}
-
-// logNotifier records that a notification was delivered, without its text.
-type logNotifier struct{ w *Worker }
-
-func (l logNotifier) Notify(n caseflow.Notification) error {
-	l.w.Log.Info("notification", "id", n.ID, "kind", n.Kind, "case", n.CaseCode, "clock", n.Clock)
-	return nil
 }

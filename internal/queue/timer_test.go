@@ -47,7 +47,11 @@ func TestTimer(t *testing.T) {
 			return w.counter(t, "caseflow_clock_breaches_total", "clock", testClock, "agency", officerAgency) == 1
 		}, 2*time.Second, 20*time.Millisecond)
 		require.Zero(t, w.counter(t, "caseflow_sweeper_catches_total"), "the timer, not the sweeper, caught it")
+		require.Eventually(t, func() bool {
+			return len(w.notifier.delivered("breach")) == 2
+		}, 5*time.Second, 20*time.Millisecond, "the deliveries were sent")
 		require.Equal(t, map[string]int{code + "/agency": 1, code + "/supervisors": 1}, w.notifier.delivered("breach"))
+		require.Zero(t, w.notifier.repeats())
 	})
 
 	t.Run("StoppedClockNeverBreaches", func(t *testing.T) {

@@ -54,6 +54,11 @@ type Store interface {
 	SealAudit(ctx context.Context) (int, error)
 	// PruneOutbox deletes relayed outbox items older than age.
 	PruneOutbox(ctx context.Context, age time.Duration) error
+	// Delivery returns a delivery with its notification.
+	Delivery(ctx context.Context, id int64) (*caseflow.Delivery, error)
+	// DeliveryAttempted records how an attempt at a delivery went; last
+	// says it was the last the queue will make.
+	DeliveryAttempted(ctx context.Context, id int64, sendErr error, last bool) error
 	// RollUpCompliance rolls up to limit queued cases into the compliance
 	// roll-up and says how many it rolled up.
 	RollUpCompliance(ctx context.Context, limit int) (int, error)
@@ -88,8 +93,18 @@ type Worker struct {
 	RollUpInterval time.Duration
 	// Metrics, when set, receives the worker's measurements.
 	Metrics *Metrics
-	// Notifier delivers notifications beyond the API; default: log them.
-	Notifier caseflow.Notifier
+	// Senders send deliveries, by channel (caseflow.ChannelEmail,
+	// caseflow.ChannelSMS). A delivery on a channel without a sender is
+	// dead at once, with the reason.
+	Senders map[string]caseflow.Sender
+	// DeliveryTimeout bounds one attempt at a delivery; default 30s.
+	DeliveryTimeout time.Duration
+	// DeliveryRetries is how often a failed delivery is tried again before
+	// it is dead; default 12 (about a day with the backoff below).
+	DeliveryRetries int
+	// DeliveryBackoff is the wait before retry n (from 1); default
+	// 10s·2^(n-1), at most 2h.
+	DeliveryBackoff func(n int) time.Duration
 
 	mux    *asynq.ServeMux
 	client *asynq.Client
@@ -120,8 +135,17 @@ func (w *Worker) defaults() {
 	if w.RollUpInterval == 0 {
 		w.RollUpInterval = time.Second
 	}
-	if w.Notifier == nil {
-		w.Notifier = logNotifier{w}
+	if w.DeliveryTimeout == 0 {
+		w.DeliveryTimeout = 30 * time.Second
+	}
+	if w.DeliveryRetries == 0 {
+		w.DeliveryRetries = 12
+	}
+	if w.DeliveryBackoff == nil {
+		w.DeliveryBackoff = func(n int) time.Duration {
+			d := 10 * time.Second << min(n-1, 10)
+			return min(d, 2*time.Hour)
+		}
 	}
 }
 
@@ -131,12 +155,19 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
 	w.mux = asynq.NewServeMux()
 	w.mux.HandleFunc(caseflow.TimerTaskType, w.handleTimer)
+	w.mux.HandleFunc(caseflow.DeliveryTaskType, w.handleDelivery)
 	w.client = asynq.NewClient(w.Redis)
 	defer w.client.Close()
 	srv := asynq.NewServer(w.Redis, asynq.Config{
 		Concurrency:              w.Concurrency,
 		Queues:                   map[string]int{w.Queue: 1},
 		DelayedTaskCheckInterval: w.TimerCheckInterval,
+		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
+			if t.Type() == caseflow.DeliveryTaskType {
+				return w.DeliveryBackoff(n)
+			}
+			return asynq.DefaultRetryDelayFunc(n, err, t)
+		},
 		// An idle server otherwise waits up to a second between looks at
 		// the queue, on top of the forwarder's tick.
 		TaskCheckInterval: 100 * time.Millisecond,

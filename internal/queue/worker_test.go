@@ -82,12 +82,17 @@ func TestWorkers(t *testing.T) {
 		require.Eventually(t, func() bool {
 			return workers[0].counter(t, "caseflow_clock_breaches_total")+workers[1].counter(t, "caseflow_clock_breaches_total") == n
 		}, 2*time.Second, 20*time.Millisecond)
-		got := map[string]int{}
-		for _, w := range workers {
-			for k, v := range w.notifier.delivered("breach") {
-				got[k] += v
+		got := func() map[string]int {
+			out := map[string]int{}
+			for _, w := range workers {
+				for k, v := range w.notifier.delivered("breach") {
+					out[k] += v
+				}
 			}
+			return out
 		}
-		require.Equal(t, delivered, got)
+		require.Eventually(t, func() bool { return len(got()) == len(delivered) }, 10*time.Second, 50*time.Millisecond)
+		require.Equal(t, delivered, got())
+		require.Zero(t, workers[0].notifier.repeats()+workers[1].notifier.repeats())
 	})
 }

@@ -1,0 +1,61 @@
+-- +goose Up
+-- Alerts that reach people: new work for an agency, and a delivery row per
+-- recipient and channel for every notification, written in the transaction
+-- that makes the notification, delivered by the worker through the outbox.
+
+-- New work (a case referred or returned to an agency) is a notification
+-- without a clock; its generation is the case version that made it.
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('warning', 'breach', 'new_work'));
+ALTER TABLE notifications ALTER COLUMN clock_id DROP NOT NULL;
+ALTER TABLE notifications ALTER COLUMN due_at DROP NOT NULL;
+ALTER TABLE notifications ADD COLUMN legal_basis text NOT NULL DEFAULT '';
+DROP INDEX notifications_once_idx;
+CREATE UNIQUE INDEX notifications_once_idx ON notifications (case_id, coalesce(clock_id, 0), generation, kind, audience, coalesce(agency_id, 0));
+
+-- Where an agency or a person is reached: an e-mail address or a phone
+-- (SMS / Zalo through the gateway), for the kinds of notification wanted
+-- (empty: all). A person's quiet hours hold back warnings and new work,
+-- never breaches.
+CREATE TABLE contact_points (
+    id          bigserial PRIMARY KEY,
+    agency_id   bigint REFERENCES agencies (id),
+    user_id     bigint REFERENCES users (id),
+    channel     text NOT NULL CHECK (channel IN ('email', 'sms')),
+    address     text NOT NULL,
+    kinds       text[] NOT NULL DEFAULT '{}',
+    quiet_from  smallint CHECK (quiet_from BETWEEN 0 AND 23),
+    quiet_to    smallint CHECK (quiet_to BETWEEN 0 AND 23),
+    created_at  timestamptz NOT NULL,
+    CHECK ((agency_id IS NULL) <> (user_id IS NULL))
+);
+CREATE UNIQUE INDEX contact_points_agency_idx ON contact_points (agency_id, channel, address) WHERE agency_id IS NOT NULL;
+CREATE UNIQUE INDEX contact_points_user_idx ON contact_points (user_id, channel, address) WHERE user_id IS NOT NULL;
+
+-- One row per notification, channel and address: what was sent, when, and
+-- how the last attempt went. dead: every retry failed.
+CREATE TABLE notification_deliveries (
+    id               bigserial PRIMARY KEY,
+    notification_id  bigint NOT NULL REFERENCES notifications (id),
+    channel          text NOT NULL CHECK (channel IN ('email', 'sms')),
+    address          text NOT NULL,
+    status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'dead')),
+    attempts         int NOT NULL DEFAULT 0,
+    last_error       text NOT NULL DEFAULT '',
+    not_before       timestamptz NOT NULL,
+    created_at       timestamptz NOT NULL,
+    sent_at          timestamptz
+);
+CREATE UNIQUE INDEX notification_deliveries_once_idx ON notification_deliveries (notification_id, channel, address);
+CREATE INDEX notification_deliveries_dead_idx ON notification_deliveries (id) WHERE status = 'dead';
+
+-- +goose Down
+DROP TABLE notification_deliveries, contact_points;
+DROP INDEX notifications_once_idx;
+DELETE FROM notifications WHERE kind = 'new_work';
+CREATE UNIQUE INDEX notifications_once_idx ON notifications (clock_id, generation, kind, audience, coalesce(agency_id, 0));
+ALTER TABLE notifications DROP COLUMN legal_basis;
+ALTER TABLE notifications ALTER COLUMN due_at SET NOT NULL;
+ALTER TABLE notifications ALTER COLUMN clock_id SET NOT NULL;
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('warning', 'breach'));
