@@ -312,7 +312,6 @@ type Sender interface {
 	Send(ctx context.Context, d Delivery) error
 }
 
-
 // ContactPoint is where an agency or a person is reached beyond the API:
 // an e-mail address or a phone number (SMS / Zalo), for some kinds of
 // notification (none listed: every kind), with quiet hours for a person
