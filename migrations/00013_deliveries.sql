@@ -6,12 +6,32 @@
 -- New work (a case referred or returned to an agency) is a notification
 -- without a clock; its generation is the case version that made it.
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
-ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('warning', 'breach', 'new_work'));
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('warning', 'breach', 'new_work', 'escalation'));
 ALTER TABLE notifications ALTER COLUMN clock_id DROP NOT NULL;
 ALTER TABLE notifications ALTER COLUMN due_at DROP NOT NULL;
 ALTER TABLE notifications ADD COLUMN legal_basis text NOT NULL DEFAULT '';
+-- level: the rung of the escalation ladder an escalation is (1, 2, ...).
+ALTER TABLE notifications ADD COLUMN level smallint NOT NULL DEFAULT 0;
+-- An acknowledgement of a breach or an escalation, by the agency told of it.
+ALTER TABLE notifications ADD COLUMN acknowledged_at timestamptz;
+ALTER TABLE notifications ADD COLUMN acknowledged_by bigint REFERENCES users (id);
 DROP INDEX notifications_once_idx;
-CREATE UNIQUE INDEX notifications_once_idx ON notifications (case_id, coalesce(clock_id, 0), generation, kind, audience, coalesce(agency_id, 0));
+CREATE UNIQUE INDEX notifications_once_idx ON notifications (case_id, coalesce(clock_id, 0), generation, kind, audience,
+    coalesce(agency_id, 0), level);
+
+-- The escalation ladder a clock climbs, copied from its workflow when it
+-- starts (as notify is), the rung reached, when the next is due (NULL: none
+-- left, or the breach was acknowledged or mended), and the acknowledgement.
+ALTER TABLE case_clocks ADD COLUMN escalation jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE case_clocks ADD COLUMN escalation_level int NOT NULL DEFAULT 0;
+ALTER TABLE case_clocks ADD COLUMN escalate_at timestamptz;
+ALTER TABLE case_clocks ADD COLUMN acknowledged_at timestamptz;
+ALTER TABLE case_clocks ADD COLUMN acknowledged_by bigint REFERENCES users (id);
+ALTER TABLE case_clocks ADD COLUMN ack_note_enc text NOT NULL DEFAULT '';
+CREATE INDEX case_clocks_escalate_idx ON case_clocks (escalate_at) WHERE escalate_at IS NOT NULL;
+-- Escalated clocks by commune and due time, for the compliance figure.
+CREATE INDEX case_clocks_escalated_cx ON case_clocks (commune_id, due_at) INCLUDE (case_id, responsible_agency, clock)
+    WHERE escalation_level > 0;
 
 -- Where an agency or a person is reached: an e-mail address or a phone
 -- (SMS / Zalo through the gateway), for the kinds of notification wanted
@@ -51,6 +71,10 @@ CREATE INDEX notification_deliveries_dead_idx ON notification_deliveries (id) WH
 
 -- +goose Down
 DROP TABLE notification_deliveries, contact_points;
+ALTER TABLE case_clocks DROP COLUMN escalation, DROP COLUMN escalation_level, DROP COLUMN escalate_at,
+    DROP COLUMN acknowledged_at, DROP COLUMN acknowledged_by, DROP COLUMN ack_note_enc;
+DELETE FROM notifications WHERE kind = 'escalation';
+ALTER TABLE notifications DROP COLUMN level, DROP COLUMN acknowledged_at, DROP COLUMN acknowledged_by;
 DROP INDEX notifications_once_idx;
 DELETE FROM notifications WHERE kind = 'new_work';
 CREATE UNIQUE INDEX notifications_once_idx ON notifications (clock_id, generation, kind, audience, coalesce(agency_id, 0));

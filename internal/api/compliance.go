@@ -47,9 +47,10 @@ type figureJSON struct {
 }
 
 type unitFiguresJSON struct {
-	Unit       unitJSON     `json:"unit"`
-	Indicators []figureJSON `json:"indicators"`
-	Breaches   int64        `json:"breaches"`
+	Unit        unitJSON     `json:"unit"`
+	Indicators  []figureJSON `json:"indicators"`
+	Breaches    int64        `json:"breaches"`
+	Escalations int64        `json:"escalations"`
 }
 
 type agencyFiguresJSON struct {
@@ -100,12 +101,20 @@ type complianceJSON struct {
 	Units      []unitFiguresJSON   `json:"units"`
 	Agencies   []agencyFiguresJSON `json:"agencies"`
 	Breaches   breachesJSON        `json:"breaches"`
-	Children   childrenJSON        `json:"children"`
+	// Escalations are the breaches of the period escalated because nobody
+	// acknowledged or mended them in time, per clock.
+	Escalations escalationsJSON `json:"escalations"`
+	Children    childrenJSON    `json:"children"`
 	// Structure is the administrative structure the figures are on; Split
 	// and Unplaced say how former units were counted where it is not plain.
 	Structure string            `json:"structure"`
 	Split     []unitMappingJSON `json:"split"`
 	Unplaced  []unitJSON        `json:"unplaced"`
+}
+
+type escalationsJSON struct {
+	Total   int64        `json:"total"`
+	ByClock []breachJSON `json:"by_clock"`
 }
 
 type unitMappingJSON struct {
@@ -163,7 +172,8 @@ func label(kind, value string) workflow.Label {
 func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
 	out := complianceJSON{Period: toPeriodJSON(r.Period), Unit: toUnitJSON(r.Unit), AsOf: local(r.AsOf), Timing: r.Timing,
 		Indicators: []indicatorJSON{}, Units: []unitFiguresJSON{}, Agencies: []agencyFiguresJSON{},
-		Breaches: breachesJSON{Total: r.BreachTotal(), ByClock: toBreaches(r.Breaches), ByAgency: []agencyBreachesJSON{}},
+		Breaches:    breachesJSON{Total: r.BreachTotal(), ByClock: toBreaches(r.Breaches), ByAgency: []agencyBreachesJSON{}},
+		Escalations: escalationsJSON{Total: r.EscalationTotal(), ByClock: toBreaches(r.Escalations)},
 		Children: childrenJSON{Total: r.Children.Total, Aged16To17: r.Children.Aged16To17, BySex: toCounts(catalog.Sex, r.Children.BySex),
 			ByAgeGroup: toCounts(catalog.AgeGroup, r.Children.ByAgeGroup), BySetting: toCounts(catalog.Setting, r.Children.BySetting),
 			ByAbuseType: toCounts(catalog.AbuseType, r.Children.ByAbuseType)},
@@ -181,7 +191,8 @@ func toComplianceJSON(r *caseflow.ComplianceReport) complianceJSON {
 			Target: targetJSON{Op: string(ind.Target.Op), Value: ind.Target.Value()}, Met: x.Met})
 	}
 	for _, u := range r.Units {
-		out.Units = append(out.Units, unitFiguresJSON{Unit: toUnitJSON(u.Unit), Indicators: toFigures(u.Indicators), Breaches: u.Breaches})
+		out.Units = append(out.Units, unitFiguresJSON{Unit: toUnitJSON(u.Unit), Indicators: toFigures(u.Indicators), Breaches: u.Breaches,
+			Escalations: u.Escalations})
 	}
 	for _, a := range r.Agencies {
 		out.Agencies = append(out.Agencies, agencyFiguresJSON{Agency: toAgencyJSON(a.Agency), Indicators: toFigures(a.Indicators),

@@ -287,14 +287,25 @@ func (s *API) extendClock(c echo.Context) error {
 }
 
 type notificationJSON struct {
-	ID        int64      `json:"id"`
-	Kind      string     `json:"kind"`
-	CaseCode  string     `json:"case_code"`
-	Clock     string     `json:"clock"`
-	DueAt     time.Time  `json:"due_at"`
-	Message   string     `json:"message"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at"`
+	ID         int64          `json:"id"`
+	Kind       string         `json:"kind"`
+	CaseCode   string         `json:"case_code"`
+	Clock      string         `json:"clock"`
+	DueAt      *time.Time     `json:"due_at"`
+	LegalBasis string         `json:"legal_basis"`
+	Message    string         `json:"message"`
+	CreatedAt  time.Time      `json:"created_at"`
+	ReadAt     *time.Time     `json:"read_at"`
+	Deliveries []deliveryJSON `json:"deliveries"`
+}
+
+type deliveryJSON struct {
+	Channel   string     `json:"channel"`
+	Address   string     `json:"address"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error,omitempty"`
+	SentAt    *time.Time `json:"sent_at"`
 }
 
 func (s *API) listNotifications(c echo.Context) error {
@@ -304,10 +315,91 @@ func (s *API) listNotifications(c echo.Context) error {
 	}
 	out := make([]notificationJSON, 0, len(ns))
 	for _, n := range ns {
-		out = append(out, notificationJSON{ID: n.ID, Kind: n.Kind, CaseCode: n.CaseCode, Clock: n.Clock, DueAt: local(n.DueAt),
-			Message: n.Message, CreatedAt: local(n.CreatedAt), ReadAt: localPtr(n.ReadAt)})
+		j := notificationJSON{ID: n.ID, Kind: n.Kind, CaseCode: n.CaseCode, Clock: n.Clock, LegalBasis: n.LegalBasis,
+			Message: n.Message, CreatedAt: local(n.CreatedAt), ReadAt: localPtr(n.ReadAt), Deliveries: []deliveryJSON{}}
+		if !n.DueAt.IsZero() {
+			d := local(n.DueAt)
+			j.DueAt = &d
+		}
+		for _, d := range n.Deliveries {
+			j.Deliveries = append(j.Deliveries, deliveryJSON{Channel: d.Channel, Address: d.Address, Status: d.Status,
+				Attempts: d.Attempts, LastError: d.LastError, SentAt: localPtr(d.SentAt)})
+		}
+		out = append(out, j)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"notifications": out, "unread": unread})
+}
+
+func (s *API) acknowledgeNotification(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such notification")
+	}
+	var req struct {
+		Note string `json:"note"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	if err := s.cases.AcknowledgeNotification(c.Request().Context(), request.Viewer(c), id, req.Note); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type contactJSON struct {
+	Channel   string   `json:"channel"`
+	Address   string   `json:"address"`
+	Kinds     []string `json:"kinds"`
+	QuietFrom *int     `json:"quiet_from,omitempty"`
+	QuietTo   *int     `json:"quiet_to,omitempty"`
+}
+
+func contactsOut(cs []caseflow.ContactPoint) map[string]any {
+	out := make([]contactJSON, 0, len(cs))
+	for _, c := range cs {
+		kinds := c.Kinds
+		if kinds == nil {
+			kinds = []string{}
+		}
+		out = append(out, contactJSON{Channel: c.Channel, Address: c.Address, Kinds: kinds, QuietFrom: c.QuietFrom, QuietTo: c.QuietTo})
+	}
+	return map[string]any{"contacts": out}
+}
+
+// getContacts answers GET /me/contacts and GET /admin/agencies/{code}/contacts.
+func (s *API) getContacts(c echo.Context) error {
+	cs, err := s.cases.ContactPoints(c.Request().Context(), request.Viewer(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, contactsOut(cs))
+}
+
+// putContacts answers PUT /me/contacts and PUT /admin/agencies/{code}/contacts:
+// the whole list, replaced.
+func (s *API) putContacts(c echo.Context) error {
+	var req struct {
+		Contacts []contactJSON `json:"contacts"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	cs := make([]caseflow.ContactPoint, 0, len(req.Contacts))
+	for _, x := range req.Contacts {
+		cs = append(cs, caseflow.ContactPoint{Channel: x.Channel, Address: x.Address, Kinds: x.Kinds, QuietFrom: x.QuietFrom, QuietTo: x.QuietTo})
+	}
+	v := request.Viewer(c)
+	if err := s.cases.SetContactPoints(c.Request().Context(), v, c.Param("code"), cs); err != nil {
+		return err
+	}
+	out, err := s.cases.ContactPoints(c.Request().Context(), v, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, contactsOut(out))
 }
 
 func (s *API) readNotification(c echo.Context) error {

@@ -32,6 +32,9 @@ func (s *API) Routes(g *echo.Group) {
 	g.GET("/worklist", s.worklist, auth)
 	g.GET("/notifications", s.listNotifications, auth)
 	g.POST("/notifications/:id/read", s.readNotification, auth)
+	g.POST("/notifications/:id/acknowledge", s.acknowledgeNotification, auth)
+	g.GET("/me/contacts", s.getContacts, auth)
+	g.PUT("/me/contacts", s.putContacts, auth)
 
 	g.GET("/compliance", s.compliance, auth)
 	g.GET("/compliance/export.csv", s.complianceExport(casework.FormatCSV), auth)
@@ -50,4 +53,6 @@ func (s *API) Routes(g *echo.Group) {
 	g.GET("/admin/users", s.listUsers, auth, admin)
 	g.POST("/admin/users", s.createUser, auth, admin)
 	g.PATCH("/admin/users/:username", s.updateUser, auth, admin)
+	g.GET("/admin/agencies/:code/contacts", s.getContacts, auth, admin)
+	g.PUT("/admin/agencies/:code/contacts", s.putContacts, auth, admin)
 }

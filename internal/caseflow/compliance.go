@@ -29,6 +29,10 @@ const (
 // per clock and per agency rather than as a ratio.
 const Breaches = "breaches"
 
+// Escalations names, beside the indicators, the count of breaches that
+// climbed their escalation ladder (at least one rung).
+const Escalations = "escalations"
+
 // TargetOp says how an indicator's value is compared with its target.
 type TargetOp string
 
@@ -411,6 +415,9 @@ type ComplianceReport struct {
 	// Breaches counts the clocks due in the period whose limit passed
 	// before they were stopped, per clock.
 	Breaches []BreachCount
+	// Escalations counts, per clock, the breaches due in the period that
+	// were escalated because nobody acknowledged or mended them in time.
+	Escalations []BreachCount
 	// Children is Circular 13/2021 indicator 0101: abused children.
 	Children ChildBreakdown
 	// Structure is the administrative structure the report is on.
@@ -427,6 +434,9 @@ type ComplianceReport struct {
 // BreachTotal is the number of breaches over all clocks.
 func (r *ComplianceReport) BreachTotal() int64 { return sumBreaches(r.Breaches) }
 
+// EscalationTotal is the number of escalated breaches over all clocks.
+func (r *ComplianceReport) EscalationTotal() int64 { return sumBreaches(r.Escalations) }
+
 func sumBreaches(bs []BreachCount) int64 {
 	var n int64
 	for _, b := range bs {
@@ -437,18 +447,20 @@ func sumBreaches(bs []BreachCount) int64 {
 
 // UnitResult is the figures of one unit below the report's unit.
 type UnitResult struct {
-	Unit       Unit
-	Indicators []IndicatorResult
-	Breaches   int64
+	Unit        Unit
+	Indicators  []IndicatorResult
+	Breaches    int64
+	Escalations int64
 }
 
 // AgencyResult is the figures attributed to one agency: for clock-based
 // indicators the clock's responsible agency, for event-based ones the agency
 // that recorded the event. Indicators holds only those with a denominator.
 type AgencyResult struct {
-	Agency     Agency
-	Indicators []IndicatorResult
-	Breaches   []BreachCount
+	Agency      Agency
+	Indicators  []IndicatorResult
+	Breaches    []BreachCount
+	Escalations int64
 }
 
 // BreachTotal is the agency's number of breaches over all clocks.

@@ -92,7 +92,25 @@ type ClockStart struct {
 	WarnAt    time.Time
 	// Once: the clock is not started when it has run on the case before.
 	Once bool
+	// Escalation is the ladder the clock climbs after a breach.
+	Escalation []EscalationStep
 }
+
+// EscalationStep is one rung of an escalation ladder: after so many hours
+// (from the breach, then from the rung before), tell To — the province's
+// supervisors (EscalateProvinceSupervisors) or the agency of a type with
+// jurisdiction over the case.
+type EscalationStep struct {
+	AfterHours int    `yaml:"after_hours" json:"after_hours"`
+	To         string `yaml:"to" json:"to"`
+}
+
+// EscalateProvinceSupervisors names the province's supervisors as an
+// escalation target.
+const EscalateProvinceSupervisors = "province_supervisors"
+
+// NotificationEscalation is the kind of notification an escalation is.
+const NotificationEscalation = "escalation"
 
 // ClockStop stops a running clock; an empty Instance stops every instance.
 type ClockStop struct {
@@ -261,7 +279,7 @@ const (
 )
 
 // NotificationKinds lists the kinds of notification.
-var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork}
+var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork, NotificationEscalation}
 
 // Channels a notification is delivered on beyond the API.
 const (

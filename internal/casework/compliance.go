@@ -182,6 +182,7 @@ func (s *Service) labelBreaches(rep *caseflow.ComplianceReport) {
 		}
 	}
 	label(rep.Breaches)
+	label(rep.Escalations)
 	for i := range rep.Agencies {
 		label(rep.Agencies[i].Breaches)
 	}
@@ -190,7 +191,7 @@ func (s *Service) labelBreaches(rep *caseflow.ComplianceReport) {
 // ComplianceCases lists the cases behind one figure: codes, states and
 // dates, never personal data.
 func (s *Service) ComplianceCases(ctx context.Context, v caseflow.Viewer, req ComplianceCasesRequest) (*caseflow.ComplianceItemPage, error) {
-	if _, ok := caseflow.IndicatorByID(req.Indicator); !ok && req.Indicator != caseflow.Breaches {
+	if _, ok := caseflow.IndicatorByID(req.Indicator); !ok && req.Indicator != caseflow.Breaches && req.Indicator != caseflow.Escalations {
 		return nil, caseflow.Errorf(caseflow.ENotFound, "no indicator %q", req.Indicator)
 	}
 	fe := caseflow.FieldErrors{}

@@ -187,7 +187,7 @@ func (s *Service) changeAt(ctx context.Context, c *caseflow.Case, v caseflow.Vie
 	if err != nil {
 		return nil, err
 	}
-	ch.StartClocks = s.clockStarts(cal, t.StartClocks, t.Data, category, at)
+	ch.StartClocks = s.clockStarts(def, cal, t.StartClocks, t.Data, category, at)
 	for _, k := range t.StopClocks {
 		stop := caseflow.ClockStop{Clock: k.ID}
 		if k.InstanceField != "" {
@@ -202,7 +202,7 @@ func (s *Service) changeAt(ctx context.Context, c *caseflow.Case, v caseflow.Vie
 // A clock whose limit depends on a crime category not yet known is not
 // started; the workflow requires the category on the events that start
 // such clocks.
-func (s *Service) clockStarts(cal *calendar.Calendar, clocks []*workflow.Clock, data map[string]any, category string, at time.Time) []caseflow.ClockStart {
+func (s *Service) clockStarts(d *workflow.Definition, cal *calendar.Calendar, clocks []*workflow.Clock, data map[string]any, category string, at time.Time) []caseflow.ClockStart {
 	var out []caseflow.ClockStart
 	for _, k := range clocks {
 		l, ok := k.LimitFor(category)
@@ -212,7 +212,7 @@ func (s *Service) clockStarts(cal *calendar.Calendar, clocks []*workflow.Clock, 
 		due := cal.Due(at, calendar.Limit{Rule: calendar.Rule(l.Rule), Amount: l.Amount})
 		start := caseflow.ClockStart{Clock: k.ID, Role: k.CountsAs, Responsible: k.ResponsibleFor(data), Category: category,
 			Rule: l.Rule, Amount: l.Amount, Basis: k.Basis, Policy: cal.Policy().String(), Notify: k.Notify, StartedAt: at, DueAt: due,
-			WarnAt: cal.WarnAt(at, due, k.WarnAt), Once: k.Once}
+			WarnAt: cal.WarnAt(at, due, k.WarnAt), Once: k.Once, Escalation: d.EscalationOf(k)}
 		if k.InstanceField != "" {
 			start.Instance = fmt.Sprint(data[k.InstanceField])
 		}

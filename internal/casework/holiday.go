@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -72,6 +73,69 @@ func (s *Service) DeleteHoliday(ctx context.Context, v caseflow.Viewer, day time
 // Notifications lists the viewer's notifications with the number unread.
 func (s *Service) Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error) {
 	return s.store.Notifications(ctx, v, limit)
+}
+
+// MaxAckNote bounds the note of an acknowledgement, in bytes.
+const MaxAckNote = 2000
+
+// AcknowledgeNotification records that the viewer's agency has taken note
+// of a breach or escalation it was told of: the breach climbs no further.
+func (s *Service) AcknowledgeNotification(ctx context.Context, v caseflow.Viewer, id int64, note string) error {
+	note = strings.TrimSpace(note)
+	if len(note) > MaxAckNote {
+		return caseflow.InvalidField("note", caseflow.FieldError{Code: caseflow.FieldTooLong, Max: MaxAckNote,
+			Message: fmt.Sprintf("at most %d bytes", MaxAckNote)})
+	}
+	return s.store.AcknowledgeNotification(ctx, v, id, note)
+}
+
+// ContactPoints lists where an agency (code) or, with code empty, the
+// viewer is reached. An agency's are for administrators.
+func (s *Service) ContactPoints(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.ContactPoint, error) {
+	agency, err := s.contactOwner(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	if agency != 0 {
+		return s.store.ContactPoints(ctx, agency, 0)
+	}
+	return s.store.ContactPoints(ctx, 0, v.UserID)
+}
+
+// SetContactPoints replaces where an agency (code; administrators) or, with
+// code empty, the viewer is reached.
+func (s *Service) SetContactPoints(ctx context.Context, v caseflow.Viewer, code string, cs []caseflow.ContactPoint) error {
+	agency, err := s.contactOwner(ctx, v, code)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		cs[i].Address = strings.TrimSpace(cs[i].Address)
+		if cs[i].Channel == caseflow.ChannelEmail {
+			cs[i].Address = strings.ToLower(cs[i].Address)
+		}
+	}
+	if err := caseflow.CheckContactPoints(cs, agency == 0); err != nil {
+		return err
+	}
+	if agency != 0 {
+		return s.store.SetContactPoints(ctx, v, agency, 0, cs)
+	}
+	return s.store.SetContactPoints(ctx, v, 0, v.UserID, cs)
+}
+
+func (s *Service) contactOwner(ctx context.Context, v caseflow.Viewer, code string) (int64, error) {
+	if code == "" {
+		return 0, nil
+	}
+	if v.Role != caseflow.RoleAdmin {
+		return 0, caseflow.Errorf(caseflow.EForbidden, "only administrators manage an agency's contact points")
+	}
+	a, err := s.store.AgencyByCode(ctx, code)
+	if err != nil {
+		return 0, err
+	}
+	return a.ID, nil
 }
 
 // MarkNotificationRead marks one of the viewer's notifications read.

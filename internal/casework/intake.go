@@ -114,7 +114,7 @@ func (s *Service) intakeOn(ctx context.Context, def *workflow.Definition, v case
 	// logged late can be overdue on arrival.
 	facts := def.ReadingFacts(s.readings)
 	facts[workflow.FactImmediateDanger], facts[workflow.FactCommuneRemote] = r.ImmediateDanger, u.Remote
-	start.Clocks = s.clockStarts(cal, def.ClocksOnIntake(in.Event, facts), facts, "", r.ReceivedAt.UTC())
+	start.Clocks = s.clockStarts(def, cal, def.ClocksOnIntake(in.Event, facts), facts, "", r.ReceivedAt.UTC())
 	return s.store.Intake(ctx, v, r, start, key, requestHash)
 }
 

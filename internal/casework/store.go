@@ -58,4 +58,7 @@ type Store interface {
 
 	Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error)
 	MarkNotificationRead(ctx context.Context, v caseflow.Viewer, id int64) error
+	AcknowledgeNotification(ctx context.Context, v caseflow.Viewer, id int64, note string) error
+	ContactPoints(ctx context.Context, agencyID, userID int64) ([]caseflow.ContactPoint, error)
+	SetContactPoints(ctx context.Context, v caseflow.Viewer, agencyID, userID int64, cs []caseflow.ContactPoint) error
 }

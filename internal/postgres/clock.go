@@ -111,8 +111,12 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out 
 	}
 	var res *gorm.DB
 	if p.Kind == "breach" {
+		updates := map[string]any{"status": "breached", "breached_at": now}
+		if ladder := escalationOf(k); len(ladder) > 0 {
+			updates["escalate_at"] = now.Add(time.Duration(ladder[0].AfterHours) * time.Hour)
+		}
 		res = tx.Model(&clockRow{}).Where("id = ? AND status = 'running' AND generation = ?", k.ID, k.Generation).
-			Updates(map[string]any{"status": "breached", "breached_at": now})
+			Updates(updates)
 	} else {
 		res = tx.Model(&clockRow{}).Where("id = ? AND status = 'running' AND generation = ? AND warned_at IS NULL", k.ID, k.Generation).
 			Update("warned_at", now)

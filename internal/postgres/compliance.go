@@ -275,6 +275,16 @@ var itemSources = map[string]itemSource{
 		live: runningClocks},
 }
 
+// escalationSource lists the breaches that were escalated, by the period
+// they were due in; settled (the rung is a write).
+var escalationSource = itemSource{sql: `SELECT 'escalations' AS ind, k.case_id, k.commune_id, k.responsible_agency AS agency_id, k.clock, k.clock AS key,
+		k.due_at AS at, ` + dueInstant + ` AS pt, k.due_at, k.stopped_at AS done_at, true AS num, true AS den, false AS open
+		FROM case_clocks k
+		WHERE k.escalation_level > 0 AND ` + dueInPeriod + ` AND k.` + inCommunes}
+
+// The escalations have a drill-down like the breaches.
+func init() { itemSources[caseflow.Escalations] = escalationSource }
+
 // clearanceLive is the live driver of the clearance sources: the cases
 // whose investigation clock runs past due (within its limit the case is
 // pending).
@@ -626,6 +636,9 @@ func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complia
 	total := map[string]caseflow.Figure{}
 	byChild := make([]map[string]caseflow.Figure, len(s.children))
 	childBreaches := make([]int64, len(s.children))
+	childEscalations := make([]int64, len(s.children))
+	escalations := map[string]int64{}
+	agencyEscalations := map[int64]int64{}
 	for i := range byChild {
 		byChild[i] = map[string]caseflow.Figure{}
 	}
@@ -635,6 +648,16 @@ func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complia
 	for _, r := range rows {
 		f := caseflow.Figure{Numerator: r.Num, Denominator: r.Den}
 		child, underChild := s.childOf[r.CommuneID]
+		if r.Ind == caseflow.Escalations {
+			escalations[r.Clock] += r.Den
+			if underChild {
+				childEscalations[child] += r.Den
+			}
+			if r.AgencyID != nil {
+				agencyEscalations[*r.AgencyID] += r.Den
+			}
+			continue
+		}
 		if r.Ind == caseflow.Breaches {
 			breaches[r.Clock] += r.Den
 			if underChild {
@@ -677,13 +700,14 @@ func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complia
 	}
 	rep.Units = []caseflow.UnitResult{}
 	for i, c := range s.children {
-		ur := caseflow.UnitResult{Unit: c.unit(), Breaches: childBreaches[i]}
+		ur := caseflow.UnitResult{Unit: c.unit(), Breaches: childBreaches[i], Escalations: childEscalations[i]}
 		for _, ind := range caseflow.Indicators {
 			ur.Indicators = append(ur.Indicators, ind.Result(byChild[i][string(ind.ID)]))
 		}
 		rep.Units = append(rep.Units, ur)
 	}
 	rep.Breaches = breachCounts(breaches)
+	rep.Escalations = breachCounts(escalations)
 
 	ids := make([]int64, 0, len(byAgency)+len(agencyBreaches))
 	for id := range byAgency {
@@ -700,7 +724,8 @@ func (db *DB) fillReport(tx *gorm.DB, rep *caseflow.ComplianceReport, s *complia
 	}
 	rep.Agencies = []caseflow.AgencyResult{}
 	for _, a := range agencies {
-		ar := caseflow.AgencyResult{Agency: a, Breaches: breachCounts(agencyBreaches[a.ID]), Indicators: []caseflow.IndicatorResult{}}
+		ar := caseflow.AgencyResult{Agency: a, Breaches: breachCounts(agencyBreaches[a.ID]), Escalations: agencyEscalations[a.ID],
+			Indicators: []caseflow.IndicatorResult{}}
 		for _, ind := range caseflow.Indicators {
 			if f, ok := byAgency[a.ID][string(ind.ID)]; ok && f.Denominator > 0 {
 				ar.Indicators = append(ar.Indicators, ind.Result(f))

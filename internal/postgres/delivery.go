@@ -283,7 +283,7 @@ func deliveriesOf(tx *gorm.DB, ids []int64) (map[int64][]caseflow.Delivery, erro
 	return out, nil
 }
 
-// ContactPoint is where an agency or a person is reached.
+// contactRow is where an agency or a person is reached.
 type contactRow struct {
 	ID        int64
 	AgencyID  *int64
@@ -325,7 +325,7 @@ func (db *DB) ContactPoints(ctx context.Context, agencyID, userID int64) ([]case
 
 // SetContactPoints replaces the contact points of an agency or a person
 // with cs, in one transaction.
-func (db *DB) SetContactPoints(ctx context.Context, agencyID, userID int64, cs []caseflow.ContactPoint) error {
+func (db *DB) SetContactPoints(ctx context.Context, v caseflow.Viewer, agencyID, userID int64, cs []caseflow.ContactPoint) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		del := tx.Where("agency_id = ?", agencyID)
 		if agencyID == 0 {
@@ -350,6 +350,8 @@ func (db *DB) SetContactPoints(ctx context.Context, agencyID, userID int64, cs [
 				return err
 			}
 		}
-		return nil
+		// Addresses are an official's contact, not a child's; the audit
+		// records how many, not which.
+		return db.audit(tx, v, "contacts.set", "", map[string]any{"agency_id": agencyID, "user_id": userID, "count": len(cs)})
 	})
 }

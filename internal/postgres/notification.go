@@ -22,8 +22,11 @@ type notificationRow struct {
 	Generation int
 	DueAt      *time.Time
 	LegalBasis string
+	Level      int
 	Message    string
 	CreatedAt  time.Time
+	// AcknowledgedAt and AcknowledgedBy are written by AcknowledgeNotification.
+	AcknowledgedAt *time.Time `gorm:"->"`
 }
 
 func (notificationRow) TableName() string { return "notifications" }

@@ -81,13 +81,13 @@ func clearanceSQL(mode sourceMode) string {
 }
 
 // reportSources are the sources a report counts: every indicator, the
-// breaches, the 0101 breakdown and the running clocks.
+// breaches, the 0101 breakdown, the running clocks and the escalations.
 func reportSources() []itemSource {
 	out := make([]itemSource, 0, len(caseflow.Indicators)+2)
 	for _, ind := range caseflow.Indicators {
 		out = append(out, itemSources[string(ind.ID)])
 	}
-	return append(out, itemSources[caseflow.Breaches], childrenSource, runningSource)
+	return append(out, itemSources[caseflow.Breaches], childrenSource, runningSource, escalationSource)
 }
 
 var communeScope = regexp.MustCompile(`(\w+)\.commune_id = ANY\(CAST\(@communes AS bigint\[\]\)\)`)

@@ -166,8 +166,13 @@ func TestRollUpEqualsBase(t *testing.T) {
 		stopped_by_event = 'x' WHERE id IN (SELECT id FROM case_clocks WHERE status = 'running' AND id % 2 = 0)`, now.UTC()))
 	require.NoError(t, d.Exec(ctx, `UPDATE case_people SET age_at_report = 16 WHERE case_id IN (SELECT id FROM cases ORDER BY id DESC LIMIT 20)`))
 	require.NoError(t, d.Exec(ctx, `UPDATE cases SET outcome = 'duplicate' WHERE id IN (SELECT id FROM cases ORDER BY id LIMIT 30)`))
+	require.NoError(t, d.Exec(ctx, `UPDATE case_clocks SET escalation_level = 1 WHERE status = 'breached' AND id % 3 = 0`))
 	require.Positive(t, queued())
 	compare(t, "written after the roll-up", now)
+	esc, err := db.ComplianceFromBase(ctx, caseflow.ComplianceQuery{Period: period(t, "2024-01-01", "2026-11-29"),
+		Unit: unitOf(t, db, "33", "2025"), AsOf: now})
+	require.NoError(t, err)
+	require.Positive(t, esc.EscalationTotal(), "escalations are compared too")
 	drain()
 	compare(t, "written and rolled up", now)
 	compare(t, "written, rolled up, time passes", now.AddDate(0, 1, 0))

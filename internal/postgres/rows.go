@@ -241,6 +241,12 @@ type clockRow struct {
 	Extensions        []byte        `gorm:"type:jsonb"`
 	Role              string        `gorm:"default:''"`
 	StopRoles         array[string] `gorm:"type:text[];default:'{}'"`
+	Escalation        []byte        `gorm:"type:jsonb;default:'[]'"`
+	EscalationLevel   int           `gorm:"default:0"`
+	EscalateAt        *time.Time
+	AcknowledgedAt    *time.Time
+	AcknowledgedBy    *int64
+	AckNoteEnc        string `gorm:"default:''"`
 }
 
 func (clockRow) TableName() string { return "case_clocks" }

@@ -201,14 +201,14 @@ func (db *DB) stopClocks(tx *gorm.DB, c caseRow, ch *caseflow.Change) error {
 			}
 		}
 		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'running'", args...).
-			Updates(map[string]any{"status": "stopped", "stopped_at": ch.At, "stopped_by_event": ch.Event,
+			Updates(map[string]any{"status": "stopped", "stopped_at": ch.At, "stopped_by_event": ch.Event, "escalate_at": nil,
 				"stop_roles": roleArray(ch.Roles)}).Error; err != nil {
 			return err
 		}
 		// A breached clock stays breached, but when it was finally met is
 		// still recorded: late is not the same as never.
 		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'breached' AND stopped_at IS NULL", args...).
-			Updates(map[string]any{"stopped_at": ch.At, "stopped_by_event": ch.Event,
+			Updates(map[string]any{"stopped_at": ch.At, "stopped_by_event": ch.Event, "escalate_at": nil,
 				"stop_roles": roleArray(ch.Roles)}).Error; err != nil {
 			return err
 		}
@@ -235,6 +235,13 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 		row := clockRow{CaseID: caseID, Clock: s.Clock, Role: string(s.Role), Instance: s.Instance, Generation: 1, Status: "running",
 			ResponsibleType: string(s.Responsible), Category: s.Category, LimitRule: s.Rule, LimitAmount: s.Amount,
 			LegalBasis: s.Basis, CalendarPolicy: s.Policy, Notify: notifyList(s.Notify), StartedAt: s.StartedAt.UTC(), DueAt: s.DueAt.UTC(), WarnAt: s.WarnAt.UTC(), Extensions: []byte("[]")}
+		if len(s.Escalation) > 0 {
+			raw, err := json.Marshal(s.Escalation)
+			if err != nil {
+				return fmt.Errorf("clock %s: encoding its escalation: %w", s.Clock, err)
+			}
+			row.Escalation = raw
+		}
 		if s.ResponsibleAgency != 0 {
 			id := s.ResponsibleAgency
 			row.ResponsibleAgency = &id

@@ -54,6 +54,9 @@ type Store interface {
 	SealAudit(ctx context.Context) (int, error)
 	// PruneOutbox deletes relayed outbox items older than age.
 	PruneOutbox(ctx context.Context, age time.Duration) error
+	// EscalateDue records up to limit escalation rungs that fell due and
+	// says how many.
+	EscalateDue(ctx context.Context, limit int) (int, error)
 	// Delivery returns a delivery with its notification.
 	Delivery(ctx context.Context, id int64) (*caseflow.Delivery, error)
 	// DeliveryAttempted records how an attempt at a delivery went; last
@@ -91,6 +94,9 @@ type Worker struct {
 	// RollUpInterval is how often the compliance queue is rolled up;
 	// default 1s.
 	RollUpInterval time.Duration
+	// EscalateInterval is how often unacknowledged breaches are escalated
+	// up their ladder; default 10s.
+	EscalateInterval time.Duration
 	// Metrics, when set, receives the worker's measurements.
 	Metrics *Metrics
 	// Senders send deliveries, by channel (caseflow.ChannelEmail,
@@ -134,6 +140,9 @@ func (w *Worker) defaults() {
 	}
 	if w.RollUpInterval == 0 {
 		w.RollUpInterval = time.Second
+	}
+	if w.EscalateInterval == 0 {
+		w.EscalateInterval = 10 * time.Second
 	}
 	if w.DeliveryTimeout == 0 {
 		w.DeliveryTimeout = 30 * time.Second
@@ -193,6 +202,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		{"sweeper", w.SweepInterval, w.sweep},
 		{"audit seal", w.SealInterval, func(ctx context.Context) error { _, err := w.DB.SealAudit(ctx); return err }},
 		{"compliance roll-up", w.RollUpInterval, w.rollUp},
+		{"escalation", w.EscalateInterval, w.escalate},
 		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},
 	} {
 		wg.Add(1)
@@ -205,6 +215,16 @@ func (w *Worker) Run(ctx context.Context) error {
 	srv.Shutdown()
 	w.Log.Info("worker stopped")
 	return nil
+}
+
+// escalate records every escalation rung that fell due, in batches.
+func (w *Worker) escalate(ctx context.Context) error {
+	for {
+		n, err := w.DB.EscalateDue(ctx, 200)
+		if err != nil || n < 200 {
+			return err
+		}
+	}
 }
 
 // rollUpBatch is how many queued cases one roll-up transaction takes.

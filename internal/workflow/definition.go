@@ -44,6 +44,11 @@ type Definition struct {
 	// as the fact "reading.<id>". The province picks an option in the
 	// service's configuration; Default applies otherwise.
 	Readings []*Reading `yaml:"readings" json:"readings,omitempty"`
+	// Escalation is the ladder every clock climbs when its breach is
+	// neither acknowledged nor mended: each step, after its hours (counted
+	// from the breach, then from the step before), tells the next level. A
+	// clock's own escalation replaces it.
+	Escalation []EscalationStep `yaml:"escalation" json:"escalation,omitempty"`
 	States   []*State   `yaml:"states" json:"states"`
 	Events   []*Event   `yaml:"events" json:"events"`
 	Clocks   []*Clock   `yaml:"clocks" json:"clocks"`
@@ -183,7 +188,8 @@ var CrimeCategories = []string{"less_serious", "serious", "very_serious", "espec
 
 // The notification targets of a clock besides agency types.
 const (
-	NotifyResponsible = "responsible" // the agency answerable for the clock
+	EscalateProvinceSupervisors = caseflow.EscalateProvinceSupervisors // the supervisors of the province
+	NotifyResponsible           = "responsible"                        // the agency answerable for the clock
 	NotifySupervisors = "supervisors" // the supervisors of the case's unit
 )
 
@@ -242,6 +248,9 @@ type Clock struct {
 	// Notify lists who hears of a warning or breach: "responsible",
 	// "supervisors", or agency types.
 	Notify []string `yaml:"notify" json:"notify"`
+	// Escalation replaces the definition's ladder for this clock; an empty
+	// list (escalation: []) means the clock never escalates.
+	Escalation *[]EscalationStep `yaml:"escalation" json:"escalation,omitempty"`
 	// Basis is the legal basis shown to users.
 	Basis string `yaml:"basis" json:"basis"`
 	// Note explains anything about the clock an administrator should know.
@@ -427,4 +436,15 @@ func pick(one *Limit, by map[string]Limit, category string) (Limit, bool) {
 	}
 	l, ok := by[category]
 	return l, ok
+}
+
+// EscalationStep is one rung of an escalation ladder (caseflow's).
+type EscalationStep = caseflow.EscalationStep
+
+// EscalationOf is the ladder a clock climbs.
+func (d *Definition) EscalationOf(c *Clock) []EscalationStep {
+	if c.Escalation != nil {
+		return *c.Escalation
+	}
+	return d.Escalation
 }

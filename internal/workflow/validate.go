@@ -279,6 +279,7 @@ func (v *validator) reachable(from ...string) map[string]bool {
 }
 
 func (v *validator) checkClocks() {
+	v.checkEscalation(v.d.Escalation, func(j int, f string) int { return v.at("escalation", j, f) }, "")
 	seen := map[string]bool{}
 	for i, c := range v.d.Clocks {
 		at := func(path ...any) int { return v.at(append([]any{"clocks", i}, path...)...) }
@@ -304,6 +305,9 @@ func (v *validator) checkClocks() {
 			if n != NotifyResponsible && n != NotifySupervisors && !caseflow.AgencyType(n).Valid() {
 				v.add(at("notify", j), "clock %q: unknown notify target %q", c.ID, n)
 			}
+		}
+		if c.Escalation != nil {
+			v.checkEscalation(*c.Escalation, func(j int, f string) int { return at("escalation", j, f) }, fmt.Sprintf("clock %q: ", c.ID))
 		}
 		v.checkCondition(c, at)
 		if c.InstanceField != "" {
@@ -606,4 +610,20 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkEscalation checks a ladder: each step waits a positive number of
+// hours (at most a month) and names a target that exists.
+func (v *validator) checkEscalation(steps []EscalationStep, at func(int, string) int, who string) {
+	if len(steps) > 5 {
+		v.add(at(5, "to"), "%san escalation ladder has at most 5 steps", who)
+	}
+	for j, st := range steps {
+		if st.AfterHours <= 0 || st.AfterHours > 24*31 {
+			v.add(at(j, "after_hours"), "%sescalation step %d: after_hours must be 1 to %d", who, j+1, 24*31)
+		}
+		if st.To != EscalateProvinceSupervisors && !caseflow.AgencyType(st.To).Valid() {
+			v.add(at(j, "to"), "%sescalation step %d: unknown target %q (province_supervisors or an agency type)", who, j+1, st.To)
+		}
+	}
 }
