@@ -266,6 +266,9 @@ type Notification struct {
 	Message    string
 	CreatedAt  time.Time
 	ReadAt     *time.Time
+	// AcknowledgedAt is when the agency told of a breach or escalation
+	// acknowledged it.
+	AcknowledgedAt *time.Time
 	// Deliveries are the copies sent beyond the API, with how each went;
 	// filled where asked for.
 	Deliveries []Delivery

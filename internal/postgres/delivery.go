@@ -65,7 +65,7 @@ func (db *DB) notifyNewWork(tx *gorm.DB, c caseRow, version int, agencyID int64,
 type recipient struct {
 	Channel   string
 	Address   string
-	Kinds     array[string]
+	Kinds     array[string] `gorm:"type:text[]"`
 	QuietFrom *int
 	QuietTo   *int
 }

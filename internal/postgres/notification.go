@@ -53,7 +53,7 @@ func notificationScope(v caseflow.Viewer) (string, []any) {
 // number unread.
 func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error) {
 	cond, args := notificationScope(v)
-	q := `SELECT n.id, n.kind, n.audience, n.case_code, n.clock, n.due_at, n.legal_basis, n.message, n.created_at, r.read_at
+	q := `SELECT n.id, n.kind, n.audience, n.case_code, n.clock, n.due_at, n.legal_basis, n.message, n.created_at, r.read_at, n.acknowledged_at
 		FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
 		WHERE ` + cond + ` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`
 	var flat []notificationRowFlat
@@ -72,7 +72,7 @@ func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) (
 	for _, r := range flat {
 		n := caseflow.Notification{ID: r.ID, Kind: r.Kind, Audience: r.Audience, CaseCode: r.CaseCode,
 			Clock: r.Clock, LegalBasis: r.LegalBasis, Message: r.Message, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt),
-			Deliveries: deliveries[r.ID]}
+			Deliveries: deliveries[r.ID], AcknowledgedAt: utcPtr(r.AcknowledgedAt)}
 		if r.DueAt != nil {
 			n.DueAt = r.DueAt.UTC()
 		}
@@ -88,16 +88,17 @@ func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) (
 }
 
 type notificationRowFlat struct {
-	ID         int64
-	Kind       string
-	Audience   string
-	CaseCode   string
-	Clock      string
-	DueAt      *time.Time
-	LegalBasis string
-	Message    string
-	CreatedAt  time.Time
-	ReadAt     *time.Time
+	ID             int64
+	Kind           string
+	Audience       string
+	CaseCode       string
+	Clock          string
+	DueAt          *time.Time
+	LegalBasis     string
+	Message        string
+	CreatedAt      time.Time
+	ReadAt         *time.Time
+	AcknowledgedAt *time.Time
 }
 
 // MarkNotificationRead marks one of the viewer's notifications read.

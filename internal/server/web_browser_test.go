@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"caseflow/internal/caseflow"
 	"caseflow/internal/testenv"
 )
 
@@ -249,8 +251,14 @@ func TestBrowserCaseJourney(t *testing.T) {
 	)
 	officer.expect("refer to police", strings.Contains(officer.text("refer", "p.notice.ok"), "Chuyển cơ quan công an"), "no confirmation")
 
-	// The police find it in their worklist and accept it.
+	// The police are told: the header counts it and their notifications
+	// name the case as new work.
 	police.login("police1")
+	police.expect("alert count", police.text("alert count", `a[href="/notifications"]`) != "Thông báo", "no unread count in the header")
+	police.do("alerts", chromedp.Navigate(env.srv.URL+"/notifications"), chromedp.WaitVisible(chromedp.CSS(`ul.notes a[href="/cases/`+code+`"]`)))
+	police.expect("alerts", strings.Contains(police.text("alerts", "ul.notes"), "Việc mới"), "the referral is not listed as new work")
+
+	// The police find it in their worklist and accept it.
 	police.do("worklist", chromedp.Navigate(env.srv.URL+"/worklist"), chromedp.WaitVisible(chromedp.CSS(`a[href="/cases/`+code+`"]`)))
 	police.do("accept",
 		chromedp.Click(chromedp.CSS(`a[href="/cases/`+code+`"]`)),
@@ -332,4 +340,40 @@ func waitForDownload(t *testing.T, dir, ext string, timeout time.Duration) []byt
 		time.Sleep(100 * time.Millisecond)
 	}
 	return nil
+}
+
+// TestBrowserAcknowledgeABreachOnAPhone: a report filed three days after it
+// was received, with emergency measures recorded late, is a breach the
+// commune officer is told of; on a 360 px screen she acknowledges it from
+// the case page, with a note, and it leaves the page's alerts.
+func TestBrowserAcknowledgeABreachOnAPhone(t *testing.T) {
+	open := newBrowser(t, 2*time.Minute)
+	token := login(t, "officer1")
+	body := report()
+	body["received_at"] = time.Now().Add(-72 * time.Hour).In(caseflow.Zone).Truncate(time.Minute).Format(time.RFC3339)
+	code := mustFile(t, token, body)
+	c := call(t, http.MethodGet, "/api/v1/cases/"+code, token, nil)
+	require.Equal(t, http.StatusOK, c.Status, string(c.Raw))
+	r := call(t, http.MethodPost, "/api/v1/cases/"+code+"/events", token, map[string]any{"event": "record_emergency_measures",
+		"version": c.Body["version"], "data": map[string]any{"measures": "Trẻ ở với bà (hư cấu)"}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+
+	officer := open("officer1")
+	officer.useSession(token)
+	officer.do("phone", chromedp.EmulateViewport(360, 740))
+	form := `#h-alerts ~ ul form.ack`
+	officer.do("case page", chromedp.Navigate(env.srv.URL+"/cases/"+code), chromedp.WaitVisible(chromedp.CSS(form)))
+	width := officer.eval("fits", `String(document.documentElement.scrollWidth)`)
+	officer.expect("fits", width == "360", "the page is %s px wide on a 360 px screen", width)
+	officer.do("acknowledge",
+		chromedp.SendKeys(chromedp.CSS(form+` input[name=note]`), "Đã liên hệ gia đình (hư cấu)"),
+		chromedp.Click(chromedp.CSS(form+` button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice.ok")))
+	officer.expect("acknowledged", strings.Contains(officer.text("acknowledged", "p.notice.ok"), "Đã xác nhận"), "no confirmation")
+	officer.expect("acknowledged", strings.Contains(officer.location(), "/cases/"+code), "not back on the case page: %s", officer.location())
+	n := officer.eval("gone", `String(document.querySelectorAll("#h-alerts").length)`)
+	officer.expect("gone", n == "0", "the alert is still offered")
+	h := call(t, http.MethodGet, "/api/v1/cases/"+code+"/history", token, nil)
+	require.Equal(t, http.StatusOK, h.Status, string(h.Raw))
+	require.Contains(t, string(h.Raw), "breach_acknowledged")
 }

@@ -78,6 +78,9 @@ type caseView struct {
 	Refer     *formView
 	Conflict  string
 	Dups      []string
+	// Alerts are the viewer's breaches and escalations of this case still
+	// to acknowledge.
+	Alerts []notificationView
 }
 
 // caseCodeRE matches a case code, such as HY-2026-000123.
@@ -145,6 +148,18 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	view := caseView{Code: cs.Code, State: w.stateLabel(lang, cs, cs.State), Version: cs.Version,
 		Summary: cs.Access == caseflow.AccessSummary, Access: catalog.Label(lang, catalog.Access, string(cs.Access)),
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}
+	if ns, _, err := w.cases.Notifications(ctx, v, 100); err == nil {
+		for _, n := range ns {
+			if n.CaseCode != cs.Code || n.AcknowledgedAt != nil ||
+				(n.Kind != caseflow.NotificationBreach && n.Kind != caseflow.NotificationEscalation) {
+				continue
+			}
+			clock := w.clockLabel(lang, n.Clock)
+			view.Alerts = append(view.Alerts, notificationView{ID: n.ID, Kind: catalog.Label(lang, catalog.NotificationKind, n.Kind),
+				Tone: toneBad, Code: n.CaseCode, Clock: clock, Due: dueTime(lang, n.DueAt), Ackable: true,
+				Sentence: tr(lang, "notify.sentence."+n.Kind, clock, dueTime(lang, n.DueAt))})
+		}
+	}
 	view.Facts = w.caseFacts(lang, cs)
 	view.People = personViews(lang, cs)
 	def, _ := w.flows.Get(cs.WorkflowID, cs.WorkflowVersion)

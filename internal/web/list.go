@@ -191,6 +191,12 @@ type notificationView struct {
 	Created  string
 	Unread   bool
 	Sentence string
+	// Ackable: a breach or escalation not yet acknowledged; Acked: one
+	// that was.
+	Ackable, Acked bool
+	// Sent says how many of its copies (e-mail, SMS) went out, of how many.
+	Sent, Copies int
+	Failing      bool
 }
 
 type notificationsView struct {
@@ -208,13 +214,46 @@ func (w *UI) notificationsPage(c echo.Context) error {
 	for _, n := range ns {
 		nv := notificationView{ID: n.ID, Kind: catalog.Label(lang, catalog.NotificationKind, n.Kind), Tone: toneWarn, Code: n.CaseCode,
 			Clock: w.clockLabel(lang, n.Clock), Due: dueTime(lang, n.DueAt), Created: formTime(n.CreatedAt), Unread: n.ReadAt == nil}
-		if n.Kind == caseflow.NotificationBreach {
+		switch n.Kind {
+		case caseflow.NotificationBreach, caseflow.NotificationEscalation:
 			nv.Tone = toneBad
+			nv.Ackable, nv.Acked = n.AcknowledgedAt == nil, n.AcknowledgedAt != nil
+		case caseflow.NotificationNewWork:
+			nv.Tone = toneOK
 		}
-		nv.Sentence = tr(lang, "notify.sentence."+n.Kind, nv.Clock, nv.Due)
+		if n.Kind == caseflow.NotificationNewWork && n.Clock == "" {
+			nv.Sentence = tr(lang, "notify.sentence.new_work_plain")
+		} else {
+			nv.Sentence = tr(lang, "notify.sentence."+n.Kind, nv.Clock, nv.Due)
+		}
+		for _, d := range n.Deliveries {
+			nv.Copies++
+			switch d.Status {
+			case caseflow.DeliverySent:
+				nv.Sent++
+			case caseflow.DeliveryFailed, caseflow.DeliveryDead:
+				nv.Failing = true
+			}
+		}
 		view.Items = append(view.Items, nv)
 	}
 	return w.render(c, http.StatusOK, "notifications", tr(lang, "title.notifications"), view)
+}
+
+// notificationAck acknowledges a breach or escalation from the list, with
+// the note typed beside it; the page it came from is shown again.
+func (w *UI) notificationAck(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such notification")
+	}
+	if err := w.cases.AcknowledgeNotification(c.Request().Context(), request.Viewer(c), id, c.FormValue("note")); err != nil {
+		return err
+	}
+	if back := c.QueryParam("back"); caseCodeRE.MatchString(back) {
+		return c.Redirect(http.StatusSeeOther, "/cases/"+back+"?msg=acknowledged")
+	}
+	return c.Redirect(http.StatusSeeOther, "/notifications#n"+strconv.FormatInt(id, 10))
 }
 
 func (w *UI) notificationRead(c echo.Context) error {

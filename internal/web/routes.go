@@ -27,6 +27,7 @@ func (w *UI) routes() {
 	e.GET("/worklist", w.worklistPage, acts)
 	e.GET("/notifications", w.notificationsPage, reads)
 	e.POST("/notifications/:id/read", w.notificationRead, reads)
+	e.POST("/notifications/:id/acknowledge", w.notificationAck, reads)
 
 	compliance := w.need(caseflow.Role.SeesCompliance)
 	e.GET("/dashboard", w.dashboard, compliance)

@@ -49,9 +49,9 @@ type Definition struct {
 	// from the breach, then from the step before), tells the next level. A
 	// clock's own escalation replaces it.
 	Escalation []EscalationStep `yaml:"escalation" json:"escalation,omitempty"`
-	States   []*State   `yaml:"states" json:"states"`
-	Events   []*Event   `yaml:"events" json:"events"`
-	Clocks   []*Clock   `yaml:"clocks" json:"clocks"`
+	States     []*State         `yaml:"states" json:"states"`
+	Events     []*Event         `yaml:"events" json:"events"`
+	Clocks     []*Clock         `yaml:"clocks" json:"clocks"`
 
 	file        string
 	versionLine int
@@ -190,7 +190,7 @@ var CrimeCategories = []string{"less_serious", "serious", "very_serious", "espec
 const (
 	EscalateProvinceSupervisors = caseflow.EscalateProvinceSupervisors // the supervisors of the province
 	NotifyResponsible           = "responsible"                        // the agency answerable for the clock
-	NotifySupervisors = "supervisors" // the supervisors of the case's unit
+	NotifySupervisors           = "supervisors"                        // the supervisors of the case's unit
 )
 
 // DefaultWarnAt is the fraction of a clock's limit after which a warning
