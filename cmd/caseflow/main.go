@@ -50,6 +50,7 @@ Usage:
   caseflow seed --synthetic N       ... and N fictional cases with histories since 2021 (for demos and measurement;
                                     flags --from YYYY-MM-DD, --seed S, --writers W; needs ENCRYPTION_KEYS)
   caseflow audit verify             verify the audit trail's hash chain
+  caseflow notifications retry-dead put every dead delivery (all its retries failed) back on the queue
   caseflow compliance rollup        roll every queued case up into the compliance roll-up now (the worker does
                                     it continuously)
   caseflow compliance rebuild       count the compliance roll-up afresh from the cases, set-wise (after a bulk
@@ -142,7 +143,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.stdout, "%s v%d: ok (%d states, %d events, %d clocks)\n", d.ID, d.Version, len(d.States), len(d.Events), len(d.Clocks))
 		}
 		return nil
-	case "serve", "worker", "migrate", "seed", "audit", "dev", "units", "compliance":
+	case "serve", "worker", "migrate", "seed", "audit", "dev", "units", "compliance", "notifications":
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 	}
@@ -203,6 +204,19 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return errors.New("usage: caseflow audit verify")
 		}
 		return m.auditVerify(ctx)
+	case "notifications":
+		if len(args) != 2 || args[1] != "retry-dead" {
+			return errors.New("usage: caseflow notifications retry-dead")
+		}
+		if err := m.db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		n, err := m.db.RetryDeadDeliveries(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.stdout, "notifications: %d dead deliveries queued again (the worker sends them)\n", n)
+		return nil
 	case "compliance":
 		if len(args) != 2 || (args[1] != "rollup" && args[1] != "rebuild") {
 			return errors.New("usage: caseflow compliance rollup|rebuild")

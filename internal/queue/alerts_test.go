@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -359,4 +360,37 @@ func TestBreachEscalatesUnlessAcknowledged(t *testing.T) {
 	rep, err := a.cases.Compliance(ctx, a.f.supervisor, casework.ComplianceRequest{From: p.FromDate(), To: p.ToDate()})
 	require.NoError(t, err)
 	require.EqualValues(t, 1, rep.EscalationTotal())
+}
+
+// A delivery whose every retry fails is dead, counted, and sent again by
+// `caseflow notifications retry-dead` once the channel works.
+func TestDeadDeliveriesAreRetriedOnRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	rw := f.startWorker(t, workerOptions{queue: newQueue(t, testenv.RedisURL()), sweep: time.Hour, retries: 1})
+	rw.notifier.mu.Lock()
+	rw.notifier.fail = func(caseflow.Delivery) error { return errors.New("mail server unreachable") }
+	rw.notifier.mu.Unlock()
+	code := f.file(t, time.Now().Add(time.Second))
+	f.waitClock(t, code, time.Now().Add(lateness+3*time.Second), breached)
+	dead := func() int {
+		return f.count(t, `notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+			WHERE n.case_code = ? AND d.status = 'dead'`, code)
+	}
+	require.Eventually(t, func() bool { return dead() >= 2 }, 15*time.Second, 50*time.Millisecond, "the deliveries died")
+	require.Equal(t, 2, f.count(t, `notification_deliveries d JOIN notifications n ON n.id = d.notification_id
+		WHERE n.case_code = ? AND d.status = 'dead' AND d.attempts = 2 AND d.last_error LIKE '%unreachable%'`, code))
+	require.Positive(t, rw.counter(t, "caseflow_deliveries_total", "outcome", "dead"))
+
+	rw.notifier.mu.Lock()
+	rw.notifier.fail = nil
+	rw.notifier.mu.Unlock()
+	n, err := f.env.DB.RetryDeadDeliveries(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, n, 2)
+	require.Eventually(t, func() bool {
+		return dead() == 0 && len(rw.notifier.delivered("breach")) == 2
+	}, 10*time.Second, 50*time.Millisecond, "the dead deliveries were sent")
+	require.Zero(t, rw.notifier.repeats())
 }

@@ -256,6 +256,9 @@ func loseQueue(t *testing.T, url, name string) {
 type workerOptions struct {
 	queue string        // required
 	sweep time.Duration // sweeper interval
+	// retries is how often a failed delivery is retried; default the
+	// worker's.
+	retries int
 	db    workerStore   // default: the fixture's
 }
 
@@ -289,7 +292,7 @@ func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
 	logs := &testenv.LogBuffer{}
 	w := &queue.Worker{DB: o.db, Redis: opt, Queue: o.queue, Log: newLogger(logs), Metrics: rw.metrics,
 		Senders: map[string]caseflow.Sender{caseflow.ChannelEmail: rw.notifier}, TimerCheckInterval: time.Second, SweepInterval: o.sweep,
-		DeliveryBackoff: func(int) time.Duration { return 200 * time.Millisecond }}
+		DeliveryBackoff: func(int) time.Duration { return 200 * time.Millisecond }, DeliveryRetries: o.retries}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()

@@ -16,6 +16,8 @@ type MetricsStore interface {
 	OutboxBacklog(ctx context.Context) (int64, error)
 	// ComplianceQueue counts the cases waiting to be rolled up.
 	ComplianceQueue(ctx context.Context) (int64, error)
+	// DeliveryCounts counts deliveries by channel and status.
+	DeliveryCounts(ctx context.Context) (map[[2]string]int64, error)
 }
 
 // Metrics are the worker's Prometheus metrics.
@@ -64,9 +66,11 @@ func NewMetrics(reg prometheus.Registerer, db MetricsStore) *Metrics {
 }
 
 var (
-	runningDesc = prometheus.NewDesc("caseflow_clocks_running", "Deadline clocks running, by clock.", []string{"clock"}, nil)
-	backlogDesc = prometheus.NewDesc("caseflow_outbox_backlog", "Outbox rows not yet relayed to the queue.", nil, nil)
-	rollUpDesc  = prometheus.NewDesc("caseflow_compliance_queue", "Changes of cases not yet rolled up into the compliance roll-up.", nil, nil)
+	runningDesc  = prometheus.NewDesc("caseflow_clocks_running", "Deadline clocks running, by clock.", []string{"clock"}, nil)
+	backlogDesc  = prometheus.NewDesc("caseflow_outbox_backlog", "Outbox rows not yet relayed to the queue.", nil, nil)
+	deliveryDesc = prometheus.NewDesc("caseflow_deliveries", "Deliveries of notifications by channel and status (pending, sent, failed: to be retried, dead).",
+		[]string{"channel", "status"}, nil)
+	rollUpDesc = prometheus.NewDesc("caseflow_compliance_queue", "Changes of cases not yet rolled up into the compliance roll-up.", nil, nil)
 )
 
 // dbCollector reads gauges from Postgres when scraped.
@@ -76,6 +80,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- runningDesc
 	ch <- backlogDesc
 	ch <- rollUpDesc
+	ch <- deliveryDesc
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -91,5 +96,10 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if n, err := c.db.ComplianceQueue(ctx); err == nil {
 		ch <- prometheus.MustNewConstMetric(rollUpDesc, prometheus.GaugeValue, float64(n))
+	}
+	if counts, err := c.db.DeliveryCounts(ctx); err == nil {
+		for k, n := range counts {
+			ch <- prometheus.MustNewConstMetric(deliveryDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+		}
 	}
 }
