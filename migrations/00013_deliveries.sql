@@ -6,7 +6,9 @@
 -- New work (a case referred or returned to an agency) is a notification
 -- without a clock; its generation is the case version that made it.
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
-ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('warning', 'breach', 'new_work', 'escalation'));
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('warning', 'breach', 'new_work', 'escalation', 'digest'));
+-- A daily digest is about an agency's cases, not one case.
+ALTER TABLE notifications ALTER COLUMN case_id DROP NOT NULL;
 ALTER TABLE notifications ALTER COLUMN clock_id DROP NOT NULL;
 ALTER TABLE notifications ALTER COLUMN due_at DROP NOT NULL;
 ALTER TABLE notifications ADD COLUMN legal_basis text NOT NULL DEFAULT '';
@@ -16,7 +18,7 @@ ALTER TABLE notifications ADD COLUMN level smallint NOT NULL DEFAULT 0;
 ALTER TABLE notifications ADD COLUMN acknowledged_at timestamptz;
 ALTER TABLE notifications ADD COLUMN acknowledged_by bigint REFERENCES users (id);
 DROP INDEX notifications_once_idx;
-CREATE UNIQUE INDEX notifications_once_idx ON notifications (case_id, coalesce(clock_id, 0), generation, kind, audience,
+CREATE UNIQUE INDEX notifications_once_idx ON notifications (coalesce(case_id, 0), coalesce(clock_id, 0), generation, kind, audience,
     coalesce(agency_id, 0), level);
 
 -- The escalation ladder a clock climbs, copied from its workflow when it
@@ -71,15 +73,15 @@ CREATE INDEX notification_deliveries_dead_idx ON notification_deliveries (id) WH
 
 -- +goose Down
 DROP TABLE notification_deliveries, contact_points;
+DROP INDEX case_clocks_escalate_idx, case_clocks_escalated_cx, notifications_once_idx;
 ALTER TABLE case_clocks DROP COLUMN escalation, DROP COLUMN escalation_level, DROP COLUMN escalate_at,
     DROP COLUMN acknowledged_at, DROP COLUMN acknowledged_by, DROP COLUMN ack_note_enc;
-DELETE FROM notifications WHERE kind = 'escalation';
-ALTER TABLE notifications DROP COLUMN level, DROP COLUMN acknowledged_at, DROP COLUMN acknowledged_by;
-DROP INDEX notifications_once_idx;
-DELETE FROM notifications WHERE kind = 'new_work';
-CREATE UNIQUE INDEX notifications_once_idx ON notifications (clock_id, generation, kind, audience, coalesce(agency_id, 0));
-ALTER TABLE notifications DROP COLUMN legal_basis;
+DELETE FROM notification_reads WHERE notification_id IN (SELECT id FROM notifications WHERE kind IN ('new_work', 'escalation', 'digest'));
+DELETE FROM notifications WHERE kind IN ('new_work', 'escalation', 'digest');
+ALTER TABLE notifications DROP COLUMN level, DROP COLUMN acknowledged_at, DROP COLUMN acknowledged_by, DROP COLUMN legal_basis;
+ALTER TABLE notifications ALTER COLUMN case_id SET NOT NULL;
 ALTER TABLE notifications ALTER COLUMN due_at SET NOT NULL;
 ALTER TABLE notifications ALTER COLUMN clock_id SET NOT NULL;
+CREATE UNIQUE INDEX notifications_once_idx ON notifications (clock_id, generation, kind, audience, coalesce(agency_id, 0));
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('warning', 'breach'));

@@ -316,6 +316,7 @@ func (m *Main) worker(ctx context.Context) error {
 	}
 	w := &queue.Worker{DB: m.db, Redis: opt, Queue: m.namespace(), Log: m.log, Metrics: m.metrics,
 		SweepInterval: m.cfg.SweepInterval, TimerCheckInterval: m.cfg.TimerCheckInterval}
+	w.DigestHour = &m.cfg.DigestHour
 	w.Senders = map[string]caseflow.Sender{}
 	if m.cfg.SMTPAddr != "" {
 		w.Senders[caseflow.ChannelEmail] = &mail.Mailer{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, TLS: mail.TLS(m.cfg.SMTPTLS),

@@ -112,6 +112,9 @@ const EscalateProvinceSupervisors = "province_supervisors"
 // NotificationEscalation is the kind of notification an escalation is.
 const NotificationEscalation = "escalation"
 
+// NotificationDigest is an agency's daily digest of its deadlines.
+const NotificationDigest = "digest"
+
 // ClockStop stops a running clock; an empty Instance stops every instance.
 type ClockStop struct {
 	Clock    string
@@ -282,7 +285,7 @@ const (
 )
 
 // NotificationKinds lists the kinds of notification.
-var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork, NotificationEscalation}
+var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork, NotificationEscalation, NotificationDigest}
 
 // Channels a notification is delivered on beyond the API.
 const (

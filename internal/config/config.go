@@ -83,6 +83,9 @@ type Config struct {
 	// deliveries on the sms channel are posted to; empty: that channel has
 	// no sender and its deliveries are dead with the reason.
 	SMSWebhookURL string
+	// DigestHour is DIGEST_HOUR, the hour (Vietnam time) from which each
+	// agency's daily digest is sent; default 7; "off": none.
+	DigestHour int
 	// SMSWebhookSecret is SMS_WEBHOOK_SECRET, the key of the requests'
 	// HMAC-SHA256 signature; required with SMS_WEBHOOK_URL.
 	SMSWebhookSecret []byte
@@ -139,6 +142,18 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 		return nil, &Error{"SMTP_TLS", "must be starttls, tls or none"}
 	}
 	c.SMTPUsername, c.SMTPPassword = getenv("SMTP_USERNAME"), getenv("SMTP_PASSWORD")
+	switch h := getenv("DIGEST_HOUR"); h {
+	case "":
+		c.DigestHour = 7
+	case "off":
+		c.DigestHour = -1
+	default:
+		n, err := strconv.Atoi(h)
+		if err != nil || n < 0 || n > 23 {
+			return nil, &Error{"DIGEST_HOUR", "must be an hour from 0 to 23, or off"}
+		}
+		c.DigestHour = n
+	}
 	if c.SMSWebhookURL = getenv("SMS_WEBHOOK_URL"); c.SMSWebhookURL != "" {
 		if u, err := url.Parse(c.SMSWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return nil, &Error{"SMS_WEBHOOK_URL", "must be an http(s):// URL"}

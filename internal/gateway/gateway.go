@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -106,6 +107,9 @@ func Text(n caseflow.Notification) string {
 	switch n.Kind {
 	case caseflow.NotificationBreach:
 		s = fmt.Sprintf("caseflow: Ho so %s QUA HAN %s%s. %s", n.CaseCode, n.Clock, due, n.LegalBasis)
+	case caseflow.NotificationDigest:
+		first, _, _ := strings.Cut(n.Message, " / ")
+		s = "caseflow: " + first
 	case caseflow.NotificationWarning:
 		s = fmt.Sprintf("caseflow: Ho so %s sap den han %s%s. %s", n.CaseCode, n.Clock, due, n.LegalBasis)
 	default:

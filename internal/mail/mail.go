@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -104,8 +105,11 @@ func (m *Mailer) Send(ctx context.Context, d caseflow.Delivery) error {
 // then English.
 func Text(n caseflow.Notification) (subject, body string) {
 	l := catalog.Labels(catalog.NotificationKind, n.Kind)
-	subject = fmt.Sprintf("[caseflow] %s / %s: %s %s", l.VI, l.EN, n.CaseCode, n.Clock)
-	body = n.Message + "\r\n\r\nHồ sơ / Case: " + n.CaseCode + "\r\n"
+	subject = strings.TrimSpace(fmt.Sprintf("[caseflow] %s / %s: %s %s", l.VI, l.EN, n.CaseCode, n.Clock))
+	body = strings.ReplaceAll(n.Message, "\n", "\r\n") + "\r\n\r\n"
+	if n.CaseCode != "" {
+		body += "Hồ sơ / Case: " + n.CaseCode + "\r\n"
+	}
 	if n.Clock != "" {
 		body += "Thời hạn / Deadline: " + n.Clock + "\r\n"
 	}

@@ -187,7 +187,7 @@ func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.T
 	var out []caseflow.Notification
 	add := func(aud string, agency *int64) error {
 		clockID, due := k.ID, k.DueAt
-		row := notificationRow{Kind: kind, Audience: aud, AgencyID: agency, UnitPath: c.UnitPath, CaseID: c.ID, CaseCode: c.Code,
+		row := notificationRow{Kind: kind, Audience: aud, AgencyID: agency, UnitPath: c.UnitPath, CaseID: &c.ID, CaseCode: c.Code,
 			ClockID: &clockID, Clock: k.Clock, Generation: k.Generation, DueAt: &due, LegalBasis: k.LegalBasis, Message: msg, CreatedAt: now}
 		added, err := db.addNotification(tx, &row)
 		if added {

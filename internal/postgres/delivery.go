@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -48,7 +49,7 @@ func (db *DB) notifyNewWork(tx *gorm.DB, c caseRow, version int, agencyID int64,
 		return err
 	}
 	row := notificationRow{Kind: caseflow.NotificationNewWork, Audience: "agency", AgencyID: &agencyID, UnitPath: c.UnitPath,
-		CaseID: c.ID, CaseCode: c.Code, Generation: version, CreatedAt: now}
+		CaseID: &c.ID, CaseCode: c.Code, Generation: version, CreatedAt: now}
 	row.Message = fmt.Sprintf("Hồ sơ %s: việc mới cho cơ quan / Case %s: new work for your agency", c.Code, c.Code)
 	if k.ID != 0 {
 		due := k.DueAt
@@ -354,4 +355,68 @@ func (db *DB) SetContactPoints(ctx context.Context, v caseflow.Viewer, agencyID,
 		// records how many, not which.
 		return db.audit(tx, v, "contacts.set", "", map[string]any{"agency_id": agencyID, "user_id": userID, "count": len(cs)})
 	})
+}
+
+// maxDigestItems bounds the deadlines a digest names one by one.
+const maxDigestItems = 20
+
+// SendDigests writes, once a day for each agency that answers for any, a
+// digest of its deadlines falling due in the next 48 hours and of those
+// overdue — from the digest hour on (Vietnam time), for agencies with a
+// contact point — and says how many it wrote. Each agency's digest is its
+// own transaction: one that fails leaves the others written.
+func (db *DB) SendDigests(ctx context.Context, hour int) (int, error) {
+	now := db.now()
+	local := now.In(caseflow.Zone)
+	if local.Hour() < hour {
+		return 0, nil
+	}
+	day := local.Year()*10000 + int(local.Month())*100 + local.Day()
+	var rows []struct {
+		AgencyID int64
+		UnitPath string
+		Soon     int
+		Overdue  int
+		Items    array[string] `gorm:"type:text[]"`
+	}
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT a.id AS agency_id, u.path AS unit_path,
+			count(*) FILTER (WHERE k.due_at > @now) AS soon, count(*) FILTER (WHERE k.due_at <= @now) AS overdue,
+			(array_agg(c.code || ' ' || k.clock || ' ' || to_char(k.due_at AT TIME ZONE '`+caseflow.ZoneName+`', 'HH24:MI DD/MM')
+				ORDER BY k.due_at))[1:`+fmt.Sprint(maxDigestItems)+`] AS items
+		FROM case_clocks k
+		JOIN agencies a ON a.id = k.responsible_agency
+		JOIN units u ON u.id = a.unit_id
+		JOIN cases c ON c.id = k.case_id
+		WHERE k.stopped_at IS NULL AND (
+				(k.status = 'running' AND k.due_at <= @soon) OR k.status = 'breached')
+			AND EXISTS (SELECT 1 FROM contact_points cp WHERE cp.agency_id = a.id
+				OR cp.user_id IN (SELECT us.id FROM users us WHERE us.agency_id = a.id AND NOT us.disabled))
+			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.kind = 'digest' AND n.agency_id = a.id AND n.generation = @day)
+		GROUP BY a.id, u.path ORDER BY a.id`,
+		map[string]any{"now": now, "soon": now.Add(48 * time.Hour), "day": day}).Scan(&rows).Error; err != nil {
+		return 0, err
+	}
+	n := 0
+	var firstErr error
+	for _, r := range rows {
+		agency := r.AgencyID
+		msg := fmt.Sprintf("Tổng hợp ngày %s: %d hạn đến trong 48 giờ, %d quá hạn / Digest of %s: %d deadlines in the next 48 hours, %d overdue",
+			local.Format("02/01/2006"), r.Soon, r.Overdue, local.Format("02/01/2006"), r.Soon, r.Overdue)
+		if len(r.Items) > 0 {
+			msg += "\n" + strings.Join(r.Items, "\n")
+		}
+		row := notificationRow{Kind: caseflow.NotificationDigest, Audience: "agency", AgencyID: &agency, UnitPath: r.UnitPath,
+			Generation: day, Message: msg, CreatedAt: now}
+		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			added, err := db.addNotification(tx, &row)
+			if added {
+				n++
+			}
+			return err
+		})
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("digest for agency %d: %w", agency, err)
+		}
+	}
+	return n, firstErr
 }

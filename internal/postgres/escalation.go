@@ -68,7 +68,7 @@ func (db *DB) escalate(tx *gorm.DB, k clockRow, now time.Time) (bool, error) {
 	}
 	clockID, due := k.ID, k.DueAt
 	local := due.In(caseflow.Zone).Format("02/01/2006 15:04")
-	row := notificationRow{Kind: caseflow.NotificationEscalation, Level: level, CaseID: c.ID, CaseCode: c.Code, ClockID: &clockID,
+	row := notificationRow{Kind: caseflow.NotificationEscalation, Level: level, CaseID: &c.ID, CaseCode: c.Code, ClockID: &clockID,
 		Clock: k.Clock, Generation: k.Generation, DueAt: &due, LegalBasis: k.LegalBasis, CreatedAt: now,
 		Message: fmt.Sprintf("Hồ sơ %s: quá hạn %s (hạn %s, %s) chưa được xử lý — chuyển cấp trên, bậc %d / "+
 			"Case %s: deadline %s (due %s, %s) still not acted on — escalated, level %d",

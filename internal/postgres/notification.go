@@ -15,7 +15,7 @@ type notificationRow struct {
 	Audience   string
 	AgencyID   *int64
 	UnitPath   string
-	CaseID     int64
+	CaseID     *int64
 	CaseCode   string
 	ClockID    *int64
 	Clock      string

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
+	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
@@ -148,11 +151,36 @@ func (a *alerts) fire(t *testing.T, v caseflow.Viewer, code, event string, data 
 	require.NoError(t, err, event)
 }
 
+// decoded is an e-mail's subject and body as a reader sees them.
+func decoded(t *testing.T, data string) string {
+	t.Helper()
+	msg, err := netmail.ReadMessage(strings.NewReader(data))
+	require.NoError(t, err)
+	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	require.NoError(t, err)
+	var body io.Reader = msg.Body
+	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	text, err := io.ReadAll(body)
+	require.NoError(t, err)
+	return subject + "\n" + string(text)
+}
+
+// texts are the decoded e-mails the server accepted.
+func (a *alerts) texts(t *testing.T) []string {
+	var out []string
+	for _, m := range a.smtp.Messages() {
+		out = append(out, decoded(t, m.Data))
+	}
+	return out
+}
+
 // mailsFor counts the e-mails about a case, by recipient.
 func (a *alerts) mailsFor(code string) map[string]int {
 	out := map[string]int{}
 	for _, m := range a.smtp.Messages() {
-		if strings.Contains(m.Data, code) {
+		if strings.Contains(strings.ReplaceAll(m.Data, "=\r\n", ""), code) {
 			for _, to := range m.To {
 				out[to]++
 			}
@@ -208,11 +236,7 @@ func TestReferralToPoliceAlertsEachContactPointOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, n)
-	var mails []string
-	for _, m := range a.smtp.Messages() {
-		mails = append(mails, m.Data)
-	}
-	noPlantedData(t, append(mails, bodies...)...)
+	noPlantedData(t, append(a.texts(t), bodies...)...)
 
 	// The police see it in their list, with its deliveries.
 	police := a.f.viewer(t, "police1")
@@ -288,11 +312,7 @@ func TestHungMailServerDoesNotDelayBreaches(t *testing.T) {
 		}
 		require.Equal(t, want, n, to)
 	}
-	var mails []string
-	for _, m := range a.smtp.Messages() {
-		mails = append(mails, m.Data)
-	}
-	noPlantedData(t, mails...)
+	noPlantedData(t, a.texts(t)...)
 }
 
 // An unacknowledged breach escalates once at the declared time, to the
@@ -393,4 +413,49 @@ func TestDeadDeliveriesAreRetriedOnRequest(t *testing.T) {
 		return dead() == 0 && len(rw.notifier.delivered("breach")) == 2
 	}, 10*time.Second, 50*time.Millisecond, "the dead deliveries were sent")
 	require.Zero(t, rw.notifier.repeats())
+}
+
+// Each agency gets one digest a day of its deadlines in the next 48 hours
+// and its overdue ones, on every channel, naming cases by code only.
+func TestDailyDigestOncePerAgency(t *testing.T) {
+	t.Parallel()
+	a := newAlerts(t)
+	ctx := context.Background()
+	soon, late := a.file(t, time.Now().Add(-time.Hour)), a.file(t, time.Now().Add(-time.Hour))
+	for _, code := range []string{soon, late} {
+		a.fire(t, a.f.officer, code, "refer_police", map[string]any{"remote_commune": false})
+	}
+	require.NoError(t, a.f.env.Exec(ctx, `UPDATE case_clocks SET due_at = now() + interval '10 hours', warn_at = now() + interval '9 hours'
+		WHERE case_id = (SELECT id FROM cases WHERE code = ?) AND responsible_type = 'police'`, soon))
+	require.NoError(t, a.f.env.Exec(ctx, `UPDATE case_clocks SET status = 'breached', breached_at = now(), due_at = now() - interval '1 hour'
+		WHERE case_id = (SELECT id FROM cases WHERE code = ?) AND responsible_type = 'police'`, late))
+	n, err := a.f.env.DB.SendDigests(ctx, 0)
+	require.NoError(t, err)
+	require.Positive(t, n)
+	again, err := a.f.env.DB.SendDigests(ctx, 0)
+	require.NoError(t, err)
+	require.Zero(t, again, "one digest a day")
+	var digest string
+	require.Eventually(t, func() bool {
+		for _, m := range a.smtp.Messages() {
+			text := decoded(t, m.Data)
+			if strings.Contains(text, soon) && strings.Contains(text, late) && strings.HasPrefix(m.To[0], "a.") {
+				digest = text
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the police's digest reached its mailbox")
+	require.Contains(t, digest, "1 quá hạn")
+	require.Contains(t, digest, "1 hạn đến trong 48 giờ")
+	noPlantedData(t, digest)
+	require.Eventually(t, func() bool {
+		msgs, _, _ := a.gw.messages()
+		for _, m := range msgs {
+			if m.Kind == caseflow.NotificationDigest {
+				return len([]rune(m.Text)) <= gateway.MaxSMS
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the digest went by SMS too")
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"caseflow/internal/casework"
 	"caseflow/internal/caseflow"
+	"caseflow/internal/casework"
 	"caseflow/internal/gateway"
 	"caseflow/internal/mail"
 	"caseflow/internal/queue"

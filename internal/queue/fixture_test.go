@@ -259,7 +259,7 @@ type workerOptions struct {
 	// retries is how often a failed delivery is retried; default the
 	// worker's.
 	retries int
-	db    workerStore   // default: the fixture's
+	db      workerStore // default: the fixture's
 }
 
 // workerStore is what a test worker and its metrics read and write: the

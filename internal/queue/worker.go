@@ -54,6 +54,9 @@ type Store interface {
 	SealAudit(ctx context.Context) (int, error)
 	// PruneOutbox deletes relayed outbox items older than age.
 	PruneOutbox(ctx context.Context, age time.Duration) error
+	// SendDigests writes the day's digests due from the digest hour on and
+	// says how many.
+	SendDigests(ctx context.Context, hour int) (int, error)
 	// EscalateDue records up to limit escalation rungs that fell due and
 	// says how many.
 	EscalateDue(ctx context.Context, limit int) (int, error)
@@ -94,6 +97,9 @@ type Worker struct {
 	// RollUpInterval is how often the compliance queue is rolled up;
 	// default 1s.
 	RollUpInterval time.Duration
+	// DigestHour is the hour (Vietnam time, 0–23) from which each agency's
+	// daily digest is sent; default 7 (a negative value: no digests).
+	DigestHour *int
 	// EscalateInterval is how often unacknowledged breaches are escalated
 	// up their ladder; default 10s.
 	EscalateInterval time.Duration
@@ -203,6 +209,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		{"audit seal", w.SealInterval, func(ctx context.Context) error { _, err := w.DB.SealAudit(ctx); return err }},
 		{"compliance roll-up", w.RollUpInterval, w.rollUp},
 		{"escalation", w.EscalateInterval, w.escalate},
+		{"daily digest", 5 * time.Minute, w.digest},
 		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},
 	} {
 		wg.Add(1)
@@ -215,6 +222,19 @@ func (w *Worker) Run(ctx context.Context) error {
 	srv.Shutdown()
 	w.Log.Info("worker stopped")
 	return nil
+}
+
+// digest writes the day's digests once the digest hour has come.
+func (w *Worker) digest(ctx context.Context) error {
+	hour := 7
+	if w.DigestHour != nil {
+		hour = *w.DigestHour
+	}
+	if hour < 0 {
+		return nil
+	}
+	_, err := w.DB.SendDigests(ctx, hour)
+	return err
 }
 
 // escalate records every escalation rung that fell due, in batches.

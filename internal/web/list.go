@@ -221,7 +221,14 @@ func (w *UI) notificationsPage(c echo.Context) error {
 		case caseflow.NotificationNewWork:
 			nv.Tone = toneOK
 		}
-		if n.Kind == caseflow.NotificationNewWork && n.Clock == "" {
+		if n.Kind == caseflow.NotificationDigest {
+			first, _, _ := strings.Cut(n.Message, "\n")
+			vi, en, _ := strings.Cut(first, " / ")
+			nv.Sentence = vi
+			if lang == "en" {
+				nv.Sentence = en
+			}
+		} else if n.Kind == caseflow.NotificationNewWork && n.Clock == "" {
 			nv.Sentence = tr(lang, "notify.sentence.new_work_plain")
 		} else {
 			nv.Sentence = tr(lang, "notify.sentence."+n.Kind, nv.Clock, nv.Due)
