@@ -36,6 +36,7 @@ var fieldTexts = map[caseflow.FieldCode]fieldText{
 	caseflow.FieldNotADate:            {key: "msg.bad_date"},
 	caseflow.FieldNotADatetime:        {key: "msg.bad_datetime"},
 	caseflow.FieldNotAPhone:           {key: "msg.phone"},
+	caseflow.FieldNotAnEmail:          {key: "msg.email"},
 	caseflow.FieldNotADuration:        {key: "msg.duration"},
 	caseflow.FieldNotACursor:          {key: "msg.invalid"},
 	caseflow.FieldNotAUsername:        {key: "msg.username"},

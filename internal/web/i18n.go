@@ -135,6 +135,7 @@ var messages = map[string][2]string{
 	"msg.out_of_range":   {"Giá trị phải từ %d đến %d.", "Must be from %d to %d."},
 	"msg.year_range":     {"Năm phải từ %d đến %d.", "The year must be from %d to %d."},
 	"msg.phone":          {"Số điện thoại chỉ gồm chữ số, dấu cách, +, - hoặc dấu chấm.", "Digits, spaces, +, - or dots only."},
+	"msg.email":          {"Địa chỉ thư điện tử không hợp lệ.", "Not a valid e-mail address."},
 	"msg.commune":        {"Mã xã không tồn tại.", "No commune has this code."},
 	"msg.unit":           {"Mã đơn vị không tồn tại.", "No unit has this code."},
 	"msg.not_found":      {"Không tìm thấy giá trị này.", "Nothing has this value."},
