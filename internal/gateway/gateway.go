@@ -17,7 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"caseflow/internal/caseflow"
 )
@@ -97,7 +100,8 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// Text is a notification as one SMS: Vietnamese, at most MaxSMS characters.
+// Text is a notification as one SMS: Vietnamese without diacritics, at most
+// MaxSMS characters.
 func Text(n caseflow.Notification) string {
 	var s string
 	due := ""
@@ -115,9 +119,28 @@ func Text(n caseflow.Notification) string {
 	default:
 		s = fmt.Sprintf("caseflow: Ho so %s chuyen den co quan: %s%s. %s", n.CaseCode, n.Clock, due, n.LegalBasis)
 	}
+	s = plain(s)
 	for utf8.RuneCountInString(s) > MaxSMS {
 		_, size := utf8.DecodeLastRuneInString(s)
 		s = s[:len(s)-size]
 	}
 	return s
+}
+
+// plain writes Vietnamese without its diacritics, so that a message fits
+// one GSM-7 SMS: đ becomes d, and every combining mark goes.
+func plain(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ':
+			b.WriteRune('d')
+		case r == 'Đ':
+			b.WriteRune('D')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
