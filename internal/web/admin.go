@@ -21,8 +21,8 @@ import (
 // agency) and public holidays, over the same storage calls as the API.
 
 type userRowView struct {
-	Username, DisplayName, Role, Agency string
-	Disabled                            bool
+	Username, DisplayName, Role, Agency, AgencyCode string
+	Disabled                                        bool
 }
 
 type usersView struct {
@@ -71,7 +71,7 @@ func (w *UI) renderUsers(c echo.Context, code int, values url.Values, errs map[s
 	view := usersView{}
 	for _, u := range us {
 		view.Users = append(view.Users, userRowView{Username: u.Username, DisplayName: u.DisplayName,
-			Role: catalog.Label(lang, catalog.Role, string(u.Role)), Agency: u.Agency.Name, Disabled: u.Disabled})
+			Role: catalog.Label(lang, catalog.Role, string(u.Role)), Agency: u.Agency.Name, AgencyCode: u.Agency.Code, Disabled: u.Disabled})
 	}
 	f := formView{Key: "create", ID: "create", Title: tr(lang, "admin.create_user"), Action: "/admin/users",
 		Submit: tr(lang, "admin.create"), Open: errs != nil}

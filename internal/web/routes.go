@@ -28,6 +28,8 @@ func (w *UI) routes() {
 	e.GET("/notifications", w.notificationsPage, reads)
 	e.POST("/notifications/:id/read", w.notificationRead, reads)
 	e.POST("/notifications/:id/acknowledge", w.notificationAck, reads)
+	e.GET("/contacts", w.contactsPage, w.need(caseflow.Role.Valid))
+	e.POST("/contacts", w.contactsSubmit, w.need(caseflow.Role.Valid))
 
 	compliance := w.need(caseflow.Role.SeesCompliance)
 	e.GET("/dashboard", w.dashboard, compliance)
@@ -40,6 +42,8 @@ func (w *UI) routes() {
 	e.GET("/admin/users/:username", w.userPage, admin)
 	e.POST("/admin/users/:username", w.userUpdate, admin)
 	e.GET("/admin/holidays", w.holidaysPage, admin)
+	e.GET("/admin/agencies/:code/contacts", w.contactsPage, admin)
+	e.POST("/admin/agencies/:code/contacts", w.contactsSubmit, admin)
 	e.POST("/admin/holidays", w.holidayPut, admin)
 	e.POST("/admin/holidays/:date/delete", w.holidayDelete, admin)
 }

@@ -22,7 +22,7 @@ import (
 // webPages are the page templates; each is parsed with the layout and the
 // shared partials, once per language.
 var webPages = []string{"login", "error", "cases", "intake", "case", "worklist", "notifications",
-	"dashboard", "indicator", "users", "user", "holidays"}
+	"dashboard", "indicator", "users", "user", "holidays", "contacts"}
 
 func (w *UI) loadTemplates() {
 	w.pages = map[string]map[string]*template.Template{}
@@ -45,6 +45,8 @@ func templateFuncs(lang string) template.FuncMap {
 		"label": func(kind, value string) string { return catalog.Label(lang, kind, value) },
 		// svg marks a chart of web_svg.go as safe: its text is escaped there.
 		"svg": func(s string) template.HTML { return template.HTML(s) },
+		// inc counts from one: {{inc .Index}}.
+		"inc": func(i int) int { return i + 1 },
 	}
 }
 
