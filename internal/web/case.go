@@ -79,8 +79,9 @@ type caseView struct {
 	Conflict  string
 	Dups      []string
 	// Alerts are the viewer's breaches and escalations of this case still
-	// to acknowledge.
-	Alerts []notificationView
+	// to acknowledge; Told, the other notifications of the case the viewer
+	// received, with how their copies went.
+	Alerts, Told []notificationView
 }
 
 // caseCodeRE matches a case code, such as HY-2026-000123.
@@ -150,14 +151,15 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}
 	if ns, _, err := w.cases.Notifications(ctx, v, 100); err == nil {
 		for _, n := range ns {
-			if n.CaseCode != cs.Code || n.AcknowledgedAt != nil ||
-				(n.Kind != caseflow.NotificationBreach && n.Kind != caseflow.NotificationEscalation) {
+			if n.CaseCode != cs.Code {
 				continue
 			}
-			clock := w.clockLabel(lang, n.Clock)
-			view.Alerts = append(view.Alerts, notificationView{ID: n.ID, Kind: catalog.Label(lang, catalog.NotificationKind, n.Kind),
-				Tone: toneBad, Code: n.CaseCode, Clock: clock, Due: dueTime(lang, n.DueAt), Ackable: true,
-				Sentence: tr(lang, "notify.sentence."+n.Kind, clock, dueTime(lang, n.DueAt))})
+			nv := w.notificationViewOf(lang, n)
+			if nv.Ackable {
+				view.Alerts = append(view.Alerts, nv)
+			} else {
+				view.Told = append(view.Told, nv)
+			}
 		}
 	}
 	view.Facts = w.caseFacts(lang, cs)

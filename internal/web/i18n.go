@@ -269,6 +269,7 @@ var messages = map[string][2]string{
 	"notify.ack_note":         {"Ghi chú xác nhận (không bắt buộc)", "Note (optional)"},
 	"notify.ack":              {"Xác nhận đã biết và xử lý", "Acknowledge"},
 	"case.alerts":             {"Cảnh báo cần xác nhận", "Alerts to acknowledge"},
+	"case.told":               {"Thông báo bạn đã nhận về hồ sơ (%d)", "Notifications you received about the case (%d)"},
 	"title.contacts":          {"Nơi nhận thông báo", "Where you are told"},
 	"title.agency_contacts":   {"Nơi nhận thông báo của %s", "Where %s is told"},
 	"contacts.heading":        {"Nơi nhận thông báo của tôi", "Where I am told"},

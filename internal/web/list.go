@@ -212,39 +212,44 @@ func (w *UI) notificationsPage(c echo.Context) error {
 	}
 	view := notificationsView{Unread: unread}
 	for _, n := range ns {
-		nv := notificationView{ID: n.ID, Kind: catalog.Label(lang, catalog.NotificationKind, n.Kind), Tone: toneWarn, Code: n.CaseCode,
-			Clock: w.clockLabel(lang, n.Clock), Due: dueTime(lang, n.DueAt), Created: formTime(n.CreatedAt), Unread: n.ReadAt == nil}
-		switch n.Kind {
-		case caseflow.NotificationBreach, caseflow.NotificationEscalation:
-			nv.Tone = toneBad
-			nv.Ackable, nv.Acked = n.AcknowledgedAt == nil, n.AcknowledgedAt != nil
-		case caseflow.NotificationNewWork:
-			nv.Tone = toneOK
-		}
-		if n.Kind == caseflow.NotificationDigest {
-			first, _, _ := strings.Cut(n.Message, "\n")
-			vi, en, _ := strings.Cut(first, " / ")
-			nv.Sentence = vi
-			if lang == "en" {
-				nv.Sentence = en
-			}
-		} else if n.Kind == caseflow.NotificationNewWork && n.Clock == "" {
-			nv.Sentence = tr(lang, "notify.sentence.new_work_plain")
-		} else {
-			nv.Sentence = tr(lang, "notify.sentence."+n.Kind, nv.Clock, nv.Due)
-		}
-		for _, d := range n.Deliveries {
-			nv.Copies++
-			switch d.Status {
-			case caseflow.DeliverySent:
-				nv.Sent++
-			case caseflow.DeliveryFailed, caseflow.DeliveryDead:
-				nv.Failing = true
-			}
-		}
-		view.Items = append(view.Items, nv)
+		view.Items = append(view.Items, w.notificationViewOf(lang, n))
 	}
 	return w.render(c, http.StatusOK, "notifications", tr(lang, "title.notifications"), view)
+}
+
+// notificationViewOf is a notification as the pages show it.
+func (w *UI) notificationViewOf(lang string, n caseflow.Notification) notificationView {
+	nv := notificationView{ID: n.ID, Kind: catalog.Label(lang, catalog.NotificationKind, n.Kind), Tone: toneWarn, Code: n.CaseCode,
+		Clock: w.clockLabel(lang, n.Clock), Due: dueTime(lang, n.DueAt), Created: formTime(n.CreatedAt), Unread: n.ReadAt == nil}
+	switch n.Kind {
+	case caseflow.NotificationBreach, caseflow.NotificationEscalation:
+		nv.Tone = toneBad
+		nv.Ackable, nv.Acked = n.AcknowledgedAt == nil, n.AcknowledgedAt != nil
+	case caseflow.NotificationNewWork:
+		nv.Tone = toneOK
+	}
+	if n.Kind == caseflow.NotificationDigest {
+		first, _, _ := strings.Cut(n.Message, "\n")
+		vi, en, _ := strings.Cut(first, " / ")
+		nv.Sentence = vi
+		if lang == "en" {
+			nv.Sentence = en
+		}
+	} else if n.Kind == caseflow.NotificationNewWork && n.Clock == "" {
+		nv.Sentence = tr(lang, "notify.sentence.new_work_plain")
+	} else {
+		nv.Sentence = tr(lang, "notify.sentence."+n.Kind, nv.Clock, nv.Due)
+	}
+	for _, d := range n.Deliveries {
+		nv.Copies++
+		switch d.Status {
+		case caseflow.DeliverySent:
+			nv.Sent++
+		case caseflow.DeliveryFailed, caseflow.DeliveryDead:
+			nv.Failing = true
+		}
+	}
+	return nv
 }
 
 // notificationAck acknowledges a breach or escalation from the list, with
