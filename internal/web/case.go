@@ -620,6 +620,12 @@ func (w *UI) fireSubmit(c echo.Context) error {
 	if err != nil {
 		return w.caseFormError(c, code, back, err, version)
 	}
+	// A step that hands the case on may end this agency's access: the save
+	// is then confirmed on the worklist, never by a "not found" page.
+	if _, err := w.cases.Summary(c.Request().Context(), v, code); caseflow.ErrorCode(err) == caseflow.ENotFound {
+		return c.Redirect(http.StatusSeeOther, "/worklist?done="+url.QueryEscape(event)+"&code="+url.QueryEscape(code)+
+			"&wv="+strconv.Itoa(cs.WorkflowVersion))
+	}
 	return c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(code)+"?done="+url.QueryEscape(event)+"&wv="+strconv.Itoa(cs.WorkflowVersion))
 }
 

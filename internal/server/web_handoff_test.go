@@ -1,0 +1,36 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// After a save that ends the saver's access (the forensic centre records its
+// conclusion and the case goes back to the police), the browser lands on the
+// worklist with the save confirmed, never on a "not found" page.
+func TestSaveThatEndsAccessLandsOnTheWorklist(t *testing.T) {
+	c := newWFCase(t)
+	c.fire(t, "officer1", "refer_police", "police", map[string]any{"remote_commune": false})
+	c.fire(t, "police1", "accept_referral", "police", map[string]any{"intake_number": "TL-02/2026"})
+	c.fire(t, "police1", "decide_prosecution", "investigation", map[string]any{"crime_category": "serious", "penal_code_article": "146"})
+	c.fire(t, "police1", "record_exam_grounds", "investigation", map[string]any{"grounds": "Cần xác định dấu vết"})
+	c.fire(t, "police1", "request_forensic_exam", "forensic_exam", map[string]any{"exam_kind": "sexual_abuse"})
+
+	health := webAs(t, "health1")
+	page := health.get("/cases/" + c.code)
+	require.Equal(t, http.StatusOK, page.Status)
+	saved := health.post("/cases/"+c.code+"/events", url.Values{"event": {"conclude_forensic_exam"},
+		"version": {strconv.Itoa(c.version)}, "d_concluded_on": {"2026-11-29"}, "d_conclusion": {"Có dấu vết"}})
+	require.Equal(t, http.StatusSeeOther, saved.Status, saved.Body)
+	require.True(t, strings.HasPrefix(saved.Location, "/worklist?"), "redirected to %s", saved.Location)
+	landed := health.get(saved.Location)
+	require.Equal(t, http.StatusOK, landed.Status)
+	require.Contains(t, landed.Body, c.code, "the worklist names the case saved")
+	require.Contains(t, landed.Body, "Kết luận giám định", "and the step recorded")
+	require.Equal(t, http.StatusNotFound, health.get("/cases/"+c.code).Status, "the access did end")
+}
