@@ -34,3 +34,21 @@ func TestSaveThatEndsAccessLandsOnTheWorklist(t *testing.T) {
 	require.Contains(t, landed.Body, "Kết luận giám định", "and the step recorded")
 	require.Equal(t, http.StatusNotFound, health.get("/cases/"+c.code).Status, "the access did end")
 }
+
+// The history names the steps the system records in words, not by id.
+func TestHistoryNamesSystemStepsInWords(t *testing.T) {
+	token := login(t, "officer1")
+	body := report()
+	body["received_at"] = "2026-11-20T08:00:00+07:00"
+	code := mustFile(t, token, body)
+	c := call(t, http.MethodGet, "/api/v1/cases/"+code, token, nil)
+	require.Equal(t, http.StatusOK, c.Status, string(c.Raw))
+	r := call(t, http.MethodPost, "/api/v1/cases/"+code+"/events", token, map[string]any{"event": "record_emergency_measures",
+		"version": c.Body["version"], "data": map[string]any{"measures": "Trẻ ở với bà (hư cấu)"}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	page := webAs(t, "officer1").get("/cases/" + code)
+	require.Equal(t, http.StatusOK, page.Status)
+	require.NotContains(t, page.Body, ">clock_breached<")
+	require.NotContains(t, page.Body, "clock_breached")
+	require.Contains(t, page.Body, "Quá hạn")
+}
