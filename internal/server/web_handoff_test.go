@@ -52,3 +52,23 @@ func TestHistoryNamesSystemStepsInWords(t *testing.T) {
 	require.NotContains(t, page.Body, "clock_breached")
 	require.Contains(t, page.Body, "Quá hạn")
 }
+
+// No form of the case page shows two fields with the same label.
+func TestNoFormHasTwoNotes(t *testing.T) {
+	code := mustFile(t, login(t, "officer1"), report())
+	page := webAs(t, "officer1").get("/cases/" + code)
+	require.Equal(t, http.StatusOK, page.Status)
+	for _, form := range strings.Split(page.Body, "<form")[1:] {
+		form = form[:strings.Index(form, "</form>")]
+		seen := map[string]bool{}
+		for _, part := range strings.Split(form, "<label")[1:] {
+			text := part[strings.Index(part, ">")+1:]
+			text = strings.TrimSpace(text[:strings.Index(text, "<")])
+			if text == "" {
+				continue
+			}
+			require.False(t, seen[text], "two fields labelled %q in one form", text)
+			seen[text] = true
+		}
+	}
+}

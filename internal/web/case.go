@@ -432,7 +432,15 @@ func (w *UI) eventForm(lang string, cs *caseflow.Case, def *workflow.Definition,
 		}
 		fv.Fields = append(fv.Fields, fd)
 	}
-	note := field{ID: "ev-" + name + "-note", Name: "note", Type: "textarea", Rows: 2, Label: tr(lang, "case.note"),
+	// The history note keeps a name of its own where the step has a field
+	// called a note too, so that no form shows two "Ghi chú".
+	noteLabel := tr(lang, "case.note")
+	for _, fd := range fv.Fields {
+		if strings.EqualFold(fd.Label, noteLabel) {
+			noteLabel = tr(lang, "case.note_history")
+		}
+	}
+	note := field{ID: "ev-" + name + "-note", Name: "note", Type: "textarea", Rows: 2, Label: noteLabel,
 		Hint: tr(lang, "case.note_hint"), Value: values.Get("note"), Err: errs["note"]}
 	// When the act happened, for a step entered after the fact: clocks count
 	// from it, and the history keeps both times.

@@ -330,6 +330,7 @@ var messages = map[string][2]string{
 	"case.occurred_at_hint":    {"Để trống nếu vừa thực hiện. Thời hạn tính từ thời điểm này.", "Leave empty if it just happened. Deadlines count from this time."},
 	"case.late_reason":         {"Lý do ghi nhận muộn (nếu muộn hơn 3 ngày)", "Why it is recorded late (if over 3 days)"},
 	"case.note":                {"Ghi chú", "Note"},
+	"case.note_history":        {"Ghi chú vào lịch sử hồ sơ", "Note for the case history"},
 	"case.note_hint":           {"Lưu vào lịch sử hồ sơ (được mã hóa).", "Kept in the case history (encrypted)."},
 	"case.do":                  {"Xác nhận", "Confirm"},
 	"case.moves_to":            {"Hồ sơ sẽ chuyển sang giai đoạn: %s.", "The case will move to: %s."},
