@@ -107,7 +107,7 @@ type IntakeResult struct {
 
 // Report enumerations.
 var (
-	Channels     = []string{"hotline_111", "walk_in", "school", "health_facility", "police", "online", "other"}
+	Channels     = []string{"hotline_111", "phone_call", "walk_in", "school", "health_facility", "police", "online", "other"}
 	AbuseTypes   = []string{"sexual", "physical", "emotional", "neglect", "trafficking", "child_labour", "child_marriage", "online", "other"}
 	Settings     = []string{"family", "school", "online", "public", "other"}
 	Sexes        = []string{"female", "male", "other", "unknown"}

@@ -50,7 +50,7 @@ func TestHistoryNamesSystemStepsInWords(t *testing.T) {
 	require.Equal(t, http.StatusOK, page.Status)
 	require.NotContains(t, page.Body, ">clock_breached<")
 	require.NotContains(t, page.Body, "clock_breached")
-	require.Contains(t, page.Body, "Quá hạn")
+	require.Contains(t, page.Body, "Ghi nhận quá hạn")
 }
 
 // No form of the case page shows two fields with the same label.

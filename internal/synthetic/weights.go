@@ -18,7 +18,7 @@ var (
 	settings = []choice{{"family", 0.55}, {"school", 0.15}, {"online", 0.12}, {"public", 0.12}, {"other", 0.06}}
 	abuses   = []choice{{"sexual", 0.45}, {"physical", 0.30}, {"emotional", 0.10}, {"neglect", 0.08}, {"online", 0.04},
 		{"trafficking", 0.01}, {"child_labour", 0.01}, {"child_marriage", 0.01}}
-	channels = []choice{{"hotline_111", 0.30}, {"walk_in", 0.20}, {"school", 0.15}, {"health_facility", 0.10},
+	channels = []choice{{"hotline_111", 0.25}, {"phone_call", 0.08}, {"walk_in", 0.17}, {"school", 0.15}, {"health_facility", 0.10},
 		{"police", 0.15}, {"online", 0.05}, {"other", 0.05}}
 	sexes = []choice{{"female", 0.62}, {"male", 0.36}, {"unknown", 0.02}}
 )

@@ -269,7 +269,7 @@ var messages = map[string][2]string{
 	"notify.ack_note":           {"Ghi chú xác nhận (không bắt buộc)", "Note (optional)"},
 	"notify.ack":                {"Xác nhận đã biết và xử lý", "Acknowledge"},
 	"event.clock_warning":       {"Cảnh báo sắp đến hạn", "Deadline approaching"},
-	"event.clock_breached":      {"Quá hạn", "Deadline missed"},
+	"event.clock_breached":      {"Ghi nhận quá hạn", "Deadline missed"},
 	"event.clock_escalated":     {"Chuyển cấp trên vì quá hạn chưa xử lý", "Escalated: deadline missed and not acted on"},
 	"event.breach_acknowledged": {"Xác nhận đã biết việc quá hạn", "Missed deadline acknowledged"},
 	"event.clock_extended":      {"Gia hạn thời hạn", "Deadline extended"},
