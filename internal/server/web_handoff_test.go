@@ -72,3 +72,15 @@ func TestNoFormHasTwoNotes(t *testing.T) {
 		}
 	}
 }
+
+// Pages go compressed to a client that accepts it.
+func TestPagesAreCompressed(t *testing.T) {
+	req, err := http.NewRequest(http.MethodGet, env.srv.URL+"/login", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+}
