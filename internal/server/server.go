@@ -106,11 +106,12 @@ func New(cfg Config) *Server {
 	e.Use(middleware.BodyLimit("1MiB"))
 	e.Use(secureHeaders)
 	// Pages and API answers go compressed to clients that accept it (a
-	// commune office on a slow link); /metrics compresses itself, and the
-	// queue monitor is left as its library serves it.
+	// commune office on a slow link). The stylesheet and script are stored
+	// compressed already and /metrics compresses itself; the queue monitor
+	// is left as its library serves it.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: func(c echo.Context) bool {
 		p := c.Request().URL.Path
-		return p == "/metrics" || (s.monitor != "" && strings.HasPrefix(p, s.monitor))
+		return p == "/metrics" || strings.HasPrefix(p, "/static/") || (s.monitor != "" && strings.HasPrefix(p, s.monitor))
 	}}))
 	s.routes(cfg)
 	return s

@@ -228,6 +228,14 @@ func TestBrowserCaseJourney(t *testing.T) {
 	suspect, reporter := "Nghi Phạm Trình Duyệt Hư Cấu", "Người Báo Trình Duyệt Hư Cấu"
 	remember(child, suspect, reporter)
 	officer.do("open the form", chromedp.Navigate(env.srv.URL+"/reports/new"), chromedp.WaitVisible(chromedp.ID("c0_full_name")))
+	// Asking to stay anonymous hides who the reporter is; a neighbour is
+	// not asked an age or a sex.
+	officer.expect("reporter fields", officer.eval("no age", `String(!!document.getElementById("r_age") || !!document.getElementById("r_sex"))`) == "false",
+		"the reporter is asked an age or a sex")
+	officer.do("anonymous", chromedp.Click(chromedp.ID("r_anonymous")))
+	officer.expect("anonymous", officer.eval("hidden", `String(document.getElementById("r_full_name").offsetParent === null)`) == "true",
+		"the reporter's name stays on screen")
+	officer.do("not anonymous", chromedp.Click(chromedp.ID("r_anonymous")), chromedp.WaitVisible(chromedp.ID("r_full_name")))
 	officer.fillIntake(child, suspect, reporter)
 	officer.do("file", chromedp.Click(chromedp.CSS(`button[name=op][value=file]`)), chromedp.WaitVisible(chromedp.CSS("p.notice.ok")))
 	m := codeInPath.FindStringSubmatch(officer.location())

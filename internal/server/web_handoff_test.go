@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,4 +85,17 @@ func TestPagesAreCompressed(t *testing.T) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+}
+
+// The stylesheet, stored compressed, is compressed once.
+func TestStylesheetIsCompressedOnce(t *testing.T) {
+	page := webAs(t, "officer1").get("/contacts")
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(page.Body)
+	require.NotEmpty(t, css)
+	resp, err := http.Get(env.srv.URL + css) // the client asks for gzip and decodes it
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), "fieldset.reporter", "the stylesheet reads as CSS")
 }

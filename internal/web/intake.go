@@ -61,8 +61,9 @@ var (
 		{"age", "number", false}, {"address", "text", false}}
 	suspectSpec = []personSpec{{"full_name", "text", false}, {"sex", "select", false}, {"date_of_birth", "date", false},
 		{"age", "number", false}, {"relationship", "text", false}, {"address", "text", false}, {"phone", "tel", false}}
-	reporterSpec = []personSpec{{"full_name", "text", false}, {"sex", "select", false}, {"date_of_birth", "date", false},
-		{"age", "number", false}, {"relationship", "text", false}, {"address", "text", false}, {"phone", "tel", false}}
+	// A reporter is asked how to reach them, not their age or sex.
+	reporterSpec = []personSpec{{"relationship", "text", false}, {"full_name", "text", false}, {"address", "text", false},
+		{"phone", "tel", false}}
 )
 
 // personSlot is a child, suspect or the reporter in the form.
@@ -431,7 +432,10 @@ func parseIntake(lang string, v caseflow.Viewer, in intakeInput) (*caseflow.Repo
 	}
 	r, filled := person("r_", caseflow.PersonReporter, reporterSpec)
 	if f.Get("r_anonymous") != "" {
+		// The form hides who the reporter is once they ask to stay
+		// anonymous; what was typed before is not kept.
 		r.Anonymous, filled = true, true
+		r.FullName, r.Address, r.Phone = "", "", ""
 	}
 	if filled {
 		rep.Reporter = &r
