@@ -267,6 +267,11 @@ func (s *API) listCases(c echo.Context) error {
 	q := c.QueryParams()
 	fe := caseflow.FieldErrors{}
 	f := caseflow.CaseFilter{State: q.Get("state"), CommuneCode: q.Get("commune"), After: q.Get("cursor")}
+	if code, err := caseflow.CheckCodeQuery(q.Get("code")); err != nil {
+		return err
+	} else {
+		f.Code = code
+	}
 	f.ReceivedFrom = parseDateParam(fe, "received_from", q.Get("received_from"), false)
 	f.ReceivedTo = parseDateParam(fe, "received_to", q.Get("received_to"), true)
 	if o := q.Get("overdue"); o != "" {

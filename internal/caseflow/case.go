@@ -2,6 +2,7 @@ package caseflow
 
 import (
 	"strconv"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -82,6 +83,8 @@ type Person struct {
 
 // CaseFilter selects cases in a list.
 type CaseFilter struct {
+	// Code finds cases by their code or its end ("000013", "2026-000013").
+	Code         string
 	State        string
 	CommuneCode  string
 	ReceivedFrom *time.Time
@@ -323,4 +326,16 @@ type Start struct {
 	// service to be the filing officer's own.
 	CommuneID   int64
 	CommunePath string
+}
+
+// caseCodeQuery is what a search by code may hold: letters, digits and dashes.
+var caseCodeQuery = regexp.MustCompile(`^[A-Za-z0-9-]{1,20}$`)
+
+// CheckCodeQuery normalises a search by case code, or names the problem.
+func CheckCodeQuery(q string) (string, error) {
+	q = strings.ToUpper(strings.TrimSpace(q))
+	if q == "" || caseCodeQuery.MatchString(q) {
+		return q, nil
+	}
+	return "", InvalidField("code", FieldError{Code: FieldNotOneOf, Message: "a case code or its end: letters, digits and dashes, at most 20"})
 }

@@ -259,6 +259,9 @@ func (db *DB) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilte
 		f.Limit = 50
 	}
 	q := db.caseQuery(db.gorm.WithContext(ctx), v)
+	if f.Code != "" {
+		q = q.Where("cases.code LIKE ?", "%"+f.Code)
+	}
 	if f.State != "" {
 		q = q.Where("cases.state = ?", f.State)
 	}

@@ -99,3 +99,27 @@ func TestStylesheetIsCompressedOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(body), "fieldset.reporter", "the stylesheet reads as CSS")
 }
+
+// A case is found again by its code or the end of it, in the API and the
+// list page; a search that is not a code is refused, naming the field.
+func TestFindACaseByCode(t *testing.T) {
+	token := login(t, "officer1")
+	code := mustFile(t, token, report())
+	end := code[strings.LastIndex(code, "-")+1:]
+	r := call(t, http.MethodGet, "/api/v1/cases?code="+end, token, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	found := r.Body["cases"].([]any)
+	require.NotEmpty(t, found)
+	for _, c := range found {
+		require.True(t, strings.HasSuffix(c.(map[string]any)["code"].(string), end))
+	}
+	bad := call(t, http.MethodGet, "/api/v1/cases?code="+url.QueryEscape("x' OR 1=1"), token, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, bad.Status)
+	_, fields := errorOf(t, bad)
+	require.Contains(t, fields, "code")
+
+	page := webAs(t, "officer1").get("/cases?code=" + strings.ToLower(code))
+	require.Equal(t, http.StatusOK, page.Status)
+	require.Contains(t, page.Body, `href="/cases/`+code+`"`)
+	require.Equal(t, 1, strings.Count(page.Body, `<a href="/cases/HY-`), "only the case asked for")
+}

@@ -33,13 +33,13 @@ type caseRowView struct {
 }
 
 type casesView struct {
-	State, From, To field
-	Overdue         bool
-	Rows            []caseRowView
-	Next            string
-	Filtered        bool
-	CanFile         bool
-	Errors          []errItem
+	Code, State, From, To field
+	Overdue               bool
+	Rows                  []caseRowView
+	Next                  string
+	Filtered              bool
+	CanFile               bool
+	Errors                []errItem
 }
 
 // clockSummary is the most urgent deadline of a listed case: its tone and
@@ -72,9 +72,16 @@ func (w *UI) caseList(c echo.Context) error {
 			}
 		}
 	}
+	view.Code = field{ID: "code", Name: "code", Type: "search", Label: tr(lang, "list.code_search"), Value: q.Get("code"),
+		Hint: tr(lang, "list.code_hint")}
 	view.From = field{ID: "from", Name: "from", Type: "date", Label: tr(lang, "list.from"), Value: q.Get("from")}
 	view.To = field{ID: "to", Name: "to", Type: "date", Label: tr(lang, "list.to"), Value: q.Get("to")}
 	f := caseflow.CaseFilter{State: q.Get("state"), After: q.Get("cursor"), Limit: listPageSize, Overdue: view.Overdue}
+	if code, err := caseflow.CheckCodeQuery(q.Get("code")); err != nil {
+		view.Code.Err = tr(lang, "list.code_bad")
+	} else {
+		f.Code = code
+	}
 	if s := q.Get("from"); s != "" {
 		if d, ok := parseFormDate(s); ok {
 			f.ReceivedFrom = &d
@@ -90,8 +97,8 @@ func (w *UI) caseList(c echo.Context) error {
 			view.To.Err = tr(lang, "msg.bad_date")
 		}
 	}
-	view.Filtered = f.State != "" || f.ReceivedFrom != nil || f.ReceivedTo != nil || view.Overdue
-	for _, fd := range []field{view.From, view.To} {
+	view.Filtered = f.Code != "" || f.State != "" || f.ReceivedFrom != nil || f.ReceivedTo != nil || view.Overdue
+	for _, fd := range []field{view.Code, view.From, view.To} {
 		if fd.Err != "" {
 			view.Errors = append(view.Errors, errItem{ID: fd.ID, Label: fd.Label, Text: fd.Err})
 		}
