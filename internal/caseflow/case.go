@@ -1,8 +1,8 @@
 package caseflow
 
 import (
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
