@@ -101,6 +101,7 @@ type workItemJSON struct {
 	ReceivedAt   time.Time  `json:"received_at"`
 	WaitingSince time.Time  `json:"waiting_since"`
 	DueAt        *time.Time `json:"due_at"`
+	DueClock     string     `json:"due_clock"`
 	Reason       string     `json:"reason"`
 	ReferralID   *int64     `json:"referral_id"`
 }
@@ -113,7 +114,8 @@ func (s *API) worklist(c echo.Context) error {
 	out := make([]workItemJSON, 0, len(items))
 	for _, it := range items {
 		out = append(out, workItemJSON{Code: it.Code, State: it.State, ReceivedAt: local(it.ReceivedAt),
-			WaitingSince: local(it.WaitingSince), DueAt: localPtr(it.DueAt), Reason: it.Reason, ReferralID: it.ReferralID})
+			WaitingSince: local(it.WaitingSince), DueAt: localPtr(it.DueAt), DueClock: it.DueClock, Reason: it.Reason,
+			ReferralID: it.ReferralID})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }

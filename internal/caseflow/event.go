@@ -182,8 +182,10 @@ type WorkItem struct {
 	ReceivedAt   time.Time
 	WaitingSince time.Time
 	DueAt        *time.Time
-	Reason       string // WorkReasonState or WorkReasonReferral
-	ReferralID   *int64
+	// DueClock is the deadline DueAt belongs to: what is to be done first.
+	DueClock   string
+	Reason     string // WorkReasonState or WorkReasonReferral
+	ReferralID *int64
 }
 
 // Why a case is on an agency's worklist.

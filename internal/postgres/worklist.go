@@ -21,16 +21,18 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 		ReceivedAt   time.Time
 		WaitingSince time.Time
 		DueAt        *time.Time
+		DueClock     string
 		Reason       string
 		ReferralID   *int64
 	}
 	err := db.gorm.WithContext(ctx).Raw(`
 		SELECT * FROM (
 			SELECT c.code, c.state, c.received_at, c.updated_at AS waiting_since,
-				(SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL
-					AND k.status IN ('running', 'breached') AND k.responsible_agency = ?) AS due_at,
+				d.due_at, coalesce(d.clock, '') AS due_clock,
 				'state' AS reason, NULL::bigint AS referral_id
 			FROM cases c
+			LEFT JOIN LATERAL (SELECT k.due_at, k.clock FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL
+				AND k.status IN ('running', 'breached') AND k.responsible_agency = ? ORDER BY k.due_at, k.id LIMIT 1) d ON true
 			WHERE c.state = ANY(?) AND EXISTS (SELECT 1 FROM case_access ca WHERE ca.case_id = c.id
 				AND ca.agency_id = ? AND ca.revoked_at IS NULL AND ca.reason NOT LIKE 'referral:%')
 			UNION ALL
@@ -38,17 +40,17 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 			-- (the commune's support plan during the investigation, a
 			-- forensic exam during the report's resolution).
 			SELECT c.code, c.state, c.received_at, min(k.started_at) AS waiting_since, min(k.due_at) AS due_at,
-				'clock' AS reason, NULL::bigint AS referral_id
+				(array_agg(k.clock ORDER BY k.due_at, k.id))[1] AS due_clock, 'clock' AS reason, NULL::bigint AS referral_id
 			FROM case_clocks k JOIN cases c ON c.id = k.case_id
 			WHERE k.responsible_agency = ? AND k.stopped_at IS NULL AND k.status IN ('running', 'breached')
 				AND k.role IS DISTINCT FROM ? AND NOT (c.state = ANY(?))
 			GROUP BY c.id
 			UNION ALL
 			SELECT c.code, c.state, c.received_at, r.created_at AS waiting_since,
-				(SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.instance = r.id::text
-					AND k.stopped_at IS NULL AND k.status IN ('running', 'breached')) AS due_at,
-				'referral' AS reason, r.id AS referral_id
+				d.due_at, coalesce(d.clock, '') AS due_clock, 'referral' AS reason, r.id AS referral_id
 			FROM referrals r JOIN cases c ON c.id = r.case_id
+			LEFT JOIN LATERAL (SELECT k.due_at, k.clock FROM case_clocks k WHERE k.case_id = c.id AND k.instance = r.id::text
+				AND k.stopped_at IS NULL AND k.status IN ('running', 'breached') ORDER BY k.due_at, k.id LIMIT 1) d ON true
 			WHERE r.agency_id = ? AND r.status IN ('pending', 'accepted')
 		) w ORDER BY due_at NULLS LAST, waiting_since, code LIMIT ?`,
 		v.Agency.ID, array[string](states), v.Agency.ID, v.Agency.ID, string(caseflow.ClockServiceReferralResponse), array[string](states),
@@ -59,7 +61,7 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 	out := make([]caseflow.WorkItem, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, caseflow.WorkItem{Code: r.Code, State: r.State, ReceivedAt: r.ReceivedAt.UTC(),
-			WaitingSince: r.WaitingSince.UTC(), DueAt: utcPtr(r.DueAt), Reason: r.Reason, ReferralID: r.ReferralID})
+			WaitingSince: r.WaitingSince.UTC(), DueAt: utcPtr(r.DueAt), DueClock: r.DueClock, Reason: r.Reason, ReferralID: r.ReferralID})
 	}
 	return out, nil
 }

@@ -123,3 +123,27 @@ func TestFindACaseByCode(t *testing.T) {
 	require.Contains(t, page.Body, `href="/cases/`+code+`"`)
 	require.Equal(t, 1, strings.Count(page.Body, `<a href="/cases/HY-`), "only the case asked for")
 }
+
+// The worklist says which deadline each case is waiting on.
+func TestWorklistNamesTheDeadline(t *testing.T) {
+	c := newWFCase(t)
+	c.fire(t, "officer1", "refer_police", "police", map[string]any{"remote_commune": false})
+	r := call(t, http.MethodGet, "/api/v1/worklist", login(t, "police1"), nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	var clock string
+	for _, it := range r.Body["items"].([]any) {
+		if m := it.(map[string]any); m["code"] == c.code {
+			clock, _ = m["due_clock"].(string)
+		}
+	}
+	require.NotEmpty(t, clock, "the worklist item names its clock")
+	def, ok := env.flows.Get("child-abuse", 1)
+	require.True(t, ok)
+	k, ok := def.Clock(clock)
+	require.True(t, ok)
+	page := webAs(t, "police1").get("/worklist")
+	require.Equal(t, http.StatusOK, page.Status)
+	row := page.Body[strings.Index(page.Body, `href="/cases/`+c.code+`"`):]
+	row = row[:strings.Index(row, "</tr>")]
+	require.Contains(t, row, k.Label.VI)
+}

@@ -148,6 +148,7 @@ type workRowView struct {
 	Code    string
 	State   string
 	Reason  string
+	Next    string // the deadline to meet first, by its name
 	Waiting string
 	Due     string
 	DueAt   string
@@ -165,6 +166,9 @@ func (w *UI) worklistPage(c echo.Context) error {
 	for _, it := range items {
 		r := workRowView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Reason: catalog.Label(lang, catalog.WorkReason, it.Reason),
 			Waiting: formTime(it.WaitingSince), Tone: toneMuted}
+		if it.DueClock != "" {
+			r.Next = w.clockLabel(lang, it.DueClock)
+		}
 		if it.DueAt != nil {
 			r.Due, r.DueAt = dueText(lang, *it.DueAt, now), dueTime(lang, *it.DueAt)
 			// Amber from three quarters of the way, as the default warning point.
