@@ -147,3 +147,18 @@ func TestWorklistNamesTheDeadline(t *testing.T) {
 	row = row[:strings.Index(row, "</tr>")]
 	require.Contains(t, row, k.Label.VI)
 }
+
+// The steps that meet the viewer's running deadline come first, marked as
+// what to do next; steps that meet none are not marked.
+func TestCasePageMarksTheNextStep(t *testing.T) {
+	c := newWFCase(t)
+	c.fire(t, "officer1", "refer_police", "police", map[string]any{"remote_commune": false})
+	page := webAs(t, "police1").get("/cases/" + c.code)
+	require.Equal(t, http.StatusOK, page.Status)
+	first := page.Body[strings.Index(page.Body, `<details class="action`):]
+	require.True(t, strings.HasPrefix(first, `<details class="action next"`), "the first step is not marked next")
+	require.Contains(t, first[:strings.Index(first, "</summary>")], "Việc cần làm tiếp")
+	accept := page.Body[strings.Index(page.Body, `id="f-event-accept_referral"`)-40:]
+	require.Contains(t, accept[:60], "next", "accepting the referral meets the acceptance deadline")
+	requireNoMissingWords(t, page.Body)
+}

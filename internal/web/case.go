@@ -59,6 +59,9 @@ type formView struct {
 	Open    bool
 	Errors  []errItem
 	Warning string
+	// Next marks a step that meets a deadline the viewer's agency answers
+	// for: shown first, and said so.
+	Next bool
 }
 
 type caseView struct {
@@ -186,9 +189,32 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	for _, r := range refs {
 		view.Referrals = append(view.Referrals, w.referralView(lang, v, cs, r, form))
 	}
-	for _, ev := range w.cases.AvailableEvents(cs, v) {
-		view.Actions = append(view.Actions, w.eventForm(lang, cs, def, ev.ID, form))
+	// The steps that meet a running deadline of the viewer's agency come
+	// first, marked as what to do next; the others keep the file's order.
+	meets := map[string]bool{}
+	if def != nil {
+		for _, k := range clocks {
+			if k.StoppedAt != nil || k.AgencyCode != v.Agency.Code {
+				continue
+			}
+			if kd, ok := def.Clock(k.Clock); ok {
+				for _, e := range kd.Stop {
+					meets[e] = true
+				}
+			}
+		}
 	}
+	var later []formView
+	for _, ev := range w.cases.AvailableEvents(cs, v) {
+		f := w.eventForm(lang, cs, def, ev.ID, form)
+		if meets[ev.ID] {
+			f.Next = true
+			view.Actions = append(view.Actions, f)
+		} else {
+			later = append(later, f)
+		}
+	}
+	view.Actions = append(view.Actions, later...)
 	if w.cases.CanRefer(cs, v) {
 		view.Refer = w.referForm(ctx, lang, cs, form)
 	}

@@ -277,6 +277,7 @@ var messages = map[string][2]string{
 	"event.breach_acknowledged": {"Xác nhận đã biết việc quá hạn", "Missed deadline acknowledged"},
 	"event.clock_extended":      {"Gia hạn thời hạn", "Deadline extended"},
 	"case.alerts":               {"Cảnh báo cần xác nhận", "Alerts to acknowledge"},
+	"case.next_step":            {"Việc cần làm tiếp", "Next step"},
 	"case.told":                 {"Thông báo bạn đã nhận về hồ sơ (%d)", "Notifications you received about the case (%d)"},
 	"title.contacts":            {"Nơi nhận thông báo", "Where you are told"},
 	"title.agency_contacts":     {"Nơi nhận thông báo của %s", "Where %s is told"},
