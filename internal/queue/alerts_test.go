@@ -75,6 +75,9 @@ func (g *gatewaySink) messages() ([]gateway.Message, []string, int) {
 
 const gatewaySecret = "a-test-gateway-secret"
 
+// noDigests turns the worker's daily digest job off.
+var noDigests = -1
+
 type alerts struct {
 	f     *fixture
 	cases *casework.Service
@@ -111,7 +114,9 @@ func newAlerts(t *testing.T) *alerts {
 			caseflow.ChannelEmail: &mail.Mailer{Addr: a.smtp.Addr, From: "caseflow@example.test", TLS: mail.TLSNone, Timeout: 2 * time.Second},
 			caseflow.ChannelSMS:   &gateway.Webhook{URL: hook.URL, Secret: []byte(gatewaySecret), Timeout: 2 * time.Second},
 		},
-		DeliveryTimeout: 2 * time.Second, DeliveryBackoff: func(int) time.Duration { return 300 * time.Millisecond }}
+		DeliveryTimeout: 2 * time.Second, DeliveryBackoff: func(int) time.Duration { return 300 * time.Millisecond },
+		// The digest test writes the digests itself, when its data is ready.
+		DigestHour: &noDigests}
 	wctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(wctx) }()

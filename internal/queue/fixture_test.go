@@ -292,7 +292,7 @@ func (f *fixture) startWorker(t *testing.T, o workerOptions) *runningWorker {
 	logs := &testenv.LogBuffer{}
 	w := &queue.Worker{DB: o.db, Redis: opt, Queue: o.queue, Log: newLogger(logs), Metrics: rw.metrics,
 		Senders: map[string]caseflow.Sender{caseflow.ChannelEmail: rw.notifier}, TimerCheckInterval: time.Second, SweepInterval: o.sweep,
-		DeliveryBackoff: func(int) time.Duration { return 200 * time.Millisecond }, DeliveryRetries: o.retries}
+		DeliveryBackoff: func(int) time.Duration { return 200 * time.Millisecond }, DeliveryRetries: o.retries, DigestHour: &noDigests}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
