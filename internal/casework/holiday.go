@@ -75,6 +75,16 @@ func (s *Service) Notifications(ctx context.Context, v caseflow.Viewer, limit in
 	return s.store.Notifications(ctx, v, limit)
 }
 
+// CaseNotifications lists the viewer's notifications about one case.
+func (s *Service) CaseNotifications(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.Notification, error) {
+	return s.store.CaseNotifications(ctx, v, code)
+}
+
+// UnreadNotifications counts the viewer's unread notifications.
+func (s *Service) UnreadNotifications(ctx context.Context, v caseflow.Viewer) (int64, error) {
+	return s.store.UnreadNotifications(ctx, v)
+}
+
 // MaxAckNote bounds the note of an acknowledgement, in bytes.
 const MaxAckNote = 2000
 

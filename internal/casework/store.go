@@ -57,6 +57,8 @@ type Store interface {
 	DeleteHoliday(ctx context.Context, v caseflow.Viewer, date time.Time) error
 
 	Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error)
+	CaseNotifications(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.Notification, error)
+	UnreadNotifications(ctx context.Context, v caseflow.Viewer) (int64, error)
 	MarkNotificationRead(ctx context.Context, v caseflow.Viewer, id int64) error
 	AcknowledgeNotification(ctx context.Context, v caseflow.Viewer, id int64, note string) error
 	ContactPoints(ctx context.Context, agencyID, userID int64) ([]caseflow.ContactPoint, error)

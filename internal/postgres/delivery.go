@@ -104,14 +104,15 @@ func (db *DB) recipients(tx *gorm.DB, row *notificationRow) ([]recipient, error)
 }
 
 // queueDeliveries writes the deliveries of a new notification and their
-// outbox rows. A person's quiet hours hold back a warning or new work until
-// they end; a breach goes at once.
+// outbox rows. A person's quiet hours hold back a warning, new work or a
+// digest until they end; a breach or an escalation goes at once.
 func (db *DB) queueDeliveries(tx *gorm.DB, row *notificationRow) error {
 	rs, err := db.recipients(tx, row)
 	if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
+	var rows []deliveryRow
 	for _, r := range rs {
 		key := r.Channel + " " + r.Address
 		if seen[key] {
@@ -119,27 +120,37 @@ func (db *DB) queueDeliveries(tx *gorm.DB, row *notificationRow) error {
 		}
 		seen[key] = true
 		at := row.CreatedAt
-		if row.Kind != caseflow.NotificationBreach {
+		if row.Kind != caseflow.NotificationBreach && row.Kind != caseflow.NotificationEscalation {
 			at = afterQuietHours(at, r.QuietFrom, r.QuietTo)
 		}
-		d := deliveryRow{NotificationID: row.ID, Channel: r.Channel, Address: r.Address, Status: caseflow.DeliveryPending,
-			NotBefore: at, CreatedAt: row.CreatedAt}
-		if err := tx.Omit("ID").Create(&d).Error; err != nil {
-			return err
-		}
-		if err := enqueueDelivery(tx, d.ID, caseflow.DeliveryTaskID(d.ID), at, row.CreatedAt); err != nil {
-			return err
-		}
+		rows = append(rows, deliveryRow{NotificationID: row.ID, Channel: r.Channel, Address: r.Address, Status: caseflow.DeliveryPending,
+			NotBefore: at, CreatedAt: row.CreatedAt})
 	}
-	return nil
-}
-
-func enqueueDelivery(tx *gorm.DB, id int64, taskID string, at, now time.Time) error {
-	raw, err := json.Marshal(caseflow.DeliveryPayload{DeliveryID: id})
-	if err != nil {
+	if len(rows) == 0 {
+		return nil
+	}
+	// One statement for the deliveries and one for their outbox rows.
+	if err := tx.Omit("ID").Create(&rows).Error; err != nil {
 		return err
 	}
-	return tx.Omit("ID").Create(&outboxRow{Kind: caseflow.DeliveryTaskType, TaskID: taskID, Payload: raw, RunAt: at, CreatedAt: now}).Error
+	tasks := make([]outboxRow, 0, len(rows))
+	for _, d := range rows {
+		t, err := deliveryTask(d.ID, caseflow.DeliveryTaskID(d.ID), d.NotBefore, row.CreatedAt)
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, t)
+	}
+	return tx.Omit("ID").Create(&tasks).Error
+}
+
+// deliveryTask is the outbox row of a delivery's task.
+func deliveryTask(id int64, taskID string, at, now time.Time) (outboxRow, error) {
+	raw, err := json.Marshal(caseflow.DeliveryPayload{DeliveryID: id})
+	if err != nil {
+		return outboxRow{}, err
+	}
+	return outboxRow{Kind: caseflow.DeliveryTaskType, TaskID: taskID, Payload: raw, RunAt: at, CreatedAt: now}, nil
 }
 
 // afterQuietHours moves t to the end of the quiet hours (whole hours in
@@ -240,13 +251,19 @@ func (db *DB) RetryDeadDeliveries(ctx context.Context) (int, error) {
 			now).Scan(&rows).Error; err != nil {
 			return err
 		}
+		n = len(rows)
+		if n == 0 {
+			return nil
+		}
+		tasks := make([]outboxRow, 0, n)
 		for _, d := range rows {
-			if err := enqueueDelivery(tx, d.ID, fmt.Sprintf("%s:retry%d", caseflow.DeliveryTaskID(d.ID), d.Attempts), now, now); err != nil {
+			t, err := deliveryTask(d.ID, fmt.Sprintf("%s:retry%d", caseflow.DeliveryTaskID(d.ID), d.Attempts), now, now)
+			if err != nil {
 				return err
 			}
+			tasks = append(tasks, t)
 		}
-		n = len(rows)
-		return nil
+		return tx.Omit("ID").Create(&tasks).Error
 	})
 	return n, err
 }

@@ -52,13 +52,47 @@ func notificationScope(v caseflow.Viewer) (string, []any) {
 // Notifications lists the viewer's notifications, newest first, with the
 // number unread.
 func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) ([]caseflow.Notification, int64, error) {
+	out, err := db.notifications(ctx, v, "", limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	unread, err := db.UnreadNotifications(ctx, v)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, unread, nil
+}
+
+// CaseNotifications lists the viewer's notifications about one case,
+// newest first, with their deliveries.
+func (db *DB) CaseNotifications(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.Notification, error) {
+	return db.notifications(ctx, v, code, 100)
+}
+
+// UnreadNotifications counts the viewer's unread notifications.
+func (db *DB) UnreadNotifications(ctx context.Context, v caseflow.Viewer) (int64, error) {
 	cond, args := notificationScope(v)
+	var unread int64
+	err := db.gorm.WithContext(ctx).Raw(`SELECT count(*) FROM notifications n WHERE `+cond+
+		` AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?)`,
+		append(args, v.UserID)...).Scan(&unread).Error
+	return unread, err
+}
+
+// notifications lists the viewer's notifications, of one case when code is
+// set, with their deliveries.
+func (db *DB) notifications(ctx context.Context, v caseflow.Viewer, code string, limit int) ([]caseflow.Notification, error) {
+	cond, args := notificationScope(v)
+	if code != "" {
+		cond += " AND n.case_code = ?"
+		args = append(args, code)
+	}
 	q := `SELECT n.id, n.kind, n.audience, n.case_code, n.clock, n.due_at, n.legal_basis, n.message, n.created_at, r.read_at, n.acknowledged_at
 		FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
 		WHERE ` + cond + ` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`
 	var flat []notificationRowFlat
 	if err := db.gorm.WithContext(ctx).Raw(q, append(append([]any{v.UserID}, args...), limit)...).Scan(&flat).Error; err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	ids := make([]int64, 0, len(flat))
 	for _, r := range flat {
@@ -66,7 +100,7 @@ func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) (
 	}
 	deliveries, err := deliveriesOf(db.gorm.WithContext(ctx), ids)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	out := make([]caseflow.Notification, 0, len(flat))
 	for _, r := range flat {
@@ -78,13 +112,7 @@ func (db *DB) Notifications(ctx context.Context, v caseflow.Viewer, limit int) (
 		}
 		out = append(out, n)
 	}
-	var unread int64
-	if err := db.gorm.WithContext(ctx).Raw(`SELECT count(*) FROM notifications n WHERE `+cond+
-		` AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?)`,
-		append(args, v.UserID)...).Scan(&unread).Error; err != nil {
-		return nil, 0, err
-	}
-	return out, unread, nil
+	return out, nil
 }
 
 type notificationRowFlat struct {

@@ -152,11 +152,8 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	view := caseView{Code: cs.Code, State: w.stateLabel(lang, cs, cs.State), Version: cs.Version,
 		Summary: cs.Access == caseflow.AccessSummary, Access: catalog.Label(lang, catalog.Access, string(cs.Access)),
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}
-	if ns, _, err := w.cases.Notifications(ctx, v, 100); err == nil {
+	if ns, err := w.cases.CaseNotifications(ctx, v, cs.Code); err == nil {
 		for _, n := range ns {
-			if n.CaseCode != cs.Code {
-				continue
-			}
 			nv := w.notificationViewOf(lang, n)
 			if nv.Ackable {
 				view.Alerts = append(view.Alerts, nv)

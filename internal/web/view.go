@@ -445,7 +445,7 @@ func (w *UI) nav(c echo.Context, lang string, u *caseflow.User) []navLink {
 	}
 	if r.ReadsCases() {
 		add("/notifications", "nav.notifications")
-		if _, unread, err := w.cases.Notifications(c.Request().Context(), request.Viewer(c), 1); err == nil {
+		if unread, err := w.cases.UnreadNotifications(c.Request().Context(), request.Viewer(c)); err == nil {
 			links[len(links)-1].Count = unread
 		}
 	}
