@@ -77,6 +77,13 @@ func (db *DB) escalate(tx *gorm.DB, k clockRow, now time.Time) (bool, error) {
 		row.Audience, row.UnitPath = "supervisors", provincePath(c.UnitPath)
 	} else {
 		id, err := db.resolveAgency(tx, c.CommuneID, now, caseflow.AgencyType(step.To), "")
+		if caseflow.ErrorCode(err) != "" && caseflow.ErrorCode(err) != caseflow.EInternal {
+			// No agency of that type serves the case's commune (the
+			// jurisdiction table lacks it): the rung is tried again in an
+			// hour, and the other clocks of the batch go on.
+			db.Log.Warn("escalation target not found; retrying in an hour", "clock", k.ID, "level", level, "to", step.To)
+			return false, tx.Model(&clockRow{}).Where("id = ?", k.ID).Update("escalate_at", now.Add(time.Hour)).Error
+		}
 		if err != nil {
 			return false, fmt.Errorf("clock %d: escalation level %d to %s: %w", k.ID, level, step.To, err)
 		}

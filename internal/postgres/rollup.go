@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -108,12 +109,46 @@ const rollUpLock = 7300112
 
 // RollUpCompliance rolls up to limit queued cases into the roll-up, in one
 // transaction, and says how many cases it rolled up (0: the queue is empty
-// or another worker holds it).
+// or another worker holds it). An empty queue costs one read, no
+// transaction. A batch that fails is rolled up case by case, so that one
+// case whose rows cannot be counted holds up no other: it goes back to the
+// end of the queue (where reports keep counting it afresh) and the error is
+// returned once the others are done.
 func (db *DB) RollUpCompliance(ctx context.Context, limit int) (int, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
-	var n int
+	var queued bool
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM compliance_queue)`).Scan(&queued).Error; err != nil || !queued {
+		return 0, err
+	}
+	n, ids, err := db.rollUpBatch(ctx, limit, nil)
+	if err == nil || len(ids) == 0 {
+		return n, err
+	}
+	var failed []int64
+	for _, id := range ids {
+		if _, _, err := db.rollUpBatch(ctx, 1, []int64{id}); err != nil {
+			failed = append(failed, id)
+			continue
+		}
+		n++
+	}
+	if len(failed) == 0 {
+		return n, nil
+	}
+	if qerr := db.gorm.WithContext(ctx).Exec(`WITH d AS (DELETE FROM compliance_queue WHERE case_id = ANY(CAST(? AS bigint[])) RETURNING case_id)
+		INSERT INTO compliance_queue (case_id) SELECT DISTINCT case_id FROM d`, array[int64](failed)).Error; qerr != nil {
+		return n, qerr
+	}
+	return n, fmt.Errorf("compliance roll-up: %d of %d cases could not be counted and wait at the end of the queue: %w", len(failed), len(ids), err)
+}
+
+// rollUpBatch claims up to limit queued cases (only those of only, when
+// set) and rolls them up in one transaction. On failure it returns the
+// cases it tried, so that the caller can try them one by one.
+func (db *DB) rollUpBatch(ctx context.Context, limit int, only []int64) (int, []int64, error) {
+	var ids []int64
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var got bool
 		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?)`, rollUpLock).Scan(&got).Error; err != nil || !got {
@@ -122,22 +157,29 @@ func (db *DB) RollUpCompliance(ctx context.Context, limit int) (int, error) {
 		if err := tx.Exec("SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
 			return err
 		}
-		var ids []int64
-		if err := tx.Raw(`DELETE FROM compliance_queue WHERE id IN (SELECT id FROM compliance_queue ORDER BY id LIMIT ?)
-			RETURNING case_id`, limit).Scan(&ids).Error; err != nil {
+		var claimed []int64
+		if only != nil {
+			if err := tx.Raw(`DELETE FROM compliance_queue WHERE case_id = ANY(CAST(? AS bigint[])) RETURNING case_id`,
+				array[int64](only)).Scan(&claimed).Error; err != nil {
+				return err
+			}
+		} else if err := tx.Raw(`DELETE FROM compliance_queue WHERE id IN (SELECT id FROM compliance_queue ORDER BY id LIMIT ?)
+			RETURNING case_id`, limit).Scan(&claimed).Error; err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if len(claimed) == 0 {
 			return nil
 		}
-		ids = distinct(ids)
-		n = len(ids)
+		ids = distinct(claimed)
 		return tx.Exec(rollUpQuery, map[string]any{
 			"cases": array[int64](ids), "start": farPast, "end": farFuture, "pstart": farPast, "pend": farFuture,
 			"now": db.now(), "articles": nil, "no_abuse": array[string](caseflow.OutcomesWithoutAbuse),
 			"pending_roles": pendingRoles()}).Error
 	})
-	return n, err
+	if err != nil {
+		return 0, ids, err
+	}
+	return len(ids), nil, nil
 }
 
 // farPast and farFuture bound the "period" of a roll-up: all time.

@@ -227,3 +227,47 @@ func summary(rep *caseflow.ComplianceReport) []string {
 	out = append(out, fmt.Sprintf("children %+v", rep.Children))
 	return out
 }
+
+// One case whose rows cannot be counted holds up no other: the rest of the
+// queue is rolled up, the case waits at the end of the queue, and the
+// error says so.
+func TestRollUpGoesOnPastACaseItCannotCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := freshDatabase(t)
+	db := d.DB
+	now := at(2026, 11, 29, 9, 0)
+	db.Now = func() time.Time { return now }
+	flows, err := workflow.LoadDir("../../workflows")
+	require.NoError(t, err)
+	def, ok := flows.Get("child-abuse", synthetic.WalkedVersion)
+	require.True(t, ok)
+	_, err = synthetic.Generate(ctx, db, def, synthetic.Options{Cases: 300, From: at(2024, 1, 1, 0, 0), To: now, Seed: 5, BatchSize: 300})
+	require.NoError(t, err)
+	bad, err := d.QueryStrings(ctx, `SELECT case_id::text FROM case_history WHERE kind = 'transition' AND 'verdict' = ANY(roles) ORDER BY id LIMIT 1`)
+	require.NoError(t, err)
+	require.Len(t, bad, 1, "a verdict to spoil")
+	require.NoError(t, d.Exec(ctx, `ALTER TABLE case_history DISABLE TRIGGER case_history_append_only;
+		UPDATE case_history SET data = data || '{"charges": [{"suspect": 1, "article": "145", "upheld": "maybe"}]}'::jsonb
+		WHERE case_id = `+bad[0]+` AND 'verdict' = ANY(roles);
+		ALTER TABLE case_history ENABLE TRIGGER case_history_append_only`))
+
+	var lastErr error
+	for range 20 {
+		n, err := db.RollUpCompliance(ctx, 1000)
+		if err != nil {
+			lastErr = err
+		}
+		if n == 0 && err == nil {
+			break
+		}
+	}
+	require.Error(t, lastErr)
+	require.Contains(t, lastErr.Error(), "1 of")
+	left, err := d.QueryStrings(ctx, `SELECT DISTINCT case_id::text FROM compliance_queue`)
+	require.NoError(t, err)
+	require.Equal(t, bad, left, "only the case that cannot be counted is left")
+	rolled, err := d.QueryStrings(ctx, `SELECT count(DISTINCT case_id)::text FROM compliance_case_items`)
+	require.NoError(t, err)
+	require.NotEqual(t, "0", rolled[0])
+}
