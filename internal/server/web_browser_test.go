@@ -199,6 +199,7 @@ func (b *browserTab) fillIntake(child, suspect, reporter string) {
 		chromedp.SetValue(chromedp.ID("c0_sex"), "male"),
 		chromedp.SetValue(chromedp.ID("c0_date_of_birth"), "2016-07-15"),
 		chromedp.SendKeys(chromedp.ID("c0_address"), "Thôn Hư Cấu, trình duyệt"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("s0").open = true`),
 		chromedp.SendKeys(chromedp.ID("s0_full_name"), suspect),
 		chromedp.SendKeys(chromedp.ID("r_full_name"), reporter),
 		chromedp.SendKeys(chromedp.ID("r_phone"), "0900 000 333"),

@@ -384,7 +384,9 @@ func TestWebSessionExpiryIsExplained(t *testing.T) {
 		w.client.Jar.SetCookies(w.base, []*http.Cookie{{Name: "cf_session", Value: sess.Token, Path: "/"}})
 		p := w.post("/reports", url.Values{"op": {"file"}, "_csrf": {token}})
 		require.Equal(t, http.StatusSeeOther, p.Status)
-		require.Equal(t, "/login?expired=1", p.Location)
+		// After logging in again the officer is back on the form, whose
+		// draft the page script kept.
+		require.Equal(t, "/login?expired=1&next=%2Freports%2Fnew", p.Location)
 	})
 }
 

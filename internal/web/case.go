@@ -48,16 +48,20 @@ type referralView struct {
 
 // formView is one action form of the case page.
 type formView struct {
-	Key     string // what the form does, to reopen it after an error
-	ID      string // the key as an element id
-	CSRF    string
-	Title   string
-	Action  string
-	Hidden  []fact // name, value
-	Fields  []field
-	Submit  string
-	Open    bool
-	Errors  []errItem
+	Key    string // what the form does, to reopen it after an error
+	ID     string // the key as an element id
+	CSRF   string
+	Title  string
+	Action string
+	Hidden []fact // name, value
+	Fields []field
+	Submit string
+	Open   bool
+	Errors []errItem
+	// Draft names the form's draft on the device; Fresh, that the form is
+	// shown empty, so a draft may fill it.
+	Draft   string
+	Fresh   bool
 	Warning string
 	// Next marks a step that meets a deadline the viewer's agency answers
 	// for: shown first, and said so.
@@ -87,6 +91,9 @@ type caseView struct {
 	Alerts, Told []notificationView
 }
 
+// caseDraft names the draft of a case page's form.
+func caseDraft(code, key string) string { return "case/" + code + "/" + key }
+
 // caseCodeRE matches a case code, such as HY-2026-000123.
 var caseCodeRE = regexp.MustCompile(`^[A-Za-z0-9]{1,10}-\d{4}-\d{1,9}$`)
 
@@ -102,19 +109,29 @@ func (w *UI) casePage(c echo.Context) error {
 	lang := langOf(c)
 	q := c.QueryParams()
 	var opts []pageOption
+	code := c.Param("code")
 	switch q.Get("filed") {
 	case "1":
-		opts = append(opts, withNotice(tr(lang, "case.filed", c.Param("code")), toneOK))
+		opts = append(opts, withNotice(tr(lang, "case.filed", code), toneOK), withSaved(intakeDraft))
 	case "again":
-		opts = append(opts, withNotice(tr(lang, "case.filed_again", c.Param("code")), toneOK))
+		opts = append(opts, withNotice(tr(lang, "case.filed_again", code), toneOK), withSaved(intakeDraft))
 	}
 	if ev := q.Get("done"); ev != "" {
 		wv, _ := strconv.Atoi(q.Get("wv"))
-		opts = append(opts, withNotice(tr(lang, "case.done", w.eventLabelIn(lang, w.versionDef(wv), ev)), toneOK))
+		opts = append(opts, withNotice(tr(lang, "case.done", w.eventLabelIn(lang, w.versionDef(wv), ev)), toneOK),
+			withSaved(caseDraft(code, "event:"+ev)))
 	}
 	if m := q.Get("msg"); m != "" {
 		if s, ok := lookup(lang, "case.msg."+m); ok {
 			opts = append(opts, withNotice(s, toneOK))
+		}
+		switch {
+		case m == "referred":
+			opts = append(opts, withSaved(caseDraft(code, "refer")))
+		case m == "extended":
+			opts = append(opts, withSaved(caseDraft(code, "extend:*")))
+		case strings.HasPrefix(m, "referral_"):
+			opts = append(opts, withSaved(caseDraft(code, "referral:*")))
 		}
 	}
 	var dups []string
@@ -219,6 +236,11 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	finish := func(f *formView) {
 		f.CSRF = token
 		f.ID = "f-" + strings.NewReplacer(":", "-", "/", "-").Replace(f.Key)
+		// The page script keeps what is typed in the form as a draft until
+		// the save is confirmed; a form shown again after an error already
+		// holds the newest values.
+		f.Draft = caseDraft(cs.Code, f.Key)
+		f.Fresh = form == nil || form.key != f.Key
 	}
 	for i := range view.Actions {
 		finish(&view.Actions[i])

@@ -1,6 +1,9 @@
 package web
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The words of the web interface, in Vietnamese (the default) and English.
 // Workflow names (states, events, clocks, fields) come from the workflow
@@ -17,6 +20,17 @@ func tr(lang, key string, args ...any) string {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// clientText is the page script's words ("js." keys, without the prefix).
+func clientText(lang string) map[string]string {
+	out := map[string]string{}
+	for k := range messages {
+		if name, ok := strings.CutPrefix(k, "js."); ok {
+			out[name], _ = lookup(lang, k)
+		}
+	}
+	return out
 }
 
 func lookup(lang, key string) (string, bool) {
@@ -48,6 +62,27 @@ var messages = map[string][2]string{
 	"nav.unread":        {"%d thông báo chưa đọc", "%d unread"},
 	"footer.text": {"caseflow – Hệ thống tiếp nhận, xử lý tin báo xâm hại trẻ em. Thông tin bảo mật theo Nghị định 56/2017/NĐ-CP.",
 		"caseflow – child-abuse case intake and workflow. Confidential under Decree 56/2017/NĐ-CP."},
+
+	// the page script: drafts, reports kept offline, the intake's steps
+	"js.restored": {"Đã khôi phục bản nháp lưu trên máy này lúc %s.", "Restored the draft kept on this device at %s."},
+	"js.discard":  {"Bỏ bản nháp", "Discard the draft"},
+	"js.unsaved":  {"Biểu mẫu có nội dung chưa gửi. Bản nháp vẫn được giữ trên máy này. Vẫn rời trang?", "This form has input not yet sent. Its draft stays on this device. Leave the page?"},
+	"js.pending":  {"Báo cáo chờ gửi", "Reports waiting to be sent"},
+	"js.waiting":  {"Chờ gửi – lưu lúc %s", "Waiting – kept at %s"},
+	"js.queued":   {"Chưa có kết nối: báo cáo đã được lưu (mã hóa) trên máy này lúc %s và sẽ tự gửi khi có mạng. Có thể nhập báo cáo khác.", "No connection: the report was kept (encrypted) on this device at %s and will be sent when the connection returns. You may enter another report."},
+	"js.sent":     {"Đã gửi báo cáo lưu lúc %s: hồ sơ %s.", "Sent the report kept at %s: case %s."},
+	"js.refused":  {"Không được lưu khi gửi (lưu lúc %s): %s", "Refused when sent (kept at %s): %s"},
+	"js.fix":      {"Mở để sửa", "Open to correct"},
+	"js.relogin":  {"Phiên đăng nhập đã hết: đăng nhập lại để gửi các báo cáo chờ.", "Your session has ended: log in again to send the waiting reports."},
+	"js.logout":   {"Còn %d báo cáo chờ gửi trên máy này; đăng xuất sẽ xóa chúng. Vẫn đăng xuất?", "%d reports are still waiting on this device; logging out erases them. Log out anyway?"},
+	"js.offline":  {"Không có kết nối mạng. Báo cáo mới vẫn nhập được và sẽ gửi khi có mạng.", "No connection. New reports can still be entered and are sent when it returns."},
+	"js.sending":  {"Đang gửi…", "Sending…"},
+	"js.next":     {"Tiếp", "Next"},
+	"js.back":     {"Quay lại", "Back"},
+	"js.step":     {"Bước %d/%d", "Step %d of %d"},
+	"js.review":   {"Kiểm tra trước khi gửi", "Check before sending"},
+	"js.empty":    {"(chưa nhập)", "(not entered)"},
+	"js.edit":     {"Sửa", "Edit"},
 
 	// titles (never personal data)
 	"title.login":         {"Đăng nhập", "Log in"},
@@ -197,6 +232,10 @@ var messages = map[string][2]string{
 	"intake.abuse_types":       {"Hình thức xâm hại", "Kind of abuse"},
 	"intake.immediate_danger":  {"Trẻ đang gặp nguy hiểm ngay lúc này?", "Is a child in immediate danger?"},
 	"intake.children":          {"Trẻ em bị xâm hại", "Children"},
+	"intake.step_child":        {"Trẻ là ai", "Who is the child"},
+	"intake.step_what":         {"Chuyện gì đã xảy ra", "What happened"},
+	"intake.step_reporter":     {"Ai báo tin", "Who reported"},
+	"intake.step_review":       {"Kiểm tra và gửi", "Check and send"},
 	"intake.children_hint": {"Nhập ít nhất một trẻ. Ô trẻ bỏ trống sẽ được bỏ qua.",
 		"Enter at least one child. Empty child slots are ignored."},
 	"intake.child_n":  {"Trẻ %d", "Child %d"},

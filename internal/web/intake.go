@@ -75,8 +75,13 @@ type personSlot struct {
 	Anonymous *field
 }
 
+// intakeDraft names the intake form's draft on the device.
+const intakeDraft = "intake"
+
 type intakeView struct {
-	Key         string
+	Key string
+	// Fresh: the form is shown empty, so a kept draft may fill it.
+	Fresh       bool
 	CommuneCode string
 	CommuneName string
 	// Commune is a choice when former communes became part of the
@@ -98,6 +103,7 @@ type intakeView struct {
 
 // intakeInput is the posted form, kept as typed so it can be shown again.
 type intakeInput struct {
+	fresh     bool
 	form      url.Values
 	nChildren int
 	nSuspects int
@@ -111,7 +117,9 @@ func newIdempotencyKey() string {
 
 func (w *UI) intakeForm(c echo.Context) error {
 	now := caseflow.Local(w.cases.Now())
-	in := intakeInput{form: url.Values{}, nChildren: defaultChildSlots, nSuspects: defaultSuspectSlots}
+	// A draft kept on the device may need more slots than the default.
+	in := intakeInput{form: url.Values{}, nChildren: slotCount(c.QueryParam("children_n"), defaultChildSlots),
+		nSuspects: slotCount(c.QueryParam("suspects_n"), defaultSuspectSlots), fresh: true}
 	in.form.Set("idempotency_key", newIdempotencyKey())
 	in.form.Set("received_date", now.Format("2006-01-02"))
 	in.form.Set("received_time", now.Format("15:04"))
@@ -179,7 +187,7 @@ func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map
 		order = append(order, id)
 		return fd
 	}
-	view := intakeView{Key: f.Get("idempotency_key"), CommuneCode: v.Agency.Unit.Code, CommuneName: v.Agency.Unit.Name,
+	view := intakeView{Key: f.Get("idempotency_key"), Fresh: in.fresh, CommuneCode: v.Agency.Unit.Code, CommuneName: v.Agency.Unit.Name,
 		NChildren: in.nChildren, NSuspects: in.nSuspects}
 	date := mk("received_date", "date", "intake.received_date", true)
 	date.Hint = tr(lang, "hint.date")
@@ -212,7 +220,6 @@ func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map
 			case "date_of_birth":
 				fd.Hint = tr(lang, "hint.dob")
 			}
-			fd.Auto = "off"
 			ps.Open = ps.Open || fd.Value != "" || fd.Err != ""
 			labels[fd.ID] = legend + " – " + fd.Label
 			ps.Fields = append(ps.Fields, fd)
@@ -223,9 +230,8 @@ func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map
 		view.Children = append(view.Children, slot("c"+strconv.Itoa(i)+"_", tr(lang, "intake.child_n", i+1), childSpec, i == 0))
 	}
 	for i := 0; i < in.nSuspects; i++ {
-		ps := slot("s"+strconv.Itoa(i)+"_", tr(lang, "intake.suspect_n", i+1), suspectSpec, false)
-		ps.Open = ps.Open || i == 0
-		view.Suspects = append(view.Suspects, ps)
+		// Suspects are often unknown at first: their slots open on request.
+		view.Suspects = append(view.Suspects, slot("s"+strconv.Itoa(i)+"_", tr(lang, "intake.suspect_n", i+1), suspectSpec, false))
 	}
 	view.Reporter = slot("r_", tr(lang, "intake.reporter"), reporterSpec, false)
 	view.Reporter.Open = true
@@ -301,6 +307,9 @@ func (w *UI) intakeSubmit(c echo.Context) error {
 		w.addDomainErrors(lang, errs, err, childSlots, suspectSlots)
 		return w.renderIntake(c, http.StatusUnprocessableEntity, in, errs, "")
 	case caseflow.EConflict:
+		// The form's first sending was filed with other content; nothing is
+		// overwritten. Sent again, this form is a report of its own.
+		form.Set("idempotency_key", newIdempotencyKey())
 		return w.renderIntake(c, http.StatusConflict, in, nil, tr(lang, "intake.key_reused"))
 	default:
 		return err

@@ -187,7 +187,8 @@ func (w *UI) worklistPage(c echo.Context) error {
 	var opts []pageOption
 	if ev := c.QueryParam("done"); ev != "" {
 		wv, _ := strconv.Atoi(c.QueryParam("wv"))
-		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabelIn(lang, w.versionDef(wv), ev), c.QueryParam("code")), toneOK))
+		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabelIn(lang, w.versionDef(wv), ev), c.QueryParam("code")), toneOK),
+			withSaved(caseDraft(c.QueryParam("code"), "event:"+ev), caseDraft(c.QueryParam("code"), "referral:*")))
 	}
 	return w.render(c, http.StatusOK, "worklist", tr(lang, "title.worklist"), rows, opts...)
 }

@@ -9,6 +9,7 @@ import (
 func (w *UI) routes() {
 	e := w.echo
 	e.GET("/static/:name", w.static)
+	e.GET("/sw.js", w.serviceWorker)
 	e.GET("/", w.home)
 	e.GET("/login", w.loginPage)
 	e.POST("/login", w.loginSubmit)

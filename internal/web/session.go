@@ -69,8 +69,13 @@ func (w *UI) need(allowed func(caseflow.Role) bool) echo.MiddlewareFunc {
 			u, _ := c.Get(userKey).(*caseflow.User)
 			if u == nil {
 				q := url.Values{}
+				// After logging in the user is back where they were: on the
+				// page they asked for, or on the form they were posting, whose
+				// draft the page script keeps.
 				if c.Request().Method == http.MethodGet {
 					q.Set("next", c.Request().URL.RequestURI())
+				} else if back := localNext(formPage(c.Request().URL.Path)); back != "" && back != "/" {
+					q.Set("next", back)
 				}
 				if c.Get(expiredKey) != nil {
 					q.Set("expired", "1")
@@ -135,14 +140,17 @@ func (w *UI) loginPage(c echo.Context) error {
 	lang := langOf(c)
 	q := c.QueryParams()
 	notice, kind := "", ""
+	var opts []pageOption
 	switch {
 	case q.Get("expired") != "" || c.Get(expiredKey) != nil:
 		notice, kind = tr(lang, "login.expired"), "warn"
 	case q.Get("bye") != "":
 		notice, kind = tr(lang, "login.bye"), "ok"
+		// What the page script kept on the device goes with the session.
+		opts = append(opts, func(p *page) { p.Wipe = true })
 	}
-	return w.render(c, http.StatusOK, "login", tr(lang, "title.login"), loginView{Next: localNext(q.Get("next"))},
-		withNotice(notice, kind))
+	opts = append(opts, withNotice(notice, kind))
+	return w.render(c, http.StatusOK, "login", tr(lang, "title.login"), loginView{Next: localNext(q.Get("next"))}, opts...)
 }
 
 func (w *UI) loginSubmit(c echo.Context) error {

@@ -335,6 +335,11 @@ type pageOption func(*page)
 // answering a form post.
 func withHere(path string) pageOption { return func(p *page) { p.Here = path } }
 
+// withSaved tells the page script which drafts the save just stored.
+func withSaved(ids ...string) pageOption {
+	return func(p *page) { p.Saved = strings.TrimSpace(p.Saved + " " + strings.Join(ids, " ")) }
+}
+
 func withNotice(msg, kind string) pageOption {
 	return func(p *page) {
 		if msg != "" {
@@ -358,6 +363,16 @@ type page struct {
 	Notices []notice
 	CSS, JS string
 	Data    any
+	// Saved names the drafts a save just stored, for the page script to
+	// drop: draft ids, a trailing * matching any id with that prefix.
+	Saved string
+	// Intake is where the user files reports, when they do: the page
+	// script keeps that form available offline.
+	Intake string
+	// Wipe asks the page script to erase what it keeps on the device.
+	Wipe bool
+	// Client is the page script's words in the page's language.
+	Client map[string]string
 }
 
 type navLink struct {
@@ -398,6 +413,10 @@ func (w *UI) render(c echo.Context, code int, name, title string, data any, opts
 		p.Role = catalog.Label(lang, catalog.Role, string(u.Role))
 		p.Agency = u.Agency.Name
 		p.Nav = w.nav(c, lang, u)
+		p.Client = clientText(lang)
+		if w.cases.FilesReports(u.Role) {
+			p.Intake = "/reports/new"
+		}
 	}
 	for _, o := range opts {
 		o(&p)

@@ -32,7 +32,7 @@ import (
 // The main server's request id, logging, metrics, panic recovery and body
 // limit still wrap every page.
 
-//go:embed templates/*.html static/app.css static/app.js
+//go:embed templates/*.html static/app.css static/app.js static/sw.js
 var webFS embed.FS
 
 // Cookie, form field and context names of the web interface.
@@ -241,6 +241,17 @@ func (w *UI) loadAssets() {
 			w.js = "/static/" + name
 		}
 	}
+}
+
+// serviceWorker serves the service worker from the root, so that it may
+// answer for every page; browsers check it for changes on each visit.
+func (w *UI) serviceWorker(c echo.Context) error {
+	body, err := fs.ReadFile(webFS, "static/sw.js")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", body)
 }
 
 func (w *UI) static(c echo.Context) error {
