@@ -59,6 +59,28 @@ type Case struct {
 	LastStepAt time.Time
 	// CommuneRemote: the case's commune is listed as remote.
 	CommuneRemote bool
+	// Briefs name the children of a listed case by initials and age, for a
+	// viewer who may see the people of the case; nil otherwise.
+	Briefs []ChildBrief
+}
+
+// ChildBrief is how a list names a child: initials ("N.T.M.") and the age
+// at the report, when known.
+type ChildBrief struct {
+	Initials string
+	Age      *int
+}
+
+// Initials shortens a name to the first letter of each word: "Nguyễn Thị
+// Mai" is "N.T.M.".
+func Initials(name string) string {
+	var b strings.Builder
+	for _, w := range strings.Fields(name) {
+		r := []rune(w)
+		b.WriteString(strings.ToUpper(string(r[0])))
+		b.WriteByte('.')
+	}
+	return b.String()
 }
 
 // Person kinds in a case.
@@ -90,6 +112,10 @@ type CaseFilter struct {
 	ReceivedFrom *time.Time
 	ReceivedTo   *time.Time
 	Overdue      bool   // only cases with a deadline overdue and not yet met
+	// ChildName finds the cases of a child by name (any case, spacing or
+	// diacritics), and ChildDOB (YYYY-MM-DD) narrows it to that birthday;
+	// only cases whose people the viewer may see are searched.
+	ChildName, ChildDOB string
 	After        string // cursor: the code of the last case of the previous page
 	Limit        int
 }

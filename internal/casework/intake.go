@@ -3,7 +3,9 @@ package casework
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"caseflow/internal/calendar"
 	"caseflow/internal/caseflow"
@@ -145,7 +147,39 @@ func (s *Service) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseF
 	if err := readsCases(v); err != nil {
 		return nil, err
 	}
-	return s.store.Cases(ctx, v, f)
+	named := strings.TrimSpace(f.ChildName) != ""
+	if named || f.ChildDOB != "" {
+		if err := checkNameSearch(&f); err != nil {
+			return nil, err
+		}
+	}
+	page, err := s.store.Cases(ctx, v, f)
+	if err != nil || !named {
+		return page, err
+	}
+	// Who searched for a child by name is recorded; the name is not.
+	if err := s.store.Audit(ctx, v, "case.search_by_name", "", map[string]any{
+		"with_date_of_birth": f.ChildDOB != "", "found": len(page.Cases)}); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// checkNameSearch checks a search by a child's name and date of birth.
+func checkNameSearch(f *caseflow.CaseFilter) error {
+	f.ChildName = strings.TrimSpace(f.ChildName)
+	switch {
+	case f.ChildName == "":
+		return caseflow.InvalidField("child_name", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "the name to search for"})
+	case utf8.RuneCountInString(f.ChildName) > 200:
+		return caseflow.InvalidField("child_name", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "at most 200 characters", Max: 200})
+	}
+	if f.ChildDOB != "" {
+		if _, err := time.Parse("2006-01-02", f.ChildDOB); err != nil {
+			return caseflow.InvalidField("child_date_of_birth", caseflow.FieldError{Code: caseflow.FieldNotADate, Message: "a date, YYYY-MM-DD"})
+		}
+	}
+	return nil
 }
 
 // Now returns the service's current time, for screens that show how long

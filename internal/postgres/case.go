@@ -265,6 +265,19 @@ func (db *DB) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilte
 	if f.State != "" {
 		q = q.Where("cases.state = ?", f.State)
 	}
+	if strings.TrimSpace(f.ChildName) != "" {
+		// By the keyed hashes of the name: no name is decrypted, and a case
+		// whose people the viewer may not see is not searched.
+		if f.ChildDOB != "" {
+			q = q.Where("EXISTS (SELECT 1 FROM case_people p WHERE p.case_id = cases.id AND p.kind = 'child' AND p.blind_index = ?)",
+				db.Keys.BlindIndex(f.ChildName, f.ChildDOB))
+		} else {
+			q = q.Where("EXISTS (SELECT 1 FROM case_name_index n WHERE n.case_id = cases.id AND n.name_index = ?)",
+				db.Keys.NameIndex(f.ChildName))
+		}
+		acc, args := accessExpr(v)
+		q = q.Where(acc+" IN ('full', 'service')", args...)
+	}
 	if f.Overdue {
 		q = q.Where("nd.overdue")
 	}
@@ -297,7 +310,44 @@ func (db *DB) Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilte
 		c := rows[i].summary()
 		page.Cases = append(page.Cases, c)
 	}
+	if err := db.briefChildren(ctx, v, page.Cases); err != nil {
+		return nil, err
+	}
 	return page, nil
+}
+
+// briefChildren names the children of the listed cases whose people the
+// viewer may see, by initials and age; the read is audited with the codes.
+func (db *DB) briefChildren(ctx context.Context, v caseflow.Viewer, cases []*caseflow.Case) error {
+	byID := map[int64]*caseflow.Case{}
+	var ids []int64
+	var codes []string
+	for _, c := range cases {
+		if c.Access.SeesPersonalData() {
+			byID[c.ID] = c
+			ids = append(ids, c.ID)
+			codes = append(codes, c.Code)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var people []personRow
+	if err := db.gorm.WithContext(ctx).Where("case_id IN ? AND kind = ?", ids, caseflow.PersonChild).
+		Order("case_id, position").Find(&people).Error; err != nil {
+		return err
+	}
+	for _, p := range people {
+		name, err := db.Keys.Decrypt("person.full_name", p.FullNameEnc)
+		if err != nil {
+			return err
+		}
+		b := caseflow.ChildBrief{Initials: caseflow.Initials(name)}
+		b.Age = p.Age
+		c := byID[p.CaseID]
+		c.Briefs = append(c.Briefs, b)
+	}
+	return db.Audit(ctx, v, "case.list_people", "", map[string]any{"cases": codes})
 }
 
 func encodeCursor(id int64) string {

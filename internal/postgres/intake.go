@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -60,6 +61,9 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 			return err
 		}
 		if err := tx.Omit("ID").CreateInBatches(withAgeAtReport(people, r), 100).Error; err != nil {
+			return err
+		}
+		if err := db.indexNames(tx, row.ID, r.Children); err != nil {
 			return err
 		}
 		if err := tx.Omit("ID").Create(&accessRow{CaseID: row.ID, AgencyID: v.Agency.ID, Scope: string(caseflow.AccessFull),
@@ -175,6 +179,59 @@ func (db *DB) nextCode(tx *gorm.DB, receivedAt time.Time) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%s-%d-%06d", db.CodePrefix, year, last), nil
+}
+
+// indexNames stores the name index of each named child of a case.
+func (db *DB) indexNames(tx *gorm.DB, caseID int64, children []caseflow.Person) error {
+	var rows []nameIndexRow
+	for i, p := range children {
+		if name := strings.TrimSpace(p.FullName); name != "" {
+			rows = append(rows, nameIndexRow{CaseID: caseID, Position: i, NameIndex: db.Keys.NameIndex(name)})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+}
+
+// IndexChildNames indexes the names of children filed before names were
+// indexed (or by the synthetic loader): those of the cases after case id
+// after, up to limit children, in case order. It returns how many it
+// indexed and the last case id it looked at, to go on from; 0 when no case
+// is left. A name that cannot be opened is indexed as no name and logged by
+// case id, and does not stop the others.
+func (db *DB) IndexChildNames(ctx context.Context, after int64, limit int) (int, int64, error) {
+	var todo []struct {
+		CaseID      int64
+		Position    int
+		FullNameEnc string
+	}
+	// Whole cases only, so that a case is never left half indexed.
+	var last int64
+	err := db.gorm.WithContext(ctx).Raw(`SELECT coalesce(max(id), 0) FROM (SELECT id FROM cases WHERE id > ? ORDER BY id LIMIT ?) c`,
+		after, max(1, limit/2)).Scan(&last).Error
+	if err != nil || last == 0 {
+		return 0, 0, err
+	}
+	err = db.gorm.WithContext(ctx).Raw(`SELECT p.case_id, p.position, p.full_name_enc FROM case_people p
+		WHERE p.case_id > ? AND p.case_id <= ? AND p.kind = 'child' AND p.full_name_enc <> ''
+		AND NOT EXISTS (SELECT 1 FROM case_name_index n WHERE n.case_id = p.case_id AND n.position = p.position)`,
+		after, last).Scan(&todo).Error
+	if err != nil || len(todo) == 0 {
+		return 0, last, err
+	}
+	rows := make([]nameIndexRow, 0, len(todo))
+	for _, t := range todo {
+		name, err := db.Keys.Decrypt("person.full_name", t.FullNameEnc)
+		if err != nil {
+			db.Log.Warn("a child's name cannot be opened for the name index", "case_id", t.CaseID, "err", err.Error())
+			name = "" // indexed as no name, so that it is not tried again
+		}
+		rows = append(rows, nameIndexRow{CaseID: t.CaseID, Position: t.Position, NameIndex: db.Keys.NameIndex(name)})
+	}
+	err = db.gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&rows, 500).Error
+	return len(rows), last, err
 }
 
 func (db *DB) sealPeople(caseID int64, r *caseflow.Report) ([]personRow, [][]byte, error) {

@@ -148,6 +148,14 @@ type personRow struct {
 
 func (personRow) TableName() string { return "case_people" }
 
+type nameIndexRow struct {
+	CaseID    int64
+	Position  int
+	NameIndex []byte
+}
+
+func (nameIndexRow) TableName() string { return "case_name_index" }
+
 type accessRow struct {
 	ID        int64
 	CaseID    int64

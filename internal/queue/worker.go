@@ -68,6 +68,10 @@ type Store interface {
 	// RollUpCompliance rolls up to limit queued cases into the compliance
 	// roll-up and says how many it rolled up.
 	RollUpCompliance(ctx context.Context, limit int) (int, error)
+	// IndexChildNames indexes the children's names not yet in the name
+	// index of the cases after case id after, and returns how many and the
+	// case id to go on from (0 at the end).
+	IndexChildNames(ctx context.Context, after int64, limit int) (int, int64, error)
 	// CurrentTime is the store's clock, the one that decides whether a
 	// timer ran early: the worker's waits are measured on it too.
 	CurrentTime() time.Time
@@ -208,6 +212,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		{"sweeper", w.SweepInterval, w.sweep},
 		{"audit seal", w.SealInterval, func(ctx context.Context) error { _, err := w.DB.SealAudit(ctx); return err }},
 		{"compliance roll-up", w.RollUpInterval, w.rollUp},
+		{"name index", 10 * time.Second, w.indexNames()},
 		{"escalation", w.EscalateInterval, w.escalate},
 		{"daily digest", 5 * time.Minute, w.digest},
 		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},
@@ -268,6 +273,25 @@ func (w *Worker) rollUp(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// indexNames indexes the names of children filed before the name index
+// existed; once it finds none left it has nothing more to do, since intake
+// indexes every new child.
+func (w *Worker) indexNames() func(context.Context) error {
+	var after int64
+	done := false
+	return func(ctx context.Context) error {
+		until := time.Now().Add(5 * time.Second)
+		for !done && ctx.Err() == nil && time.Now().Before(until) {
+			_, next, err := w.DB.IndexChildNames(ctx, after, 2000)
+			if err != nil {
+				return err
+			}
+			after, done = next, next == 0
+		}
+		return nil
+	}
 }
 
 // every runs job at once and then at each interval until ctx ends.

@@ -166,6 +166,16 @@ func (k *KeyRing) BlindIndex(name, dateOfBirth string) []byte {
 	return mac.Sum(nil)
 }
 
+// NameIndex returns the keyed hash of a child's normalised name alone, for
+// a search that does not know the date of birth. It is keyed apart from
+// BlindIndex, so the two never compare equal.
+func (k *KeyRing) NameIndex(name string) []byte {
+	mac := hmac.New(sha256.New, k.blind)
+	mac.Write([]byte("name\x00"))
+	mac.Write([]byte(NormaliseName(name)))
+	return mac.Sum(nil)
+}
+
 // NormaliseName lowercases a Vietnamese name, strips diacritics (đ → d) and
 // collapses whitespace, so that "Nguyễn  Thị Mai" and "nguyen thi mai" match.
 func NormaliseName(name string) string {

@@ -303,3 +303,65 @@ func endSession(t *testing.T, b *browserTab) {
 	r := call(t, http.MethodPost, "/api/v1/auth/logout", token, nil)
 	require.Less(t, r.Status, 300, string(r.Raw))
 }
+
+// TestBrowserFindACaseAgain: officer1 finds her case by its code and by the
+// child's name typed without diacritics; officer2's case of a child with
+// the same name is not found; the search is audited without the name.
+func TestBrowserFindACaseAgain(t *testing.T) {
+	open := newBrowser(t, 2*time.Minute)
+	name := fmt.Sprintf("Trần Thị Tìm Lại %d", time.Now().UnixNano()%100000)
+	remember(name)
+	mine := report()
+	mine["children"] = []map[string]any{{"full_name": name, "sex": "female", "age": 8}}
+	code := mustFile(t, login(t, "officer1"), mine)
+	theirs := report()
+	theirs["commune_code"] = communeOfficer2
+	theirs["children"] = []map[string]any{{"full_name": name, "sex": "female", "age": 8}}
+	other := mustFile(t, login(t, "officer2"), theirs)
+
+	officer := open("officer1")
+	officer.useSession(login(t, "officer1"))
+	officer.do("phone", chromedp.EmulateViewport(360, 740))
+	officer.do("by code", chromedp.Navigate(env.srv.URL+"/cases"),
+		chromedp.SendKeys(chromedp.ID("code"), code[len(code)-6:]),
+		chromedp.Click(chromedp.CSS(`form[action="/cases"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/cases/`+code+`"]`)))
+	// The row names the child by initials and age.
+	officer.expect("initials", strings.Contains(officer.text("initials", "table.list tbody"), "T.T.T.L."), "no initials in the row")
+	officer.expect("initials", strings.Contains(officer.text("initials", "table.list tbody"), "8 tuổi"), "no age in the row")
+
+	typed := strings.ToLower(strings.NewReplacer("ầ", "a", "ị", "i", "ì", "i", "ạ", "a").Replace(name))
+	before := countAudit(t, "case.search_by_name")
+	officer.do("by name", chromedp.Navigate(env.srv.URL+"/cases"),
+		chromedp.SendKeys(chromedp.ID("child_name"), typed),
+		chromedp.Click(chromedp.CSS(`form[action="/cases/search"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/cases/`+code+`"]`)))
+	officer.expect("by name", !strings.Contains(officer.location(), "child_name") && !strings.Contains(officer.location(), "Tìm"),
+		"the name is in the address: %s", officer.location())
+	n := officer.eval("not theirs", `String(document.querySelectorAll('a[href="/cases/`+other+`"]').length)`)
+	officer.expect("not theirs", n == "0", "officer2's case is found by officer1")
+	require.Equal(t, before+1, countAudit(t, "case.search_by_name"), "the search is not audited")
+	detail, err := env.db.QueryStrings(context.Background(), `SELECT detail::text FROM audit_log WHERE action = 'case.search_by_name' ORDER BY id DESC LIMIT 1`)
+	require.NoError(t, err)
+	require.NotContains(t, strings.ToLower(detail[0]), "tim lai", "the audit holds the name")
+	require.Contains(t, detail[0], `"found": 1`)
+
+	// The case page names the child at the top, with the step and the most
+	// urgent deadline.
+	officer.do("case page", chromedp.Click(chromedp.CSS(`a[href="/cases/`+code+`"]`)), chromedp.WaitVisible(chromedp.CSS("dl.casehead")))
+	top := officer.eval("child on top", `String(document.querySelector(".who-child").getBoundingClientRect().top)`)
+	var y float64
+	fmt.Sscanf(top, "%g", &y)
+	officer.expect("child on top", y < 740, "the child's name is %s px down", top)
+	officer.expect("child on top", strings.Contains(officer.text("head", "dl.casehead"), name), "the header does not name the child")
+	officer.expect("deadline on top", strings.Contains(officer.text("head", "dl.casehead"), "Hạn gần nhất"), "the header shows no deadline")
+}
+
+func countAudit(t *testing.T, action string) int64 {
+	t.Helper()
+	n, err := env.db.QueryStrings(context.Background(), `SELECT count(*)::text FROM audit_log WHERE action = ?`, action)
+	require.NoError(t, err)
+	var c int64
+	fmt.Sscan(n[0], &c)
+	return c
+}

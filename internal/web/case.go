@@ -69,8 +69,12 @@ type formView struct {
 }
 
 type caseView struct {
-	Code      string
-	State     string
+	Code  string
+	State string
+	// Children names the case's children with their ages, for a viewer
+	// who may see them; Urgent is the most urgent running deadline.
+	Children  []string
+	Urgent    *clockView
 	Version   int
 	Summary   bool
 	Access    string
@@ -196,6 +200,19 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 		} else {
 			view.Clocks = append(view.Clocks, kv)
 		}
+	}
+	for _, p := range cs.Children {
+		s := p.FullName
+		if s == "" {
+			continue
+		}
+		if p.Age != nil {
+			s += " (" + tr(lang, "list.age", *p.Age) + ")"
+		}
+		view.Children = append(view.Children, s)
+	}
+	if len(view.Clocks) > 0 {
+		view.Urgent = &view.Clocks[0]
 	}
 	for i := len(hist) - 1; i >= 0; i-- {
 		view.History = append(view.History, w.historyView(lang, cs, def, hist[i]))

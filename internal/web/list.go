@@ -23,6 +23,7 @@ const listPageSize = 25
 
 type caseRowView struct {
 	Code     string
+	Children string // initials and ages, for viewers who may see them
 	Received string
 	State    string
 	Abuse    string
@@ -34,12 +35,16 @@ type caseRowView struct {
 
 type casesView struct {
 	Code, State, From, To field
-	Overdue               bool
-	Rows                  []caseRowView
-	Next                  string
-	Filtered              bool
-	CanFile               bool
-	Errors                []errItem
+	// Name and DOB search by a child's name, for viewers who may see
+	// names; the search form posts, so that no name is in an address.
+	Name, DOB  *field
+	NameSearch bool // the list shows the results of a name search
+	Overdue    bool
+	Rows       []caseRowView
+	Next       string
+	Filtered   bool
+	CanFile    bool
+	Errors     []errItem
 }
 
 // clockSummary is the most urgent deadline of a listed case: its tone and
@@ -74,6 +79,11 @@ func (w *UI) caseList(c echo.Context) error {
 	}
 	view.Code = field{ID: "code", Name: "code", Type: "search", Label: tr(lang, "list.code_search"), Value: q.Get("code"),
 		Hint: tr(lang, "list.code_hint")}
+	if !v.SeesCasesByUnit() {
+		view.Name = &field{ID: "child_name", Name: "child_name", Type: "search", Label: tr(lang, "list.name_search"),
+			Hint: tr(lang, "list.name_hint")}
+		view.DOB = &field{ID: "child_dob", Name: "child_dob", Type: "date", Label: tr(lang, "list.name_dob")}
+	}
 	view.From = field{ID: "from", Name: "from", Type: "date", Label: tr(lang, "list.from"), Value: q.Get("from")}
 	view.To = field{ID: "to", Name: "to", Type: "date", Label: tr(lang, "list.to"), Value: q.Get("to")}
 	f := caseflow.CaseFilter{State: q.Get("state"), After: q.Get("cursor"), Limit: listPageSize, Overdue: view.Overdue}
@@ -97,8 +107,29 @@ func (w *UI) caseList(c echo.Context) error {
 			view.To.Err = tr(lang, "msg.bad_date")
 		}
 	}
-	view.Filtered = f.Code != "" || f.State != "" || f.ReceivedFrom != nil || f.ReceivedTo != nil || view.Overdue
-	for _, fd := range []field{view.Code, view.From, view.To} {
+	if c.Request().Method == http.MethodPost && view.Name != nil {
+		form, _ := c.FormParams()
+		view.NameSearch = true
+		f.Limit = 100 // one page: a name finds few cases
+		view.Name.Value, view.DOB.Value = strings.TrimSpace(form.Get("child_name")), strings.TrimSpace(form.Get("child_dob"))
+		f.ChildName = view.Name.Value
+		switch d, ok := parseFormDate(view.DOB.Value); {
+		case view.DOB.Value == "":
+		case ok:
+			f.ChildDOB = d.Format("2006-01-02")
+		default:
+			view.DOB.Err = tr(lang, "msg.bad_date")
+		}
+		if f.ChildName == "" {
+			view.Name.Err = tr(lang, "msg.required")
+		}
+	}
+	view.Filtered = f.Code != "" || f.State != "" || f.ReceivedFrom != nil || f.ReceivedTo != nil || view.Overdue || view.NameSearch
+	checked := []field{view.Code, view.From, view.To}
+	if view.Name != nil {
+		checked = append(checked, *view.Name, *view.DOB)
+	}
+	for _, fd := range checked {
 		if fd.Err != "" {
 			view.Errors = append(view.Errors, errItem{ID: fd.ID, Label: fd.Label, Text: fd.Err})
 		}
@@ -118,11 +149,11 @@ func (w *UI) caseList(c echo.Context) error {
 		for _, a := range cs.AbuseTypes {
 			abuse = append(abuse, catalog.Label(lang, catalog.AbuseType, a))
 		}
-		view.Rows = append(view.Rows, caseRowView{Code: cs.Code, Received: formTime(cs.ReceivedAt),
+		view.Rows = append(view.Rows, caseRowView{Code: cs.Code, Children: briefText(lang, cs.Briefs), Received: formTime(cs.ReceivedAt),
 			State: w.stateLabel(lang, cs, cs.State), Abuse: strings.Join(abuse, ", "), Danger: cs.ImmediateDanger,
 			Commune: cs.Commune.Name, Due: due, Tone: tone})
 	}
-	if pg.NextCursor != "" {
+	if pg.NextCursor != "" && !view.NameSearch {
 		nq := url.Values{}
 		for _, k := range []string{"state", "from", "to", "overdue"} {
 			if q.Get(k) != "" {
@@ -133,6 +164,22 @@ func (w *UI) caseList(c echo.Context) error {
 		view.Next = "/cases?" + nq.Encode()
 	}
 	return w.render(c, http.StatusOK, "cases", tr(lang, "title.cases"), view)
+}
+
+// briefText names a listed case's children: "N.T.M. (9 tuổi), L.V.A.".
+func briefText(lang string, bs []caseflow.ChildBrief) string {
+	parts := make([]string, 0, len(bs))
+	for _, b := range bs {
+		s := b.Initials
+		if s == "" {
+			s = "?"
+		}
+		if b.Age != nil {
+			s += " (" + tr(lang, "list.age", *b.Age) + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func hasOption(os []option, v string) bool {

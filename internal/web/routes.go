@@ -18,6 +18,7 @@ func (w *UI) routes() {
 	reads := w.need(caseflow.Role.ReadsCases)
 	acts := w.need(caseflow.Role.ActsOnCases)
 	e.GET("/cases", w.caseList, reads)
+	e.POST("/cases/search", w.caseList, reads)
 	e.GET("/reports/new", w.intakeForm, w.need(w.cases.FilesReports))
 	e.POST("/reports", w.intakeSubmit, w.need(w.cases.FilesReports))
 	e.GET("/cases/:code", w.casePage, reads)
