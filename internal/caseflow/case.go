@@ -111,13 +111,13 @@ type CaseFilter struct {
 	CommuneCode  string
 	ReceivedFrom *time.Time
 	ReceivedTo   *time.Time
-	Overdue      bool   // only cases with a deadline overdue and not yet met
+	Overdue      bool // only cases with a deadline overdue and not yet met
 	// ChildName finds the cases of a child by name (any case, spacing or
 	// diacritics), and ChildDOB (YYYY-MM-DD) narrows it to that birthday;
 	// only cases whose people the viewer may see are searched.
 	ChildName, ChildDOB string
-	After        string // cursor: the code of the last case of the previous page
-	Limit        int
+	After               string // cursor: the code of the last case of the previous page
+	Limit               int
 }
 
 // CasePage is one page of a case list.
