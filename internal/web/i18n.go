@@ -82,7 +82,6 @@ var messages = map[string][2]string{
 	"js.step":     {"Bước %d/%d", "Step %d of %d"},
 	"js.review":   {"Kiểm tra trước khi gửi", "Check before sending"},
 	"js.empty":    {"(chưa nhập)", "(not entered)"},
-	"js.edit":     {"Sửa", "Edit"},
 
 	// titles (never personal data)
 	"title.login":         {"Đăng nhập", "Log in"},

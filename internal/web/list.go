@@ -15,8 +15,9 @@ import (
 )
 
 // The lists: a user's cases with filters, an agency's worklist (nearest due
-// first) and the notifications. Lists show case codes, states and dates; the
-// people are on the case page only.
+// first) and the notifications. Lists show case codes, states and dates, and
+// the children by initials and age to viewers who may see them; everything
+// else about the people is on the case page only.
 
 // listPageSize is how many cases a list page shows.
 const listPageSize = 25

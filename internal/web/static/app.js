@@ -263,9 +263,8 @@
         var el = form.elements;
         if (el.children_n && (nc > +el.children_n.value || ns > +el.suspects_n.value)) {
           // The draft has more children or suspects than the form has slots.
-          location.replace(form.getAttribute("data-draft") === "intake" ?
-            "/reports/new?children_n=" + Math.max(nc, +el.children_n.value) + "&suspects_n=" + Math.max(ns, +el.suspects_n.value) :
-            location.href);
+          location.replace("/reports/new?children_n=" + Math.max(nc, +el.children_n.value) +
+            "&suspects_n=" + Math.max(ns, +el.suspects_n.value));
           return;
         }
         restore(form, v.fields, d.at);
