@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,6 +191,11 @@ func TestWebCaseActions(t *testing.T) {
 		wrongAgency := officer.post("/cases/"+code+"/referrals", url.Values{"service": {"legal_aid"}, "agency_code": {"CTXH-33"}})
 		require.Equal(t, http.StatusUnprocessableEntity, wrongAgency.Status)
 		require.Contains(t, wrongAgency.Body, "Cơ quan này không cung cấp dịch vụ đã chọn.")
+		// Shown again, the form lists only the providers of the service chosen.
+		agencies := wrongAgency.Body[strings.Index(wrongAgency.Body, `id="ref-agency"`):]
+		agencies = agencies[:strings.Index(agencies, "</select>")]
+		require.NotContains(t, agencies, `value="CTXH-33"`, "a social-work provider offered for legal aid")
+		require.Contains(t, agencies, `data-for="legal_aid"`, "no legal-aid provider offered")
 	})
 }
 

@@ -37,14 +37,20 @@ const (
 type field struct {
 	ID, Name, Label, Type, Value, Hint, Err, Placeholder, Auto string
 	Min, Max                                                   string
-	Required                                                   bool
-	Rows                                                       int
-	Options                                                    []option
+	// Filters names a select whose options (their For) follow this
+	// select's value.
+	Filters  string
+	Required bool
+	Rows     int
+	Options  []option
 }
 
 type option struct {
 	Value, Text string
-	Selected    bool
+	// For lists, space-separated, the values of the filtering select
+	// that the option fits; empty fits all.
+	For      string
+	Selected bool
 }
 
 // errItem is one line of a form's error summary.

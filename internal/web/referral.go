@@ -104,9 +104,10 @@ func (w *UI) referForm(ctx context.Context, lang string, cs *caseflow.Case, form
 		values, errs, fv.Open = form.values, form.errs, true
 	}
 	service := field{ID: "ref-service", Name: "service", Type: "select", Label: tr(lang, "ref.service"), Required: true,
-		Value: values.Get("service"), Err: errs["service"]}
+		Value: values.Get("service"), Err: errs["service"], Filters: "ref-agency"}
+	names := serviceNames()
 	var types []caseflow.AgencyType
-	for _, s := range serviceNames() {
+	for _, s := range names {
 		service.Options = append(service.Options, option{Value: s, Text: catalog.Label(lang, catalog.Service, s), Selected: s == service.Value})
 		for _, t := range caseflow.Services[s] {
 			if !slices.Contains(types, t) {
@@ -114,11 +115,23 @@ func (w *UI) referForm(ctx context.Context, lang string, cs *caseflow.Case, form
 			}
 		}
 	}
+	// Only the providers of the commune's jurisdiction are offered; each
+	// says which services it gives, so that the page script lists those
+	// of the service chosen, and a form shown again lists only them.
+	if chosen, ok := caseflow.Services[service.Value]; ok {
+		types = chosen
+	}
 	agency := field{ID: "ref-agency", Name: "agency_code", Type: "select", Label: tr(lang, "ref.agency"), Required: true,
 		Value: values.Get("agency_code"), Err: errs["agency_code"], Hint: tr(lang, "ref.agency_hint")}
 	for _, a := range w.directory(ctx).serving(cs.Commune.Code, types) {
+		var gives []string
+		for _, s := range names {
+			if slices.Contains(caseflow.Services[s], a.Type) {
+				gives = append(gives, s)
+			}
+		}
 		agency.Options = append(agency.Options, option{Value: a.Code, Text: a.Name + " – " + catalog.Label(lang, catalog.AgencyType, string(a.Type)),
-			Selected: a.Code == agency.Value})
+			For: strings.Join(gives, " "), Selected: a.Code == agency.Value})
 	}
 	note := field{ID: "ref-note", Name: "note", Type: "textarea", Rows: 2, Label: tr(lang, "case.note"), Value: values.Get("note"), Err: errs["note"]}
 	fv.Fields = []field{service, agency, note}

@@ -163,6 +163,7 @@
         el.value = by[el.name].shift();
       }
     });
+    form.querySelectorAll("select[data-filters]").forEach(refilter);
   }
   function count(pairs, name) {
     for (var i = 0; i < pairs.length; i++) if (pairs[i][0] === name) return parseInt(pairs[i][1], 10) || 0;
@@ -628,6 +629,23 @@
       });
     });
   }, true);
+
+  // ---- Linked selects ---------------------------------------------------------
+  // A select with data-filters lists in the select it names only the options
+  // that fit its value (data-for): the providers of the service chosen.
+  function refilter(sel) {
+    var target = document.getElementById(sel.getAttribute("data-filters"));
+    if (!target) return;
+    Array.prototype.forEach.call(target.options, function (o) {
+      var fits = !sel.value || !o.hasAttribute("data-for") || o.getAttribute("data-for").split(" ").indexOf(sel.value) >= 0;
+      o.hidden = o.disabled = !fits;
+      if (!fits && o.selected) target.value = "";
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("select[data-filters]")) refilter(e.target);
+  });
+  document.querySelectorAll("select[data-filters]").forEach(refilter);
 
   // ---- Start ----------------------------------------------------------------
   var box = document.querySelector(".errbox[tabindex]");

@@ -1,0 +1,95 @@
+package server_test
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// Screens that say what to do: the steps come in the order of the
+// procedure with the next expected one first, a step done is not offered
+// again, and the support referral lists the providers of the service chosen.
+
+// actionsOf returns the ids of the action forms of a case page, in order,
+// and which of them are marked as the next step.
+func actionsOf(t *testing.T, body string) (ids []string, next map[string]bool) {
+	t.Helper()
+	next = map[string]bool{}
+	re := regexp.MustCompile(`<details class="action( next)?"[^>]* id="f-event-([a-z0-9_]+)"`)
+	for _, m := range re.FindAllStringSubmatch(body, -1) {
+		ids = append(ids, m[2])
+		if m[1] != "" {
+			next[m[2]] = true
+		}
+	}
+	return ids, next
+}
+
+func TestCasePageOffersTheProcedureInOrder(t *testing.T) {
+	base := v2Server(t)
+	c := v2File(t, base, "officer1", time.Now().Add(-time.Hour).Format(time.RFC3339), nil)
+	c.fire("officer1", "refer_police", "", map[string]any{})
+	police := newWebSessionOn(t, base)
+	police.client.Jar.SetCookies(police.base, []*http.Cookie{{Name: "cf_session", Value: login(t, "police1"), Path: "/"}})
+
+	page := police.get("/cases/" + c.code)
+	require.Equal(t, http.StatusOK, page.Status)
+	ids, next := actionsOf(t, page.Body)
+	require.NotEmpty(t, ids)
+	require.Equal(t, "record_receipt", ids[0], "the receipt comes first: %v", ids)
+	require.True(t, next["record_receipt"], "the receipt is not marked as the next step")
+	for _, id := range []string{"decide_prosecution", "decline_prosecution", "suspend_resolution", "resume_resolution", "notify_procuracy"} {
+		require.NotContains(t, ids, id, "offered before the receipt")
+	}
+
+	c.fire("police1", "record_receipt", "", map[string]any{})
+	page = police.get("/cases/" + c.code)
+	ids, _ = actionsOf(t, page.Body)
+	require.NotContains(t, ids, "record_receipt", "a step done is offered again")
+	require.Contains(t, ids, "decide_prosecution")
+	require.Contains(t, ids, "notify_procuracy")
+	require.NotContains(t, ids, "resume_resolution", "nothing is suspended")
+	// The rest keep the order of the procedure.
+	require.Less(t, slices.Index(ids, "notify_procuracy"), slices.Index(ids, "decide_prosecution"))
+}
+
+// On a phone, the referral form is near the top of the support section,
+// which comes right after the actions, and choosing a service lists only
+// the providers that give it.
+func TestBrowserReferralListsTheProvidersOfTheService(t *testing.T) {
+	c := newWFCase(t)
+	open := newBrowser(t, 2*time.Minute)
+	officer := open("officer1")
+	officer.do("phone", chromedp.EmulateViewport(360, 740))
+	officer.login("officer1")
+	officer.do("open the case", chromedp.Navigate(env.srv.URL+"/cases/"+c.code), chromedp.WaitVisible(chromedp.ID("f-refer")))
+	down := officer.eval("where", `((document.getElementById("f-refer").getBoundingClientRect().top + scrollY) / 740).toFixed(1)`)
+	t.Logf("the referral form starts %s screens down the case page at 360×740 (before: 3.6)", down)
+	officer.expect("order", officer.eval("order", `(() => {
+		const refer = document.getElementById("f-refer"), facts = document.getElementById("h-facts");
+		return String(!!(refer.compareDocumentPosition(facts) & Node.DOCUMENT_POSITION_FOLLOWING));
+	})()`) == "true", "the referral form comes after the case's facts")
+
+	visible := `Array.from(document.getElementById("ref-agency").options).filter(o => o.value && !o.hidden && !o.disabled).map(o => o.dataset.for).join("|")`
+	all := officer.eval("all", visible)
+	officer.do("open the form", chromedp.Click(chromedp.CSS("#f-refer > summary")), pick("ref-service", "medical_care"))
+	medical := officer.eval("medical", visible)
+	officer.expect("medical", medical != "" && len(medical) < len(all), "providers for medical care: %q of %q", medical, all)
+	for _, gives := range strings.Split(medical, "|") {
+		officer.expect("medical fits", strings.Contains(" "+gives+" ", " medical_care "), "a provider of %q offered for medical care", gives)
+	}
+	officer.do("choose a provider", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("ref-agency");
+		s.value = Array.from(s.options).find(o => o.value && !o.hidden).value; })()`))
+	officer.do("another service", pick("ref-service", "legal_aid"))
+	officer.expect("reset", officer.eval("reset", `document.getElementById("ref-agency").value`) == "",
+		"a provider of medical care stays chosen for legal aid")
+	for _, gives := range strings.Split(officer.eval("legal", visible), "|") {
+		officer.expect("legal fits", strings.Contains(" "+gives+" ", " legal_aid "), "a provider of %q offered for legal aid", gives)
+	}
+}
