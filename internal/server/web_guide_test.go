@@ -93,3 +93,26 @@ func TestBrowserReferralListsTheProvidersOfTheService(t *testing.T) {
 		officer.expect("legal fits", strings.Contains(" "+gives+" ", " legal_aid "), "a provider of %q offered for legal aid", gives)
 	}
 }
+
+// The dashboard's count of targets not met leads to the first of them, and
+// the web says "Không đạt" as the exports do.
+func TestWebDashboardNamesUnmetTargetsOneWay(t *testing.T) {
+	// A report the police return misses the target of 100% accepted.
+	c := newWFCase(t)
+	c.fire(t, "officer1", "refer_police", "police", map[string]any{"remote_commune": false})
+	c.fire(t, "police1", "return_referral", "received", map[string]any{"reason": "Chưa đủ thông tin (kiểm thử)"})
+	sup := webAs(t, "supervisor1")
+	page := sup.get("/dashboard")
+	require.Equal(t, http.StatusOK, page.Status)
+	m := regexp.MustCompile(`<a class="badge bad" href="#ind-([a-z0-9_]+)">\d+ chỉ tiêu không đạt</a>`).FindStringSubmatch(page.Body)
+	require.NotNil(t, m, "the count of targets not met is not a link")
+	card := page.Body[strings.Index(page.Body, `id="ind-`+m[1]+`"`):]
+	card = card[:strings.Index(card, "</article>")]
+	require.Contains(t, card, "✗ Không đạt")
+	drill := sup.get("/dashboard/indicators/" + m[1])
+	require.Equal(t, http.StatusOK, drill.Status)
+	require.Contains(t, drill.Body, ">Không đạt<")
+	for _, p := range []webPage{page, drill} {
+		require.NotContains(t, strings.ToLower(p.Body), "chưa đạt")
+	}
+}

@@ -493,7 +493,7 @@ var messages = map[string][2]string{
 	"dash.figure":              {"%d / %d", "%d / %d"},
 	"dash.drill":               {"Xem các hồ sơ", "See the cases"},
 	"dash.chart_targets":       {"Các chỉ tiêu so với mục tiêu", "Each indicator against its target"},
-	"dash.chart_targets_desc":  {"Thanh ngang là tỷ lệ đạt được; vạch đen là mục tiêu; xanh là đạt, đỏ là chưa đạt.", "Each bar is the rate achieved; the black mark is the target; green is met, red is not met."},
+	"dash.chart_targets_desc":  {"Thanh ngang là tỷ lệ đạt được; vạch đen là mục tiêu; xanh là đạt, đỏ là không đạt.", "Each bar is the rate achieved; the black mark is the target; green is met, red is not met."},
 	"dash.chart_trend":         {"Diễn biến theo tháng: %s", "Monthly trend: %s"},
 	"dash.chart_trend_desc":    {"Tỷ lệ từng tháng trong kỳ; đường đứt nét là mục tiêu.", "The rate of each month of the period; the dashed line is the target."},
 	"dash.trend_of":            {"Chỉ tiêu", "Indicator"},
