@@ -186,6 +186,9 @@ type WorkItem struct {
 	DueClock   string
 	Reason     string // WorkReasonState or WorkReasonReferral
 	ReferralID *int64
+	// Briefs name the children by initials and age, for a viewer who may
+	// see the case's people.
+	Briefs []ChildBrief
 }
 
 // Why a case is on an agency's worklist.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/caseflow"
 )
 
 // After a save that ends the saver's access (the forensic centre records its
@@ -141,11 +143,16 @@ func TestWorklistNamesTheDeadline(t *testing.T) {
 	require.True(t, ok)
 	k, ok := def.Clock(clock)
 	require.True(t, ok)
+	audited := countAudit(t, "case.list_people")
 	page := webAs(t, "police1").get("/worklist")
 	require.Equal(t, http.StatusOK, page.Status)
 	row := page.Body[strings.Index(page.Body, `href="/cases/`+c.code+`"`):]
 	row = row[:strings.Index(row, "</tr>")]
 	require.Contains(t, row, k.Label.VI)
+	// The row names the child by initials and age, never in full.
+	require.Contains(t, row, caseflow.Initials(c.child()))
+	require.NotContains(t, row, c.child())
+	require.Greater(t, countAudit(t, "case.list_people"), audited, "the worklist's read of the children is not audited")
 }
 
 // The steps that meet the viewer's running deadline come first, marked as

@@ -193,14 +193,15 @@ func hasOption(os []option, v string) bool {
 }
 
 type workRowView struct {
-	Code    string
-	State   string
-	Reason  string
-	Next    string // the deadline to meet first, by its name
-	Waiting string
-	Due     string
-	DueAt   string
-	Tone    string
+	Code     string
+	Children string // initials and ages, for a viewer who may see them
+	State    string
+	Reason   string
+	Next     string // the deadline to meet first, by its name
+	Waiting  string
+	Due      string
+	DueAt    string
+	Tone     string
 }
 
 func (w *UI) worklistPage(c echo.Context) error {
@@ -212,7 +213,7 @@ func (w *UI) worklistPage(c echo.Context) error {
 	now := w.cases.Now()
 	rows := make([]workRowView, 0, len(items))
 	for _, it := range items {
-		r := workRowView{Code: it.Code, State: w.anyStateLabel(lang, it.State), Reason: catalog.Label(lang, catalog.WorkReason, it.Reason),
+		r := workRowView{Code: it.Code, Children: briefText(lang, it.Briefs), State: w.anyStateLabel(lang, it.State), Reason: catalog.Label(lang, catalog.WorkReason, it.Reason),
 			Waiting: formTime(it.WaitingSince), Tone: toneMuted}
 		if it.DueClock != "" {
 			r.Next = w.clockLabel(lang, it.DueClock)
