@@ -33,6 +33,15 @@ func TestWebIntakeForm(t *testing.T) {
 		require.Contains(t, p.Body, `aria-invalid="true"`)
 		require.Contains(t, p.Body, `value="`+form.Get("idempotency_key")+`"`, "the same key on the form shown again")
 		require.Contains(t, p.Body, form.Get("narrative"), "what was typed is kept")
+		// The summary follows the form's steps: the child, what happened,
+		// who reported.
+		summary := p.Body[strings.Index(p.Body, `id="errors"`):]
+		summary = summary[:strings.Index(summary, "</ul>")]
+		var links []string
+		for _, m := range regexp.MustCompile(`href="#([a-z0-9_]+)"`).FindAllStringSubmatch(summary, -1) {
+			links = append(links, m[1])
+		}
+		require.Equal(t, []string{"c0_full_name", "c0_date_of_birth", "immediate_danger", "r_phone"}, links)
 	})
 
 	t.Run("AddAChildSlotWithoutJavaScript", func(t *testing.T) {

@@ -246,6 +246,19 @@ func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map
 	view.Narrative = mk("narrative", "textarea", "intake.narrative", false)
 	view.Narrative.Rows = 6
 	view.Narrative.Hint = tr(lang, "hint.narrative")
+	// The summary lists the errors in the order of the form's steps: the
+	// child, what happened (with the suspects and the narrative), who
+	// reported.
+	step := func(id string) int {
+		switch {
+		case strings.HasPrefix(id, "c") && strings.Contains(id, "_") && id[1] >= '0' && id[1] <= '9':
+			return 1
+		case strings.HasPrefix(id, "r_"):
+			return 3
+		}
+		return 2
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return step(a) - step(b) })
 	for _, id := range order {
 		if msg, ok := errs[id]; ok {
 			view.Errors = append(view.Errors, errItem{ID: id, Label: labels[id], Text: msg})
