@@ -122,10 +122,24 @@ func TestBrowserOfflineIntakeOnAPhone(t *testing.T) {
 	officer.expect("steps", strings.HasPrefix(officer.text("steps", "p.stepat"), "Bước 1/4"), "no step 1: %q", officer.text("steps", "p.stepat"))
 	var heights []string
 	heights = append(heights, officer.screens("step 1"))
+	// The connection drops as the officer starts; everything from here on
+	// is done with none: a second child, the steps, the filing.
+	before := countRows(t, "cases")
+	officer.link("offline")
+	officer.waitFor("offline", `!navigator.onLine`, 5*time.Second)
+	sibling := child + " Em"
 	officer.do("step 1: the child",
 		chromedp.SendKeys(chromedp.ID("c0_full_name"), child),
 		pick("c0_sex", "female"),
-		chromedp.SendKeys(chromedp.ID("c0_age"), "9"),
+		chromedp.SendKeys(chromedp.ID("c0_age"), "9"))
+	slots := officer.eval("slots", `document.querySelector("input[name=children_n]").value`)
+	officer.do("add a child", chromedp.Click(chromedp.CSS(`button[data-slot=c]`)),
+		chromedp.WaitVisible(chromedp.ID("c"+slots+"_full_name")))
+	officer.expect("offline add", officer.eval("where", `location.pathname`) == "/reports/new", "adding a child left the form")
+	officer.do("the second child",
+		chromedp.SendKeys(chromedp.ID("c"+slots+"_full_name"), sibling),
+		pick("c"+slots+"_sex", "male"),
+		chromedp.SendKeys(chromedp.ID("c"+slots+"_age"), "6"),
 		chromedp.Click(chromedp.CSS(".stepnav .primary")))
 	officer.expect("step 2", strings.HasPrefix(officer.text("step 2", "p.stepat"), "Bước 2/4"), "not on step 2")
 	heights = append(heights, officer.screens("step 2"))
@@ -151,10 +165,7 @@ func TestBrowserOfflineIntakeOnAPhone(t *testing.T) {
 		officer.expect("step height", f <= 3.2, "step %d is %s screens tall", i+1, h)
 	}
 
-	// The connection drops; the report is filed anyway and waits.
-	before := countRows(t, "cases")
-	officer.link("offline")
-	officer.waitFor("offline", `!navigator.onLine`, 5*time.Second)
+	// The report is filed with no connection and waits.
 	officer.do("file offline", chromedp.Click(chromedp.CSS(`button[name=op][value=file]`)),
 		chromedp.WaitVisible(chromedp.CSS("#cf-outbox li.waiting")))
 	officer.expect("queued", strings.Contains(officer.text("queued", "#main"), "Chưa có kết nối"), "no word that the report waits")
@@ -177,6 +188,14 @@ func TestBrowserOfflineIntakeOnAPhone(t *testing.T) {
 	officer.do("sent", chromedp.WaitVisible(chromedp.CSS(`#main p.notice.ok a[href^="/cases/HY-"]`)))
 	officer.expect("sent", strings.Contains(officer.text("sent", "#main p.notice.ok"), "Đã gửi báo cáo"), "no word that it was sent")
 	require.Equal(t, before+1, countRows(t, "cases"), "the waiting report made other than one case")
+	code := strings.TrimPrefix(officer.eval("code", `document.querySelector('#main p.notice.ok a[href^="/cases/HY-"]').getAttribute("href")`), "/cases/")
+	filed := call(t, http.MethodGet, "/api/v1/cases/"+code, login(t, "officer1"), nil)
+	require.Equal(t, http.StatusOK, filed.Status, string(filed.Raw))
+	var names []string
+	for _, c := range filed.Body["children"].([]any) {
+		names = append(names, c.(map[string]any)["full_name"].(string))
+	}
+	require.Equal(t, []string{child, sibling}, names, "the child added offline")
 	officer.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("c0_full_name")))
 	officer.waitFor("nothing waits", `document.getElementById("cf-outbox").hidden`, 5*time.Second)
 	time.Sleep(time.Second)
@@ -241,6 +260,13 @@ func TestBrowserDraftSurvivesLanguageAndExpiry(t *testing.T) {
 	child := fmt.Sprintf("Bé Bản Nháp Hư Cấu %d", time.Now().UnixNano()%100000)
 	remember(child)
 	officer.do("type", chromedp.SendKeys(chromedp.ID("c0_full_name"), child), chromedp.SendKeys(chromedp.ID("c0_age"), "7"))
+	// A suspect slot added in the page is in the draft, and is there again
+	// when the draft comes back into a form that has one slot fewer.
+	slot := "s" + officer.eval("slots", `document.querySelector("input[name=suspects_n]").value`)
+	suspect := "Người Bị Nghi Thêm Hư Cấu"
+	remember(suspect)
+	officer.do("add a suspect", chromedp.Click(chromedp.CSS(`button[data-slot=s]`)), chromedp.WaitVisible(chromedp.ID(slot+"_full_name")),
+		chromedp.SendKeys(chromedp.ID(slot+"_full_name"), suspect))
 	time.Sleep(600 * time.Millisecond) // the draft is kept after a pause in typing
 
 	// Switching the language warns, and the form comes back in English
@@ -250,6 +276,8 @@ func TestBrowserDraftSurvivesLanguageAndExpiry(t *testing.T) {
 	officer.waitFor("restored", `document.getElementById("c0_full_name").value === `+fmt.Sprintf("%q", child), 5*time.Second)
 	officer.expect("restored", strings.Contains(officer.text("restored", "main"), "Restored the draft"), "no word that the draft came back")
 	officer.expect("age", officer.eval("age", `document.getElementById("c0_age").value`) == "7", "the age was lost")
+	officer.expect("added slot", officer.eval("added slot", `(document.getElementById("`+slot+`_full_name") || {}).value`) == suspect,
+		"the suspect of the added slot was lost")
 
 	// The session ends while the form is open; sending it leads to the
 	// login page, and after logging in the form and its draft are back.

@@ -105,6 +105,11 @@ type intakeView struct {
 	Narrative field
 	NChildren int
 	NSuspects int
+	// NewChild and NewSuspect are empty slots that the page script copies,
+	// with {n} the slot's index and {n1} its number, to add one without a
+	// round trip; MaxSlots is as many as the server reads.
+	NewChild, NewSuspect personSlot
+	MaxSlots             int
 }
 
 // intakeInput is the posted form, kept as typed so it can be shown again.
@@ -239,6 +244,10 @@ func (w *UI) intakeView(lang string, v caseflow.Viewer, in intakeInput, errs map
 		// Suspects are often unknown at first: their slots open on request.
 		view.Suspects = append(view.Suspects, slot("s"+strconv.Itoa(i)+"_", tr(lang, "intake.suspect_n", i+1), suspectSpec, false))
 	}
+	numbered := func(key string) string { return strings.Replace(tr(lang, key, 999999), "999999", "{n1}", 1) }
+	view.NewChild = slot("c{n}_", numbered("intake.child_n"), childSpec, false)
+	view.NewSuspect = slot("s{n}_", numbered("intake.suspect_n"), suspectSpec, false)
+	view.MaxSlots = maxSlots
 	view.Reporter = slot("r_", tr(lang, "intake.reporter"), reporterSpec, false)
 	view.Reporter.Open = true
 	anon := mk("r_anonymous", "checkbox", "person.anonymous", false)

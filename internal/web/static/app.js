@@ -27,11 +27,42 @@
     return el ? el.value : "";
   }
 
+  // ---- More children or suspects, in the page -----------------------------
+  // "Add a child" copies the form's empty slot (a <template>, {n} its index
+  // and {n1} its number) into the page: no round trip, so it works with no
+  // connection too. Without the script the server adds the slot.
+  function addSlot(form, kind) {
+    var tpl = document.getElementById("slot-" + kind);
+    var counter = form.elements[kind === "c" ? "children_n" : "suspects_n"];
+    var btn = form.querySelector("button[data-slot=" + kind + "]");
+    if (!tpl || !counter || !btn) return null;
+    var n = parseInt(counter.value, 10) || 0;
+    if (n >= (parseInt(btn.getAttribute("data-max"), 10) || 50)) return null;
+    var box = document.createElement("div");
+    box.innerHTML = tpl.innerHTML.split("{n1}").join(String(n + 1)).split("{n}").join(String(n));
+    var slot = box.firstElementChild;
+    tpl.parentNode.insertBefore(slot, tpl);
+    counter.value = String(n + 1);
+    return slot;
+  }
+  document.addEventListener("submit", function (e) {
+    var b = e.submitter;
+    if (!b || !b.hasAttribute("data-slot")) return;
+    var slot = addSlot(e.target, b.getAttribute("data-slot"));
+    if (!slot) return; // as many as the server reads: it says so
+    e.preventDefault();
+    if (slot.tagName === "DETAILS") slot.open = true;
+    var first = slot.querySelector("input, select, textarea");
+    if (first) first.focus();
+    e.target.dispatchEvent(new Event("input", { bubbles: true }));
+  }, true);
+
   // ---- Sending a form once, confirmation ----------------------------------
   // A form marked data-once is sent once: a second click while the first
   // request is on its way is ignored (the server files one case anyway).
   document.addEventListener("submit", function (e) {
     var f = e.target;
+    if (e.defaultPrevented) return;
     if (f.hasAttribute("data-confirm") && !window.confirm(f.getAttribute("data-confirm"))) {
       e.preventDefault();
       return;
@@ -153,6 +184,13 @@
     return out;
   }
   function fill(form, pairs) {
+    // A draft with more children or suspects than the form has slots
+    // gets them first.
+    ["c", "s"].forEach(function (kind) {
+      var counter = form.elements[kind === "c" ? "children_n" : "suspects_n"];
+      var want = count(pairs, kind === "c" ? "children_n" : "suspects_n");
+      while (counter && (parseInt(counter.value, 10) || 0) < want && addSlot(form, kind));
+    });
     var by = {};
     pairs.forEach(function (p) { (by[p[0]] = by[p[0]] || []).push(p[1]); });
     Array.prototype.forEach.call(form.elements, function (el) {
@@ -164,6 +202,11 @@
       }
     });
     form.querySelectorAll("select[data-filters]").forEach(refilter);
+    form.querySelectorAll("details.person").forEach(function (d) {
+      Array.prototype.forEach.call(d.querySelectorAll("input, select, textarea"), function (el) {
+        if (el.value && el.type !== "checkbox" && el.type !== "radio") d.open = true;
+      });
+    });
   }
   function count(pairs, name) {
     for (var i = 0; i < pairs.length; i++) if (pairs[i][0] === name) return parseInt(pairs[i][1], 10) || 0;
@@ -260,14 +303,6 @@
       }
       return unseal(d.box).then(function (v) {
         if (!hasInput(v.fields)) return;
-        var nc = count(v.fields, "children_n"), ns = count(v.fields, "suspects_n");
-        var el = form.elements;
-        if (el.children_n && (nc > +el.children_n.value || ns > +el.suspects_n.value)) {
-          // The draft has more children or suspects than the form has slots.
-          location.replace("/reports/new?children_n=" + Math.max(nc, +el.children_n.value) +
-            "&suspects_n=" + Math.max(ns, +el.suspects_n.value));
-          return;
-        }
         restore(form, v.fields, d.at);
       });
     }).catch(function () {});
