@@ -291,6 +291,23 @@ func validateAdult(fe FieldErrors, p string, a Person) {
 	}
 }
 
+// AgeWhen is the person's age on a day: the age recorded, else the one the
+// date of birth gives, else nil.
+func AgeWhen(age *int, dateOfBirth string, on time.Time) *int {
+	if age != nil || dateOfBirth == "" {
+		return age
+	}
+	dob, err := time.Parse("2006-01-02", dateOfBirth)
+	if err != nil {
+		return nil
+	}
+	a := AgeOn(dob, on.In(Zone))
+	if a < 0 {
+		return nil
+	}
+	return &a
+}
+
 // AgeOn returns the age in whole years on a given day.
 func AgeOn(dob, on time.Time) int {
 	y := on.Year() - dob.Year()

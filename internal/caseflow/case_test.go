@@ -106,3 +106,32 @@ func TestWhyAnAgencyDoesNotAct(t *testing.T) {
 	b := Agency{Name: "Tòa án nhân dân khu vực 1 - Hưng Yên", ValidFrom: day("2025-07-01")}
 	require.Equal(t, "Tòa án nhân dân khu vực 1 - Hưng Yên acts only from 1 July 2025", b.WhyNotActing(day("2025-06-30")), "no end date: no crash")
 }
+
+func TestAgeWhen(t *testing.T) {
+	on := time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC) // 2 March in Vietnam
+	seven := 7
+	for _, c := range []struct {
+		name string
+		age  *int
+		dob  string
+		want any
+	}{
+		{"recorded", &seven, "2015-01-01", 7},
+		{"birthday that day in Vietnam", nil, "2016-03-02", 10},
+		{"birthday tomorrow", nil, "2016-03-03", 9},
+		{"unknown", nil, "", nil},
+		{"not a date", nil, "02/03/2016", nil},
+		{"born after", nil, "2026-05-01", nil},
+	} {
+		got := AgeWhen(c.age, c.dob, on)
+		if c.want == nil {
+			if got != nil {
+				t.Errorf("%s: %d, want none", c.name, *got)
+			}
+			continue
+		}
+		if got == nil || *got != c.want.(int) {
+			t.Errorf("%s: %v, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -177,11 +177,15 @@ type Referral struct {
 
 // WorkItem is something the viewer's agency must act on.
 type WorkItem struct {
-	Code         string
-	State        string
-	ReceivedAt   time.Time
-	WaitingSince time.Time
-	DueAt        *time.Time
+	Code string
+	// WorkflowID and WorkflowVersion are the case's workflow, which names
+	// its states and clocks.
+	WorkflowID      string
+	WorkflowVersion int
+	State           string
+	ReceivedAt      time.Time
+	WaitingSince    time.Time
+	DueAt           *time.Time
 	// DueClock is the deadline DueAt belongs to: what is to be done first.
 	DueClock   string
 	Reason     string // WorkReasonState or WorkReasonReferral

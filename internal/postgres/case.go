@@ -342,9 +342,16 @@ func (db *DB) briefChildren(ctx context.Context, v caseflow.Viewer, cases []*cas
 		if err != nil {
 			return err
 		}
-		b := caseflow.ChildBrief{Initials: caseflow.Initials(name)}
-		b.Age = p.Age
 		c := byID[p.CaseID]
+		b := caseflow.ChildBrief{Initials: caseflow.Initials(name), Age: p.Age}
+		if b.Age == nil && p.DateOfBirthEnc != "" {
+			// The age when the report was received, as the statistics count it.
+			dob, err := db.Keys.Decrypt("person.date_of_birth", p.DateOfBirthEnc)
+			if err != nil {
+				return err
+			}
+			b.Age = caseflow.AgeWhen(nil, dob, c.ReceivedAt)
+		}
 		c.Briefs = append(c.Briefs, b)
 	}
 	return db.Audit(ctx, v, "case.list_people", "", map[string]any{"cases": codes})

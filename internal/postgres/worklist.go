@@ -16,20 +16,22 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 		limit = 200
 	}
 	var rows []struct {
-		CaseID       int64
-		Access       string
-		Code         string
-		State        string
-		ReceivedAt   time.Time
-		WaitingSince time.Time
-		DueAt        *time.Time
-		DueClock     string
-		Reason       string
-		ReferralID   *int64
+		CaseID          int64
+		Access          string
+		WorkflowID      string
+		WorkflowVersion int
+		Code            string
+		State           string
+		ReceivedAt      time.Time
+		WaitingSince    time.Time
+		DueAt           *time.Time
+		DueClock        string
+		Reason          string
+		ReferralID      *int64
 	}
 	acc, accArgs := accessExpr(v)
 	err := db.gorm.WithContext(ctx).Raw(`
-		SELECT w.*, `+acc+` AS access FROM (
+		SELECT w.*, `+acc+` AS access, cases.workflow_id, cases.workflow_version FROM (
 			SELECT c.id AS case_id, c.code, c.state, c.received_at, c.updated_at AS waiting_since,
 				d.due_at, coalesce(d.clock, '') AS due_clock,
 				'state' AS reason, NULL::bigint AS referral_id
@@ -67,10 +69,10 @@ func (db *DB) Worklist(ctx context.Context, v caseflow.Viewer, states []string, 
 	byID := map[int64]*caseflow.Case{}
 	var cases []*caseflow.Case
 	for _, r := range rows {
-		out = append(out, caseflow.WorkItem{Code: r.Code, State: r.State, ReceivedAt: r.ReceivedAt.UTC(),
+		out = append(out, caseflow.WorkItem{Code: r.Code, WorkflowID: r.WorkflowID, WorkflowVersion: r.WorkflowVersion, State: r.State, ReceivedAt: r.ReceivedAt.UTC(),
 			WaitingSince: r.WaitingSince.UTC(), DueAt: utcPtr(r.DueAt), DueClock: r.DueClock, Reason: r.Reason, ReferralID: r.ReferralID})
 		if byID[r.CaseID] == nil {
-			byID[r.CaseID] = &caseflow.Case{ID: r.CaseID, Code: r.Code, Access: caseflow.Access(r.Access)}
+			byID[r.CaseID] = &caseflow.Case{ID: r.CaseID, Code: r.Code, Access: caseflow.Access(r.Access), ReceivedAt: r.ReceivedAt.UTC()}
 			cases = append(cases, byID[r.CaseID])
 		}
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"caseflow/internal/caseflow"
 )
 
 // Screens that say what to do: the steps come in the order of the
@@ -115,4 +117,52 @@ func TestWebDashboardNamesUnmetTargetsOneWay(t *testing.T) {
 	for _, p := range []webPage{page, drill} {
 		require.NotContains(t, strings.ToLower(p.Body), "chưa đạt")
 	}
+}
+
+// On a phone, the forensic centre finds the case on its worklist by the
+// step that is due, records its conclusion, and lands on the worklist with
+// the save confirmed, never on a "not found" page.
+func TestBrowserConclusionLandsOnTheWorklist(t *testing.T) {
+	c := newWFCase(t)
+	c.fire(t, "officer1", "refer_police", "police", map[string]any{"remote_commune": false})
+	c.fire(t, "police1", "accept_referral", "police", map[string]any{"intake_number": "TL-03/2026"})
+	c.fire(t, "police1", "decide_prosecution", "investigation", map[string]any{"crime_category": "serious", "penal_code_article": "146"})
+	c.fire(t, "police1", "record_exam_grounds", "investigation", map[string]any{"grounds": "Cần xác định dấu vết"})
+	c.fire(t, "police1", "request_forensic_exam", "forensic_exam", map[string]any{"exam_kind": "sexual_abuse"})
+	def, ok := env.flows.Get("child-abuse", 1)
+	require.True(t, ok)
+
+	open := newBrowser(t, 2*time.Minute)
+	health := open("health1")
+	health.do("phone", chromedp.EmulateViewport(360, 740))
+	health.login("health1")
+	row := `document.querySelector('a[href="/cases/` + c.code + `"]').closest("tr")`
+	health.do("worklist", chromedp.Navigate(env.srv.URL+"/worklist"), chromedp.WaitVisible(chromedp.CSS(`a[href="/cases/`+c.code+`"]`)))
+	text := health.eval("row", row+`.innerText`)
+	var due string
+	r := call(t, http.MethodGet, "/api/v1/worklist", login(t, "health1"), nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	for _, it := range r.Body["items"].([]any) {
+		if m := it.(map[string]any); m["code"] == c.code {
+			due, _ = m["due_clock"].(string)
+		}
+	}
+	k, ok := def.Clock(due)
+	health.expect("due step", ok && strings.Contains(text, k.Label.VI), "the row does not name the step due (%s): %q", due, text)
+	health.expect("initials", strings.Contains(text, caseflow.Initials(c.child())+" (") && strings.Contains(text, " tuổi)") && !strings.Contains(text, c.child()),
+		"the row does not name the child by initials only: %q", text)
+
+	health.do("open the case", chromedp.Click(chromedp.CSS(`a[href="/cases/`+c.code+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("f-event-conclude_forensic_exam")))
+	health.expect("next", health.eval("next", `String(document.getElementById("f-event-conclude_forensic_exam").classList.contains("next"))`) == "true",
+		"the conclusion is not marked as the next step")
+	health.do("conclude", chromedp.Click(chromedp.CSS("#f-event-conclude_forensic_exam > summary")),
+		chromedp.SetValue(chromedp.ID("ev-conclude_forensic_exam-concluded_on"), time.Now().Format("2006-01-02")),
+		chromedp.SendKeys(chromedp.ID("ev-conclude_forensic_exam-conclusion"), "Có dấu vết (hư cấu)"),
+		chromedp.Click(chromedp.CSS(`#f-event-conclude_forensic_exam button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice.ok")))
+	health.expect("worklist", strings.HasPrefix(health.location(), "/worklist"), "landed on %s", health.location())
+	notice := health.text("notice", "p.notice.ok")
+	health.expect("notice", strings.Contains(notice, "Đã thực hiện") && strings.Contains(notice, c.code), "the notice reads %q", notice)
+	health.expect("no 404", !strings.Contains(health.text("page", "h1"), "Không tìm thấy"), "a not-found page after the save")
 }

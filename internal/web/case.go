@@ -206,8 +206,8 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 		if s == "" {
 			continue
 		}
-		if p.Age != nil {
-			s += " (" + tr(lang, "list.age", *p.Age) + ")"
+		if age := caseflow.AgeWhen(p.Age, p.DateOfBirth, cs.ReceivedAt); age != nil {
+			s += " (" + tr(lang, "list.age", *age) + ")"
 		}
 		view.Children = append(view.Children, s)
 	}

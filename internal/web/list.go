@@ -213,10 +213,17 @@ func (w *UI) worklistPage(c echo.Context) error {
 	now := w.cases.Now()
 	rows := make([]workRowView, 0, len(items))
 	for _, it := range items {
+		// The case's own workflow names its stage and its clocks.
+		def, _ := w.flows.Get(it.WorkflowID, it.WorkflowVersion)
 		r := workRowView{Code: it.Code, Children: briefText(lang, it.Briefs), State: w.anyStateLabel(lang, it.State), Reason: catalog.Label(lang, catalog.WorkReason, it.Reason),
 			Waiting: formTime(it.WaitingSince), Tone: toneMuted}
+		if def != nil {
+			if st, ok := def.State(it.State); ok {
+				r.State = pickLabel(lang, st.Label)
+			}
+		}
 		if it.DueClock != "" {
-			r.Next = w.clockLabel(lang, it.DueClock)
+			r.Next = w.clockLabelIn(lang, def, it.DueClock)
 		}
 		if it.DueAt != nil {
 			r.Due, r.DueAt = dueText(lang, *it.DueAt, now), dueTime(lang, *it.DueAt)
