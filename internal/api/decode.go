@@ -2,14 +2,16 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
 
 	"caseflow/internal/caseflow"
@@ -49,16 +51,16 @@ func decodeJSON(c echo.Context, v any) error {
 	return decodeBytes(raw, v)
 }
 
+// decodeBytes decodes one JSON value into v as the API document says:
+// member names match exactly (a closed schema has no "EVENT" or
+// "Full_Name"), a name given twice is refused, unknown members are refused,
+// nothing may follow the value, and every string is text.
 func decodeBytes(raw []byte, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return caseflow.Errorf(caseflow.EMalformed, "the request body is empty; send a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		return caseflow.Errorf(caseflow.EMalformed, "the request body has data after the JSON object")
-	}
+	err := jsonv2.Unmarshal(raw, v, jsonv2.RejectUnknownMembers(true), jsonv2.MatchCaseInsensitiveNames(false),
+		jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
 	if err == nil {
 		// JSON can carry a NUL ("\u0000"), which PostgreSQL refuses: no
 		// such value goes further than here.
@@ -67,23 +69,47 @@ func decodeBytes(raw []byte, v any) error {
 		}
 		return nil
 	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syn *jsontext.SyntacticError
+	var sem *jsonv2.SemanticError
 	switch {
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		return caseflow.InvalidField(fieldPath(syn.JSONPointer), caseflow.FieldError{Code: caseflow.FieldDuplicate,
+			Message: "is given more than once"})
+	case errors.As(err, &syn) && strings.Contains(syn.Err.Error(), "invalid UTF-8"):
+		return caseflow.InvalidField(fieldPath(syn.JSONPointer), caseflow.NotText())
+	case errors.As(err, &syn) && strings.Contains(syn.Err.Error(), "after top-level value"):
+		return caseflow.Errorf(caseflow.EMalformed, "the request body has data after the JSON value")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return caseflow.Errorf(caseflow.EMalformed, "the request body is not valid JSON")
-	case errors.As(err, &typ):
-		field := typ.Field
+	case errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName):
+		return caseflow.InvalidField(fieldPath(sem.JSONPointer), caseflow.FieldError{Code: caseflow.FieldUnknownField,
+			Message: "is not a known field (names are case-sensitive)"})
+	case errors.As(err, &sem) && sem.GoType != nil:
+		field := fieldPath(sem.JSONPointer)
 		if field == "" {
-			return caseflow.Errorf(caseflow.EMalformed, "the request body must be a JSON object")
+			return caseflow.Errorf(caseflow.EMalformed, "the request body must be a JSON %s", jsonType(sem.GoType))
 		}
 		return caseflow.InvalidField(field, caseflow.FieldError{Code: caseflow.FieldWrongType,
-			Message: "must be of type " + typ.Type.String(), Type: jsonType(typ.Type)})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return caseflow.InvalidField(field, caseflow.FieldError{Code: caseflow.FieldUnknownField, Message: "is not a known field"})
+			Message: "must be of type " + jsonType(sem.GoType), Type: jsonType(sem.GoType)})
 	}
 	return caseflow.Errorf(caseflow.EMalformed, "the request body could not be decoded")
+}
+
+// fieldPath names the member a JSON pointer points at as the errors name
+// fields: /children/1/age is children[1].age.
+func fieldPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strings.ToValidUTF8(strings.ReplaceAll(tok, "\x00", ""), "?"))
+	}
+	return b.String()
 }
 
 // notText returns the path of the first string in v that is not text, or "".
@@ -135,6 +161,13 @@ func notText(v reflect.Value, path string) string {
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage, still encoded
 			if bytes.Contains(bytes.ToLower(v.Bytes()), []byte(`\u0000`)) {
+				// Name the member inside it that holds the NUL.
+				var inner any
+				if jsonv2.Unmarshal(v.Bytes(), &inner) == nil {
+					if p := notText(reflect.ValueOf(&inner), path); p != "" {
+						return p
+					}
+				}
 				return whole
 			}
 			return ""
@@ -148,8 +181,8 @@ func notText(v reflect.Value, path string) string {
 	return ""
 }
 
-// RequireText refuses a request whose query or path parameters are not
-// text, before anything reads them.
+// RequireText refuses a request whose query or path parameters, or
+// idempotency key, are not text, before anything reads them.
 func RequireText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for name, vs := range c.QueryParams() {
@@ -163,6 +196,10 @@ func RequireText(next echo.HandlerFunc) echo.HandlerFunc {
 			if !caseflow.IsText(v) {
 				return caseflow.InvalidField(c.ParamNames()[i], caseflow.NotText())
 			}
+		}
+		// The one header whose value is stored.
+		if !caseflow.IsText(c.Request().Header.Get("Idempotency-Key")) {
+			return caseflow.InvalidField("Idempotency-Key", caseflow.NotText())
 		}
 		return next(c)
 	}

@@ -247,11 +247,13 @@ func validateChild(fe FieldErrors, p string, c Person, receivedAt, now time.Time
 			fe.Add(p+".date_of_birth", FieldError{Code: FieldNotADate, Message: "must be a date YYYY-MM-DD"})
 			return
 		}
+		// Judged on Vietnam's calendar, whatever offset the time was
+		// written with.
 		ref := receivedAt
 		if ref.IsZero() {
 			ref = now
 		}
-		age := AgeOn(dob, ref)
+		age := AgeOn(dob, ref.In(Zone))
 		if age < 0 {
 			fe.Add(p+".date_of_birth", FieldError{Code: FieldAfterReceived, Message: "is after the report was received"})
 		} else if age > 17 {
@@ -318,7 +320,7 @@ func AgeOn(dob, on time.Time) int {
 }
 
 func checkText(fe FieldErrors, field, v string, required bool) {
-	if required && strings.TrimSpace(v) == "" {
+	if required && Blank(v) {
 		fe.Add(field, FieldError{Code: FieldRequired, Message: "is required"})
 	}
 	if len(v) > maxTextField {

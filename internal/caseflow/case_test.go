@@ -135,3 +135,12 @@ func TestAgeWhen(t *testing.T) {
 		}
 	}
 }
+
+func TestBlank(t *testing.T) {
+	for s, want := range map[string]bool{
+		"": true, "   ": true, "\t\n": true, "\u200b\u200c\u200d": true, "\ufeff": true, "\u00ad": true, "\u2060 ": true,
+		"a": false, " Bé ": false, "\u200bA": false, "Ư": false,
+	} {
+		require.Equal(t, want, Blank(s), "%q", s)
+	}
+}

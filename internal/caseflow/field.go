@@ -2,6 +2,7 @@ package caseflow
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -21,7 +22,7 @@ const (
 	FieldInFuture            FieldCode = "in_future"            // a time that has not come yet
 	FieldOutOfRange          FieldCode = "out_of_range"         // a number outside Min to Max
 	FieldNotOneOf            FieldCode = "not_one_of"           // not one of the Allowed values
-	FieldDuplicate           FieldCode = "duplicate"            // a list that names Value twice
+	FieldDuplicate           FieldCode = "duplicate"            // a list that names Value twice, or a JSON member given twice
 	FieldNotADate            FieldCode = "not_a_date"           // not a date YYYY-MM-DD
 	FieldNotADatetime        FieldCode = "not_a_datetime"       // not an RFC 3339 date and time
 	FieldNotAPhone           FieldCode = "not_a_phone"          // not a phone number
@@ -77,6 +78,18 @@ var FieldCodes = []FieldCode{
 // IsText reports whether s may be stored as text: valid UTF-8 without NUL,
 // which PostgreSQL refuses.
 func IsText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// Blank reports whether s shows nothing: only spaces, control characters
+// and invisible format characters (zero-width spaces and joiners, a byte
+// order mark, a soft hyphen). A required value must not be blank.
+func Blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) && r != utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}
 
 // NotText is the problem of a value that is not text.
 func NotText() FieldError {

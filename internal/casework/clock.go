@@ -83,7 +83,7 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 				Message: "must be a positive duration such as \"10 days\", \"2 months\" or \"5 working_days\""})
 		}
 	}
-	if strings.TrimSpace(req.Reason) == "" {
+	if caseflow.Blank(req.Reason) {
 		fe.Add("reason", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 	}
 	if len(req.Reason) > caseflow.MaxNote || len(req.LegalBasis) > 500 {
@@ -133,7 +133,7 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 			Fields: map[string]caseflow.FieldError{"clock": {Code: caseflow.FieldWrongState, Message: "is " + k.Status, Value: k.Status,
 				Allowed: []string{caseflow.ClockRunning}}}}
 	}
-	if strings.TrimSpace(req.LegalBasis) == "" && len(wc.Extensions) == 0 {
+	if caseflow.Blank(req.LegalBasis) && len(wc.Extensions) == 0 {
 		return nil, nil, caseflow.FieldErrors{"legal_basis": {Code: caseflow.FieldRequired, Message: "is required"}}.Err()
 	}
 	cal, err := s.Calendar(ctx)

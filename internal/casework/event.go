@@ -135,7 +135,7 @@ func occurredAt(def *workflow.Definition, c *caseflow.Case, now time.Time, at *t
 	if hours == 0 {
 		hours = DefaultBackdateHours
 	}
-	if now.Sub(t) > time.Duration(hours)*time.Hour && strings.TrimSpace(reason) == "" {
+	if now.Sub(t) > time.Duration(hours)*time.Hour && caseflow.Blank(reason) {
 		return time.Time{}, field(caseflow.FieldError{Code: caseflow.FieldLateWithoutReason,
 			Message: fmt.Sprintf("is more than %d hours before now: give late_reason", hours), Max: hours})
 	}

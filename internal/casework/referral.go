@@ -134,7 +134,7 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 	data := map[string]any{"referral_id": itoa(id)}
 	if action == "decline" {
 		role, status = caseflow.EventServiceReferralDeclined, caseflow.ReferralDeclined
-		if strings.TrimSpace(note) == "" {
+		if caseflow.Blank(note) {
 			return nil, caseflow.InvalidField("note", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "a reason is required to decline"})
 		}
 		data["reason"] = note

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -280,7 +279,7 @@ func (w *UI) holidayPut(c echo.Context) error {
 	if !ok {
 		errs["date"] = tr(lang, "msg.bad_date")
 	}
-	if strings.TrimSpace(form.Get("name")) == "" || len(form.Get("name")) > 200 {
+	if caseflow.Blank(form.Get("name")) || len(form.Get("name")) > 200 {
 		errs["name"] = tr(lang, "msg.required_short")
 	}
 	if len(errs) > 0 {

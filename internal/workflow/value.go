@@ -26,7 +26,7 @@ func (e *Event) checkData(data map[string]any) (map[string]any, caseflow.FieldEr
 	out := make(map[string]any, len(e.Fields)+len(e.Set))
 	for _, f := range e.Fields {
 		v, ok := data[f.Name]
-		if s, isString := v.(string); !ok || v == nil || (isString && strings.TrimSpace(s) == "") {
+		if s, isString := v.(string); !ok || v == nil || (isString && caseflow.Blank(s)) {
 			if f.Required {
 				errs.Add("data."+f.Name, caseflow.FieldError{Code: caseflow.FieldRequired, Message: "is required"})
 			}
