@@ -99,12 +99,16 @@ func (s *Service) Login(ctx context.Context, username, password, ip, requestID s
 	if ok, err := s.Limiter.Allow(ctx, "login:ip:"+ip, s.IPLimit, s.Window); err != nil {
 		return nil, nil, err
 	} else if !ok {
-		return nil, nil, caseflow.Errorf(caseflow.ERateLimited, "too many login attempts from this address; try again later")
+		e := caseflow.Errorf(caseflow.ERateLimited, "too many login attempts from this address; try again later")
+		e.RetryAfter = s.Window // the window's end, at the latest
+		return nil, nil, e
 	}
 	if ok, err := s.Limiter.Allow(ctx, "login:user:"+username, s.AccountLimit, s.Window); err != nil {
 		return nil, nil, err
 	} else if !ok {
-		return nil, nil, caseflow.Errorf(caseflow.ERateLimited, "too many login attempts for this account; try again later")
+		e := caseflow.Errorf(caseflow.ERateLimited, "too many login attempts for this account; try again later")
+		e.RetryAfter = s.Window
+		return nil, nil, e
 	}
 	u, err := s.Store.UserByUsername(ctx, username)
 	if caseflow.ErrorCode(err) == caseflow.ENotFound {

@@ -73,6 +73,9 @@ func (s *API) HandleError(err error, c echo.Context) {
 		body.Error.Code, body.Error.Message = caseflow.EInternal, "internal error"
 		s.log.Error("internal error", "request_id", request.ID(c), "route", c.Path(), "err", err.Error())
 	}
+	if d := caseflow.RetryAfterOf(err); d > 0 {
+		c.Response().Header().Set("Retry-After", caseflow.RetryAfterSeconds(d))
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(request.Status(code))
 		return

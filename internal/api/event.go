@@ -73,7 +73,7 @@ type historyJSON struct {
 	RecordedAt time.Time      `json:"recorded_at"`
 	Late       bool           `json:"late_entry"`
 	LateReason string         `json:"late_reason,omitempty"`
-	Actor      *actorJSON     `json:"actor,omitempty"`
+	Actor      *actorJSON     `json:"actor"` // null for the system
 	Note       string         `json:"note,omitempty"`
 	Data       map[string]any `json:"data,omitempty"`
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Error codes: a closed set, mapped to HTTP statuses in exactly one place
@@ -27,6 +29,24 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]FieldError
+	// RetryAfter, when set, is how long to wait before trying again (the
+	// Retry-After header of a 429 or 503).
+	RetryAfter time.Duration
+}
+
+// RetryAfterOf returns how long err says to wait before trying again, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// RetryAfterSeconds is d as a Retry-After header value: whole seconds,
+// rounded up, at least 1.
+func RetryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
 }
 
 // Error implements the error interface.

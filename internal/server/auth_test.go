@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +113,9 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Raw))
 	code, _ := errorOf(t, r)
 	require.Equal(t, "rate_limited", code)
+	wait, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After: %q", r.Header.Get("Retry-After"))
+	require.Positive(t, wait)
 }
 
 // accounts returns an account service on the test database with limiter keys

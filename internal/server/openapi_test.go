@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"caseflow/internal/api"
 	"caseflow/internal/server"
@@ -79,6 +80,31 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	for name := range doc.Components.Schemas["Case"].Value.Properties {
 		require.Contains(t, doc.Components.Schemas["IntakeResult"].Value.Properties, name)
 	}
+	// OpenAPI 3.0 ignores nullable without a type; every number says its
+	// format.
+	var raw any
+	require.NoError(t, yaml.Unmarshal(api.OpenAPI(), &raw))
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["nullable"] == true {
+				require.Contains(t, x, "type", "%s is nullable without a type", path)
+			}
+			if x["type"] == "integer" || x["type"] == "number" {
+				require.Contains(t, x, "format", "%s: a number without a format", path)
+			}
+			for k, e := range x {
+				walk(path+"/"+k, e)
+			}
+		case []any:
+			for i, e := range x {
+				walk(fmt.Sprintf("%s/%d", path, i), e)
+			}
+		}
+	}
+	walk("", raw)
+	require.Contains(t, doc.Components.Responses["RateLimited"].Value.Headers, "Retry-After")
 }
 
 // oaRoute is a method and a path template in OpenAPI form ({param}).

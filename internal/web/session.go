@@ -170,6 +170,7 @@ func (w *UI) loginSubmit(c echo.Context) error {
 		return w.render(c, http.StatusUnauthorized, "login", tr(lang, "title.login"), v)
 	case caseflow.ERateLimited:
 		v.Error = tr(lang, "login.limited")
+		c.Response().Header().Set("Retry-After", caseflow.RetryAfterSeconds(caseflow.RetryAfterOf(err)))
 		return w.render(c, http.StatusTooManyRequests, "login", tr(lang, "title.login"), v)
 	default:
 		return err
