@@ -103,7 +103,8 @@ func (s *Service) withRetry(ctx context.Context, v caseflow.Viewer, code string,
 }
 
 // RespondReferral lets the receiving agency accept or decline a referral,
-// or mark an accepted one done. Declining ends the provider's access.
+// or mark an accepted one done. Declining or finishing ends the provider's
+// access through the referral.
 func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int64, action, note string) (*caseflow.Referral, error) {
 	if err := readsCases(v); err != nil {
 		return nil, err
@@ -120,7 +121,13 @@ func (s *Service) RespondReferral(ctx context.Context, v caseflow.Viewer, id int
 		if err := s.store.FinishReferral(ctx, v, id, note); err != nil {
 			return nil, err
 		}
-		return s.store.Referral(ctx, v, id)
+		// The provider's access through the referral has ended (it may
+		// still see the case through another one).
+		if done, err := s.store.Referral(ctx, v, id); err == nil {
+			return done, nil
+		}
+		r.Status = caseflow.ReferralDone
+		return r, nil
 	case "accept", "decline":
 	default:
 		return nil, caseflow.Errorf(caseflow.ENotFound, "no such referral action")

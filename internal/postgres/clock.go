@@ -58,8 +58,15 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 	for _, a := range agencies {
 		codes[a.ID] = a.Code
 	}
+	mine, provider, err := db.providerOnly(ctx, v, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]caseflow.Clock, 0, len(rows))
 	for _, r := range rows {
+		if provider && !mine[r.Instance] {
+			continue // a deadline of the procedure, not of the provider's referral
+		}
 		code := ""
 		if r.ResponsibleAgency != nil {
 			code = codes[*r.ResponsibleAgency]

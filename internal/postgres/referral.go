@@ -128,6 +128,31 @@ func (db *DB) Referral(ctx context.Context, v caseflow.Viewer, id int64) (*casef
 	return db.referralOut(j, !v.SeesCasesByUnit())
 }
 
+// providerOnly reports whether the viewer's agency knows of the case only
+// through support referrals, and which: such a provider sees what its
+// referrals need (the child's name and contact, its own referrals, their
+// clocks and steps), not the procedure's deadlines, other agencies'
+// referrals or the rest of the history.
+func (db *DB) providerOnly(ctx context.Context, v caseflow.Viewer, caseID int64) (map[string]bool, bool, error) {
+	if v.SeesCasesByUnit() {
+		return nil, false, nil
+	}
+	var reasons []string
+	if err := db.gorm.WithContext(ctx).Raw("SELECT reason FROM case_access WHERE case_id = ? AND agency_id = ? AND revoked_at IS NULL",
+		caseID, v.Agency.ID).Scan(&reasons).Error; err != nil {
+		return nil, false, err
+	}
+	ids := map[string]bool{}
+	for _, r := range reasons {
+		id, ok := strings.CutPrefix(r, "referral:")
+		if !ok {
+			return nil, false, nil
+		}
+		ids[id] = true
+	}
+	return ids, len(ids) > 0, nil
+}
+
 // Referrals lists the service referrals of a case the viewer may know of.
 func (db *DB) Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]*caseflow.Referral, error) {
 	c, err := db.CaseSummary(ctx, v, code)
@@ -138,8 +163,15 @@ func (db *DB) Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]
 	if err := db.gorm.WithContext(ctx).Raw(referralSelect+" WHERE r.case_id = ? ORDER BY r.id", c.ID).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	mine, provider, err := db.providerOnly(ctx, v, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	out := []*caseflow.Referral{}
 	for _, j := range rows {
+		if provider && !mine[strconv.FormatInt(j.ID, 10)] {
+			continue
+		}
 		r, err := db.referralOut(j, c.Access == caseflow.AccessFull)
 		if err != nil {
 			return nil, err
@@ -150,7 +182,8 @@ func (db *DB) Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]
 }
 
 // FinishReferral marks an accepted referral done; only the receiving agency
-// may. The provider keeps read access to what it worked on.
+// may. The provider's access through the referral ends with it: what it
+// needed the case for is over.
 func (db *DB) FinishReferral(ctx context.Context, v caseflow.Viewer, id int64, note string) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r referralRow
@@ -171,6 +204,10 @@ func (db *DB) FinishReferral(ctx context.Context, v caseflow.Viewer, id int64, n
 		now := db.now()
 		if err := tx.Model(&referralRow{}).Where("id = ?", id).Updates(map[string]any{"status": caseflow.ReferralDone,
 			"updated_at": now, "done_at": now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE case_access SET revoked_at = ? WHERE case_id = ? AND reason = ? AND revoked_at IS NULL",
+			now, r.CaseID, referralReason(id)).Error; err != nil {
 			return err
 		}
 		var code string

@@ -365,8 +365,21 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 		WHERE h.case_id = ? ORDER BY h.id`, c.ID).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	mine, provider, err := db.providerOnly(ctx, v, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]caseflow.HistoryEntry, 0, len(rows))
 	for _, r := range rows {
+		if provider {
+			// Only the steps of the provider's own referrals.
+			var plain struct {
+				ReferralID string `json:"referral_id"`
+			}
+			if len(r.Data) == 0 || json.Unmarshal(r.Data, &plain) != nil || !mine[plain.ReferralID] {
+				continue
+			}
+		}
 		e := caseflow.HistoryEntry{Version: r.Version, Event: r.Event, From: r.FromState, To: r.ToState, At: r.At.UTC(),
 			RecordedAt: r.At.UTC(), Username: r.Username, AgencyCode: r.AgencyCode}
 		if r.RecordedAt != nil {

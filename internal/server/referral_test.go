@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -107,6 +108,10 @@ func TestServiceReferral(t *testing.T) {
 		}
 	})
 
+	wfStage(t, "ProviderSeesOnlyItsReferralsClocksAndSteps", func(t *testing.T) {
+		requireProviderView(t, c, "social1", counselling)
+	})
+
 	wfStage(t, "ProviderCannotFireWorkflowEvents", func(t *testing.T) {
 		for _, ev := range []string{"refer_police", "assess_risk", "close_case"} {
 			r := c.send(t, "social1", ev, c.version, wfValidData(mustEvent(t, ev)))
@@ -145,7 +150,12 @@ func TestServiceReferral(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 		require.Equal(t, "done", r.Body["status"])
 		require.Nil(t, worklistItem(t, "social1", counselling), "a finished referral leaves the worklist")
-		c.requireSees(t, "social1", "service")
+		// Its work is over: so is its access.
+		c.requireHidden(t, "social1")
+		for _, part := range []string{"", "/clocks", "/history", "/referrals"} {
+			r := call(t, http.MethodGet, c.path(part), login(t, "social1"), nil)
+			require.Equal(t, http.StatusNotFound, r.Status, "%s after the referral is done: %s", part, r.Raw)
+		}
 	})
 
 	wfStage(t, "DecliningEndsTheProvidersAccess", func(t *testing.T) {
@@ -153,6 +163,7 @@ func TestServiceReferral(t *testing.T) {
 		medical = c.mustRefer(t, "officer1", "medical_care", "PY-33")
 		c.requireSees(t, "health1", "service")
 		require.NotNil(t, worklistItem(t, "health1", medical))
+		requireProviderView(t, c, "health1", medical)
 
 		requireInvalid(t, answerReferral(t, "health1", medical, "decline", ""), "note")
 		requireInvalid(t, answerReferral(t, "health1", medical, "decline", "   "), "note")
@@ -313,4 +324,36 @@ func mustEvent(t *testing.T, id string) *workflow.Event {
 	ev, ok := def.Event(id)
 	require.True(t, ok, "no event %s", id)
 	return ev
+}
+
+// requireProviderView requires a provider that knows of the case through one
+// referral to see that referral only, with its clocks and steps, and none
+// of the procedure's deadlines or other steps.
+func requireProviderView(t *testing.T, c *wfCase, user string, id int64) {
+	t.Helper()
+	tok, ref := login(t, user), strconv.FormatInt(id, 10)
+	r := call(t, http.MethodGet, c.path("/referrals"), tok, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	rs, _ := r.Body["referrals"].([]any)
+	require.Len(t, rs, 1, "another agency's referral is shown: %s", r.Raw)
+	require.EqualValues(t, id, rs[0].(map[string]any)["id"])
+
+	r = call(t, http.MethodGet, c.path("/clocks"), tok, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	ks, _ := r.Body["clocks"].([]any)
+	require.NotEmpty(t, ks, "the referral's own deadline is shown")
+	for _, k := range ks {
+		require.Equal(t, ref, k.(map[string]any)["instance"], "a deadline of the procedure is shown: %v", k)
+	}
+	all := call(t, http.MethodGet, c.path("/clocks"), login(t, c.owner), nil).Body["clocks"].([]any)
+	require.Greater(t, len(all), len(ks), "the officer sees the procedure's deadlines")
+
+	r = call(t, http.MethodGet, c.path("/history"), tok, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	hs, _ := r.Body["history"].([]any)
+	require.NotEmpty(t, hs, "the referral's steps are shown")
+	for _, h := range hs {
+		ev := mustEvent(t, h.(map[string]any)["event"].(string))
+		require.True(t, ev.IsReferralStep(), "a step of the procedure is shown: %v", h)
+	}
 }

@@ -197,6 +197,16 @@ func TestWebCaseActions(t *testing.T) {
 		ok := social.post("/referrals/"+id[1]+"/accept", url.Values{"code": {code}})
 		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
 		require.Contains(t, officer.get("/cases/"+code).Body, "Đã tiếp nhận")
+		// Finishing the service ends the provider's access: the worklist
+		// confirms it, never a "not found" page.
+		done := social.post("/referrals/"+id[1]+"/done", url.Values{"code": {code}, "note": {"Đã tư vấn (hư cấu)"}})
+		require.Equal(t, http.StatusSeeOther, done.Status, done.Body)
+		require.True(t, strings.HasPrefix(done.Location, "/worklist?"), "after done: %s", done.Location)
+		landed := social.get(done.Location)
+		require.Equal(t, http.StatusOK, landed.Status)
+		require.Contains(t, landed.Body, "Đã ghi nhận hoàn thành dịch vụ")
+		require.Contains(t, landed.Body, code)
+		require.Equal(t, http.StatusNotFound, social.get("/cases/"+code).Status)
 		wrongAgency := officer.post("/cases/"+code+"/referrals", url.Values{"service": {"legal_aid"}, "agency_code": {"CTXH-33"}})
 		require.Equal(t, http.StatusUnprocessableEntity, wrongAgency.Status)
 		require.Contains(t, wrongAgency.Body, "Cơ quan này không cung cấp dịch vụ đã chọn.")

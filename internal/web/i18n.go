@@ -299,6 +299,8 @@ var messages = map[string][2]string{
 	"work.waiting": {"Chờ từ", "Waiting since"},
 	"work.no_due":  {"Không có hạn", "No deadline"},
 	"work.none":    {"Hiện không có việc nào.", "Nothing to do right now."},
+	"work.referral_done": {"Đã ghi nhận hoàn thành dịch vụ. Việc của cơ quan bạn với hồ sơ %s đã xong nên hồ sơ không còn trong danh sách.",
+		"The service is recorded as done. Your agency's part in case %s is over, so it is no longer on your list."},
 	"work.handed_on": {"Đã thực hiện: %s. Hồ sơ %s đã chuyển khỏi cơ quan bạn nên không còn trong danh sách.",
 		"Done: %s. Case %s has left your agency, so it is no longer listed."},
 

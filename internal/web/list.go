@@ -241,6 +241,10 @@ func (w *UI) worklistPage(c echo.Context) error {
 		rows = append(rows, r)
 	}
 	var opts []pageOption
+	if c.QueryParam("msg") == "referral_done" {
+		opts = append(opts, withNotice(tr(lang, "work.referral_done", c.QueryParam("code")), toneOK),
+			withSaved(caseDraft(c.QueryParam("code"), "referral:*")))
+	}
 	if ev := c.QueryParam("done"); ev != "" {
 		wv, _ := strconv.Atoi(c.QueryParam("wv"))
 		opts = append(opts, withNotice(tr(lang, "work.handed_on", w.eventLabelIn(lang, w.versionDef(wv), ev), c.QueryParam("code")), toneOK),

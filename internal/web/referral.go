@@ -228,6 +228,13 @@ func (w *UI) referralAnswer(c echo.Context) error {
 		// Declining ends the agency's access to the case.
 		return c.Redirect(http.StatusSeeOther, "/worklist?done="+url.QueryEscape(w.eventWith(caseflow.EventServiceReferralDeclined))+"&code="+url.QueryEscape(code))
 	}
+	if action == "done" {
+		// Finishing ends the access the referral gave, unless another one
+		// still gives it.
+		if _, err := w.cases.Case(c.Request().Context(), request.Viewer(c), code); caseflow.ErrorCode(err) == caseflow.ENotFound {
+			return c.Redirect(http.StatusSeeOther, "/worklist?msg=referral_done&code="+url.QueryEscape(code))
+		}
+	}
 	return c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(code)+"?msg=referral_"+action)
 }
 
