@@ -12,8 +12,11 @@ import (
 type AdminStore interface {
 	Users(ctx context.Context) ([]*caseflow.User, error)
 	UserByUsername(ctx context.Context, username string) (*caseflow.User, error)
-	CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string) error
+	CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string, awaitApproval bool) error
 	UpdateUser(ctx context.Context, v caseflow.Viewer, username string, ch caseflow.UserChange) error
+	PendingGrants(ctx context.Context) ([]caseflow.RoleGrant, error)
+	RequestGrant(ctx context.Context, v caseflow.Viewer, username string, role caseflow.Role, agencyCode string) (*caseflow.RoleGrant, error)
+	DecideGrant(ctx context.Context, v caseflow.Viewer, id int64, approve bool, reason string) (*caseflow.RoleGrant, error)
 	AgencyByCode(ctx context.Context, code string) (*caseflow.Agency, error)
 }
 
@@ -79,12 +82,53 @@ func requireAdmin(v caseflow.Viewer) error {
 	return nil
 }
 
-// Users lists every account, for administrators.
+// Users lists every account, for administrators, each with the grant that
+// waits for it.
 func (s *Service) Users(ctx context.Context, v caseflow.Viewer) ([]*caseflow.User, error) {
 	if err := requireAdmin(v); err != nil {
 		return nil, err
 	}
-	return s.Store.Users(ctx)
+	us, err := s.Store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := s.Store.PendingGrants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		for i := range gs {
+			if gs[i].Username == u.Username {
+				u.PendingGrant = &gs[i]
+			}
+		}
+	}
+	return us, nil
+}
+
+// Grants lists the grants of roles that read personal data waiting for a
+// second administrator.
+func (s *Service) Grants(ctx context.Context, v caseflow.Viewer) ([]caseflow.RoleGrant, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	return s.Store.PendingGrants(ctx)
+}
+
+// DecideGrant approves or refuses a waiting grant; a refusal says why.
+// The administrator who asked for it, and the account's owner, may not.
+func (s *Service) DecideGrant(ctx context.Context, v caseflow.Viewer, id int64, approve bool, reason string) (*caseflow.RoleGrant, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if !approve && caseflow.Blank(reason) {
+		return nil, caseflow.InvalidField("reason", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "a refusal says why"})
+	}
+	if len(reason) > maxDisplayName*10 {
+		return nil, caseflow.InvalidField("reason", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 2000 bytes", Max: maxDisplayName * 10})
+	}
+	return s.Store.DecideGrant(ctx, v, id, approve, reason)
 }
 
 // User returns one account, for administrators.
@@ -97,6 +141,15 @@ func (s *Service) User(ctx context.Context, v caseflow.Viewer, username string) 
 		return nil, err
 	}
 	u.PasswordHash = ""
+	gs, err := s.Store.PendingGrants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range gs {
+		if gs[i].Username == u.Username {
+			u.PendingGrant = &gs[i]
+		}
+	}
 	return u, nil
 }
 
@@ -132,7 +185,9 @@ func (s *Service) CreateUser(ctx context.Context, v caseflow.Viewer, n NewUser) 
 		return nil, err
 	}
 	u := &caseflow.User{Username: n.Username, DisplayName: n.DisplayName, Role: n.Role, Agency: caseflow.Agency{Code: n.AgencyCode}}
-	if err := s.Store.CreateUser(ctx, v, u, hash); err != nil {
+	// An account that reads children's personal data waits for a second
+	// administrator.
+	if err := s.Store.CreateUser(ctx, v, u, hash, n.Role.ReadsPersonalData()); err != nil {
 		return nil, err
 	}
 	return s.User(ctx, v, n.Username)
@@ -188,8 +243,44 @@ func (s *Service) UpdateUser(ctx context.Context, v caseflow.Viewer, username st
 		}
 		ch.PasswordHash = &hash
 	}
+	// A change that gives the account a role reading personal data, or
+	// moves such an account to another agency, waits for a second
+	// administrator; the rest of the edit applies now.
+	var grant *caseflow.RoleGrant
+	if ch.Role != nil || ch.AgencyCode != nil {
+		cur, err := s.Store.UserByUsername(ctx, username)
+		if err != nil {
+			return nil, err
+		}
+		role, agency := cur.Role, cur.Agency.Code
+		if ch.Role != nil {
+			role = *ch.Role
+		}
+		if ch.AgencyCode != nil {
+			agency = *ch.AgencyCode
+		}
+		if role.ReadsPersonalData() && (role != cur.Role || agency != cur.Agency.Code) {
+			ch.Role, ch.AgencyCode = nil, nil
+			grant = &caseflow.RoleGrant{Role: role, AgencyCode: agency}
+			gs, err := s.Store.PendingGrants(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range gs {
+				if g.Username == username {
+					return nil, &caseflow.Error{Code: caseflow.EConflict, Message: "a grant for this account already waits for a decision",
+						Fields: map[string]caseflow.FieldError{"role": {Code: caseflow.FieldWrongState, Message: "a grant already waits for a second administrator"}}}
+				}
+			}
+		}
+	}
 	if err := s.Store.UpdateUser(ctx, v, username, ch); err != nil {
 		return nil, err
+	}
+	if grant != nil {
+		if _, err := s.Store.RequestGrant(ctx, v, username, grant.Role, grant.AgencyCode); err != nil {
+			return nil, err
+		}
 	}
 	return s.User(ctx, v, username)
 }

@@ -40,7 +40,7 @@ func TestCreateUser(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 
-	t.Run("CreatedAccountCanLogIn", func(t *testing.T) {
+	t.Run("CreatedOfficerLogsInOnceASecondAdministratorApproves", func(t *testing.T) {
 		t.Parallel()
 		s := service(t)
 		admin := newUser(t, caseflow.RoleAdmin)
@@ -54,12 +54,68 @@ func TestCreateUser(t *testing.T) {
 		require.Equal(t, "CP-12004", u.Agency.Code)
 		require.False(t, u.Disabled)
 		require.Empty(t, u.PasswordHash, "the hash is not handed out")
+		require.True(t, u.AwaitingApproval, "an officer reads children's data: the account waits")
+		require.NotNil(t, u.PendingGrant)
+		require.Equal(t, admin.Username, u.PendingGrant.RequestedBy)
+
+		_, _, err = s.Login(ctx, u.Username, newPassword, "192.0.2.50", "req-created")
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "logged in before approval: %v", err)
+		_, err = s.DecideGrant(ctx, viewer(admin), u.PendingGrant.ID, true, "")
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "the administrator who asked approved it: %v", err)
+		_, err = s.DecideGrant(ctx, viewer(u), u.PendingGrant.ID, true, "")
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err), "not an administrator: %v", err)
+
+		second := newUser(t, caseflow.RoleAdmin)
+		g, err := s.DecideGrant(ctx, viewer(second), u.PendingGrant.ID, true, "")
+		require.NoError(t, err)
+		require.Equal(t, caseflow.GrantApproved, g.Decision)
+		require.Equal(t, second.Username, g.DecidedBy)
+		_, err = s.DecideGrant(ctx, viewer(second), u.PendingGrant.ID, true, "")
+		require.Equal(t, caseflow.EConflict, caseflow.ErrorCode(err), "decided twice: %v", err)
 
 		sess, who, err := s.Login(ctx, u.Username, newPassword, "192.0.2.50", "req-created")
 		require.NoError(t, err)
 		require.Equal(t, u.ID, who.ID)
 		require.NotEmpty(t, sess.Token)
 		require.Equal(t, "1", auditCount(t, "user.create", u.Username))
+		require.Equal(t, "1", auditCount(t, "user.grant_approved", u.Username))
+	})
+
+	t.Run("AnAccountThatReadsNoPersonalDataNeedsNoSecondAdministrator", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		n := newAccount()
+		n.Role, n.AgencyCode = caseflow.RoleSupervisor, "BCD-33"
+		u, err := s.CreateUser(ctx, viewer(newUser(t, caseflow.RoleAdmin)), n)
+		require.NoError(t, err)
+		require.False(t, u.AwaitingApproval)
+		_, _, err = s.Login(ctx, u.Username, newPassword, "192.0.2.51", "req-supervisor")
+		require.NoError(t, err)
+	})
+
+	t.Run("AnAdministratorCannotGrantItselfAnOfficersRole", func(t *testing.T) {
+		t.Parallel()
+		s := service(t)
+		admin := newUser(t, caseflow.RoleAdmin)
+		u, err := s.UpdateUser(ctx, viewer(admin), admin.Username, account.UserEdit{Role: ptr(caseflow.RoleCommuneOfficer),
+			AgencyCode: ptr("CP-12004"), DisplayName: ptr("Quản trị (đổi tên)")})
+		require.NoError(t, err)
+		require.Equal(t, caseflow.RoleAdmin, u.Role, "the role changed without a second administrator")
+		require.Equal(t, "Quản trị (đổi tên)", u.DisplayName, "the rest of the edit applies")
+		require.NotNil(t, u.PendingGrant)
+		_, err = s.UpdateUser(ctx, viewer(admin), admin.Username, account.UserEdit{Role: ptr(caseflow.RolePolice)})
+		require.Equal(t, caseflow.EConflict, caseflow.ErrorCode(err), "a second request while one waits: %v", err)
+		_, err = s.DecideGrant(ctx, viewer(admin), u.PendingGrant.ID, true, "")
+		require.Equal(t, caseflow.EForbidden, caseflow.ErrorCode(err))
+		_, err = s.DecideGrant(ctx, viewer(newUser(t, caseflow.RoleAdmin)), u.PendingGrant.ID, false, " ")
+		require.Equal(t, caseflow.EInvalid, caseflow.ErrorCode(err), "a refusal without a reason: %v", err)
+		g, err := s.DecideGrant(ctx, viewer(newUser(t, caseflow.RoleAdmin)), u.PendingGrant.ID, false, "Quản trị không đọc hồ sơ")
+		require.NoError(t, err)
+		require.Equal(t, caseflow.GrantRefused, g.Decision)
+		after, err := s.User(ctx, viewer(admin), admin.Username)
+		require.NoError(t, err)
+		require.Equal(t, caseflow.RoleAdmin, after.Role)
+		require.Nil(t, after.PendingGrant)
 	})
 
 	t.Run("PasswordIsStoredAsArgon2id", func(t *testing.T) {

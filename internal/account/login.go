@@ -140,6 +140,14 @@ func (s *Service) Login(ctx context.Context, username, password, ip, requestID s
 		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "%s: ask an administrator to move your account to an agency that acts today",
 			u.Agency.WhyNotActing(s.Now()))
 	}
+	if u.AwaitingApproval {
+		// The right password, but the account's role reads children's
+		// personal data and a second administrator has not approved it.
+		if aerr := s.Store.AuditLoginFailure(ctx, v, "awaiting approval"); aerr != nil {
+			return nil, nil, aerr
+		}
+		return nil, nil, caseflow.Errorf(caseflow.EForbidden, "the account waits for a second administrator's approval")
+	}
 	_ = s.Limiter.Reset(ctx, "login:user:"+username)
 	tok := make([]byte, 32)
 	if _, err := rand.Read(tok); err != nil {

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,12 +33,82 @@ type userJSON struct {
 	Agency      agencyJSON `json:"agency"`
 	Disabled    bool       `json:"disabled"`
 	CreatedAt   time.Time  `json:"created_at"`
+	// AwaitingApproval: the account's role reads personal data and a
+	// second administrator has not approved it; it cannot log in.
+	AwaitingApproval bool       `json:"awaiting_approval"`
+	PendingGrant     *grantJSON `json:"pending_grant"`
+}
+
+type grantJSON struct {
+	ID          int64      `json:"id"`
+	Username    string     `json:"username"`
+	Role        string     `json:"role"`
+	AgencyCode  string     `json:"agency_code"`
+	RequestedBy string     `json:"requested_by"`
+	RequestedAt time.Time  `json:"requested_at"`
+	Decision    string     `json:"decision"`
+	DecidedBy   string     `json:"decided_by"`
+	DecidedAt   *time.Time `json:"decided_at"`
+	Reason      string     `json:"reason"`
+}
+
+func toGrantJSON(g *caseflow.RoleGrant) *grantJSON {
+	if g == nil {
+		return nil
+	}
+	return &grantJSON{ID: g.ID, Username: g.Username, Role: string(g.Role), AgencyCode: g.AgencyCode, RequestedBy: g.RequestedBy,
+		RequestedAt: local(g.RequestedAt), Decision: g.Decision, DecidedBy: g.DecidedBy, DecidedAt: localPtr(g.DecidedAt), Reason: g.Reason}
 }
 
 func toUserJSON(u *caseflow.User) userJSON {
 	return userJSON{Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Disabled: u.Disabled,
 		Agency:    agencyJSON{Code: u.Agency.Code, Name: u.Agency.Name, Type: string(u.Agency.Type)},
-		CreatedAt: local(u.CreatedAt)}
+		CreatedAt: local(u.CreatedAt), AwaitingApproval: u.AwaitingApproval, PendingGrant: toGrantJSON(u.PendingGrant)}
+}
+
+func (s *API) listGrants(c echo.Context) error {
+	gs, err := s.accounts.Grants(c.Request().Context(), request.Viewer(c))
+	if err != nil {
+		return err
+	}
+	out := make([]*grantJSON, 0, len(gs))
+	for i := range gs {
+		out = append(out, toGrantJSON(&gs[i]))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"grants": out})
+}
+
+type decideGrantRequest struct {
+	Reason string `json:"reason"`
+}
+
+// decideGrant approves or refuses a waiting grant (the route's :decision).
+func (s *API) decideGrant(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such grant")
+	}
+	var req decideGrantRequest
+	if raw, err := readBody(c); err != nil {
+		return err
+	} else if len(bytes.TrimSpace(raw)) > 0 {
+		if err := decodeBytes(raw, &req); err != nil {
+			return err
+		}
+	}
+	var approve bool
+	switch c.Param("decision") {
+	case "approve":
+		approve = true
+	case "refuse":
+	default:
+		return caseflow.Errorf(caseflow.ENotFound, "no such decision")
+	}
+	g, err := s.accounts.DecideGrant(c.Request().Context(), request.Viewer(c), id, approve, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toGrantJSON(g))
 }
 
 func (s *API) listUsers(c echo.Context) error {

@@ -53,6 +53,8 @@ func (s *API) Routes(g *echo.Group) {
 	g.GET("/admin/users", s.listUsers, auth, admin)
 	g.POST("/admin/users", s.createUser, auth, admin)
 	g.PATCH("/admin/users/:username", s.updateUser, auth, admin)
+	g.GET("/admin/grants", s.listGrants, auth, admin)
+	g.POST("/admin/grants/:id/:decision", s.decideGrant, auth, admin)
 	g.GET("/admin/agencies/:code/contacts", s.getContacts, auth, admin)
 	g.PUT("/admin/agencies/:code/contacts", s.putContacts, auth, admin)
 }

@@ -291,10 +291,14 @@ const (
 	NotificationWarning = "warning"  // a clock passed its warning point
 	NotificationBreach  = "breach"   // a clock passed its due time
 	NotificationNewWork = "new_work" // a case was referred or returned to the agency
+	// NotificationRoleGranted tells supervisors that an account of their
+	// units may now read children's personal data.
+	NotificationRoleGranted = "role_granted"
 )
 
 // NotificationKinds lists the kinds of notification.
-var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork, NotificationEscalation, NotificationDigest}
+var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork, NotificationEscalation, NotificationDigest,
+	NotificationRoleGranted}
 
 // Channels a notification is delivered on beyond the API.
 const (

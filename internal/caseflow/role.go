@@ -67,6 +67,12 @@ func (t AgencyType) Valid() bool {
 // manage accounts and the calendar and read no case.
 func (r Role) ReadsCases() bool { return r.Valid() && r != RoleAdmin }
 
+// ReadsPersonalData reports whether the role reads children's personal
+// data in the cases its agency takes part in: every role that reads cases
+// but supervisors, who follow cases without their people. Granting one
+// needs a second administrator (four eyes).
+func (r Role) ReadsPersonalData() bool { return r.ReadsCases() && r != RoleSupervisor }
+
 // ActsOnCases reports whether the role fires workflow events, refers,
 // extends clocks and has a worklist; supervisors only follow.
 func (r Role) ActsOnCases() bool { return r.ReadsCases() && r != RoleSupervisor }

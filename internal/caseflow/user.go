@@ -89,7 +89,33 @@ type User struct {
 	Disabled     bool
 	PasswordHash string
 	CreatedAt    time.Time
+	// AwaitingApproval: created with a role that reads personal data, the
+	// account waits for a second administrator and cannot log in.
+	AwaitingApproval bool
+	// PendingGrant is the role or agency change that waits for approval.
+	PendingGrant *RoleGrant
 }
+
+// RoleGrant is a grant of a role that reads personal data, as one
+// administrator asked it; another approves or refuses it.
+type RoleGrant struct {
+	ID          int64
+	Username    string
+	Role        Role
+	AgencyCode  string
+	RequestedBy string
+	RequestedAt time.Time
+	DecidedBy   string
+	DecidedAt   *time.Time
+	Decision    string // "" while pending, GrantApproved or GrantRefused
+	Reason      string
+}
+
+// The decisions on a role grant.
+const (
+	GrantApproved = "approved"
+	GrantRefused  = "refused"
+)
 
 // Viewer is who is asking, and from where: every storage query that reads or
 // writes a case takes one, so need-to-know is enforced where data is read.

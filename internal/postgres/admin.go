@@ -26,8 +26,10 @@ func (db *DB) Users(ctx context.Context) ([]*caseflow.User, error) {
 	return out, nil
 }
 
-// CreateUser adds an account; a taken username is a conflict.
-func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string) error {
+// CreateUser adds an account; a taken username is a conflict. An account
+// whose role reads personal data waits for a second administrator: it is
+// stored unapproved, with its grant pending.
+func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string, awaitApproval bool) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var agencyID int64
 		res := tx.Model(&agencyRow{}).Where("code = ?", u.Agency.Code).Pluck("id", &agencyID)
@@ -47,7 +49,17 @@ func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.Use
 		if err != nil {
 			return err
 		}
-		return db.audit(tx, v, "user.create", "", map[string]any{"user": u.Username, "role": string(u.Role)})
+		if awaitApproval {
+			var id int64
+			if err := tx.Raw("UPDATE users SET approved_at = NULL WHERE username = ? RETURNING id", u.Username).Scan(&id).Error; err != nil {
+				return err
+			}
+			if err := tx.Create(&roleGrantRow{UserID: id, Role: string(u.Role), AgencyID: agencyID, RequestedBy: v.UserID,
+				RequestedAt: now}).Error; err != nil {
+				return err
+			}
+		}
+		return db.audit(tx, v, "user.create", "", map[string]any{"user": u.Username, "role": string(u.Role), "awaiting_approval": awaitApproval})
 	})
 }
 

@@ -20,6 +20,7 @@ type userJoin struct {
 	AgencyID     int64
 	Disabled     bool
 	CreatedAt    time.Time
+	ApprovedAt   *time.Time
 	AgencyCode   string
 	AgencyName   string
 	AgencyType   string
@@ -43,7 +44,7 @@ const userSelect = `SELECT u.*, a.code AS agency_code, a.name AS agency_name, a.
 func (j userJoin) user() *caseflow.User {
 	return &caseflow.User{
 		ID: j.ID, Username: j.Username, DisplayName: j.DisplayName, Role: caseflow.Role(j.Role),
-		Disabled: j.Disabled, PasswordHash: j.PasswordHash, CreatedAt: j.CreatedAt,
+		Disabled: j.Disabled, PasswordHash: j.PasswordHash, CreatedAt: j.CreatedAt, AwaitingApproval: j.ApprovedAt == nil,
 		Agency: caseflow.Agency{ID: j.AgencyID, Code: j.AgencyCode, Name: j.AgencyName, Type: caseflow.AgencyType(j.AgencyType),
 			ValidFrom: j.AgencyFrom, ValidTo: j.AgencyTo,
 			Unit: caseflow.Unit{ID: j.UnitID, Code: j.UnitCode, Name: j.UnitName, Level: j.UnitLevel, Path: j.UnitPath,
@@ -82,7 +83,7 @@ func (db *DB) CreateSession(ctx context.Context, v caseflow.Viewer, tokenHash []
 func (db *DB) SessionViewer(ctx context.Context, tokenHash []byte) (*caseflow.User, error) {
 	var j userJoin
 	res := db.gorm.WithContext(ctx).Raw(userSelect+` JOIN sessions s ON s.user_id = u.id
-		WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND NOT u.disabled`, tokenHash, db.now()).Scan(&j)
+		WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND NOT u.disabled AND u.approved_at IS NOT NULL`, tokenHash, db.now()).Scan(&j)
 	if res.Error != nil {
 		return nil, res.Error
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -44,14 +45,52 @@ func TestAccountAdministration(t *testing.T) {
 			map[string]any{"username": "officer1", "role": "police", "agency_code": "CSDT-33", "password": "mat-khau-dai-1"})
 		require.Equal(t, http.StatusConflict, r.Status, string(r.Raw))
 	})
-	t.Run("CreatedAccountLogsInAndDisablingEndsItsSessions", func(t *testing.T) {
+	t.Run("ACreatedPoliceAccountReadsNothingUntilASecondAdministratorApproves", func(t *testing.T) {
+		c := newWFCase(t)
+		c.fire(t, "officer1", "refer_police", "police", map[string]any{"remote_commune": false})
+		me := call(t, http.MethodGet, "/api/v1/me", login(t, "police1"), nil)
+		agency := me.Body["agency"].(map[string]any)["code"].(string)
 		r := call(t, http.MethodPost, "/api/v1/admin/users", admin,
-			map[string]any{"username": name, "role": "police", "agency_code": "CSDT-33", "password": "mat-khau-dai-1"})
+			map[string]any{"username": name, "role": "police", "agency_code": agency, "password": "mat-khau-dai-1"})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
-		r = call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": name, "password": "mat-khau-dai-1"})
+		require.Equal(t, true, r.Body["awaiting_approval"], string(r.Raw))
+		grant := r.Body["pending_grant"].(map[string]any)
+		id := int64(grant["id"].(float64))
+		logIn := func() response {
+			return call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": name, "password": "mat-khau-dai-1"})
+		}
+		require.Equal(t, http.StatusForbidden, logIn().Status, "logged in before a second administrator approved")
+		approve := func(tok string) response {
+			return call(t, http.MethodPost, "/api/v1/admin/grants/"+strconv.FormatInt(id, 10)+"/approve", tok, nil)
+		}
+		require.Equal(t, http.StatusForbidden, approve(admin).Status, "the administrator who asked approved it")
+		require.Equal(t, http.StatusForbidden, logIn().Status)
+
+		// A second administrator (its role reads no case, so it needs no
+		// approval) sees the grant waiting and approves it.
+		second := "quantri" + testenv.Suffix()
+		r = call(t, http.MethodPost, "/api/v1/admin/users", admin,
+			map[string]any{"username": second, "role": "admin", "agency_code": "UBND-33", "password": "mat-khau-dai-2"})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+		require.Equal(t, false, r.Body["awaiting_approval"])
+		r = call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": second, "password": "mat-khau-dai-2"})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		admin2 := r.Body["token"].(string)
+		r = call(t, http.MethodGet, "/api/v1/admin/grants", admin2, nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		require.Contains(t, string(r.Raw), `"username":"`+name+`"`)
+		notified := countNotifications(t, "supervisor1", "role_granted")
+		r = approve(admin2)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		require.Equal(t, "approved", r.Body["decision"])
+		require.Equal(t, http.StatusConflict, approve(admin2).Status, "approved twice")
+		require.Greater(t, countNotifications(t, "supervisor1", "role_granted"), notified, "the supervisors are not told")
+		require.Positive(t, countAudit(t, "user.grant_approved"))
+
+		r = logIn()
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 		tok := r.Body["token"].(string)
-		require.Equal(t, http.StatusOK, call(t, http.MethodGet, "/api/v1/me", tok, nil).Status)
+		require.Equal(t, http.StatusOK, call(t, http.MethodGet, "/api/v1/cases/"+c.code, tok, nil).Status)
 
 		r = call(t, http.MethodPatch, "/api/v1/admin/users/"+name, admin, map[string]any{"disabled": true})
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
@@ -119,4 +158,18 @@ func TestMakeUpWorkingDays(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
 	_, fields = errorOf(t, r)
 	require.Contains(t, fields, "date", "a weekend is already a day off")
+}
+
+// countNotifications counts the notifications of a kind a user sees.
+func countNotifications(t *testing.T, user, kind string) int {
+	t.Helper()
+	r := call(t, http.MethodGet, "/api/v1/notifications?limit=200", login(t, user), nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	n := 0
+	for _, x := range r.Body["notifications"].([]any) {
+		if x.(map[string]any)["kind"] == kind {
+			n++
+		}
+	}
+	return n
 }

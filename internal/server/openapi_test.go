@@ -146,6 +146,8 @@ var oaServedRoutes = []oaRoute{
 	{http.MethodGet, "/api/v1/admin/users"},
 	{http.MethodPost, "/api/v1/admin/users"},
 	{http.MethodPatch, "/api/v1/admin/users/{username}"},
+	{http.MethodGet, "/api/v1/admin/grants"},
+	{http.MethodPost, "/api/v1/admin/grants/{id}/{decision}"},
 
 	{http.MethodGet, "/api/v1/compliance"},
 	{http.MethodGet, "/api/v1/compliance/{id}/cases"},

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/testenv"
 )
 
 // Screens that say what to do: the steps come in the order of the
@@ -165,4 +167,39 @@ func TestBrowserConclusionLandsOnTheWorklist(t *testing.T) {
 	notice := health.text("notice", "p.notice.ok")
 	health.expect("notice", strings.Contains(notice, "Đã thực hiện") && strings.Contains(notice, c.code), "the notice reads %q", notice)
 	health.expect("no 404", !strings.Contains(health.text("page", "h1"), "Không tìm thấy"), "a not-found page after the save")
+}
+
+// In the web, an officer account an administrator creates waits; the users
+// page shows the grant to every administrator, offers its decision only to
+// another one, and the approval lets the account in.
+func TestWebFourEyesOnAnOfficersAccount(t *testing.T) {
+	admin := webAs(t, "admin1")
+	name := "canbo" + testenv.Suffix()
+	r := admin.post("/admin/users", url.Values{"username": {name}, "role": {"commune_officer"}, "agency_code": {"CP-12004"},
+		"password": {"mat-khau-dai-web-1"}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	page := admin.get("/admin/users")
+	require.Equal(t, http.StatusOK, page.Status)
+	row := page.Body[strings.Index(page.Body, `href="/admin/users/`+name+`"`):]
+	require.Contains(t, row[:strings.Index(row, "</tr>")], "Chờ quản trị viên thứ hai duyệt")
+	id := regexp.MustCompile(`<li id="grant-(\d+)"><strong>` + name + `</strong>`).FindStringSubmatch(page.Body)
+	require.NotNil(t, id, "the grant is not listed")
+	item := page.Body[strings.Index(page.Body, `id="grant-`+id[1]+`"`):]
+	item = item[:strings.Index(item, "</li>")]
+	require.NotContains(t, item, "/approve", "the administrator who asked is offered the approval")
+	require.Equal(t, http.StatusForbidden, admin.post("/admin/grants/"+id[1]+"/approve", url.Values{}).Status)
+
+	second := "quantri" + testenv.Suffix()
+	require.Equal(t, http.StatusCreated, call(t, http.MethodPost, "/api/v1/admin/users", login(t, "admin1"),
+		map[string]any{"username": second, "role": "admin", "agency_code": "UBND-33", "password": "mat-khau-dai-web-2"}).Status)
+	tok := call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": second, "password": "mat-khau-dai-web-2"}).Body["token"].(string)
+	other := newWebSession(t)
+	other.client.Jar.SetCookies(other.base, []*http.Cookie{{Name: "cf_session", Value: tok, Path: "/"}})
+	page = other.get("/admin/users")
+	require.Contains(t, page.Body, `action="/admin/grants/`+id[1]+`/approve"`)
+	done := other.post("/admin/grants/"+id[1]+"/approve", url.Values{})
+	require.Equal(t, http.StatusOK, done.Status, done.Body)
+	require.Contains(t, done.Body, "Đã duyệt quyền cho tài khoản "+name)
+	require.Equal(t, http.StatusOK, call(t, http.MethodPost, "/api/v1/auth/login", "",
+		map[string]string{"username": name, "password": "mat-khau-dai-web-1"}).Status, "the approved account cannot log in")
 }

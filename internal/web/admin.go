@@ -21,11 +21,21 @@ import (
 
 type userRowView struct {
 	Username, DisplayName, Role, Agency, AgencyCode string
-	Disabled                                        bool
+	Disabled, Awaiting                              bool
+	Pending                                         string // the grant that waits, in words
+}
+
+// grantView is a grant waiting for a second administrator, with the
+// forms that decide it (none for the administrator who asked).
+type grantView struct {
+	ID, Username, Role, AgencyCode, RequestedBy, RequestedAt string
+	Mine                                                     bool
+	CSRF                                                     string
 }
 
 type usersView struct {
 	Users  []userRowView
+	Grants []grantView
 	Create formView
 }
 
@@ -68,9 +78,19 @@ func (w *UI) renderUsers(c echo.Context, code int, values url.Values, errs map[s
 		return err
 	}
 	view := usersView{}
+	token, _ := c.Get(csrfKey).(string)
+	v := request.Viewer(c)
 	for _, u := range us {
-		view.Users = append(view.Users, userRowView{Username: u.Username, DisplayName: u.DisplayName,
-			Role: catalog.Label(lang, catalog.Role, string(u.Role)), Agency: u.Agency.Name, AgencyCode: u.Agency.Code, Disabled: u.Disabled})
+		row := userRowView{Username: u.Username, DisplayName: u.DisplayName,
+			Role: catalog.Label(lang, catalog.Role, string(u.Role)), Agency: u.Agency.Name, AgencyCode: u.Agency.Code, Disabled: u.Disabled,
+			Awaiting: u.AwaitingApproval}
+		if g := u.PendingGrant; g != nil {
+			row.Pending = tr(lang, "admin.grant_pending", catalog.Label(lang, catalog.Role, string(g.Role)), g.AgencyCode)
+			view.Grants = append(view.Grants, grantView{ID: strconv.FormatInt(g.ID, 10), Username: u.Username,
+				Role: catalog.Label(lang, catalog.Role, string(g.Role)), AgencyCode: g.AgencyCode, RequestedBy: g.RequestedBy,
+				RequestedAt: formTime(g.RequestedAt), Mine: g.RequestedBy == v.Username || u.Username == v.Username, CSRF: token})
+		}
+		view.Users = append(view.Users, row)
 	}
 	f := formView{Key: "create", ID: "create", Title: tr(lang, "admin.create_user"), Action: "/admin/users",
 		Submit: tr(lang, "admin.create"), Open: errs != nil}
@@ -309,4 +329,34 @@ func (w *UI) holidayDelete(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/holidays?msg=holiday_deleted&year="+strconv.Itoa(d.Year()))
+}
+
+// grantDecide approves or refuses a grant waiting for a second
+// administrator.
+func (w *UI) grantDecide(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such grant")
+	}
+	approve := c.Param("decision") == "approve"
+	if !approve && c.Param("decision") != "refuse" {
+		return caseflow.Errorf(caseflow.ENotFound, "no such decision")
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	g, err := w.accounts.DecideGrant(c.Request().Context(), request.Viewer(c), id, approve, form.Get("reason"))
+	if errs, code, ok := formErrors(langOf(c), err); ok {
+		return w.renderUsers(c, code, nil, nil, withNotice(errs["reason"], toneBad))
+	}
+	if err != nil {
+		return err
+	}
+	lang := langOf(c)
+	msg := tr(lang, "admin.grant_refused", g.Username)
+	if approve {
+		msg = tr(lang, "admin.grant_approved", g.Username)
+	}
+	return w.renderUsers(c, http.StatusOK, nil, nil, withNotice(msg, toneOK))
 }

@@ -43,6 +43,7 @@ func (w *UI) routes() {
 	e.POST("/admin/users", w.userCreate, admin)
 	e.GET("/admin/users/:username", w.userPage, admin)
 	e.POST("/admin/users/:username", w.userUpdate, admin)
+	e.POST("/admin/grants/:id/:decision", w.grantDecide, admin)
 	e.GET("/admin/holidays", w.holidaysPage, admin)
 	e.GET("/admin/agencies/:code/contacts", w.contactsPage, admin)
 	e.POST("/admin/agencies/:code/contacts", w.contactsSubmit, admin)
