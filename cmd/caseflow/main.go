@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -59,6 +60,9 @@ Usage:
                                     (--dry-run: report what it would do, change nothing)
   caseflow workflows check [DIR]    validate workflow definitions
   caseflow keys generate            print fresh ENCRYPTION_KEYS, BLIND_INDEX_KEY and TOKEN_SECRET
+  caseflow keys rotate              wrap every case's data key with the first key of ENCRYPTION_KEYS (resumable, online)
+  caseflow keys verify              open every wrapped data key; fails if one does not open
+  caseflow cases shred CODE REASON  erase a case's personal data for good (its data key); codes, dates and figures stay
 `
 
 // DemoPassword is the password of every demo account; dev mode only.
@@ -121,12 +125,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "keys":
-		if len(args) < 2 || args[1] != "generate" {
-			return errors.New("usage: caseflow keys generate")
+		if len(args) != 2 || (args[1] != "generate" && args[1] != "rotate" && args[1] != "verify") {
+			return errors.New("usage: caseflow keys generate|rotate|verify")
 		}
-		fmt.Fprintf(m.stdout, "ENCRYPTION_KEYS=k%s:%s\nBLIND_INDEX_KEY=%s\nTOKEN_SECRET=%s\n",
-			clock.Now().UTC().Format("20060102"), seal.NewKey(), seal.NewKey(), seal.NewKey())
-		return nil
+		if args[1] == "generate" {
+			fmt.Fprintf(m.stdout, "ENCRYPTION_KEYS=k%s:%s\nBLIND_INDEX_KEY=%s\nTOKEN_SECRET=%s\n",
+				clock.Now().UTC().Format("20060102"), seal.NewKey(), seal.NewKey(), seal.NewKey())
+			return nil
+		}
 	case "workflows":
 		if len(args) < 2 || args[1] != "check" {
 			return errors.New("usage: caseflow workflows check [DIR]")
@@ -143,7 +149,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.stdout, "%s v%d: ok (%d states, %d events, %d clocks)\n", d.ID, d.Version, len(d.States), len(d.Events), len(d.Clocks))
 		}
 		return nil
-	case "serve", "worker", "migrate", "seed", "audit", "dev", "units", "compliance", "notifications":
+	case "serve", "worker", "migrate", "seed", "audit", "dev", "units", "compliance", "notifications", "cases":
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 	}
@@ -191,6 +197,33 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "migrate":
 		return m.migrate(ctx)
+	case "keys":
+		if keys == nil {
+			return &config.Error{Var: "ENCRYPTION_KEYS", Msg: "is required (with BLIND_INDEX_KEY) to open the data keys"}
+		}
+		if err := m.db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		if args[1] == "rotate" {
+			return m.rotateKeys(ctx)
+		}
+		return m.verifyKeys(ctx)
+	case "cases":
+		if len(args) != 4 || args[1] != "shred" || strings.TrimSpace(args[3]) == "" {
+			return errors.New("usage: caseflow cases shred CODE REASON")
+		}
+		if keys == nil {
+			return &config.Error{Var: "ENCRYPTION_KEYS", Msg: "is required (with BLIND_INDEX_KEY)"}
+		}
+		if err := m.db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		v := caseflow.Viewer{Username: "caseflow cases shred", RequestID: "cli"}
+		if err := m.db.ShredCase(ctx, v, args[2], args[3]); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.stdout, "case %s: personal data erased (its data key is destroyed); its code, dates and figures remain\n", args[2])
+		return nil
 	case "seed":
 		if err := m.db.CheckSchema(ctx); err != nil {
 			return err
@@ -597,6 +630,85 @@ func checkReadings(flows *workflow.Registry, cfg *config.Config) error {
 		if !known {
 			return &config.Error{Var: "WORKFLOW_READINGS", Msg: fmt.Sprintf("no loaded definition of %s declares a reading %q", cfg.WorkflowID, id)}
 		}
+	}
+	return nil
+}
+
+// rotateKeys makes the first key of ENCRYPTION_KEYS wrap every case's data
+// key: the cases filed before data keys get theirs first, then every data
+// key wrapped by another master key is wrapped again, a case at a time, in
+// short transactions, so it may run while the service does and be stopped
+// and run again. The old master key may leave ENCRYPTION_KEYS once
+// `caseflow keys verify` shows it wraps nothing.
+func (m *Main) rotateKeys(ctx context.Context) error {
+	start := time.Now()
+	adopted, failed := 0, 0
+	for after := int64(0); ; {
+		n, next, err := m.db.AdoptCaseKeys(ctx, after, 500)
+		adopted += n
+		if err != nil {
+			failed++
+			fmt.Fprintf(m.stderr, "keys rotate: case id %d could not be given its data key: %v\n", next, err)
+		}
+		if next == 0 {
+			break
+		}
+		after = next
+	}
+	rewrapped := 0
+	for after := int64(0); ; {
+		n, next, err := m.db.RewrapKeys(ctx, after, 500)
+		if err != nil {
+			return fmt.Errorf("after %d data keys: %w (run it again to go on)", rewrapped, err)
+		}
+		rewrapped += n
+		if n > 0 {
+			fmt.Fprintf(m.stderr, "keys rotate: %d data keys wrapped again\n", rewrapped)
+		}
+		if next == 0 {
+			break
+		}
+		after = next
+	}
+	fmt.Fprintf(m.stdout, "keys rotate: %d cases given a data key, %d data keys wrapped again with %q in %s\n",
+		adopted, rewrapped, m.db.Keys.ActiveKeyID(), time.Since(start).Round(time.Millisecond))
+	if failed > 0 {
+		return fmt.Errorf("%d cases could not be given a data key (see above)", failed)
+	}
+	return m.verifyKeys(ctx)
+}
+
+// verifyKeys opens every wrapped data key and says which master keys wrap
+// them; it fails if one does not open.
+func (m *Main) verifyKeys(ctx context.Context) error {
+	ok := 0
+	var bad []string
+	for after := int64(0); ; {
+		n, b, next, err := m.db.VerifyKeys(ctx, after, 2000)
+		if err != nil {
+			return err
+		}
+		ok, bad = ok+n, append(bad, b...)
+		if next == 0 {
+			break
+		}
+		after = next
+	}
+	by, shredded, without, err := m.db.KeyCounts(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(by))
+	for id := range by {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		fmt.Fprintf(m.stdout, "keys verify: master key %q wraps %d data keys\n", id, by[id])
+	}
+	fmt.Fprintf(m.stdout, "keys verify: %d data keys open, %d cases shredded, %d cases still without a data key\n", ok, shredded, without)
+	if len(bad) > 0 {
+		return fmt.Errorf("%d data keys do not open with ENCRYPTION_KEYS: %s", len(bad), strings.Join(bad, ", "))
 	}
 	return nil
 }

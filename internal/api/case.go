@@ -135,25 +135,27 @@ type workflowRef struct {
 }
 
 type caseJSON struct {
-	Code            string           `json:"code"`
-	State           string           `json:"state"`
-	Version         int              `json:"version"`
-	Workflow        workflowRef      `json:"workflow"`
-	Commune         unitJSON         `json:"commune"`
-	ReceivedAt      time.Time        `json:"received_at"`
-	Channel         string           `json:"channel"`
-	AbuseTypes      []string         `json:"abuse_types"`
-	Setting         string           `json:"setting"`
-	ImmediateDanger bool             `json:"immediate_danger"`
-	CrimeCategory   string           `json:"crime_category,omitempty"`
-	Outcome         string           `json:"outcome,omitempty"`
-	Access          string           `json:"access"`
-	CreatedAt       time.Time        `json:"created_at"`
-	UpdatedAt       time.Time        `json:"updated_at"`
-	Children        []personJSON     `json:"children,omitempty"`
-	Suspects        []personJSON     `json:"suspects,omitempty"`
-	Reporter        *personJSON      `json:"reporter,omitempty"`
-	Narrative       string           `json:"narrative,omitempty"`
+	Code            string       `json:"code"`
+	State           string       `json:"state"`
+	Version         int          `json:"version"`
+	Workflow        workflowRef  `json:"workflow"`
+	Commune         unitJSON     `json:"commune"`
+	ReceivedAt      time.Time    `json:"received_at"`
+	Channel         string       `json:"channel"`
+	AbuseTypes      []string     `json:"abuse_types"`
+	Setting         string       `json:"setting"`
+	ImmediateDanger bool         `json:"immediate_danger"`
+	CrimeCategory   string       `json:"crime_category,omitempty"`
+	Outcome         string       `json:"outcome,omitempty"`
+	Access          string       `json:"access"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+	Children        []personJSON `json:"children,omitempty"`
+	Suspects        []personJSON `json:"suspects,omitempty"`
+	Reporter        *personJSON  `json:"reporter,omitempty"`
+	Narrative       string       `json:"narrative,omitempty"`
+	// ErasedAt: the case's personal data was erased (shredded) then.
+	ErasedAt        *time.Time       `json:"erased_at,omitempty"`
 	AvailableEvents []availableEvent `json:"available_events,omitempty"`
 }
 
@@ -168,7 +170,8 @@ func toCaseJSON(c *caseflow.Case) caseJSON {
 		Commune:    unitJSON{Code: c.Commune.Code, Name: c.Commune.Name, Level: caseflow.LevelCommune},
 		ReceivedAt: local(c.ReceivedAt), Channel: c.Channel, AbuseTypes: c.AbuseTypes, Setting: c.Setting,
 		ImmediateDanger: c.ImmediateDanger, CrimeCategory: c.CrimeCategory, Outcome: c.Outcome,
-		Access: string(c.Access), CreatedAt: local(c.CreatedAt), UpdatedAt: local(c.UpdatedAt), Narrative: c.Narrative}
+		Access: string(c.Access), CreatedAt: local(c.CreatedAt), UpdatedAt: local(c.UpdatedAt), Narrative: c.Narrative,
+		ErasedAt: localPtr(c.ErasedAt)}
 	for _, p := range c.Children {
 		out.Children = append(out.Children, toPersonJSON(p))
 	}

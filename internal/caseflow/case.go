@@ -62,6 +62,9 @@ type Case struct {
 	// Briefs name the children of a listed case by initials and age, for a
 	// viewer who may see the people of the case; nil otherwise.
 	Briefs []ChildBrief
+	// ErasedAt is when the case's personal data was erased (its data key
+	// destroyed); its codes, states, dates and figures remain.
+	ErasedAt *time.Time
 }
 
 // ChildBrief is how a list names a child: initials ("N.T.M.") and the age

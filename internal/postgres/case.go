@@ -173,6 +173,11 @@ func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string) (*caseflow.C
 
 // openPersonal decrypts the personal data the case's access level allows.
 func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) error {
+	vt, err := db.vaultOf(tx, c.ID, false)
+	if err != nil {
+		return err
+	}
+	c.ErasedAt = utcPtr(vt.shredded)
 	var rows []personRow
 	if err := tx.Where("case_id = ?", c.ID).Order("kind, position").Find(&rows).Error; err != nil {
 		return err
@@ -181,7 +186,7 @@ func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) e
 		if !c.Access.SeesPeople(r.Kind) {
 			continue
 		}
-		p, err := db.openPerson(r)
+		p, err := db.openPerson(vt, r)
 		if err != nil {
 			return err
 		}
@@ -199,7 +204,7 @@ func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) e
 		}
 	}
 	if c.Access.SeesNarrative() {
-		n, err := db.Keys.Decrypt("case.narrative", narrativeEnc)
+		n, err := vt.open("case.narrative", narrativeEnc)
 		if err != nil {
 			return err
 		}
@@ -208,7 +213,7 @@ func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) e
 	return nil
 }
 
-func (db *DB) openPerson(r personRow) (caseflow.Person, error) {
+func (db *DB) openPerson(vt *vault, r personRow) (caseflow.Person, error) {
 	p := caseflow.Person{Kind: r.Kind, Age: r.Age, Sex: r.Sex, Relationship: r.Relationship, Anonymous: r.Anonymous}
 	var err error
 	for _, f := range []struct {
@@ -221,14 +226,14 @@ func (db *DB) openPerson(r personRow) (caseflow.Person, error) {
 		{"person.address", r.AddressEnc, &p.Address},
 		{"person.phone", r.PhoneEnc, &p.Phone},
 	} {
-		if *f.dst, err = db.Keys.Decrypt(f.ctx, f.enc); err != nil {
+		if *f.dst, err = vt.open(f.ctx, f.enc); err != nil {
 			return p, err
 		}
 	}
 	return p, nil
 }
 
-func (db *DB) sealPerson(caseID int64, kind string, pos int, p caseflow.Person) (personRow, error) {
+func (db *DB) sealPerson(vt *vault, caseID int64, kind string, pos int, p caseflow.Person) (personRow, error) {
 	r := personRow{CaseID: caseID, Kind: kind, Position: pos, Age: p.Age, Sex: p.Sex,
 		Relationship: p.Relationship, Anonymous: p.Anonymous}
 	var err error
@@ -242,7 +247,7 @@ func (db *DB) sealPerson(caseID int64, kind string, pos int, p caseflow.Person) 
 		{"person.address", strings.TrimSpace(p.Address), &r.AddressEnc},
 		{"person.phone", strings.TrimSpace(p.Phone), &r.PhoneEnc},
 	} {
-		if *f.dst, err = db.Keys.Encrypt(f.ctx, f.val); err != nil {
+		if *f.dst, err = vt.seal(f.ctx, f.val); err != nil {
 			return r, err
 		}
 	}
@@ -337,8 +342,12 @@ func (db *DB) briefChildren(ctx context.Context, v caseflow.Viewer, cases []*cas
 		Order("case_id, position").Find(&people).Error; err != nil {
 		return err
 	}
+	vs, err := db.vaults(db.gorm.WithContext(ctx), ids, false)
+	if err != nil {
+		return err
+	}
 	for _, p := range people {
-		name, err := db.Keys.Decrypt("person.full_name", p.FullNameEnc)
+		name, err := vs[p.CaseID].open("person.full_name", p.FullNameEnc)
 		if err != nil {
 			return err
 		}
@@ -346,7 +355,7 @@ func (db *DB) briefChildren(ctx context.Context, v caseflow.Viewer, cases []*cas
 		b := caseflow.ChildBrief{Initials: caseflow.Initials(name), Age: p.Age}
 		if b.Age == nil && p.DateOfBirthEnc != "" {
 			// The age when the report was received, as the statistics count it.
-			dob, err := db.Keys.Decrypt("person.date_of_birth", p.DateOfBirthEnc)
+			dob, err := vs[p.CaseID].open("person.date_of_birth", p.DateOfBirthEnc)
 			if err != nil {
 				return err
 			}
@@ -379,11 +388,27 @@ func jsonObject(m map[string]any) ([]byte, error) {
 }
 
 // CheckKeys checks that the key ring opens the data already stored, by
-// opening the newest case's narrative: starting with the wrong keys would
-// otherwise show up only as failures on every read.
+// opening the newest data key (or, before data keys, the newest case's
+// narrative): starting with the wrong keys would otherwise show up only as
+// failures on every read.
 func (db *DB) CheckKeys(ctx context.Context) error {
+	var key []struct {
+		Code    string
+		Wrapped string
+	}
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT c.code, k.wrapped FROM case_keys k JOIN cases c ON c.id = k.case_id
+		WHERE k.shredded_at IS NULL ORDER BY k.case_id DESC LIMIT 1`).Scan(&key).Error; err != nil {
+		return err
+	}
+	if len(key) == 1 {
+		if _, err := db.Keys.UnwrapKey(key[0].Code, key[0].Wrapped); err != nil {
+			return fmt.Errorf("the data keys were wrapped with key %q, which the configured key ring (ENCRYPTION_KEYS) cannot open: %v",
+				seal.KeyID(key[0].Wrapped), err)
+		}
+		return nil
+	}
 	var sealed []string
-	if err := db.gorm.WithContext(ctx).Model(&caseRow{}).Where("narrative_enc <> ''").Order("id DESC").Limit(1).
+	if err := db.gorm.WithContext(ctx).Model(&caseRow{}).Where("narrative_enc LIKE 'v1.%'").Order("id DESC").Limit(1).
 		Pluck("narrative_enc", &sealed).Error; err != nil {
 		return err
 	}

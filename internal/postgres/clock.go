@@ -62,6 +62,10 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 	if err != nil {
 		return nil, nil, err
 	}
+	vt, err := db.vaultOf(db.gorm.WithContext(ctx), c.ID, false)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]caseflow.Clock, 0, len(rows))
 	for _, r := range rows {
 		if provider && !mine[r.Instance] {
@@ -73,6 +77,9 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 		}
 		k, err := r.clock(code)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := openExtensions(vt, &k); err != nil {
 			return nil, nil, err
 		}
 		out = append(out, k)
@@ -369,7 +376,26 @@ func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, cl
 	if err != nil {
 		return nil, nil, err
 	}
+	vt, err := db.vaultOf(db.gorm.WithContext(ctx), c.ID, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := openExtensions(vt, &k); err != nil {
+		return nil, nil, err
+	}
 	return c, &k, nil
+}
+
+// openExtensions opens the sealed reasons of a clock's extensions.
+func openExtensions(vt *vault, k *caseflow.Clock) error {
+	for i := range k.Extensions {
+		r, err := vt.open("clock.extension_reason", k.Extensions[i].Reason)
+		if err != nil {
+			return err
+		}
+		k.Extensions[i].Reason = r
+	}
+	return nil
 }
 
 // ExtendClock records an extension of a running clock: new due and warning
@@ -379,9 +405,21 @@ func (db *DB) ClockForExtension(ctx context.Context, v caseflow.Viewer, code, cl
 func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Clock, ext caseflow.Extension, newWarn time.Time) (*caseflow.Clock, error) {
 	var out caseflow.Clock
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The reasons are the officer's words: sealed with the case's key.
+		var caseID int64
+		if err := tx.Raw("SELECT case_id FROM case_clocks WHERE id = ?", k.ID).Scan(&caseID).Error; err != nil {
+			return err
+		}
+		vt, err := db.vaultOf(tx, caseID, true)
+		if err != nil {
+			return err
+		}
 		exts := append(append([]caseflow.Extension{}, k.Extensions...), ext)
 		raw, err := json.Marshal(exts)
 		if err != nil {
+			return err
+		}
+		if raw, _, err = sealExtensionReasons(vt, raw); err != nil {
 			return err
 		}
 		updates := map[string]any{"due_at": ext.DueAfter.UTC(), "warn_at": newWarn.UTC(), "generation": k.Generation + 1, "extensions": raw}
@@ -406,7 +444,7 @@ func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Cl
 		if err := tx.Select("id, code, state, version").Where("id = ?", row.CaseID).Take(&c).Error; err != nil {
 			return err
 		}
-		reason, err := db.Keys.Encrypt("history.note", ext.Reason)
+		reason, err := vt.seal("history.note", ext.Reason)
 		if err != nil {
 			return err
 		}
@@ -435,6 +473,9 @@ func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Cl
 			return err
 		}
 		if out, err = row.clock(k.AgencyCode); err != nil {
+			return err
+		}
+		if err := openExtensions(vt, &out); err != nil {
 			return err
 		}
 		return db.audit(tx, v, "clock.extend", c.Code, map[string]any{"clock": k.Clock})

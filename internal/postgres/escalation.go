@@ -136,7 +136,11 @@ func (db *DB) AcknowledgeNotification(ctx context.Context, v caseflow.Viewer, id
 		if err := tx.Exec("UPDATE notifications SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?", now, v.UserID, n.ID).Error; err != nil {
 			return err
 		}
-		sealed, err := db.Keys.Encrypt("clock.ack_note", note)
+		vt, err := db.vaultOf(tx, *n.CaseID, true)
+		if err != nil {
+			return err
+		}
+		sealed, err := vt.seal("clock.ack_note", note)
 		if err != nil {
 			return err
 		}
@@ -155,7 +159,7 @@ func (db *DB) AcknowledgeNotification(ctx context.Context, v caseflow.Viewer, id
 			return err
 		}
 		actor, agency := v.UserID, v.Agency.ID
-		historyNote, err := db.Keys.Encrypt("history.note", note)
+		historyNote, err := vt.seal("history.note", note)
 		if err != nil {
 			return err
 		}

@@ -42,7 +42,12 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err != nil {
 			return err
 		}
-		narrative, err := db.Keys.Encrypt("case.narrative", r.Narrative)
+		// The case's own data key seals its personal values.
+		vt, wrapped, err := db.freshVault(code)
+		if err != nil {
+			return err
+		}
+		narrative, err := vt.seal("case.narrative", r.Narrative)
 		if err != nil {
 			return err
 		}
@@ -56,7 +61,10 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err := tx.Omit("ID").Create(&row).Error; err != nil {
 			return err
 		}
-		people, blind, err := db.sealPeople(row.ID, r)
+		if err := db.storeCaseKey(tx, row.ID, wrapped, now); err != nil {
+			return err
+		}
+		people, blind, err := db.sealPeople(vt, row.ID, r)
 		if err != nil {
 			return err
 		}
@@ -221,9 +229,20 @@ func (db *DB) IndexChildNames(ctx context.Context, after int64, limit int) (int,
 	if err != nil || len(todo) == 0 {
 		return 0, last, err
 	}
+	ids := make([]int64, 0, len(todo))
+	for _, t := range todo {
+		ids = append(ids, t.CaseID)
+	}
+	vs, err := db.vaults(db.gorm.WithContext(ctx), ids, false)
+	if err != nil {
+		return 0, last, err
+	}
 	rows := make([]nameIndexRow, 0, len(todo))
 	for _, t := range todo {
-		name, err := db.Keys.Decrypt("person.full_name", t.FullNameEnc)
+		if vs[t.CaseID] != nil && vs[t.CaseID].shredded != nil {
+			continue // erased: nothing to index
+		}
+		name, err := vs[t.CaseID].open("person.full_name", t.FullNameEnc)
 		if err != nil {
 			db.Log.Warn("a child's name cannot be opened for the name index", "case_id", t.CaseID, "err", err.Error())
 			name = "" // indexed as no name, so that it is not tried again
@@ -234,11 +253,11 @@ func (db *DB) IndexChildNames(ctx context.Context, after int64, limit int) (int,
 	return len(rows), last, err
 }
 
-func (db *DB) sealPeople(caseID int64, r *caseflow.Report) ([]personRow, [][]byte, error) {
+func (db *DB) sealPeople(vt *vault, caseID int64, r *caseflow.Report) ([]personRow, [][]byte, error) {
 	var rows []personRow
 	var blind [][]byte
 	add := func(kind string, i int, p caseflow.Person) error {
-		row, err := db.sealPerson(caseID, kind, i, p)
+		row, err := db.sealPerson(vt, caseID, kind, i, p)
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,11 @@ func (db *DB) insertReferral(tx *gorm.DB, v caseflow.Viewer, caseID int64, ch *c
 	if _, err := db.resolveAgency(tx, commune, ch.At, r.Agency.Type, r.Agency.Code); err != nil {
 		return err
 	}
-	note, err := db.Keys.Encrypt("referral.note", r.Note)
+	vt, err := db.vaultOf(tx, caseID, true)
+	if err != nil {
+		return err
+	}
+	note, err := vt.seal("referral.note", r.Note)
 	if err != nil {
 		return err
 	}
@@ -98,12 +102,12 @@ const referralSelect = `SELECT r.id, r.case_id, c.code AS case_code, r.service, 
 	a.name AS agency_name, a.type AS agency_type, r.status, r.note_enc, r.created_at, r.updated_at
 	FROM referrals r JOIN cases c ON c.id = r.case_id JOIN agencies a ON a.id = r.agency_id`
 
-func (db *DB) referralOut(j referralJoin, withNote bool) (*caseflow.Referral, error) {
+func (db *DB) referralOut(vt *vault, j referralJoin, withNote bool) (*caseflow.Referral, error) {
 	r := &caseflow.Referral{ID: j.ID, CaseCode: j.CaseCode, Service: j.Service, Status: j.Status,
 		Agency:    caseflow.Agency{ID: j.AgencyID, Code: j.AgencyCode, Name: j.AgencyName, Type: caseflow.AgencyType(j.AgencyType)},
 		CreatedAt: j.CreatedAt.UTC(), UpdatedAt: j.UpdatedAt.UTC()}
 	if withNote {
-		n, err := db.Keys.Decrypt("referral.note", j.NoteEnc)
+		n, err := vt.open("referral.note", j.NoteEnc)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +129,11 @@ func (db *DB) Referral(ctx context.Context, v caseflow.Viewer, id int64) (*casef
 	if res.RowsAffected == 0 {
 		return nil, caseflow.Errorf(caseflow.ENotFound, "no referral %d", id)
 	}
-	return db.referralOut(j, !v.SeesCasesByUnit())
+	vt, err := db.vaultOf(db.gorm.WithContext(ctx), j.CaseID, false)
+	if err != nil {
+		return nil, err
+	}
+	return db.referralOut(vt, j, !v.SeesCasesByUnit())
 }
 
 // providerOnly reports whether the viewer's agency knows of the case only
@@ -167,12 +175,16 @@ func (db *DB) Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]
 	if err != nil {
 		return nil, err
 	}
+	vt, err := db.vaultOf(db.gorm.WithContext(ctx), c.ID, false)
+	if err != nil {
+		return nil, err
+	}
 	out := []*caseflow.Referral{}
 	for _, j := range rows {
 		if provider && !mine[strconv.FormatInt(j.ID, 10)] {
 			continue
 		}
-		r, err := db.referralOut(j, c.Access == caseflow.AccessFull)
+		r, err := db.referralOut(vt, j, c.Access == caseflow.AccessFull)
 		if err != nil {
 			return nil, err
 		}

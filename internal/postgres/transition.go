@@ -89,7 +89,11 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 			return err
 		}
 	}
-	note, err := db.Keys.Encrypt("history.note", ch.Note)
+	vt, err := db.vaultOf(tx, c.ID, true)
+	if err != nil {
+		return err
+	}
+	note, err := vt.seal("history.note", ch.Note)
 	if err != nil {
 		return err
 	}
@@ -99,7 +103,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 		if err != nil {
 			return fmt.Errorf("case %s, event %s: encoding the sealed event data: %w", c.Code, ch.Event, err)
 		}
-		if secret, err = db.Keys.Encrypt("history.data", string(raw)); err != nil {
+		if secret, err = vt.seal("history.data", string(raw)); err != nil {
 			return err
 		}
 	}
@@ -111,7 +115,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 		h.RecordedAt = &recorded
 	}
 	if ch.LateReason != "" {
-		if h.LateReasonEnc, err = db.Keys.Encrypt("history.note", ch.LateReason); err != nil {
+		if h.LateReasonEnc, err = vt.seal("history.note", ch.LateReason); err != nil {
 			return err
 		}
 	}
@@ -369,6 +373,10 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 	if err != nil {
 		return nil, err
 	}
+	vt, err := db.vaultOf(db.gorm.WithContext(ctx), c.ID, false)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]caseflow.HistoryEntry, 0, len(rows))
 	for _, r := range rows {
 		if provider {
@@ -387,10 +395,10 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 			e.Late = e.RecordedAt.Sub(e.At) > caseflow.LateEntryAfter
 		}
 		if c.Access == caseflow.AccessFull {
-			if e.LateReason, err = db.Keys.Decrypt("history.note", r.LateReasonEnc); err != nil {
+			if e.LateReason, err = vt.open("history.note", r.LateReasonEnc); err != nil {
 				return nil, err
 			}
-			if e.Note, err = db.Keys.Decrypt("history.note", r.NoteEnc); err != nil {
+			if e.Note, err = vt.open("history.note", r.NoteEnc); err != nil {
 				return nil, err
 			}
 			if len(r.Data) > 0 {
@@ -399,13 +407,16 @@ func (db *DB) History(ctx context.Context, v caseflow.Viewer, code string) ([]ca
 				}
 			}
 			if r.DataEnc != "" {
-				plain, err := db.Keys.Decrypt("history.data", r.DataEnc)
+				plain, err := vt.open("history.data", r.DataEnc)
 				if err != nil {
 					return nil, err
 				}
 				var secret map[string]any
-				if err := json.Unmarshal([]byte(plain), &secret); err != nil {
-					return nil, fmt.Errorf("case %s, history version %d (%s): decoding the sealed data: %w", c.Code, r.Version, r.Event, err)
+				// A value erased with the case's data key opens as "".
+				if plain != "" {
+					if err := json.Unmarshal([]byte(plain), &secret); err != nil {
+						return nil, fmt.Errorf("case %s, history version %d (%s): decoding the sealed data: %w", c.Code, r.Version, r.Event, err)
+					}
 				}
 				if e.Data == nil && len(secret) > 0 {
 					e.Data = map[string]any{}

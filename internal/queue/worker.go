@@ -72,6 +72,10 @@ type Store interface {
 	// index of the cases after case id after, and returns how many and the
 	// case id to go on from (0 at the end).
 	IndexChildNames(ctx context.Context, after int64, limit int) (int, int64, error)
+	// AdoptCaseKeys gives cases filed before data keys (after case id
+	// after) their data key, sealing their values again under it; it
+	// returns how many and the case id to go on from (0 at the end).
+	AdoptCaseKeys(ctx context.Context, after int64, limit int) (int, int64, error)
 	// CurrentTime is the store's clock, the one that decides whether a
 	// timer ran early: the worker's waits are measured on it too.
 	CurrentTime() time.Time
@@ -213,6 +217,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		{"audit seal", w.SealInterval, func(ctx context.Context) error { _, err := w.DB.SealAudit(ctx); return err }},
 		{"compliance roll-up", w.RollUpInterval, w.rollUp},
 		{"name index", 10 * time.Second, w.indexNames()},
+		{"case keys", 10 * time.Second, w.adoptCaseKeys()},
 		{"escalation", w.EscalateInterval, w.escalate},
 		{"daily digest", 5 * time.Minute, w.digest},
 		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},
@@ -289,6 +294,26 @@ func (w *Worker) indexNames() func(context.Context) error {
 				return err
 			}
 			after, done = next, next == 0
+		}
+		return nil
+	}
+}
+
+// adoptCaseKeys gives the cases filed before data keys their own key; once
+// none is left it has nothing more to do, since intake gives every new case
+// one. A case that cannot be adopted is logged and passed over, so that it
+// does not stop the others (a shred adopts it again first).
+func (w *Worker) adoptCaseKeys() func(context.Context) error {
+	var after int64
+	done := false
+	return func(ctx context.Context) error {
+		until := time.Now().Add(5 * time.Second)
+		for !done && ctx.Err() == nil && time.Now().Before(until) {
+			_, next, err := w.DB.AdoptCaseKeys(ctx, after, 200)
+			if err != nil {
+				w.Log.Error("a case could not be given its data key", "case_id", next, "err", err.Error())
+			}
+			after, done = next, next == 0 && err == nil
 		}
 		return nil
 	}

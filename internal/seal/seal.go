@@ -200,3 +200,144 @@ func NormaliseName(name string) string {
 	}
 	return strings.TrimRight(b.String(), " ")
 }
+
+// Per-case data keys (envelope encryption). Each case's personal values are
+// sealed with a data key of its own; the key ring's active key wraps that
+// data key. Erasing the wrapped key makes every value of the case
+// unreadable wherever it is stored, append-only tables included
+// (crypto-shredding), and rotating the master key re-wraps data keys, not
+// values.
+
+// dataPrefix marks a value sealed with a case's data key.
+const dataPrefix = "c1."
+
+// DataKey seals and opens the values of one case. It is safe for
+// concurrent use.
+type DataKey struct{ aead cipher.AEAD }
+
+// NewDataKey returns a fresh random 32-byte data key.
+func NewDataKey() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // the system random source never fails on supported platforms
+	}
+	return b
+}
+
+// OpenDataKey prepares a data key for use.
+func OpenDataKey(raw []byte) (*DataKey, error) {
+	if len(raw) != 32 {
+		return nil, fmt.Errorf("seal: a data key has %d bytes, want 32", len(raw))
+	}
+	block, err := aes.NewCipher(raw)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &DataKey{aead: aead}, nil
+}
+
+// Seal seals plaintext; context names what the value is and is
+// authenticated. The empty string stays empty.
+func (d *DataKey) Seal(context, plaintext string) (string, error) {
+	if plaintext == "" {
+		return "", nil
+	}
+	nonce := make([]byte, d.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return dataPrefix + base64.RawStdEncoding.EncodeToString(d.aead.Seal(nonce, nonce, []byte(plaintext), []byte(context))), nil
+}
+
+// Open opens a value Seal produced with this key.
+func (d *DataKey) Open(context, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	if !IsCaseSealed(sealed) {
+		return "", errors.New("seal: not sealed with a case's data key")
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(sealed[len(dataPrefix):])
+	if err != nil || len(raw) < d.aead.NonceSize() {
+		return "", errors.New("seal: corrupt ciphertext")
+	}
+	pt, err := d.aead.Open(nil, raw[:d.aead.NonceSize()], raw[d.aead.NonceSize():], []byte(context))
+	if err != nil {
+		return "", errors.New("seal: ciphertext does not authenticate")
+	}
+	return string(pt), nil
+}
+
+// IsCaseSealed reports whether a value was sealed with a case's data key
+// (rather than directly with the key ring, as before data keys).
+func IsCaseSealed(sealed string) bool { return strings.HasPrefix(sealed, dataPrefix) }
+
+// WrapKey seals a case's data key with the ring's active key, bound to the
+// case (its code), so that a wrapped key moved to another case no longer
+// opens.
+func (k *KeyRing) WrapKey(caseCode string, raw []byte) (string, error) {
+	return k.Encrypt("case.key/"+caseCode, base64.StdEncoding.EncodeToString(raw))
+}
+
+// UnwrapKey opens a wrapped data key with whichever ring key wrapped it.
+func (k *KeyRing) UnwrapKey(caseCode, wrapped string) ([]byte, error) {
+	b64, err := k.Decrypt("case.key/"+caseCode, wrapped)
+	if err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(b64)
+}
+
+// WithKey returns a ring holding this ring's keys and the given one, with
+// the given one active: the ring of a rotation, which opens what the old
+// keys sealed and seals with the new.
+func (k *KeyRing) WithKey(id string, raw []byte) (*KeyRing, error) {
+	if _, dup := k.aeads[id]; dup {
+		return nil, fmt.Errorf("key id %q is already in the ring", id)
+	}
+	block, err := aes.NewCipher(raw)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	out := &KeyRing{active: id, aeads: map[string]cipher.AEAD{id: aead}, blind: k.blind}
+	for kid, a := range k.aeads {
+		out.aeads[kid] = a
+	}
+	return out, nil
+}
+
+// Without returns a ring without the key id (the old key, once nothing it
+// wrapped is left); the active key cannot be dropped.
+func (k *KeyRing) Without(id string) (*KeyRing, error) {
+	if id == k.active {
+		return nil, fmt.Errorf("key %q is the active key", id)
+	}
+	out := &KeyRing{active: k.active, aeads: map[string]cipher.AEAD{}, blind: k.blind}
+	for kid, a := range k.aeads {
+		if kid != id {
+			out.aeads[kid] = a
+		}
+	}
+	return out, nil
+}
+
+// Merge returns a ring with this ring's keys, active as here, and the
+// other's keys besides.
+func (k *KeyRing) Merge(other *KeyRing) (*KeyRing, error) {
+	out := &KeyRing{active: k.active, aeads: map[string]cipher.AEAD{}, blind: k.blind}
+	for kid, a := range other.aeads {
+		out.aeads[kid] = a
+	}
+	for kid, a := range k.aeads {
+		out.aeads[kid] = a
+	}
+	return out, nil
+}

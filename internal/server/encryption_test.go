@@ -26,7 +26,13 @@ func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
 	t.Parallel()
 
 	code := mustFile(t, tok, body)
-	sealed := regexp.MustCompile(`^v1\.` + regexp.QuoteMeta(env.db.DB.Keys.ActiveKeyID()) + `\.[A-Za-z0-9+/]+$`)
+	// Sealed with the case's own data key, which the key ring's active key
+	// wraps.
+	sealed := regexp.MustCompile(`^c1\.[A-Za-z0-9+/]+$`)
+	wrapped, err := env.db.QueryStrings(context.Background(), `SELECT k.kek_id || ' ' || k.wrapped FROM case_keys k JOIN cases c ON c.id = k.case_id WHERE c.code = ?`, code)
+	require.NoError(t, err)
+	require.Len(t, wrapped, 1, "the case has a data key")
+	require.Regexp(t, `^`+regexp.QuoteMeta(env.db.DB.Keys.ActiveKeyID())+` v1\.`+regexp.QuoteMeta(env.db.DB.Keys.ActiveKeyID())+`\.`, wrapped[0])
 	kid, rep := firstChild(body), reporterOf(body)
 	suspect := body["suspects"].([]map[string]any)[0]
 
