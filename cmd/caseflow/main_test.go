@@ -360,3 +360,54 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		require.Contains(t, ce.Msg, "address already in use")
 	})
 }
+
+// The key commands on cases filed with the key ring alone (synthetic cases
+// are): verify counts them, rotate gives each a data key wrapped by the new
+// master key, the old key can then leave the ring, and a shred erases one.
+func TestKeysRotateVerifyAndShred(t *testing.T) {
+	t.Parallel()
+	db := newDatabase(t)
+	oldKey, newKey := "old1:"+seal.NewKey(), "new2:"+seal.NewKey()
+	blind := seal.NewKey()
+	run := func(keys string, args ...string) (string, error) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		m := NewMain(env(db, func(v map[string]string) { v["ENCRYPTION_KEYS"], v["BLIND_INDEX_KEY"] = keys, blind }), &stdout, &stderr)
+		err := m.Run(context.Background(), args)
+		m.Close()
+		return stdout.String() + stderr.String(), err
+	}
+	out, err := run(oldKey, "seed", "--synthetic", "30", "--from", "2025-01-01")
+	require.NoError(t, err, out)
+	out, err = run(oldKey, "keys", "verify")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "30 cases still without a data key")
+
+	out, err = run(newKey+","+oldKey, "keys", "rotate")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "30 cases given a data key")
+	require.Contains(t, out, `master key "new2" wraps 30 data keys`)
+	require.Contains(t, out, "0 cases still without a data key")
+	// Run again: nothing left to do.
+	out, err = run(newKey+","+oldKey, "keys", "rotate")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "0 cases given a data key, 0 data keys wrapped again")
+	// The old key may leave.
+	out, err = run(newKey, "keys", "verify")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "30 data keys open")
+	// Without the new key nothing opens: verify fails.
+	out, err = run(oldKey, "keys", "verify")
+	require.Error(t, err, out)
+
+	codes, err := db.QueryStrings(context.Background(), `SELECT code FROM cases ORDER BY id LIMIT 1`)
+	require.NoError(t, err)
+	out, err = run(newKey, "cases", "shred", codes[0], "retention ended (test)")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "personal data erased")
+	out, err = run(newKey, "keys", "verify")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "29 data keys open, 1 cases shredded")
+	_, err = run(newKey, "cases", "shred", codes[0], "again")
+	require.Error(t, err, "shredded twice")
+}

@@ -154,6 +154,12 @@ func TestShreddingACaseErasesItsPersonalDataEverywhere(t *testing.T) {
 	figuresAfter := call(t, http.MethodGet, q, officer, nil)
 	require.Equal(t, figuresBefore.Body["indicators"], figuresAfter.Body["indicators"], "the figures changed")
 	require.Positive(t, countAudit(t, "case.shred"))
+	page := webAs(t, "officer1").get("/cases/" + code)
+	require.Equal(t, http.StatusOK, page.Status)
+	require.Contains(t, page.Body, "Dữ liệu cá nhân của hồ sơ đã được xóa vĩnh viễn")
+	for _, v := range personal {
+		require.NotContains(t, page.Body, v)
+	}
 
 	// Nothing more can be written about its people.
 	v := after.Body["version"]

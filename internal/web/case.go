@@ -73,10 +73,12 @@ type caseView struct {
 	State string
 	// Children names the case's children with their ages, for a viewer
 	// who may see them; Urgent is the most urgent running deadline.
-	Children  []string
-	Urgent    *clockView
-	Version   int
-	Summary   bool
+	Children []string
+	Urgent   *clockView
+	Version  int
+	Summary  bool
+	// Erased: when the case's personal data was erased, in words.
+	Erased    string
 	Access    string
 	Facts     []fact
 	People    []personView
@@ -173,6 +175,9 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	view := caseView{Code: cs.Code, State: w.stateLabel(lang, cs, cs.State), Version: cs.Version,
 		Summary: cs.Access == caseflow.AccessSummary, Access: catalog.Label(lang, catalog.Access, string(cs.Access)),
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}
+	if cs.ErasedAt != nil {
+		view.Erased = tr(lang, "case.erased", formTime(*cs.ErasedAt))
+	}
 	if ns, err := w.cases.CaseNotifications(ctx, v, cs.Code); err == nil {
 		for _, n := range ns {
 			nv := w.notificationViewOf(lang, n)
