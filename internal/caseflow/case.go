@@ -67,6 +67,14 @@ type Case struct {
 	ErasedAt *time.Time
 }
 
+// Read is one read of a case's personal data, from the audit log.
+type Read struct {
+	At         time.Time
+	Username   string
+	AgencyCode string
+	Access     Access
+}
+
 // ChildBrief is how a list names a child: initials ("N.T.M.") and the age
 // at the report, when known.
 type ChildBrief struct {

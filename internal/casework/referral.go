@@ -177,6 +177,15 @@ func (s *Service) Referrals(ctx context.Context, v caseflow.Viewer, code string)
 	return s.store.Referrals(ctx, v, code)
 }
 
+// Reads lists who read the personal data of a case, newest first: for the
+// agency that filed it and for supervisors.
+func (s *Service) Reads(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.Read, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
+	return s.store.CaseReads(ctx, v, code, 100)
+}
+
 // History lists a case's recorded transitions and clock events.
 func (s *Service) History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error) {
 	if err := readsCases(v); err != nil {

@@ -14,6 +14,7 @@ type Store interface {
 	Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, start caseflow.Start, key string, requestHash []byte) (*caseflow.IntakeResult, error)
 	Case(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
 	CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
+	CaseReads(ctx context.Context, v caseflow.Viewer, code string, limit int) ([]caseflow.Read, error)
 	Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilter) (*caseflow.CasePage, error)
 	History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error)
 	ApplyTransition(ctx context.Context, v caseflow.Viewer, ch *caseflow.Change) error

@@ -207,3 +207,41 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 	rep.Unsealed = int(unsealed)
 	return rep, nil
 }
+
+// CaseReads lists who read the personal data of a case and when, newest
+// first, from the audit log: for the agency that filed the case and for
+// supervisors over its unit. Others get forbidden; a case the viewer may
+// not know of is not_found.
+func (db *DB) CaseReads(ctx context.Context, v caseflow.Viewer, code string, limit int) ([]caseflow.Read, error) {
+	var c struct {
+		Found          bool
+		FilingAgencyID int64
+	}
+	cond, args := visible(v)
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT true AS found, cases.filing_agency_id FROM cases WHERE cases.code = ? AND `+cond,
+		append([]any{code}, args...)...).Scan(&c).Error; err != nil {
+		return nil, err
+	}
+	if !c.Found {
+		return nil, caseflow.Errorf(caseflow.ENotFound, "no case %q", code)
+	}
+	if !v.SeesCasesByUnit() && c.FilingAgencyID != v.Agency.ID {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "only the agency that filed the case and supervisors see who read it")
+	}
+	var rows []struct {
+		At         time.Time
+		Username   string
+		AgencyCode string
+		Access     string
+	}
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT l.at, l.username, coalesce(a.code, '') AS agency_code, coalesce(l.detail->>'access', '') AS access
+		FROM audit_log l LEFT JOIN users u ON u.id = l.user_id LEFT JOIN agencies a ON a.id = u.agency_id
+		WHERE l.case_code = ? AND l.action = 'case.read' ORDER BY l.id DESC LIMIT ?`, code, limit).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]caseflow.Read, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, caseflow.Read{At: r.At.UTC(), Username: r.Username, AgencyCode: r.AgencyCode, Access: caseflow.Access(r.Access)})
+	}
+	return out, nil
+}

@@ -203,3 +203,25 @@ func TestWebFourEyesOnAnOfficersAccount(t *testing.T) {
 	require.Equal(t, http.StatusOK, call(t, http.MethodPost, "/api/v1/auth/login", "",
 		map[string]string{"username": name, "password": "mat-khau-dai-web-1"}).Status, "the approved account cannot log in")
 }
+
+// The officer who filed a case, and supervisors, see who read the child's
+// data and when; the other agencies do not.
+func TestCasePageShowsWhoReadTheChildsData(t *testing.T) {
+	c := newWFCase(t)
+	c.fire(t, "officer1", "refer_police", "police", map[string]any{"remote_commune": false})
+	police := webAs(t, "police1")
+	require.Equal(t, http.StatusOK, police.get("/cases/"+c.code).Status)
+
+	for _, who := range []string{"officer1", "supervisor1"} {
+		page := webAs(t, who).get("/cases/" + c.code)
+		require.Equal(t, http.StatusOK, page.Status)
+		i := strings.Index(page.Body, `id="h-reads"`)
+		require.Positive(t, i, "%s does not see who read the data", who)
+		reads := page.Body[i:]
+		reads = reads[:strings.Index(reads, "</table>")]
+		require.Contains(t, reads, "police1", "%s: the police's read is not listed", who)
+	}
+	require.NotContains(t, police.get("/cases/"+c.code).Body, `id="h-reads"`, "another agency sees who read the data")
+	r := call(t, http.MethodGet, "/api/v1/cases/"+c.code, login(t, "police1"), nil)
+	require.Equal(t, http.StatusOK, r.Status)
+}

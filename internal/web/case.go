@@ -68,6 +68,9 @@ type formView struct {
 	Next bool
 }
 
+// readView is one read of the child's data.
+type readView struct{ At, Who, Agency, Access string }
+
 type caseView struct {
 	Code  string
 	State string
@@ -78,7 +81,10 @@ type caseView struct {
 	Version  int
 	Summary  bool
 	// Erased: when the case's personal data was erased, in words.
-	Erased    string
+	Erased string
+	// Reads are who read the child's data, for the filing agency and
+	// supervisors.
+	Reads     []readView
 	Access    string
 	Facts     []fact
 	People    []personView
@@ -177,6 +183,12 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}
 	if cs.ErasedAt != nil {
 		view.Erased = tr(lang, "case.erased", formTime(*cs.ErasedAt))
+	}
+	if reads, err := w.cases.Reads(ctx, v, cs.Code); err == nil {
+		for _, r := range reads {
+			view.Reads = append(view.Reads, readView{At: formTime(r.At), Who: r.Username, Agency: r.AgencyCode,
+				Access: catalog.Label(lang, catalog.Access, string(r.Access))})
+		}
 	}
 	if ns, err := w.cases.CaseNotifications(ctx, v, cs.Code); err == nil {
 		for _, n := range ns {
