@@ -362,8 +362,10 @@ func TestBrowserFindACaseAgain(t *testing.T) {
 	before := countAudit(t, "case.search_by_name")
 	officer.do("by name", chromedp.Navigate(env.srv.URL+"/cases"),
 		chromedp.SendKeys(chromedp.ID("child_name"), typed),
-		chromedp.Click(chromedp.CSS(`form[action="/cases/search"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/cases/`+code+`"]`)))
+		chromedp.Click(chromedp.CSS(`form[action="/cases/search"] button[type=submit]`)))
+	// The list before the search shows the case too: wait for the answer.
+	officer.waitFor("search answered", `location.pathname === "/cases/search" && document.readyState === "complete"`, 20*time.Second)
+	officer.do("found", chromedp.WaitVisible(chromedp.CSS(`a[href="/cases/`+code+`"]`)))
 	officer.expect("by name", !strings.Contains(officer.location(), "child_name") && !strings.Contains(officer.location(), "Tìm"),
 		"the name is in the address: %s", officer.location())
 	n := officer.eval("not theirs", `String(document.querySelectorAll('a[href="/cases/`+other+`"]').length)`)
