@@ -62,6 +62,7 @@ Usage:
   caseflow keys generate            print fresh ENCRYPTION_KEYS, BLIND_INDEX_KEY and TOKEN_SECRET
   caseflow keys rotate              wrap every case's data key with the first key of ENCRYPTION_KEYS (resumable, online)
   caseflow keys verify              open every wrapped data key; fails if one does not open
+  caseflow retention [--dry-run]    erase the personal data of the cases whose retention (RETENTION) has ended; --dry-run lists them
   caseflow cases shred CODE REASON  erase a case's personal data for good (its data key); codes, dates and figures stay
 `
 
@@ -149,7 +150,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.stdout, "%s v%d: ok (%d states, %d events, %d clocks)\n", d.ID, d.Version, len(d.States), len(d.Events), len(d.Clocks))
 		}
 		return nil
-	case "serve", "worker", "migrate", "seed", "audit", "dev", "units", "compliance", "notifications", "cases":
+	case "serve", "worker", "migrate", "seed", "audit", "dev", "units", "compliance", "notifications", "cases", "retention":
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 	}
@@ -208,6 +209,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return m.rotateKeys(ctx)
 		}
 		return m.verifyKeys(ctx)
+	case "retention":
+		if len(args) > 2 || (len(args) == 2 && args[1] != "--dry-run") {
+			return errors.New("usage: caseflow retention [--dry-run]")
+		}
+		if err := m.db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		return m.retention(ctx, len(args) == 2)
 	case "cases":
 		if len(args) != 4 || args[1] != "shred" || strings.TrimSpace(args[3]) == "" {
 			return errors.New("usage: caseflow cases shred CODE REASON")
@@ -309,7 +318,7 @@ func (m *Main) services() (*account.Service, *casework.Service) {
 	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: m.namespace() + ":"},
 		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
 	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID, WorkflowVersion: m.cfg.WorkflowVersion, CalendarPolicy: m.cfg.CalendarPolicy,
-		Readings: m.cfg.WorkflowReadings, ComplianceArticles: m.cfg.ComplianceArticles})
+		Readings: m.cfg.WorkflowReadings, ComplianceArticles: m.cfg.ComplianceArticles, Retention: m.cfg.Retention})
 	return acc, cw
 }
 
@@ -350,6 +359,19 @@ func (m *Main) worker(ctx context.Context) error {
 	w := &queue.Worker{DB: m.db, Redis: opt, Queue: m.namespace(), Log: m.log, Metrics: m.metrics,
 		SweepInterval: m.cfg.SweepInterval, TimerCheckInterval: m.cfg.TimerCheckInterval}
 	w.DigestHour = &m.cfg.DigestHour
+	if m.cfg.Retention.Enabled() {
+		cw := casework.New(casework.Config{Store: m.db, Retention: m.cfg.Retention})
+		w.Retention = func(ctx context.Context) error {
+			done, failed, err := cw.ApplyRetention(ctx, 500)
+			for _, c := range done {
+				m.log.Info("retention: personal data erased", "case", c.Code, "outcome", c.Outcome)
+			}
+			for _, e := range failed {
+				m.log.Error("retention: a case could not be erased", "err", e.Error())
+			}
+			return err
+		}
+	}
 	w.Senders = map[string]caseflow.Sender{}
 	if m.cfg.SMTPAddr != "" {
 		w.Senders[caseflow.ChannelEmail] = &mail.Mailer{Addr: m.cfg.SMTPAddr, From: m.cfg.SMTPFrom, TLS: mail.TLS(m.cfg.SMTPTLS),
@@ -709,6 +731,51 @@ func (m *Main) verifyKeys(ctx context.Context) error {
 	fmt.Fprintf(m.stdout, "keys verify: %d data keys open, %d cases shredded, %d cases still without a data key\n", ok, shredded, without)
 	if len(bad) > 0 {
 		return fmt.Errorf("%d data keys do not open with ENCRYPTION_KEYS: %s", len(bad), strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// retention erases the personal data of the cases whose retention under
+// RETENTION has ended, or with dryRun lists them and changes nothing.
+func (m *Main) retention(ctx context.Context, dryRun bool) error {
+	if !m.cfg.Retention.Enabled() {
+		fmt.Fprintln(m.stdout, "retention: RETENTION is not set: personal data is kept with no end, nothing is erased")
+		return nil
+	}
+	cw := casework.New(casework.Config{Store: m.db, Retention: m.cfg.Retention})
+	fmt.Fprintf(m.stdout, "retention: policy %s\n", m.cfg.Retention)
+	if dryRun {
+		due, err := cw.DueForErasure(ctx, 0, 1_000_000)
+		if err != nil {
+			return err
+		}
+		for _, c := range due {
+			fmt.Fprintf(m.stdout, "%s\t%s\tclosed %s\tdue %s\n", c.Code, c.Outcome,
+				caseflow.Local(c.ClosedAt).Format("2006-01-02"), caseflow.Local(c.ShredAfter).Format("2006-01-02"))
+		}
+		fmt.Fprintf(m.stdout, "retention: %d cases would have their personal data erased (dry run: nothing changed)\n", len(due))
+		return nil
+	}
+	total, failures := 0, 0
+	for {
+		done, failed, err := cw.ApplyRetention(ctx, 500)
+		if err != nil {
+			return err
+		}
+		for _, c := range done {
+			fmt.Fprintf(m.stdout, "%s\t%s\tclosed %s\terased\n", c.Code, c.Outcome, caseflow.Local(c.ClosedAt).Format("2006-01-02"))
+		}
+		for _, e := range failed {
+			fmt.Fprintln(m.stderr, "retention:", e)
+		}
+		total, failures = total+len(done), failures+len(failed)
+		if len(done) == 0 {
+			break
+		}
+	}
+	fmt.Fprintf(m.stdout, "retention: %d cases had their personal data erased\n", total)
+	if failures > 0 {
+		return fmt.Errorf("%d cases could not be erased (see above)", failures)
 	}
 	return nil
 }

@@ -369,10 +369,13 @@ func TestKeysRotateVerifyAndShred(t *testing.T) {
 	db := newDatabase(t)
 	oldKey, newKey := "old1:"+seal.NewKey(), "new2:"+seal.NewKey()
 	blind := seal.NewKey()
+	retention := ""
 	run := func(keys string, args ...string) (string, error) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		m := NewMain(env(db, func(v map[string]string) { v["ENCRYPTION_KEYS"], v["BLIND_INDEX_KEY"] = keys, blind }), &stdout, &stderr)
+		m := NewMain(env(db, func(v map[string]string) {
+			v["ENCRYPTION_KEYS"], v["BLIND_INDEX_KEY"], v["RETENTION"] = keys, blind, retention
+		}), &stdout, &stderr)
 		err := m.Run(context.Background(), args)
 		m.Close()
 		return stdout.String() + stderr.String(), err
@@ -410,4 +413,25 @@ func TestKeysRotateVerifyAndShred(t *testing.T) {
 	require.Contains(t, out, "29 data keys open, 1 cases shredded")
 	_, err = run(newKey, "cases", "shred", codes[0], "again")
 	require.Error(t, err, "shredded twice")
+
+	// Retention: not set, nothing is erased; set, a dry run lists and
+	// changes nothing, then a run erases what it listed.
+	out, err = run(newKey, "retention", "--dry-run")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "RETENTION is not set")
+	retention = "default=0"
+	out, err = run(newKey, "retention", "--dry-run")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "(dry run: nothing changed)")
+	listed := strings.Count(out, "\tdue ")
+	require.Positive(t, listed, "no synthetic case is closed: %s", out)
+	out, err = run(newKey, "keys", "verify")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "1 cases shredded", "the dry run erased something")
+	out, err = run(newKey, "retention")
+	require.NoError(t, err, out)
+	require.Contains(t, out, fmt.Sprintf("retention: %d cases had their personal data erased", listed))
+	out, err = run(newKey, "retention", "--dry-run")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "retention: 0 cases would")
 }

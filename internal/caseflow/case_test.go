@@ -144,3 +144,30 @@ func TestBlank(t *testing.T) {
 		require.Equal(t, want, Blank(s), "%q", s)
 	}
 }
+
+func TestRetentionPolicy(t *testing.T) {
+	p, err := ParseRetention("default=10, convicted=keep, duplicate=2")
+	require.NoError(t, err)
+	require.True(t, p.Enabled())
+	closed := time.Date(2020, 2, 29, 18, 0, 0, 0, time.UTC) // 1 March 01:00 in Vietnam
+	at, ok := p.ShredAfter("duplicate", closed)
+	require.True(t, ok)
+	require.Equal(t, "2022-03-01", at.Format("2006-01-02"), "years on Vietnam's calendar")
+	_, ok = p.ShredAfter("convicted", closed)
+	require.False(t, ok, "a conviction's file is kept")
+	at, _ = p.ShredAfter("not_prosecuted", closed)
+	require.Equal(t, 2030, at.Year(), "an outcome not named follows the default")
+	n, _ := p.Shortest()
+	require.Equal(t, 2, n)
+	require.Equal(t, "default=10,convicted=keep,duplicate=2", p.String())
+
+	none, err := ParseRetention("")
+	require.NoError(t, err)
+	require.False(t, none.Enabled(), "no policy erases nothing")
+	_, ok = none.ShredAfter("duplicate", closed)
+	require.False(t, ok)
+	for _, bad := range []string{"x", "duplicate=two", "duplicate=-1", "default=1,default=2", "a=1,a=2", "=3"} {
+		_, err := ParseRetention(bad)
+		require.Error(t, err, bad)
+	}
+}

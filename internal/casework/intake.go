@@ -26,6 +26,7 @@ type Service struct {
 	readings  map[string]string
 	articles  []string
 	directory directoryCache
+	retention caseflow.RetentionPolicy
 }
 
 // Config is what the case service is built from.
@@ -51,6 +52,9 @@ type Config struct {
 	// ComplianceArticles are the Penal Code articles the year-on-year
 	// change counts; caseflow.PlanCrimeArticles when empty.
 	ComplianceArticles []string
+	// Retention is how long after closing a case's personal data is kept;
+	// the zero value keeps it with no end.
+	Retention caseflow.RetentionPolicy
 }
 
 // New builds the case service.
@@ -59,7 +63,7 @@ func New(cfg Config) *Service {
 		cfg.Now = clock.Now
 	}
 	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, version: cfg.WorkflowVersion, now: cfg.Now, policy: cfg.CalendarPolicy,
-		readings: cfg.Readings, articles: cfg.ComplianceArticles}
+		readings: cfg.Readings, articles: cfg.ComplianceArticles, retention: cfg.Retention}
 }
 
 // Intake validates a report and files it as a new case on the newest version

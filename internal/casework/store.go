@@ -15,6 +15,9 @@ type Store interface {
 	Case(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
 	CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
 	CaseReads(ctx context.Context, v caseflow.Viewer, code string, limit int) ([]caseflow.Read, error)
+	ClosedCases(ctx context.Context, closedBefore time.Time, after int64, limit int) ([]caseflow.ClosedCase, error)
+	ShredCase(ctx context.Context, v caseflow.Viewer, code, reason string) error
+	ShreddedCount(ctx context.Context, unitPath string, since time.Time) (int64, int64, error)
 	Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilter) (*caseflow.CasePage, error)
 	History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error)
 	ApplyTransition(ctx context.Context, v caseflow.Viewer, ch *caseflow.Change) error

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"caseflow/internal/calendar"
+	"caseflow/internal/caseflow"
 )
 
 // Config is the whole configuration. Each field documents its variable and
@@ -92,6 +93,10 @@ type Config struct {
 	// TimerCheckInterval is TIMER_CHECK_INTERVAL, how often due timers are
 	// moved to run; default 1s, at most 1s.
 	TimerCheckInterval time.Duration
+	// Retention is RETENTION, how many years after closing a case's
+	// personal data is kept, by outcome ("default=10,convicted=keep");
+	// empty: kept with no end, nothing is erased.
+	Retention caseflow.RetentionPolicy
 }
 
 // Getenv reads a variable; tests pass their own.
@@ -142,6 +147,11 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 		return nil, &Error{"SMTP_TLS", "must be starttls, tls or none"}
 	}
 	c.SMTPUsername, c.SMTPPassword = getenv("SMTP_USERNAME"), getenv("SMTP_PASSWORD")
+	retention, rerr := caseflow.ParseRetention(getenv("RETENTION"))
+	if rerr != nil {
+		return nil, &Error{"RETENTION", rerr.Error() + " (e.g. default=10,convicted=keep,duplicate=2)"}
+	}
+	c.Retention = retention
 	switch h := getenv("DIGEST_HOUR"); h {
 	case "":
 		c.DigestHour = 7

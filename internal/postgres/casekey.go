@@ -454,3 +454,30 @@ func (db *DB) VerifyKeys(ctx context.Context, after int64, limit int) (int, []st
 	}
 	return ok, bad, rows[len(rows)-1].CaseID, nil
 }
+
+// ClosedCases lists, by id after the one given, up to limit closed cases
+// closed at or before the bound whose personal data is not erased.
+func (db *DB) ClosedCases(ctx context.Context, closedBefore time.Time, after int64, limit int) ([]caseflow.ClosedCase, error) {
+	var rows []caseflow.ClosedCase
+	err := db.gorm.WithContext(ctx).Raw(`SELECT c.id, c.code, c.outcome, c.closed_at, c.unit_path FROM cases c
+		WHERE c.closed_at IS NOT NULL AND c.closed_at <= ? AND c.id > ?
+		AND NOT EXISTS (SELECT 1 FROM case_keys k WHERE k.case_id = c.id AND k.shredded_at IS NOT NULL)
+		ORDER BY c.id LIMIT ?`, closedBefore.UTC(), after, limit).Scan(&rows).Error
+	for i := range rows {
+		rows[i].ClosedAt = rows[i].ClosedAt.UTC()
+	}
+	return rows, err
+}
+
+// ShreddedCount counts the cases under a unit whose personal data was
+// erased, and those erased since the given moment.
+func (db *DB) ShreddedCount(ctx context.Context, unitPath string, since time.Time) (int64, int64, error) {
+	var r struct {
+		Total  int64
+		Recent int64
+	}
+	err := db.gorm.WithContext(ctx).Raw(`SELECT count(*) AS total, count(*) FILTER (WHERE k.shredded_at >= ?) AS recent
+		FROM case_keys k JOIN cases c ON c.id = k.case_id WHERE k.shredded_at IS NOT NULL AND c.unit_path LIKE ?`,
+		since.UTC(), likePrefix(unitPath)).Scan(&r).Error
+	return r.Total, r.Recent, err
+}

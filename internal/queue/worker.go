@@ -113,6 +113,9 @@ type Worker struct {
 	EscalateInterval time.Duration
 	// Metrics, when set, receives the worker's measurements.
 	Metrics *Metrics
+	// Retention, when set, erases the personal data of cases whose
+	// retention has ended; it runs every hour.
+	Retention func(context.Context) error
 	// Senders send deliveries, by channel (caseflow.ChannelEmail,
 	// caseflow.ChannelSMS). A delivery on a channel without a sender is
 	// dead at once, with the reason.
@@ -226,6 +229,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			w.every(ctx, job.interval, job.name, job.run)
+		}()
+	}
+	if w.Retention != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.every(ctx, time.Hour, "retention", w.Retention)
 		}()
 	}
 	wg.Wait()

@@ -354,3 +354,68 @@ func mustRing(t *testing.T, first, second *seal.KeyRing) *seal.KeyRing {
 	require.NoError(t, err)
 	return r
 }
+
+// Retention: a closed case whose period under the policy has passed has its
+// personal data erased by the job, which records the code, outcome and
+// dates only; one still within its period, or kept by the policy, is not.
+func TestRetentionErasesClosedCasesWhosePeriodEnded(t *testing.T) {
+	ctx := context.Background()
+	closeAs := func(outcome string, yearsAgo int) string {
+		c := newWFCase(t)
+		c.fire(t, "officer1", "close_case", "closed", map[string]any{"outcome": outcome})
+		require.NoError(t, env.db.Exec(ctx, `UPDATE cases SET closed_at = now() - make_interval(years => ?, days => 1) WHERE code = ?`, yearsAgo, c.code))
+		return c.code
+	}
+	expired := closeAs("duplicate", 3)
+	recent := closeAs("duplicate", 1)
+	kept := closeAs("convicted", 30)
+	policy, err := caseflow.ParseRetention("duplicate=2,convicted=keep")
+	require.NoError(t, err)
+	cw := casework.New(casework.Config{Store: env.db.DB, Retention: policy})
+
+	due, err := cw.DueForErasure(ctx, 0, 100000)
+	require.NoError(t, err)
+	var codes []string
+	for _, c := range due {
+		codes = append(codes, c.Code)
+	}
+	require.Contains(t, codes, expired)
+	require.NotContains(t, codes, recent, "still within its period")
+	require.NotContains(t, codes, kept, "kept by the policy")
+	soon, err := cw.DueForErasure(ctx, 400*24*time.Hour, 100000)
+	require.NoError(t, err)
+	codes = codes[:0]
+	for _, c := range soon {
+		codes = append(codes, c.Code)
+	}
+	require.Contains(t, codes, recent, "due within the window")
+
+	done, failed, err := cw.ApplyRetention(ctx, 100000)
+	require.NoError(t, err)
+	require.Empty(t, failed)
+	var erased []string
+	for _, c := range done {
+		erased = append(erased, c.Code)
+	}
+	require.Contains(t, erased, expired)
+	require.NotContains(t, erased, recent)
+	r := call(t, http.MethodGet, "/api/v1/cases/"+expired, login(t, "officer1"), nil)
+	require.NotNil(t, r.Body["erased_at"], string(r.Raw))
+	for _, kid := range r.Body["children"].([]any) {
+		require.Empty(t, kid.(map[string]any)["full_name"], "the erased case still names its child")
+	}
+	r = call(t, http.MethodGet, "/api/v1/cases/"+recent, login(t, "officer1"), nil)
+	require.Nil(t, r.Body["erased_at"])
+	detail, err := env.db.QueryStrings(ctx, `SELECT detail->>'reason' FROM audit_log WHERE action = 'case.shred' AND case_code = ?`, expired)
+	require.NoError(t, err)
+	require.Len(t, detail, 1)
+	require.Regexp(t, `^retention: duplicate, closed \d{4}-\d{2}-\d{2}, due \d{4}-\d{2}-\d{2}$`, detail[0])
+
+	again, _, err := cw.ApplyRetention(ctx, 100000)
+	require.NoError(t, err)
+	for _, c := range again {
+		require.NotEqual(t, expired, c.Code, "erased twice")
+	}
+	page := webAs(t, "supervisor1").get("/dashboard")
+	require.Contains(t, page.Body, `id="retention"`)
+}

@@ -76,6 +76,8 @@ type dashboardView struct {
 	ExportXLSX     string
 	ExportPDF      string
 	Errors         []errItem
+	// Retention: the erasure of personal data under the retention policy.
+	Retention []fact
 }
 
 // complianceForm reads the period and unit of a dashboard address.
@@ -245,6 +247,16 @@ func (w *UI) dashboard(c echo.Context) error {
 			bv.Rows = append(bv.Rows, fact{catalog.Label(lang, d.key, r.Key), strconv.FormatInt(r.Count, 10)})
 		}
 		view.Children = append(view.Children, bv)
+	}
+	if rf, err := w.cases.RetentionFiguresOf(c.Request().Context(), request.Viewer(c)); err == nil {
+		policy := tr(lang, "dash.retention_none")
+		if rf.Enabled {
+			policy = rf.Policy
+		}
+		view.Retention = []fact{{tr(lang, "dash.retention_policy"), policy},
+			{tr(lang, "dash.retention_erased"), strconv.FormatInt(rf.Erased, 10)},
+			{tr(lang, "dash.retention_recent"), strconv.FormatInt(rf.ErasedRecent, 10)},
+			{tr(lang, "dash.retention_due"), strconv.Itoa(rf.DueSoon)}}
 	}
 	return w.render(c, http.StatusOK, "dashboard", tr(lang, "title.dashboard"), view)
 }
