@@ -414,3 +414,56 @@ func (s *API) readNotification(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+type processingJSON struct {
+	LegalBasis              string     `json:"legal_basis"`
+	ChildConsent            string     `json:"child_consent"`
+	GuardianConsent         string     `json:"guardian_consent"`
+	RepresentativeIsSuspect bool       `json:"representative_is_suspect"`
+	ConsentNote             string     `json:"consent_note"`
+	Recorded                bool       `json:"recorded"`
+	UpdatedAt               *time.Time `json:"updated_at"`
+	UpdatedBy               string     `json:"updated_by"`
+}
+
+func toProcessingJSON(p *caseflow.Processing) processingJSON {
+	out := processingJSON{LegalBasis: p.LegalBasis, ChildConsent: p.ChildConsent, GuardianConsent: p.GuardianConsent,
+		RepresentativeIsSuspect: p.RepresentativeIsSuspect, ConsentNote: p.ConsentNote, Recorded: p.Recorded, UpdatedBy: p.UpdatedBy}
+	if p.Recorded {
+		at := local(p.UpdatedAt)
+		out.UpdatedAt = &at
+	}
+	return out
+}
+
+func (s *API) getProcessing(c echo.Context) error {
+	p, err := s.cases.Processing(c.Request().Context(), request.Viewer(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toProcessingJSON(p))
+}
+
+type processingRequest struct {
+	LegalBasis              string `json:"legal_basis"`
+	ChildConsent            string `json:"child_consent"`
+	GuardianConsent         string `json:"guardian_consent"`
+	RepresentativeIsSuspect bool   `json:"representative_is_suspect"`
+	ConsentNote             string `json:"consent_note"`
+}
+
+// putProcessing records a case's legal basis and consents, as a whole.
+func (s *API) putProcessing(c echo.Context) error {
+	var req processingRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	v := request.Viewer(c)
+	err := s.cases.SetProcessing(c.Request().Context(), v, c.Param("code"), caseflow.Processing{LegalBasis: req.LegalBasis,
+		ChildConsent: req.ChildConsent, GuardianConsent: req.GuardianConsent, RepresentativeIsSuspect: req.RepresentativeIsSuspect,
+		ConsentNote: req.ConsentNote})
+	if err != nil {
+		return err
+	}
+	return s.getProcessing(c)
+}

@@ -111,3 +111,33 @@ func or(s, def string) string {
 	}
 	return s
 }
+
+// Processing returns the legal basis and consents recorded for a case (the
+// legal obligation when none is), for agencies that see its people.
+func (s *Service) Processing(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Processing, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
+	p, _, err := s.store.Processing(ctx, v, code)
+	return p, err
+}
+
+// SetProcessing checks and records the legal basis and consents of a case
+// against its children's ages; agencies with the whole case may.
+func (s *Service) SetProcessing(ctx context.Context, v caseflow.Viewer, code string, p caseflow.Processing) error {
+	if err := readsCases(v); err != nil {
+		return err
+	}
+	if !v.Role.ActsOnCases() {
+		return caseflow.Errorf(caseflow.EForbidden, "this role does not record a case's legal basis")
+	}
+	_, ages, err := s.store.Processing(ctx, v, code)
+	if err != nil {
+		return err
+	}
+	p.ConsentNote = strings.TrimSpace(p.ConsentNote)
+	if err := p.Validate(ages); err != nil {
+		return err
+	}
+	return s.store.SetProcessing(ctx, v, code, p)
+}

@@ -17,6 +17,8 @@ type Store interface {
 	CaseReads(ctx context.Context, v caseflow.Viewer, code string, limit int) ([]caseflow.Read, error)
 	ClosedCases(ctx context.Context, closedBefore time.Time, after int64, limit int) ([]caseflow.ClosedCase, error)
 	ShredCase(ctx context.Context, v caseflow.Viewer, code, reason string) error
+	Processing(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Processing, []int, error)
+	SetProcessing(ctx context.Context, v caseflow.Viewer, code string, p caseflow.Processing) error
 	ShreddedCount(ctx context.Context, unitPath string, since time.Time) (int64, int64, error)
 	Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilter) (*caseflow.CasePage, error)
 	History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error)

@@ -198,6 +198,7 @@ var sealedColumns = []sealedColumn{
 	{"case_history", "data_enc", "history.data"},
 	{"referrals", "note_enc", "referral.note"},
 	{"case_clocks", "ack_note_enc", "clock.ack_note"},
+	{"case_processing", "consent_note_enc", "processing.consent_note"},
 }
 
 // reseal seals again under v every value of the case the key ring sealed.
@@ -206,15 +207,18 @@ func (db *DB) reseal(tx *gorm.DB, v *vault, caseID int64) error {
 		return err
 	}
 	for _, col := range sealedColumns {
-		caseCol := "case_id"
-		if col.table == "cases" {
+		caseCol, idCol := "case_id", "id"
+		switch col.table {
+		case "cases":
 			caseCol = "id"
+		case "case_processing":
+			idCol = "case_id"
 		}
 		var rows []struct {
 			ID    int64
 			Value string
 		}
-		if err := tx.Raw(fmt.Sprintf("SELECT id, %s AS value FROM %s WHERE %s = ? AND %s LIKE 'v1.%%'", col.column, col.table, caseCol, col.column),
+		if err := tx.Raw(fmt.Sprintf("SELECT %s AS id, %s AS value FROM %s WHERE %s = ? AND %s LIKE 'v1.%%'", idCol, col.column, col.table, caseCol, col.column),
 			caseID).Scan(&rows).Error; err != nil {
 			return err
 		}
@@ -227,7 +231,7 @@ func (db *DB) reseal(tx *gorm.DB, v *vault, caseID int64) error {
 			if err != nil {
 				return err
 			}
-			if err := tx.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", col.table, col.column), sealed, r.ID).Error; err != nil {
+			if err := tx.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", col.table, col.column, idCol), sealed, r.ID).Error; err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -418,4 +419,62 @@ func TestRetentionErasesClosedCasesWhosePeriodEnded(t *testing.T) {
 	}
 	page := webAs(t, "supervisor1").get("/dashboard")
 	require.Contains(t, page.Body, `id="retention"`)
+}
+
+// The legal basis of processing and the consents: the legal obligation
+// until something is recorded; consent needs the representative's answer
+// and a child of 7 or more's own; a representative who is the suspect
+// cannot be the one who consented unnamed; the change is audited and the
+// note is sealed with the case's key.
+func TestTheLegalBasisAndConsentsOfACase(t *testing.T) {
+	c := newWFCase(t) // a child born in 2015: older than 7
+	officer := login(t, "officer1")
+	r := call(t, http.MethodGet, c.path("/processing"), officer, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "legal_obligation", r.Body["legal_basis"])
+	require.Equal(t, false, r.Body["recorded"])
+
+	put := func(tok string, body map[string]any) response {
+		return call(t, http.MethodPut, c.path("/processing"), tok, body)
+	}
+	before := countAudit(t, "case.processing")
+	requireInvalid(t, put(officer, map[string]any{"legal_basis": "consent"}), "guardian_consent")
+	requireInvalid(t, put(officer, map[string]any{"legal_basis": "consent", "guardian_consent": "given"}), "child_consent")
+	requireInvalid(t, put(officer, map[string]any{"legal_basis": "consent", "guardian_consent": "given", "child_consent": "given",
+		"representative_is_suspect": true}), "consent_note")
+	requireInvalid(t, put(officer, map[string]any{"legal_basis": "whim"}), "legal_basis")
+	require.Equal(t, before, countAudit(t, "case.processing"), "a refused record was audited")
+	require.Equal(t, http.StatusForbidden, put(login(t, "supervisor1"), map[string]any{"legal_basis": "legal_obligation"}).Status)
+
+	note := "Chủ tịch UBND xã đồng ý thay người đại diện (hư cấu)"
+	remember(note)
+	r = put(officer, map[string]any{"legal_basis": "consent", "guardian_consent": "given", "child_consent": "given",
+		"representative_is_suspect": true, "consent_note": note})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, true, r.Body["recorded"])
+	require.Equal(t, note, r.Body["consent_note"])
+	require.Equal(t, "officer1", r.Body["updated_by"])
+	require.Equal(t, before+1, countAudit(t, "case.processing"))
+	stored, err := env.db.QueryStrings(context.Background(), `SELECT consent_note_enc FROM case_processing p JOIN cases c ON c.id = p.case_id WHERE c.code = ?`, c.code)
+	require.NoError(t, err)
+	require.True(t, seal.IsCaseSealed(stored[0]), "the note is not sealed with the case's key: %s", stored[0])
+	web := webAs(t, "officer1")
+	page := web.get("/cases/" + c.code)
+	require.Contains(t, page.Body, "Người đại diện là người bị nghi")
+	require.Contains(t, page.Body, `action="/cases/`+c.code+`/processing"`)
+	bad := web.post("/cases/"+c.code+"/processing", url.Values{"legal_basis": {"consent"}, "guardian_consent": {"given"},
+		"representative_is_suspect": {"yes"}})
+	require.Equal(t, http.StatusUnprocessableEntity, bad.Status)
+	require.Contains(t, bad.Body, `id="proc-consent_note-err"`, "the error is not next to the note")
+	ok := web.post("/cases/"+c.code+"/processing", url.Values{"legal_basis": {"consent"}, "guardian_consent": {"given"},
+		"child_consent": {"given"}, "representative_is_suspect": {"yes"}, "consent_note": {note}})
+	require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+	require.Contains(t, web.get(ok.Location).Body, "Đã lưu cơ sở pháp lý xử lý dữ liệu.")
+
+	// Shredding erases the note too.
+	require.NoError(t, env.db.DB.ShredCase(context.Background(), caseflow.Viewer{Username: "test"}, c.code, "test"))
+	r = call(t, http.MethodGet, c.path("/processing"), officer, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Empty(t, r.Body["consent_note"])
+	require.Equal(t, "consent", r.Body["legal_basis"], "the basis remains")
 }

@@ -84,19 +84,21 @@ type caseView struct {
 	Erased string
 	// Reads are who read the child's data, for the filing agency and
 	// supervisors.
-	Reads     []readView
-	Access    string
-	Facts     []fact
-	People    []personView
-	Narrative string
-	Clocks    []clockView // running or overdue, most urgent first
-	Done      []clockView // stopped
-	History   []historyView
-	Referrals []referralView
-	Actions   []formView
-	Refer     *formView
-	Conflict  string
-	Dups      []string
+	Reads []readView
+	// Processing is the legal basis of processing and the consents.
+	Processing *processingView
+	Access     string
+	Facts      []fact
+	People     []personView
+	Narrative  string
+	Clocks     []clockView // running or overdue, most urgent first
+	Done       []clockView // stopped
+	History    []historyView
+	Referrals  []referralView
+	Actions    []formView
+	Refer      *formView
+	Conflict   string
+	Dups       []string
 	// Alerts are the viewer's breaches and escalations of this case still
 	// to acknowledge; Told, the other notifications of the case the viewer
 	// received, with how their copies went.
@@ -183,6 +185,9 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 		Narrative: cs.Narrative, Conflict: conflict, Dups: dups}
 	if cs.ErasedAt != nil {
 		view.Erased = tr(lang, "case.erased", formTime(*cs.ErasedAt))
+	}
+	if cs.Access.SeesPersonalData() {
+		view.Processing = w.processingOf(ctx, lang, v, cs, form)
 	}
 	if reads, err := w.cases.Reads(ctx, v, cs.Code); err == nil {
 		for _, r := range reads {
@@ -281,6 +286,9 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	}
 	if view.Refer != nil {
 		finish(view.Refer)
+	}
+	if view.Processing != nil && view.Processing.Form != nil {
+		finish(view.Processing.Form)
 	}
 	for i := range view.Referrals {
 		for j := range view.Referrals[i].Answer {
