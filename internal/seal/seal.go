@@ -81,17 +81,22 @@ func NewKeyRing(spec string, blindKey []byte) (*KeyRing, error) {
 	}
 	kr := &KeyRing{active: order[0], aeads: map[string]cipher.AEAD{}, blind: append([]byte(nil), blindKey...)}
 	for id, k := range keys {
-		block, err := aes.NewCipher(k)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
+		aead, err := newAEAD(k)
 		if err != nil {
 			return nil, err
 		}
 		kr.aeads[id] = aead
 	}
 	return kr, nil
+}
+
+// newAEAD is AES-256-GCM under a 32-byte key.
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 // NewKey returns a fresh random 32-byte key in base64, for key generation.
@@ -229,11 +234,7 @@ func OpenDataKey(raw []byte) (*DataKey, error) {
 	if len(raw) != 32 {
 		return nil, fmt.Errorf("seal: a data key has %d bytes, want 32", len(raw))
 	}
-	block, err := aes.NewCipher(raw)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := newAEAD(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -299,11 +300,7 @@ func (k *KeyRing) WithKey(id string, raw []byte) (*KeyRing, error) {
 	if _, dup := k.aeads[id]; dup {
 		return nil, fmt.Errorf("key id %q is already in the ring", id)
 	}
-	block, err := aes.NewCipher(raw)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := newAEAD(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -73,3 +73,74 @@ func TestBlindIndex(t *testing.T) {
 	require.NotEqual(t, a, kr.BlindIndex("Nguyễn Thị Mại Anh", "2015-03-02"))
 	require.Equal(t, "dang van duc", NormaliseName("Đặng Văn Đức"))
 }
+
+func TestDataKeysAndTheirWrapping(t *testing.T) {
+	ring, err := NewKeyRing("a:"+NewKey(), make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := NewDataKey()
+	key, err := OpenDataKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := key.Seal("person.full_name", "Bé Hư Cấu")
+	if err != nil || !IsCaseSealed(sealed) {
+		t.Fatalf("sealed %q, %v", sealed, err)
+	}
+	if got, err := key.Open("person.full_name", sealed); err != nil || got != "Bé Hư Cấu" {
+		t.Fatalf("opened %q, %v", got, err)
+	}
+	if _, err := key.Open("person.address", sealed); err == nil {
+		t.Fatal("a value opened under another context")
+	}
+	other, _ := OpenDataKey(NewDataKey())
+	if _, err := other.Open("person.full_name", sealed); err == nil {
+		t.Fatal("a value opened with another case's key")
+	}
+	if _, err := OpenDataKey(raw[:16]); err == nil {
+		t.Fatal("a short data key was taken")
+	}
+
+	wrapped, err := ring.WrapKey("HY-2026-000001", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ring.UnwrapKey("HY-2026-000002", wrapped); err == nil {
+		t.Fatal("a wrapped key opened for another case")
+	}
+	rotated, err := ring.WithKey("b", make([]byte, 32))
+	if err != nil || rotated.ActiveKeyID() != "b" {
+		t.Fatalf("rotated ring: %v", err)
+	}
+	if back, err := rotated.UnwrapKey("HY-2026-000001", wrapped); err != nil || string(back) != string(raw) {
+		t.Fatalf("the rotated ring does not open the old wrapping: %v", err)
+	}
+	rewrapped, _ := rotated.WrapKey("HY-2026-000001", raw)
+	if KeyID(rewrapped) != "b" {
+		t.Fatalf("wrapped with %q", KeyID(rewrapped))
+	}
+	newOnly, err := rotated.Without("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newOnly.UnwrapKey("HY-2026-000001", wrapped); err == nil {
+		t.Fatal("the old wrapping opened without the old key")
+	}
+	if _, err := newOnly.UnwrapKey("HY-2026-000001", rewrapped); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotated.Without("b"); err == nil {
+		t.Fatal("the active key was dropped")
+	}
+	if _, err := ring.WithKey("a", make([]byte, 32)); err == nil {
+		t.Fatal("a key id was taken twice")
+	}
+	merged, _ := ring.Merge(rotated)
+	if merged.ActiveKeyID() != "a" {
+		t.Fatal("the merged ring changed its active key")
+	}
+	if _, err := merged.UnwrapKey("HY-2026-000001", rewrapped); err != nil {
+		t.Fatal("the merged ring does not hold the other's keys")
+	}
+}
