@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 
 	"caseflow/internal/caseflow"
 )
@@ -17,6 +18,9 @@ type AdminStore interface {
 	PendingGrants(ctx context.Context) ([]caseflow.RoleGrant, error)
 	RequestGrant(ctx context.Context, v caseflow.Viewer, username string, role caseflow.Role, agencyCode string) (*caseflow.RoleGrant, error)
 	DecideGrant(ctx context.Context, v caseflow.Viewer, id int64, approve bool, reason string) (*caseflow.RoleGrant, error)
+	RecordBreach(ctx context.Context, v caseflow.Viewer, b *caseflow.DataBreach) (int64, error)
+	Breaches(ctx context.Context) ([]caseflow.DataBreach, error)
+	BreachNotified(ctx context.Context, v caseflow.Viewer, id int64, at time.Time, reference string) error
 	AgencyByCode(ctx context.Context, code string) (*caseflow.Agency, error)
 }
 
@@ -283,4 +287,69 @@ func (s *Service) UpdateUser(ctx context.Context, v caseflow.Viewer, username st
 		}
 	}
 	return s.User(ctx, v, username)
+}
+
+// RecordBreach records a suspected breach of personal data; its notice to
+// the specialised agency is due 72 hours after detection, and the
+// supervisors are reminded until it is recorded as sent.
+func (s *Service) RecordBreach(ctx context.Context, v caseflow.Viewer, b *caseflow.DataBreach) (*caseflow.DataBreach, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	s.defaults()
+	if err := b.Validate(s.Now()); err != nil {
+		return nil, err
+	}
+	id, err := s.Store.RecordBreach(ctx, v, b)
+	if err != nil {
+		return nil, err
+	}
+	return s.breach(ctx, id)
+}
+
+// Breaches lists the recorded breaches, newest first, for administrators.
+func (s *Service) Breaches(ctx context.Context, v caseflow.Viewer) ([]caseflow.DataBreach, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	return s.Store.Breaches(ctx)
+}
+
+// BreachNotified records that the notice of a breach was sent, when and
+// under which reference.
+func (s *Service) BreachNotified(ctx context.Context, v caseflow.Viewer, id int64, at time.Time, reference string) (*caseflow.DataBreach, error) {
+	if err := requireAdmin(v); err != nil {
+		return nil, err
+	}
+	s.defaults()
+	reference = strings.TrimSpace(reference)
+	fe := caseflow.FieldErrors{}
+	if caseflow.Blank(reference) || len(reference) > 200 {
+		fe.Add("authority_reference", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "the notice's number or reference (at most 200 bytes)"})
+	}
+	if at.IsZero() {
+		at = s.Now()
+	} else if at.After(s.Now().Add(5 * time.Minute)) {
+		fe.Add("notified_at", caseflow.FieldError{Code: caseflow.FieldInFuture, Message: "is in the future"})
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.Store.BreachNotified(ctx, v, id, at, reference); err != nil {
+		return nil, err
+	}
+	return s.breach(ctx, id)
+}
+
+func (s *Service) breach(ctx context.Context, id int64) (*caseflow.DataBreach, error) {
+	all, err := s.Store.Breaches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].ID == id {
+			return &all[i], nil
+		}
+	}
+	return nil, caseflow.Errorf(caseflow.ENotFound, "no breach %d", id)
 }

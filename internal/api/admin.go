@@ -229,3 +229,99 @@ func (s *API) deleteHoliday(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+type dataBreachJSON struct {
+	ID                 int64      `json:"id"`
+	DetectedAt         time.Time  `json:"detected_at"`
+	RecordedAt         time.Time  `json:"recorded_at"`
+	RecordedBy         string     `json:"recorded_by"`
+	Description        string     `json:"description"`
+	DataCategories     []string   `json:"data_categories"`
+	SubjectsEstimate   *int       `json:"subjects_estimate"`
+	RecordsEstimate    *int       `json:"records_estimate"`
+	Consequences       string     `json:"consequences"`
+	Measures           string     `json:"measures"`
+	Contact            string     `json:"contact"`
+	NotifyDueAt        time.Time  `json:"notify_due_at"`
+	NotifiedAt         *time.Time `json:"notified_at"`
+	NotifiedBy         string     `json:"notified_by"`
+	AuthorityReference string     `json:"authority_reference"`
+}
+
+func toDataBreachJSON(b *caseflow.DataBreach) dataBreachJSON {
+	return dataBreachJSON{ID: b.ID, DetectedAt: local(b.DetectedAt), RecordedAt: local(b.RecordedAt), RecordedBy: b.RecordedBy,
+		Description: b.Description, DataCategories: b.DataCategories, SubjectsEstimate: b.SubjectsEstimate, RecordsEstimate: b.RecordsEstimate,
+		Consequences: b.Consequences, Measures: b.Measures, Contact: b.Contact, NotifyDueAt: local(b.NotifyDueAt),
+		NotifiedAt: localPtr(b.NotifiedAt), NotifiedBy: b.NotifiedBy, AuthorityReference: b.AuthorityReference}
+}
+
+func (s *API) listBreaches(c echo.Context) error {
+	bs, err := s.accounts.Breaches(c.Request().Context(), request.Viewer(c))
+	if err != nil {
+		return err
+	}
+	out := make([]dataBreachJSON, 0, len(bs))
+	for i := range bs {
+		out = append(out, toDataBreachJSON(&bs[i]))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"breaches": out})
+}
+
+type breachRequest struct {
+	DetectedAt       string   `json:"detected_at"`
+	Description      string   `json:"description"`
+	DataCategories   []string `json:"data_categories"`
+	SubjectsEstimate *int     `json:"subjects_estimate"`
+	RecordsEstimate  *int     `json:"records_estimate"`
+	Consequences     string   `json:"consequences"`
+	Measures         string   `json:"measures"`
+	Contact          string   `json:"contact"`
+}
+
+func (s *API) recordBreach(c echo.Context) error {
+	var req breachRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	b := &caseflow.DataBreach{Description: req.Description, DataCategories: req.DataCategories, SubjectsEstimate: req.SubjectsEstimate,
+		RecordsEstimate: req.RecordsEstimate, Consequences: req.Consequences, Measures: req.Measures, Contact: req.Contact}
+	if req.DetectedAt != "" {
+		t, err := time.Parse(time.RFC3339, req.DetectedAt)
+		if err != nil {
+			return caseflow.InvalidField("detected_at", caseflow.FieldError{Code: caseflow.FieldNotADatetime, Message: "must be an RFC 3339 time with a zone"})
+		}
+		b.DetectedAt = t
+	}
+	out, err := s.accounts.RecordBreach(c.Request().Context(), request.Viewer(c), b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toDataBreachJSON(out))
+}
+
+type breachNoticeRequest struct {
+	NotifiedAt         string `json:"notified_at"`
+	AuthorityReference string `json:"authority_reference"`
+}
+
+func (s *API) breachNotified(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return caseflow.Errorf(caseflow.ENotFound, "no such breach")
+	}
+	var req breachNoticeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var at time.Time
+	if req.NotifiedAt != "" {
+		if at, err = time.Parse(time.RFC3339, req.NotifiedAt); err != nil {
+			return caseflow.InvalidField("notified_at", caseflow.FieldError{Code: caseflow.FieldNotADatetime, Message: "must be an RFC 3339 time with a zone"})
+		}
+	}
+	b, err := s.accounts.BreachNotified(c.Request().Context(), request.Viewer(c), id, at, req.AuthorityReference)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toDataBreachJSON(b))
+}

@@ -294,11 +294,14 @@ const (
 	// NotificationRoleGranted tells supervisors that an account of their
 	// units may now read children's personal data.
 	NotificationRoleGranted = "role_granted"
+	// NotificationDataBreach reminds supervisors that the notice of a
+	// personal-data breach to the specialised agency is due.
+	NotificationDataBreach = "data_breach"
 )
 
 // NotificationKinds lists the kinds of notification.
 var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork, NotificationEscalation, NotificationDigest,
-	NotificationRoleGranted}
+	NotificationRoleGranted, NotificationDataBreach}
 
 // Channels a notification is delivered on beyond the API.
 const (

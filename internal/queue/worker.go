@@ -76,6 +76,9 @@ type Store interface {
 	// after) their data key, sealing their values again under it; it
 	// returns how many and the case id to go on from (0 at the end).
 	AdoptCaseKeys(ctx context.Context, after int64, limit int) (int, int64, error)
+	// RemindBreaches reminds the supervisors of the notices of personal
+	// data breaches that are due, once per reminder point.
+	RemindBreaches(ctx context.Context) (int, error)
 	// CurrentTime is the store's clock, the one that decides whether a
 	// timer ran early: the worker's waits are measured on it too.
 	CurrentTime() time.Time
@@ -221,6 +224,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		{"compliance roll-up", w.RollUpInterval, w.rollUp},
 		{"name index", 10 * time.Second, w.indexNames()},
 		{"case keys", 10 * time.Second, w.adoptCaseKeys()},
+		{"breach reminders", time.Minute, func(ctx context.Context) error { _, err := w.DB.RemindBreaches(ctx); return err }},
 		{"escalation", w.EscalateInterval, w.escalate},
 		{"daily digest", 5 * time.Minute, w.digest},
 		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},

@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -172,4 +175,55 @@ func countNotifications(t *testing.T, user, kind string) int {
 		}
 	}
 	return n
+}
+
+// A suspected breach: recorded with the notice's fields, due 72 hours after
+// detection; the supervisors are reminded at each point once, however often
+// the job runs, until the notice is recorded as sent.
+func TestADataBreachIsRemindedUntilNotified(t *testing.T) {
+	admin := login(t, "admin1")
+	bad := call(t, http.MethodPost, "/api/v1/admin/breaches", admin, map[string]any{"detected_at": "2099-01-01T00:00:00+07:00", "description": " "})
+	code, fields := errorOf(t, bad)
+	require.Equal(t, "invalid", code)
+	require.Contains(t, fields, "detected_at")
+	require.Contains(t, fields, "description")
+	require.Equal(t, http.StatusForbidden, call(t, http.MethodPost, "/api/v1/admin/breaches", login(t, "supervisor1"),
+		map[string]any{"detected_at": time.Now().Format(time.RFC3339), "description": "x"}).Status)
+
+	detected := time.Now().Add(-50 * time.Hour).Truncate(time.Second)
+	r := call(t, http.MethodPost, "/api/v1/admin/breaches", admin, map[string]any{"detected_at": detected.Format(time.RFC3339),
+		"description": "Máy tính bảng của xã bị mất (hư cấu)", "data_categories": []string{"identity", "case_narrative"},
+		"subjects_estimate": 3, "measures": "Khóa tài khoản, đổi khóa", "contact": "Cán bộ bảo vệ dữ liệu tỉnh"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	id := int64(r.Body["id"].(float64))
+	due, err := time.Parse(time.RFC3339, r.Body["notify_due_at"].(string))
+	require.NoError(t, err)
+	require.WithinDuration(t, detected.Add(72*time.Hour), due, time.Second)
+	stored, err := env.db.QueryStrings(context.Background(), `SELECT description_enc FROM data_breaches WHERE id = ?`, id)
+	require.NoError(t, err)
+	require.NotContains(t, stored[0], "Máy tính bảng", "the description is stored in the clear")
+
+	before := countNotifications(t, "supervisor1", "data_breach")
+	for range 3 {
+		_, err := env.db.DB.RemindBreaches(context.Background())
+		require.NoError(t, err)
+	}
+	// 50 hours after detection: the 24-hour and 48-hour points have passed;
+	// one reminder says so, however often the job ran.
+	require.Equal(t, before+1, countNotifications(t, "supervisor1", "data_breach"))
+
+	require.Equal(t, http.StatusUnprocessableEntity, call(t, http.MethodPost, fmt.Sprintf("/api/v1/admin/breaches/%d/notified", id), admin,
+		map[string]any{"authority_reference": ""}).Status)
+	r = call(t, http.MethodPost, fmt.Sprintf("/api/v1/admin/breaches/%d/notified", id), admin, map[string]any{"authority_reference": "CV-12/2026 (hư cấu)"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.NotNil(t, r.Body["notified_at"])
+	require.Equal(t, http.StatusConflict, call(t, http.MethodPost, fmt.Sprintf("/api/v1/admin/breaches/%d/notified", id), admin,
+		map[string]any{"authority_reference": "again"}).Status)
+	require.NoError(t, env.db.Exec(context.Background(), `UPDATE data_breaches SET detected_at = detected_at - interval '30 hours' WHERE id = ?`, id))
+	_, err = env.db.DB.RemindBreaches(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, before+1, countNotifications(t, "supervisor1", "data_breach"), "reminded after the notice was sent")
+	list := call(t, http.MethodGet, "/api/v1/admin/breaches", admin, nil)
+	require.Equal(t, http.StatusOK, list.Status)
+	require.Contains(t, string(list.Raw), "CV-12/2026")
 }

@@ -149,6 +149,9 @@ var oaServedRoutes = []oaRoute{
 	{http.MethodPost, "/api/v1/admin/users"},
 	{http.MethodPatch, "/api/v1/admin/users/{username}"},
 	{http.MethodGet, "/api/v1/admin/grants"},
+	{http.MethodGet, "/api/v1/admin/breaches"},
+	{http.MethodPost, "/api/v1/admin/breaches"},
+	{http.MethodPost, "/api/v1/admin/breaches/{id}/notified"},
 	{http.MethodPost, "/api/v1/admin/grants/{id}/{decision}"},
 
 	{http.MethodGet, "/api/v1/compliance"},

@@ -300,7 +300,7 @@ func (w *UI) notificationViewOf(lang string, n caseflow.Notification) notificati
 	case caseflow.NotificationNewWork:
 		nv.Tone = toneOK
 	}
-	if n.Kind == caseflow.NotificationDigest || n.Kind == caseflow.NotificationRoleGranted {
+	if n.Kind == caseflow.NotificationDigest || n.Kind == caseflow.NotificationRoleGranted || n.Kind == caseflow.NotificationDataBreach {
 		// The message says it all, in both languages.
 		first, _, _ := strings.Cut(n.Message, "\n")
 		vi, en, _ := strings.Cut(first, " / ")
