@@ -467,3 +467,24 @@ func (s *API) putProcessing(c echo.Context) error {
 	}
 	return s.getProcessing(c)
 }
+
+type readJSON struct {
+	At         time.Time `json:"at"`
+	Username   string    `json:"username"`
+	AgencyCode string    `json:"agency_code"`
+	Access     string    `json:"access"`
+}
+
+// caseReads lists who read the personal data of a case, for the agency
+// that filed it and for supervisors.
+func (s *API) caseReads(c echo.Context) error {
+	rs, err := s.cases.Reads(c.Request().Context(), request.Viewer(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	out := make([]readJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, readJSON{At: local(r.At), Username: r.Username, AgencyCode: r.AgencyCode, Access: string(r.Access)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"reads": out})
+}

@@ -25,6 +25,7 @@ func (s *API) Routes(g *echo.Group) {
 	g.GET("/cases/:code/history", s.caseHistory, auth)
 	g.GET("/cases/:code/clocks", s.listClocks, auth)
 	g.POST("/cases/:code/clocks/:clock/extensions", s.extendClock, auth)
+	g.GET("/cases/:code/reads", s.caseReads, auth)
 	g.GET("/cases/:code/processing", s.getProcessing, auth)
 	g.PUT("/cases/:code/processing", s.putProcessing, auth)
 	g.GET("/cases/:code/referrals", s.listReferrals, auth)

@@ -130,6 +130,7 @@ var oaServedRoutes = []oaRoute{
 	{http.MethodPost, "/api/v1/cases/{code}/events"},
 	{http.MethodGet, "/api/v1/cases/{code}/history"},
 	{http.MethodGet, "/api/v1/worklist"},
+	{http.MethodGet, "/api/v1/cases/{code}/reads"},
 	{http.MethodGet, "/api/v1/cases/{code}/processing"},
 	{http.MethodPut, "/api/v1/cases/{code}/processing"},
 	{http.MethodGet, "/api/v1/cases/{code}/referrals"},

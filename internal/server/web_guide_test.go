@@ -222,6 +222,9 @@ func TestCasePageShowsWhoReadTheChildsData(t *testing.T) {
 		require.Contains(t, reads, "police1", "%s: the police's read is not listed", who)
 	}
 	require.NotContains(t, police.get("/cases/"+c.code).Body, `id="h-reads"`, "another agency sees who read the data")
-	r := call(t, http.MethodGet, "/api/v1/cases/"+c.code, login(t, "police1"), nil)
-	require.Equal(t, http.StatusOK, r.Status)
+	r := call(t, http.MethodGet, "/api/v1/cases/"+c.code+"/reads", login(t, "officer1"), nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Contains(t, string(r.Raw), `"username":"police1"`)
+	require.Equal(t, http.StatusForbidden, call(t, http.MethodGet, "/api/v1/cases/"+c.code+"/reads", login(t, "police1"), nil).Status)
+	require.Equal(t, http.StatusNotFound, call(t, http.MethodGet, "/api/v1/cases/"+c.code+"/reads", login(t, "officer2"), nil).Status)
 }
