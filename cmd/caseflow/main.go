@@ -318,7 +318,8 @@ func (m *Main) services() (*account.Service, *casework.Service) {
 	acc := &account.Service{Store: m.db, Limiter: &limiter.Redis{Client: m.redis, Prefix: m.namespace() + ":"},
 		Secret: m.cfg.TokenSecret, TTL: m.cfg.SessionTTL}
 	cw := casework.New(casework.Config{Store: m.db, Workflows: m.flows, WorkflowID: m.cfg.WorkflowID, WorkflowVersion: m.cfg.WorkflowVersion, CalendarPolicy: m.cfg.CalendarPolicy,
-		Readings: m.cfg.WorkflowReadings, ComplianceArticles: m.cfg.ComplianceArticles, Retention: m.cfg.Retention})
+		Readings: m.cfg.WorkflowReadings, ComplianceArticles: m.cfg.ComplianceArticles, Retention: m.cfg.Retention,
+		SubjectRequestDays: m.cfg.SubjectRequestDays})
 	return acc, cw
 }
 

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -487,4 +489,125 @@ func (s *API) caseReads(c echo.Context) error {
 		out = append(out, readJSON{At: local(r.At), Username: r.Username, AgencyCode: r.AgencyCode, Access: string(r.Access)})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"reads": out})
+}
+
+type subjectRequestJSON struct {
+	ID               int64      `json:"id"`
+	CaseCode         string     `json:"case_code"`
+	Kind             string     `json:"kind"`
+	RequestedAt      time.Time  `json:"requested_at"`
+	RecordedBy       string     `json:"recorded_by"`
+	Requester        string     `json:"requester"`
+	Details          string     `json:"details"`
+	AcknowledgeDueAt time.Time  `json:"acknowledge_due_at"`
+	RespondDueAt     time.Time  `json:"respond_due_at"`
+	Decision         string     `json:"decision"`
+	DecidedAt        *time.Time `json:"decided_at"`
+	DecidedBy        string     `json:"decided_by"`
+	RefusalReason    string     `json:"refusal_reason"`
+	ExportedAt       *time.Time `json:"exported_at"`
+}
+
+func toSubjectRequestJSON(r *caseflow.SubjectRequest) subjectRequestJSON {
+	return subjectRequestJSON{ID: r.ID, CaseCode: r.CaseCode, Kind: r.Kind, RequestedAt: local(r.RequestedAt), RecordedBy: r.RecordedBy,
+		Requester: r.Requester, Details: r.Details, AcknowledgeDueAt: local(r.AcknowledgeDueAt), RespondDueAt: local(r.RespondDueAt),
+		Decision: r.Decision, DecidedAt: localPtr(r.DecidedAt), DecidedBy: r.DecidedBy, RefusalReason: r.RefusalReason,
+		ExportedAt: localPtr(r.ExportedAt)}
+}
+
+type subjectRequestBody struct {
+	Kind        string `json:"kind"`
+	RequestedAt string `json:"requested_at"`
+	Requester   string `json:"requester"`
+	Details     string `json:"details"`
+}
+
+func (s *API) addSubjectRequest(c echo.Context) error {
+	var req subjectRequestBody
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r := &caseflow.SubjectRequest{Kind: req.Kind, Requester: req.Requester, Details: req.Details}
+	if req.RequestedAt != "" {
+		t, err := time.Parse(time.RFC3339, req.RequestedAt)
+		if err != nil {
+			return caseflow.InvalidField("requested_at", caseflow.FieldError{Code: caseflow.FieldNotADatetime, Message: "must be an RFC 3339 time with a zone"})
+		}
+		r.RequestedAt = t
+	}
+	out, err := s.cases.AddSubjectRequest(c.Request().Context(), request.Viewer(c), c.Param("code"), r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toSubjectRequestJSON(out))
+}
+
+func (s *API) listSubjectRequests(c echo.Context) error {
+	rs, err := s.cases.SubjectRequests(c.Request().Context(), request.Viewer(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	out := make([]subjectRequestJSON, 0, len(rs))
+	for i := range rs {
+		out = append(out, toSubjectRequestJSON(&rs[i]))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"requests": out})
+}
+
+func subjectRequestID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return 0, caseflow.Errorf(caseflow.ENotFound, "no such request")
+	}
+	return id, nil
+}
+
+func (s *API) decideSubjectRequest(c echo.Context) error {
+	id, err := subjectRequestID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if raw, err := readBody(c); err != nil {
+		return err
+	} else if len(bytes.TrimSpace(raw)) > 0 {
+		if err := decodeBytes(raw, &req); err != nil {
+			return err
+		}
+	}
+	var approve bool
+	switch c.Param("decision") {
+	case "approve":
+		approve = true
+	case "refuse":
+	default:
+		return caseflow.Errorf(caseflow.ENotFound, "no such decision")
+	}
+	r, err := s.cases.DecideSubjectRequest(c.Request().Context(), request.Viewer(c), c.Param("code"), id, approve, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSubjectRequestJSON(r))
+}
+
+// exportSubjectRequest answers an approved access request with a file of
+// the child's data.
+func (s *API) exportSubjectRequest(c echo.Context) error {
+	id, err := subjectRequestID(c)
+	if err != nil {
+		return err
+	}
+	x, err := s.cases.ExportSubjectRequest(c.Request().Context(), request.Viewer(c), c.Param("code"), id)
+	if err != nil {
+		return err
+	}
+	hist := make([]map[string]any, 0, len(x.History))
+	for _, h := range x.History {
+		hist = append(hist, map[string]any{"event": h.Event, "from": h.From, "to": h.To, "at": local(h.At)})
+	}
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-request-%d.json"`, x.Case.Code, id))
+	return c.JSON(http.StatusOK, map[string]any{"case": toCaseJSON(x.Case), "history": hist,
+		"note": "The personal data caseflow holds about the child of this case, as the access request asked; the reporter's and suspects' data and staff notes are withheld."})
 }

@@ -27,6 +27,8 @@ type Service struct {
 	articles  []string
 	directory directoryCache
 	retention caseflow.RetentionPolicy
+	// requestDays are the deadlines of requests about a child's data.
+	requestDays caseflow.SubjectRequestDays
 }
 
 // Config is what the case service is built from.
@@ -55,6 +57,9 @@ type Config struct {
 	// Retention is how long after closing a case's personal data is kept;
 	// the zero value keeps it with no end.
 	Retention caseflow.RetentionPolicy
+	// SubjectRequestDays are the working days to acknowledge and answer
+	// requests about a child's data; the defaults when nil.
+	SubjectRequestDays caseflow.SubjectRequestDays
 }
 
 // New builds the case service.
@@ -63,7 +68,7 @@ func New(cfg Config) *Service {
 		cfg.Now = clock.Now
 	}
 	return &Service{store: cfg.Store, flows: cfg.Workflows, workflow: cfg.WorkflowID, version: cfg.WorkflowVersion, now: cfg.Now, policy: cfg.CalendarPolicy,
-		readings: cfg.Readings, articles: cfg.ComplianceArticles, retention: cfg.Retention}
+		readings: cfg.Readings, articles: cfg.ComplianceArticles, retention: cfg.Retention, requestDays: cfg.SubjectRequestDays}
 }
 
 // Intake validates a report and files it as a new case on the newest version

@@ -19,6 +19,10 @@ type Store interface {
 	ShredCase(ctx context.Context, v caseflow.Viewer, code, reason string) error
 	Processing(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Processing, []int, error)
 	SetProcessing(ctx context.Context, v caseflow.Viewer, code string, p caseflow.Processing) error
+	AddSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, r *caseflow.SubjectRequest) (int64, error)
+	SubjectRequests(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.SubjectRequest, error)
+	DecideSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, id int64, approve bool, reason string) error
+	MarkSubjectRequestExported(ctx context.Context, v caseflow.Viewer, code string, id int64) error
 	ShreddedCount(ctx context.Context, unitPath string, since time.Time) (int64, int64, error)
 	Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilter) (*caseflow.CasePage, error)
 	History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error)

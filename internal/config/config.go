@@ -97,6 +97,10 @@ type Config struct {
 	// personal data is kept, by outcome ("default=10,convicted=keep");
 	// empty: kept with no end, nothing is erased.
 	Retention caseflow.RetentionPolicy
+	// SubjectRequestDays is SUBJECT_REQUEST_DAYS, the working days to
+	// acknowledge and answer requests about a child's data
+	// ("acknowledge=2,access=10,…"); the defaults for those not named.
+	SubjectRequestDays caseflow.SubjectRequestDays
 }
 
 // Getenv reads a variable; tests pass their own.
@@ -152,6 +156,11 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 		return nil, &Error{"RETENTION", rerr.Error() + " (e.g. default=10,convicted=keep,duplicate=2)"}
 	}
 	c.Retention = retention
+	days, derr := caseflow.ParseSubjectRequestDays(getenv("SUBJECT_REQUEST_DAYS"))
+	if derr != nil {
+		return nil, &Error{"SUBJECT_REQUEST_DAYS", derr.Error()}
+	}
+	c.SubjectRequestDays = days
 	switch h := getenv("DIGEST_HOUR"); h {
 	case "":
 		c.DigestHour = 7

@@ -199,6 +199,9 @@ var sealedColumns = []sealedColumn{
 	{"referrals", "note_enc", "referral.note"},
 	{"case_clocks", "ack_note_enc", "clock.ack_note"},
 	{"case_processing", "consent_note_enc", "processing.consent_note"},
+	{"subject_requests", "requester_enc", "request.requester"},
+	{"subject_requests", "details_enc", "request.details"},
+	{"subject_requests", "refusal_reason_enc", "request.refusal"},
 }
 
 // reseal seals again under v every value of the case the key ring sealed.

@@ -478,3 +478,63 @@ func TestTheLegalBasisAndConsentsOfACase(t *testing.T) {
 	require.Empty(t, r.Body["consent_note"])
 	require.Equal(t, "consent", r.Body["legal_basis"], "the basis remains")
 }
+
+// Requests about the child's data: deadlines in working days from the
+// request; a refusal says why; an approved access request is answered with
+// the child's data and nothing of the reporter or the suspects; audited.
+func TestRequestsAboutTheChildsData(t *testing.T) {
+	c := newWFCase(t)
+	officer := login(t, "officer1")
+	add := func(body map[string]any) response {
+		return call(t, http.MethodPost, c.path("/subject-requests"), officer, body)
+	}
+	requireInvalid(t, add(map[string]any{"kind": "gossip", "requested_at": time.Now().Format(time.RFC3339), "requester": "x"}), "kind")
+	requireInvalid(t, add(map[string]any{"kind": "access", "requested_at": time.Now().Format(time.RFC3339), "requester": " "}), "requester")
+	require.Equal(t, http.StatusForbidden, call(t, http.MethodPost, c.path("/subject-requests"), login(t, "supervisor1"),
+		map[string]any{"kind": "access", "requested_at": time.Now().Format(time.RFC3339), "requester": "x"}).Status)
+
+	// Monday 30 November 2026, 09:00: two working days end on Wednesday
+	// 2 December, ten on Monday 14 December, on the legal calendar.
+	requester := "Mẹ của trẻ (hư cấu)"
+	remember(requester)
+	r := add(map[string]any{"kind": "access", "requested_at": "2026-11-30T09:00:00+07:00", "requester": requester, "details": "Xin bản sao hồ sơ"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	require.Equal(t, requester, r.Body["requester"])
+	ack, _ := time.Parse(time.RFC3339, r.Body["acknowledge_due_at"].(string))
+	resp, _ := time.Parse(time.RFC3339, r.Body["respond_due_at"].(string))
+	// A deadline ends with its last day (at midnight after it).
+	require.Equal(t, "2026-12-02", ack.In(caseflow.Zone).Add(-time.Second).Format("2006-01-02"), "two working days")
+	require.Equal(t, "2026-12-14", resp.In(caseflow.Zone).Add(-time.Second).Format("2006-01-02"), "ten working days")
+	id := int64(r.Body["id"].(float64))
+	path := func(s string) string { return c.path(fmt.Sprintf("/subject-requests/%d%s", id, s)) }
+
+	require.Equal(t, http.StatusUnprocessableEntity, call(t, http.MethodGet, path("/export"), officer, nil).Status, "exported before approval")
+	requireInvalid(t, call(t, http.MethodPost, path("/refuse"), officer, nil), "reason")
+	r = call(t, http.MethodPost, path("/approve"), officer, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "approved", r.Body["decision"])
+	require.Equal(t, http.StatusConflict, call(t, http.MethodPost, path("/refuse"), officer, map[string]any{"reason": "x"}).Status)
+
+	x := call(t, http.MethodGet, path("/export"), officer, nil)
+	require.Equal(t, http.StatusOK, x.Status, string(x.Raw))
+	require.Contains(t, x.Header.Get("Content-Disposition"), "attachment")
+	require.Contains(t, string(x.Raw), c.child())
+	for _, v := range []string{c.suspect(), c.reporter(), c.body["narrative"].(string)} {
+		require.NotContains(t, string(x.Raw), v, "the export hands out a third party's data")
+	}
+	require.Positive(t, countAudit(t, "subject_request.export"))
+
+	// A refused erasure says why; the stored reason is sealed.
+	r = add(map[string]any{"kind": "erasure", "requested_at": time.Now().Format(time.RFC3339), "requester": requester})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	id = int64(r.Body["id"].(float64))
+	r = call(t, http.MethodPost, path("/refuse"), officer, map[string]any{"reason": "Hồ sơ đang được điều tra (Luật 91/2025 Điều 19)"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "refused", r.Body["decision"])
+	list := call(t, http.MethodGet, c.path("/subject-requests"), officer, nil)
+	require.Len(t, list.Body["requests"].([]any), 2)
+	stored, err := env.db.QueryStrings(context.Background(), `SELECT requester_enc || refusal_reason_enc FROM subject_requests WHERE id = ?`, id)
+	require.NoError(t, err)
+	require.NotContains(t, stored[0], "Mẹ của trẻ")
+	require.Equal(t, http.StatusNotFound, call(t, http.MethodGet, c.path("/subject-requests"), login(t, "officer2"), nil).Status)
+}

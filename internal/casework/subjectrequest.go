@@ -1,0 +1,115 @@
+package casework
+
+import (
+	"context"
+
+	"caseflow/internal/calendar"
+	"caseflow/internal/caseflow"
+)
+
+// Requests by a child's representative about the child's data: recorded
+// with deadlines in working days on the legal calendar (the same calendar
+// as the procedure's clocks), approved or refused with a reason, and an
+// approved access request answered with an export of the child's data.
+
+// AddSubjectRequest records a request and its deadlines.
+func (s *Service) AddSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, r *caseflow.SubjectRequest) (*caseflow.SubjectRequest, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
+	if !v.Role.ActsOnCases() {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "this role does not handle requests about a child's data")
+	}
+	if err := r.Validate(s.now()); err != nil {
+		return nil, err
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days := s.requestDays
+	if days == nil {
+		days = caseflow.DefaultSubjectRequestDays()
+	}
+	r.AcknowledgeDueAt = cal.Due(r.RequestedAt, calendar.Limit{Rule: calendar.WorkingDays, Amount: days["acknowledge"]})
+	r.RespondDueAt = cal.Due(r.RequestedAt, calendar.Limit{Rule: calendar.WorkingDays, Amount: days[r.Kind]})
+	id, err := s.store.AddSubjectRequest(ctx, v, code, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.subjectRequest(ctx, v, code, id)
+}
+
+// SubjectRequests lists a case's requests about its child's data.
+func (s *Service) SubjectRequests(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.SubjectRequest, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
+	return s.store.SubjectRequests(ctx, v, code)
+}
+
+func (s *Service) subjectRequest(ctx context.Context, v caseflow.Viewer, code string, id int64) (*caseflow.SubjectRequest, error) {
+	all, err := s.store.SubjectRequests(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].ID == id {
+			return &all[i], nil
+		}
+	}
+	return nil, caseflow.Errorf(caseflow.ENotFound, "no request %d on case %s", id, code)
+}
+
+// DecideSubjectRequest approves or refuses a request; a refusal says why
+// (the ground of Law 91/2025 Điều 19 it rests on).
+func (s *Service) DecideSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, id int64, approve bool, reason string) (*caseflow.SubjectRequest, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
+	if !approve && caseflow.Blank(reason) {
+		return nil, caseflow.InvalidField("reason", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "a refusal says why"})
+	}
+	if len(reason) > caseflow.MaxNote {
+		return nil, caseflow.InvalidField("reason", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 8 KiB", Max: caseflow.MaxNote})
+	}
+	if approve {
+		reason = ""
+	}
+	if err := s.store.DecideSubjectRequest(ctx, v, code, id, approve, reason); err != nil {
+		return nil, err
+	}
+	return s.subjectRequest(ctx, v, code, id)
+}
+
+// SubjectExport is the child's data handed to the representative for an
+// approved access request: the case's facts, its children and the steps
+// recorded, not the reporter's, the suspects' or the staff's notes.
+type SubjectExport struct {
+	Case    *caseflow.Case
+	History []caseflow.HistoryEntry
+}
+
+// ExportSubjectRequest answers an approved access request with the child's
+// data; the read and the export are audited.
+func (s *Service) ExportSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, id int64) (*SubjectExport, error) {
+	if err := readsCases(v); err != nil {
+		return nil, err
+	}
+	if err := s.store.MarkSubjectRequestExported(ctx, v, code, id); err != nil {
+		return nil, err
+	}
+	c, err := s.store.Case(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := s.store.History(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	c.Suspects, c.Reporter, c.Narrative = nil, nil, ""
+	for i := range hist {
+		hist[i].Note, hist[i].LateReason, hist[i].Data = "", "", nil
+	}
+	return &SubjectExport{Case: c, History: hist}, nil
+}

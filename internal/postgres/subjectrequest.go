@@ -1,0 +1,189 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"caseflow/internal/caseflow"
+)
+
+type subjectRequestRow struct {
+	ID               int64 `gorm:"primaryKey"`
+	CaseID           int64
+	Kind             string
+	RequestedAt      time.Time
+	RecordedAt       time.Time
+	RecordedBy       int64
+	RequesterEnc     string
+	DetailsEnc       string
+	AcknowledgeDueAt time.Time
+	RespondDueAt     time.Time
+	Decision         *string
+	DecidedAt        *time.Time
+	DecidedBy        *int64
+	RefusalReasonEnc string
+	ExportedAt       *time.Time
+}
+
+func (subjectRequestRow) TableName() string { return "subject_requests" }
+
+// fullCase returns a case the viewer reads in full, or forbidden.
+func (db *DB) fullCase(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error) {
+	c, err := db.CaseSummary(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	if c.Access != caseflow.AccessFull {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "only an agency with the whole case handles requests about its data")
+	}
+	return c, nil
+}
+
+// AddSubjectRequest records a request about a case's personal data with
+// its deadlines; audited with the kind only.
+func (db *DB) AddSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, r *caseflow.SubjectRequest) (int64, error) {
+	c, err := db.fullCase(ctx, v, code)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		vt, err := db.vaultOf(tx, c.ID, true)
+		if err != nil {
+			return err
+		}
+		row := subjectRequestRow{CaseID: c.ID, Kind: r.Kind, RequestedAt: r.RequestedAt.UTC(), RecordedAt: db.now(), RecordedBy: v.UserID,
+			AcknowledgeDueAt: r.AcknowledgeDueAt.UTC(), RespondDueAt: r.RespondDueAt.UTC()}
+		if row.RequesterEnc, err = vt.seal("request.requester", r.Requester); err != nil {
+			return err
+		}
+		if row.DetailsEnc, err = vt.seal("request.details", r.Details); err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		id = row.ID
+		return db.audit(tx, v, "subject_request.create", c.Code, map[string]any{"request": id, "kind": r.Kind})
+	})
+	return id, err
+}
+
+// SubjectRequests lists a case's requests, oldest first.
+func (db *DB) SubjectRequests(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.SubjectRequest, error) {
+	c, err := db.fullCase(ctx, v, code)
+	if err != nil {
+		return nil, err
+	}
+	return db.subjectRequests(ctx, c, "case_id = ?", c.ID)
+}
+
+func (db *DB) subjectRequests(ctx context.Context, c *caseflow.Case, where string, arg any) ([]caseflow.SubjectRequest, error) {
+	g := db.gorm.WithContext(ctx)
+	var rows []subjectRequestRow
+	if err := g.Where(where, arg).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	vt, err := db.vaultOf(g, c.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	var users []struct {
+		ID       int64
+		Username string
+	}
+	if err := g.Raw(`SELECT id, username FROM users WHERE id IN (SELECT recorded_by FROM subject_requests WHERE case_id = ?
+		UNION SELECT decided_by FROM subject_requests WHERE case_id = ? AND decided_by IS NOT NULL)`, c.ID, c.ID).Scan(&users).Error; err != nil {
+		return nil, err
+	}
+	name := map[int64]string{}
+	for _, u := range users {
+		name[u.ID] = u.Username
+	}
+	out := make([]caseflow.SubjectRequest, 0, len(rows))
+	for _, r := range rows {
+		s := caseflow.SubjectRequest{ID: r.ID, CaseCode: c.Code, Kind: r.Kind, RequestedAt: r.RequestedAt.UTC(), RecordedBy: name[r.RecordedBy],
+			AcknowledgeDueAt: r.AcknowledgeDueAt.UTC(), RespondDueAt: r.RespondDueAt.UTC(), DecidedAt: utcPtr(r.DecidedAt),
+			ExportedAt: utcPtr(r.ExportedAt)}
+		if r.Decision != nil {
+			s.Decision = *r.Decision
+		}
+		if r.DecidedBy != nil {
+			s.DecidedBy = name[*r.DecidedBy]
+		}
+		for _, f := range []struct {
+			ctx, enc string
+			dst      *string
+		}{{"request.requester", r.RequesterEnc, &s.Requester}, {"request.details", r.DetailsEnc, &s.Details},
+			{"request.refusal", r.RefusalReasonEnc, &s.RefusalReason}} {
+			if *f.dst, err = vt.open(f.ctx, f.enc); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// DecideSubjectRequest approves or refuses a request, a refusal with its
+// reason; audited.
+func (db *DB) DecideSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, id int64, approve bool, reason string) error {
+	c, err := db.fullCase(ctx, v, code)
+	if err != nil {
+		return err
+	}
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r subjectRequestRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND case_id = ?", id, c.ID).Take(&r).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return caseflow.Errorf(caseflow.ENotFound, "no request %d on case %s", id, c.Code)
+			}
+			return err
+		}
+		if r.Decision != nil {
+			return caseflow.Errorf(caseflow.EConflict, "the request was already %s", *r.Decision)
+		}
+		vt, err := db.vaultOf(tx, c.ID, true)
+		if err != nil {
+			return err
+		}
+		decision := caseflow.GrantRefused
+		if approve {
+			decision = caseflow.GrantApproved
+		}
+		sealed, err := vt.seal("request.refusal", reason)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&subjectRequestRow{}).Where("id = ?", id).Updates(map[string]any{"decision": decision, "decided_at": db.now(),
+			"decided_by": v.UserID, "refusal_reason_enc": sealed}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, v, "subject_request."+decision, c.Code, map[string]any{"request": id, "kind": r.Kind,
+			"late": db.now().After(r.RespondDueAt)})
+	})
+}
+
+// MarkSubjectRequestExported records that the child's data was handed out
+// for an approved access request; audited.
+func (db *DB) MarkSubjectRequestExported(ctx context.Context, v caseflow.Viewer, code string, id int64) error {
+	c, err := db.fullCase(ctx, v, code)
+	if err != nil {
+		return err
+	}
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&subjectRequestRow{}).Where("id = ? AND case_id = ? AND kind = 'access' AND decision = 'approved'", id, c.ID).
+			Update("exported_at", db.now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return caseflow.Errorf(caseflow.EInvalid, "only an approved access request is answered with an export")
+		}
+		return db.audit(tx, v, "subject_request.export", c.Code, map[string]any{"request": id})
+	})
+}
