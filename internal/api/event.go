@@ -611,3 +611,30 @@ func (s *API) exportSubjectRequest(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"case": toCaseJSON(x.Case), "history": hist,
 		"note": "The personal data caseflow holds about the child of this case, as the access request asked; the reporter's and suspects' data and staff notes are withheld."})
 }
+
+type correctionBody struct {
+	Child int    `json:"child"`
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// correctChild applies an approved correction request to a child's record.
+func (s *API) correctChild(c echo.Context) error {
+	id, err := subjectRequestID(c)
+	if err != nil {
+		return err
+	}
+	var req correctionBody
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	v := request.Viewer(c)
+	if err := s.cases.CorrectChild(c.Request().Context(), v, c.Param("code"), id, req.Child, req.Field, req.Value); err != nil {
+		return err
+	}
+	cs, err := s.cases.Case(c.Request().Context(), v, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toCaseJSON(cs))
+}

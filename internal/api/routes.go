@@ -30,6 +30,7 @@ func (s *API) Routes(g *echo.Group) {
 	g.POST("/cases/:code/subject-requests", s.addSubjectRequest, auth)
 	g.POST("/cases/:code/subject-requests/:id/:decision", s.decideSubjectRequest, auth)
 	g.GET("/cases/:code/subject-requests/:id/export", s.exportSubjectRequest, auth)
+	g.POST("/cases/:code/subject-requests/:id/correction", s.correctChild, auth)
 	g.GET("/cases/:code/processing", s.getProcessing, auth)
 	g.PUT("/cases/:code/processing", s.putProcessing, auth)
 	g.GET("/cases/:code/referrals", s.listReferrals, auth)

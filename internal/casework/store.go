@@ -23,6 +23,7 @@ type Store interface {
 	SubjectRequests(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.SubjectRequest, error)
 	DecideSubjectRequest(ctx context.Context, v caseflow.Viewer, code string, id int64, approve bool, reason string) error
 	MarkSubjectRequestExported(ctx context.Context, v caseflow.Viewer, code string, id int64) error
+	CorrectChild(ctx context.Context, v caseflow.Viewer, code string, id int64, position int, field, value string) error
 	ShreddedCount(ctx context.Context, unitPath string, since time.Time) (int64, int64, error)
 	Cases(ctx context.Context, v caseflow.Viewer, f caseflow.CaseFilter) (*caseflow.CasePage, error)
 	History(ctx context.Context, v caseflow.Viewer, code string) ([]caseflow.HistoryEntry, error)

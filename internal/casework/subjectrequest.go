@@ -2,6 +2,8 @@ package casework
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"caseflow/internal/calendar"
 	"caseflow/internal/caseflow"
@@ -112,4 +114,36 @@ func (s *Service) ExportSubjectRequest(ctx context.Context, v caseflow.Viewer, c
 		hist[i].Note, hist[i].LateReason, hist[i].Data = "", "", nil
 	}
 	return &SubjectExport{Case: c, History: hist}, nil
+}
+
+// CorrectChild corrects one field of a child's record (full_name,
+// date_of_birth, address) under an approved correction request; the
+// history keeps what it was.
+func (s *Service) CorrectChild(ctx context.Context, v caseflow.Viewer, code string, id int64, position int, field, value string) error {
+	if err := readsCases(v); err != nil {
+		return err
+	}
+	value = strings.TrimSpace(value)
+	fe := caseflow.FieldErrors{}
+	switch {
+	case !caseflow.IsText(value):
+		fe.Add("value", caseflow.NotText())
+	case field == "full_name" && caseflow.Blank(value):
+		fe.Add("value", caseflow.FieldError{Code: caseflow.FieldRequired, Message: "a child's name cannot be emptied"})
+	case len(value) > 200:
+		fe.Add("value", caseflow.FieldError{Code: caseflow.FieldTooLong, Message: "is longer than 200 bytes", Max: 200})
+	case field == "date_of_birth":
+		if d, err := time.ParseInLocation("2006-01-02", value, caseflow.Zone); err != nil {
+			fe.Add("value", caseflow.FieldError{Code: caseflow.FieldNotADate, Message: "must be a date YYYY-MM-DD"})
+		} else if d.After(s.now()) {
+			fe.Add("value", caseflow.FieldError{Code: caseflow.FieldInFuture, Message: "is in the future"})
+		}
+	}
+	if position < 0 {
+		fe.Add("child", caseflow.FieldError{Code: caseflow.FieldOutOfRange, Message: "must be 0 or more", Min: 0})
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.store.CorrectChild(ctx, v, code, id, position, field, value)
 }

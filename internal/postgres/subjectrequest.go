@@ -187,3 +187,100 @@ func (db *DB) MarkSubjectRequestExported(ctx context.Context, v caseflow.Viewer,
 		return db.audit(tx, v, "subject_request.export", c.Code, map[string]any{"request": id})
 	})
 }
+
+// CorrectChild changes one field of a child's record under an approved
+// correction request. The history keeps the value before and after,
+// sealed with the case's key; the blind and name indexes follow. Audited
+// without the values.
+func (db *DB) CorrectChild(ctx context.Context, v caseflow.Viewer, code string, id int64, position int, field, value string) error {
+	c, err := db.fullCase(ctx, v, code)
+	if err != nil {
+		return err
+	}
+	columns := map[string]struct{ column, context string }{
+		"full_name":     {"full_name_enc", "person.full_name"},
+		"date_of_birth": {"date_of_birth_enc", "person.date_of_birth"},
+		"address":       {"address_enc", "person.address"},
+	}
+	col, ok := columns[field]
+	if !ok {
+		return caseflow.InvalidField("field", caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "must be full_name, date_of_birth or address",
+			Allowed: []string{"full_name", "date_of_birth", "address"}})
+	}
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r subjectRequestRow
+		if err := tx.Where("id = ? AND case_id = ?", id, c.ID).Take(&r).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return caseflow.Errorf(caseflow.ENotFound, "no request %d on case %s", id, c.Code)
+			}
+			return err
+		}
+		if r.Kind != "correction" || r.Decision == nil || *r.Decision != caseflow.GrantApproved {
+			return caseflow.Errorf(caseflow.EInvalid, "only an approved correction request changes the child's record")
+		}
+		var p personRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("case_id = ? AND kind = ? AND position = ?", c.ID, caseflow.PersonChild, position).
+			Take(&p).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return caseflow.InvalidField("child", caseflow.FieldError{Code: caseflow.FieldNotFound, Message: "the case has no such child"})
+			}
+			return err
+		}
+		vt, err := db.vaultOf(tx, c.ID, true)
+		if err != nil {
+			return err
+		}
+		person, err := db.openPerson(vt, p)
+		if err != nil {
+			return err
+		}
+		before := map[string]string{"full_name": person.FullName, "date_of_birth": person.DateOfBirth, "address": person.Address}[field]
+		sealed, err := vt.seal(col.context, value)
+		if err != nil {
+			return err
+		}
+		switch field {
+		case "full_name":
+			person.FullName = value
+		case "date_of_birth":
+			person.DateOfBirth = value
+		}
+		set := map[string]any{col.column: sealed}
+		if field != "address" {
+			var blind []byte
+			if person.DateOfBirth != "" {
+				blind = db.Keys.BlindIndex(person.FullName, person.DateOfBirth)
+			}
+			set["blind_index"] = blind
+		}
+		if err := tx.Model(&personRow{}).Where("id = ?", p.ID).Updates(set).Error; err != nil {
+			return err
+		}
+		if field == "full_name" {
+			if err := tx.Exec("DELETE FROM case_name_index WHERE case_id = ? AND position = ?", c.ID, position).Error; err != nil {
+				return err
+			}
+			if err := db.indexNames(tx, c.ID, append(make([]caseflow.Person, position), person)); err != nil {
+				return err
+			}
+		}
+		note, err := vt.seal("history.note", field+": "+before+" → "+value)
+		if err != nil {
+			return err
+		}
+		var cr caseRow
+		if err := tx.Select("id, code, state, version").Where("id = ?", c.ID).Take(&cr).Error; err != nil {
+			return err
+		}
+		actor, agency := v.UserID, v.Agency.ID
+		raw, err := jsonObject(map[string]any{"request": id, "field": field, "child": position})
+		if err != nil {
+			return err
+		}
+		if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: cr.Version, Event: "personal_data_corrected", FromState: cr.State,
+			ToState: cr.State, ActorID: &actor, AgencyID: &agency, NoteEnc: note, Data: raw, At: db.now(), Kind: "clock"}).Error; err != nil {
+			return err
+		}
+		return db.audit(tx, v, "subject_request.correct", c.Code, map[string]any{"request": id, "field": field, "child": position})
+	})
+}

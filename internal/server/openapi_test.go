@@ -135,6 +135,7 @@ var oaServedRoutes = []oaRoute{
 	{http.MethodPost, "/api/v1/cases/{code}/subject-requests"},
 	{http.MethodPost, "/api/v1/cases/{code}/subject-requests/{id}/{decision}"},
 	{http.MethodGet, "/api/v1/cases/{code}/subject-requests/{id}/export"},
+	{http.MethodPost, "/api/v1/cases/{code}/subject-requests/{id}/correction"},
 	{http.MethodGet, "/api/v1/cases/{code}/processing"},
 	{http.MethodPut, "/api/v1/cases/{code}/processing"},
 	{http.MethodGet, "/api/v1/cases/{code}/referrals"},

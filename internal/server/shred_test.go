@@ -537,4 +537,34 @@ func TestRequestsAboutTheChildsData(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, stored[0], "Mẹ của trẻ")
 	require.Equal(t, http.StatusNotFound, call(t, http.MethodGet, c.path("/subject-requests"), login(t, "officer2"), nil).Status)
+
+	// A correction: only under an approved correction request; the history
+	// keeps what it was, sealed; the name search finds the new name.
+	correct := func(id int64, body map[string]any) response {
+		return call(t, http.MethodPost, c.path(fmt.Sprintf("/subject-requests/%d/correction", id)), officer, body)
+	}
+	require.Equal(t, http.StatusUnprocessableEntity, correct(id, map[string]any{"child": 0, "field": "full_name", "value": "Tên Mới"}).Status,
+		"a refused erasure request corrected the record")
+	r = add(map[string]any{"kind": "correction", "requested_at": time.Now().Format(time.RFC3339), "requester": requester, "details": "Sai tên"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	fix := int64(r.Body["id"].(float64))
+	require.Equal(t, http.StatusUnprocessableEntity, correct(fix, map[string]any{"child": 0, "field": "full_name", "value": "Tên Mới"}).Status,
+		"corrected before approval")
+	require.Equal(t, http.StatusOK, call(t, http.MethodPost, c.path(fmt.Sprintf("/subject-requests/%d/approve", fix)), officer, nil).Status)
+	requireInvalid(t, correct(fix, map[string]any{"child": 0, "field": "sex", "value": "male"}), "field")
+	requireInvalid(t, correct(fix, map[string]any{"child": 0, "field": "full_name", "value": "\u200b"}), "value")
+	newName := "Bé Đã Sửa Tên Hư Cấu " + fmt.Sprint(time.Now().UnixNano()%100000)
+	remember(newName)
+	r = correct(fix, map[string]any{"child": 0, "field": "full_name", "value": newName})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, newName, r.Body["children"].([]any)[0].(map[string]any)["full_name"])
+	hist := call(t, http.MethodGet, c.path("/history"), officer, nil)
+	require.Contains(t, string(hist.Raw), c.child()+" → "+newName, "the history does not keep the value before")
+	notes, err := env.db.QueryStrings(context.Background(), `SELECT h.note_enc FROM case_history h JOIN cases c ON c.id = h.case_id
+		WHERE c.code = ? AND h.event = 'personal_data_corrected'`, c.code)
+	require.NoError(t, err)
+	require.Len(t, notes, 1)
+	require.True(t, seal.IsCaseSealed(notes[0]))
+	found := webAs(t, "officer1").post("/cases/search", url.Values{"child_name": {newName}})
+	require.Contains(t, found.Body, `href="/cases/`+c.code+`"`, "the name index does not follow the correction")
 }
