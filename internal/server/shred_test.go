@@ -567,4 +567,18 @@ func TestRequestsAboutTheChildsData(t *testing.T) {
 	require.True(t, seal.IsCaseSealed(notes[0]))
 	found := webAs(t, "officer1").post("/cases/search", url.Values{"child_name": {newName}})
 	require.Contains(t, found.Body, `href="/cases/`+c.code+`"`, "the name index does not follow the correction")
+
+	// On the case page: the requests with their deadlines, and a form.
+	web := webAs(t, "officer1")
+	bad := web.post("/cases/"+c.code+"/subject-requests", url.Values{"kind": {"objection"}, "requested_date": {time.Now().Format("2006-01-02")}})
+	require.Equal(t, http.StatusUnprocessableEntity, bad.Status)
+	require.Contains(t, bad.Body, `id="req-requester-err"`)
+	ok := web.post("/cases/"+c.code+"/subject-requests", url.Values{"kind": {"objection"}, "requested_date": {time.Now().Format("2006-01-02")},
+		"requester": {requester}})
+	require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+	page := web.get(ok.Location)
+	require.Contains(t, page.Body, "Đã ghi nhận yêu cầu")
+	require.Contains(t, page.Body, "Phản đối xử lý")
+	require.Contains(t, page.Body, "hạn trả lời")
+	require.NotContains(t, webAs(t, "supervisor1").get("/cases/"+c.code).Body, `id="h-requests"`, "a supervisor sees the requests")
 }

@@ -87,6 +87,9 @@ type caseView struct {
 	Reads []readView
 	// Processing is the legal basis of processing and the consents.
 	Processing *processingView
+	// Requests are the representative's requests about the child's data.
+	Requests   []requestView
+	NewRequest *formView
 	Access     string
 	Facts      []fact
 	People     []personView
@@ -188,6 +191,7 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	}
 	if cs.Access.SeesPersonalData() {
 		view.Processing = w.processingOf(ctx, lang, v, cs, form)
+		view.Requests, view.NewRequest = w.requestsOf(ctx, lang, v, cs, form)
 	}
 	if reads, err := w.cases.Reads(ctx, v, cs.Code); err == nil {
 		for _, r := range reads {
@@ -289,6 +293,9 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	}
 	if view.Processing != nil && view.Processing.Form != nil {
 		finish(view.Processing.Form)
+	}
+	if view.NewRequest != nil {
+		finish(view.NewRequest)
 	}
 	for i := range view.Referrals {
 		for j := range view.Referrals[i].Answer {

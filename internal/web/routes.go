@@ -26,6 +26,7 @@ func (w *UI) routes() {
 	e.POST("/cases/:code/referrals", w.referSubmit, acts)
 	e.POST("/cases/:code/clocks/:clock/extend", w.extendSubmit, acts)
 	e.POST("/cases/:code/processing", w.processingSubmit, acts)
+	e.POST("/cases/:code/subject-requests", w.requestSubmit, acts)
 	e.POST("/referrals/:id/:action", w.referralAnswer, acts)
 	e.GET("/worklist", w.worklistPage, acts)
 	e.GET("/notifications", w.notificationsPage, reads)
