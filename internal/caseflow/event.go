@@ -297,11 +297,14 @@ const (
 	// NotificationDataBreach reminds supervisors that the notice of a
 	// personal-data breach to the specialised agency is due.
 	NotificationDataBreach = "data_breach"
+	// NotificationDataRequest reminds the agency that filed a case that a
+	// request about the child's data is to be answered.
+	NotificationDataRequest = "data_request"
 )
 
 // NotificationKinds lists the kinds of notification.
 var NotificationKinds = []string{NotificationWarning, NotificationBreach, NotificationNewWork, NotificationEscalation, NotificationDigest,
-	NotificationRoleGranted, NotificationDataBreach}
+	NotificationRoleGranted, NotificationDataBreach, NotificationDataRequest}
 
 // Channels a notification is delivered on beyond the API.
 const (

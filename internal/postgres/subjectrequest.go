@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,6 +28,7 @@ type subjectRequestRow struct {
 	DecidedBy        *int64
 	RefusalReasonEnc string
 	ExportedAt       *time.Time
+	Reminded         int
 }
 
 func (subjectRequestRow) TableName() string { return "subject_requests" }
@@ -283,4 +285,62 @@ func (db *DB) CorrectChild(ctx context.Context, v caseflow.Viewer, code string, 
 		}
 		return db.audit(tx, v, "subject_request.correct", c.Code, map[string]any{"request": id, "field": field, "child": position})
 	})
+}
+
+// RemindSubjectRequests tells the agency that filed each case, once per
+// point, that a request about the child's data not yet decided is due
+// within a day (a day before its deadline to answer) or is overdue; each in
+// its own transaction, so that one that fails does not stop the others.
+func (db *DB) RemindSubjectRequests(ctx context.Context) (int, error) {
+	now := db.now()
+	var open []struct {
+		ID             int64
+		CaseID         int64
+		Kind           string
+		RespondDueAt   time.Time
+		Reminded       int
+		Code           string
+		UnitPath       string
+		FilingAgencyID int64
+	}
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT r.id, r.case_id, r.kind, r.respond_due_at, r.reminded, c.code, c.unit_path, c.filing_agency_id
+		FROM subject_requests r JOIN cases c ON c.id = r.case_id
+		WHERE r.decision IS NULL AND r.reminded < 2 AND r.respond_due_at <= ?`, now.Add(24*time.Hour)).Scan(&open).Error; err != nil {
+		return 0, err
+	}
+	n := 0
+	var failed []error
+	for _, r := range open {
+		point := 1
+		if !now.Before(r.RespondDueAt) {
+			point = 2
+		}
+		if point <= r.Reminded {
+			continue
+		}
+		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			res := tx.Model(&subjectRequestRow{}).Where("id = ? AND reminded = ? AND decision IS NULL", r.ID, r.Reminded).Update("reminded", point)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			local := r.RespondDueAt.In(caseflow.Zone).Format("15:04 02/01/2006")
+			msg := fmt.Sprintf("Hồ sơ %s: yêu cầu về dữ liệu của trẻ (%s) cần trả lời trước %s / Case %s: a request about the child's data (%s) is to be answered by %s",
+				r.Code, r.Kind, local, r.Code, r.Kind, local)
+			if point == 2 {
+				msg = fmt.Sprintf("Hồ sơ %s: yêu cầu về dữ liệu của trẻ (%s) ĐÃ QUÁ HẠN trả lời (hạn %s) / Case %s: a request about the child's data (%s) is OVERDUE (due %s)",
+					r.Code, r.Kind, local, r.Code, r.Kind, local)
+			}
+			due, caseID, agency := r.RespondDueAt, r.CaseID, r.FilingAgencyID
+			_, err := db.addNotification(tx, &notificationRow{Kind: caseflow.NotificationDataRequest, Audience: "agency", AgencyID: &agency,
+				UnitPath: r.UnitPath, CaseID: &caseID, CaseCode: r.Code, Generation: int(r.ID)*10 + point, DueAt: &due, Message: msg, CreatedAt: now})
+			if err == nil {
+				n++
+			}
+			return err
+		})
+		if err != nil {
+			failed = append(failed, fmt.Errorf("request %d: %w", r.ID, err))
+		}
+	}
+	return n, errors.Join(failed...)
 }

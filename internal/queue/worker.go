@@ -79,6 +79,9 @@ type Store interface {
 	// RemindBreaches reminds the supervisors of the notices of personal
 	// data breaches that are due, once per reminder point.
 	RemindBreaches(ctx context.Context) (int, error)
+	// RemindSubjectRequests reminds the agencies of the requests about a
+	// child's data due within a day or overdue, once per point.
+	RemindSubjectRequests(ctx context.Context) (int, error)
 	// CurrentTime is the store's clock, the one that decides whether a
 	// timer ran early: the worker's waits are measured on it too.
 	CurrentTime() time.Time
@@ -225,6 +228,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		{"name index", 10 * time.Second, w.indexNames()},
 		{"case keys", 10 * time.Second, w.adoptCaseKeys()},
 		{"breach reminders", time.Minute, func(ctx context.Context) error { _, err := w.DB.RemindBreaches(ctx); return err }},
+		{"request reminders", time.Minute, func(ctx context.Context) error { _, err := w.DB.RemindSubjectRequests(ctx); return err }},
 		{"escalation", w.EscalateInterval, w.escalate},
 		{"daily digest", 5 * time.Minute, w.digest},
 		{"outbox prune", time.Hour, func(ctx context.Context) error { return w.DB.PruneOutbox(ctx, 24*time.Hour) }},

@@ -581,4 +581,25 @@ func TestRequestsAboutTheChildsData(t *testing.T) {
 	require.Contains(t, page.Body, "Phản đối xử lý")
 	require.Contains(t, page.Body, "hạn trả lời")
 	require.NotContains(t, webAs(t, "supervisor1").get("/cases/"+c.code).Body, `id="h-requests"`, "a supervisor sees the requests")
+
+	// The agency that filed the case is reminded of an undecided request a
+	// day before its deadline and when it has passed, once per point.
+	r = add(map[string]any{"kind": "restriction", "requested_at": time.Now().Format(time.RFC3339), "requester": requester})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	late := int64(r.Body["id"].(float64))
+	reminders := func() int { return countNotifications(t, "officer1", "data_request") }
+	before := reminders()
+	require.NoError(t, env.db.Exec(context.Background(), `UPDATE subject_requests SET respond_due_at = now() + interval '2 hours' WHERE id = ?`, late))
+	for range 2 {
+		_, err := env.db.DB.RemindSubjectRequests(context.Background())
+		require.NoError(t, err)
+	}
+	require.Equal(t, before+1, reminders(), "one reminder a day before the deadline")
+	require.NoError(t, env.db.Exec(context.Background(), `UPDATE subject_requests SET respond_due_at = now() - interval '1 hour' WHERE id = ?`, late))
+	for range 2 {
+		_, err := env.db.DB.RemindSubjectRequests(context.Background())
+		require.NoError(t, err)
+	}
+	require.Equal(t, before+2, reminders(), "one reminder once overdue")
+	require.Equal(t, 0, countNotifications(t, "officer2", "data_request"), "another agency is reminded")
 }

@@ -300,7 +300,8 @@ func (w *UI) notificationViewOf(lang string, n caseflow.Notification) notificati
 	case caseflow.NotificationNewWork:
 		nv.Tone = toneOK
 	}
-	if n.Kind == caseflow.NotificationDigest || n.Kind == caseflow.NotificationRoleGranted || n.Kind == caseflow.NotificationDataBreach {
+	if n.Kind == caseflow.NotificationDigest || n.Kind == caseflow.NotificationRoleGranted || n.Kind == caseflow.NotificationDataBreach ||
+		n.Kind == caseflow.NotificationDataRequest {
 		// The message says it all, in both languages.
 		first, _, _ := strings.Cut(n.Message, "\n")
 		vi, en, _ := strings.Cut(first, " / ")
