@@ -78,8 +78,28 @@ func (s *API) listGrants(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"grants": out})
 }
 
-type decideGrantRequest struct {
-	Reason string `json:"reason"`
+// decisionOf reads an approve or refuse route (its :decision) and the
+// optional body {"reason"} that a refusal needs.
+func decisionOf(c echo.Context) (approve bool, reason string, err error) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	raw, err := readBody(c)
+	if err != nil {
+		return false, "", err
+	}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := decodeBytes(raw, &req); err != nil {
+			return false, "", err
+		}
+	}
+	switch c.Param("decision") {
+	case "approve":
+		return true, req.Reason, nil
+	case "refuse":
+		return false, req.Reason, nil
+	}
+	return false, "", caseflow.Errorf(caseflow.ENotFound, "no such decision")
 }
 
 // decideGrant approves or refuses a waiting grant (the route's :decision).
@@ -88,23 +108,11 @@ func (s *API) decideGrant(c echo.Context) error {
 	if err != nil {
 		return caseflow.Errorf(caseflow.ENotFound, "no such grant")
 	}
-	var req decideGrantRequest
-	if raw, err := readBody(c); err != nil {
+	approve, reason, err := decisionOf(c)
+	if err != nil {
 		return err
-	} else if len(bytes.TrimSpace(raw)) > 0 {
-		if err := decodeBytes(raw, &req); err != nil {
-			return err
-		}
 	}
-	var approve bool
-	switch c.Param("decision") {
-	case "approve":
-		approve = true
-	case "refuse":
-	default:
-		return caseflow.Errorf(caseflow.ENotFound, "no such decision")
-	}
-	g, err := s.accounts.DecideGrant(c.Request().Context(), request.Viewer(c), id, approve, req.Reason)
+	g, err := s.accounts.DecideGrant(c.Request().Context(), request.Viewer(c), id, approve, reason)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -567,25 +566,11 @@ func (s *API) decideSubjectRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if raw, err := readBody(c); err != nil {
+	approve, reason, err := decisionOf(c)
+	if err != nil {
 		return err
-	} else if len(bytes.TrimSpace(raw)) > 0 {
-		if err := decodeBytes(raw, &req); err != nil {
-			return err
-		}
 	}
-	var approve bool
-	switch c.Param("decision") {
-	case "approve":
-		approve = true
-	case "refuse":
-	default:
-		return caseflow.Errorf(caseflow.ENotFound, "no such decision")
-	}
-	r, err := s.cases.DecideSubjectRequest(c.Request().Context(), request.Viewer(c), c.Param("code"), id, approve, req.Reason)
+	r, err := s.cases.DecideSubjectRequest(c.Request().Context(), request.Viewer(c), c.Param("code"), id, approve, reason)
 	if err != nil {
 		return err
 	}
