@@ -587,7 +587,7 @@ func TestRequestsAboutTheChildsData(t *testing.T) {
 	r = add(map[string]any{"kind": "restriction", "requested_at": time.Now().Format(time.RFC3339), "requester": requester})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	late := int64(r.Body["id"].(float64))
-	reminders := func() int { return countNotifications(t, "officer1", "data_request") }
+	reminders := func() int { return countNotifications(t, "officer1", "data_request", "Case "+c.code+":") }
 	before := reminders()
 	require.NoError(t, env.db.Exec(context.Background(), `UPDATE subject_requests SET respond_due_at = now() + interval '2 hours' WHERE id = ?`, late))
 	for range 2 {
@@ -601,5 +601,5 @@ func TestRequestsAboutTheChildsData(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, before+2, reminders(), "one reminder once overdue")
-	require.Equal(t, 0, countNotifications(t, "officer2", "data_request"), "another agency is reminded")
+	require.Equal(t, 0, countNotifications(t, "officer2", "data_request", "Case "+c.code+":"), "another agency is reminded")
 }
