@@ -29,6 +29,8 @@ type Service struct {
 	retention caseflow.RetentionPolicy
 	// requestDays are the deadlines of requests about a child's data.
 	requestDays caseflow.SubjectRequestDays
+	// retentionFigures caches the dashboard's retention figures.
+	retentionFigures retentionCache
 }
 
 // Config is what the case service is built from.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"caseflow/internal/caseflow"
@@ -86,11 +87,43 @@ type RetentionFigures struct {
 	DueSoon              int
 }
 
-// RetentionFiguresOf returns the figures for the viewer's unit.
+// retentionCache keeps each unit's figures for a while: counting the cases
+// due reads the closed cases kept, which grow with the years, and the
+// dashboard asks on every load.
+type retentionCache struct {
+	mu     sync.Mutex
+	byUnit map[string]retentionEntry
+}
+
+type retentionEntry struct {
+	figures *RetentionFigures
+	at      time.Time
+}
+
+// RetentionFiguresOf returns the figures for the viewer's unit, counted at
+// most every ten minutes.
 func (s *Service) RetentionFiguresOf(ctx context.Context, v caseflow.Viewer) (*RetentionFigures, error) {
+	unit, now := v.Agency.Unit.Path, s.now()
+	s.retentionFigures.mu.Lock()
+	defer s.retentionFigures.mu.Unlock()
+	if e, ok := s.retentionFigures.byUnit[unit]; ok && now.Sub(e.at) < 10*time.Minute {
+		return e.figures, nil
+	}
+	f, err := s.countRetention(ctx, unit)
+	if err != nil {
+		return nil, err
+	}
+	if s.retentionFigures.byUnit == nil {
+		s.retentionFigures.byUnit = map[string]retentionEntry{}
+	}
+	s.retentionFigures.byUnit[unit] = retentionEntry{figures: f, at: now}
+	return f, nil
+}
+
+func (s *Service) countRetention(ctx context.Context, unit string) (*RetentionFigures, error) {
 	f := &RetentionFigures{Enabled: s.retention.Enabled(), Policy: s.retention.String()}
 	var err error
-	if f.Erased, f.ErasedRecent, err = s.store.ShreddedCount(ctx, v.Agency.Unit.Path, s.now().AddDate(0, 0, -30)); err != nil {
+	if f.Erased, f.ErasedRecent, err = s.store.ShreddedCount(ctx, unit, s.now().AddDate(0, 0, -30)); err != nil {
 		return nil, err
 	}
 	due, err := s.DueForErasure(ctx, 90*24*time.Hour, 100000)
@@ -98,7 +131,7 @@ func (s *Service) RetentionFiguresOf(ctx context.Context, v caseflow.Viewer) (*R
 		return nil, err
 	}
 	for _, c := range due {
-		if strings.HasPrefix(c.UnitPath, v.Agency.Unit.Path) {
+		if strings.HasPrefix(c.UnitPath, unit) {
 			f.DueSoon++
 		}
 	}

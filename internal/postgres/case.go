@@ -140,7 +140,7 @@ func (db *DB) Case(ctx context.Context, v caseflow.Viewer, code string) (*casefl
 	var c *caseflow.Case
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		c, err = db.loadCase(tx, v, code)
+		c, err = db.loadCase(tx, v, code, nil)
 		if err != nil {
 			return err
 		}
@@ -152,7 +152,9 @@ func (db *DB) Case(ctx context.Context, v caseflow.Viewer, code string) (*casefl
 	return c, err
 }
 
-func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string) (*caseflow.Case, error) {
+// loadCase reads a case for the viewer; vt, when the caller already holds
+// the case's vault (an intake that just made it), saves reading it again.
+func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string, vt *vault) (*caseflow.Case, error) {
 	var j caseJoin
 	res := db.oneCaseQuery(tx, v, code).Scan(&j)
 	if res.Error != nil {
@@ -165,17 +167,19 @@ func (db *DB) loadCase(tx *gorm.DB, v caseflow.Viewer, code string) (*caseflow.C
 	if !c.Access.SeesPersonalData() {
 		return c, nil
 	}
-	if err := db.openPersonal(tx, c, j.NarrativeEnc); err != nil {
+	if err := db.openPersonal(tx, c, j.NarrativeEnc, vt); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
 // openPersonal decrypts the personal data the case's access level allows.
-func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string) error {
-	vt, err := db.vaultOf(tx, c.ID, false)
-	if err != nil {
-		return err
+func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string, vt *vault) error {
+	if vt == nil {
+		var err error
+		if vt, err = db.vaultOf(tx, c.ID, false); err != nil {
+			return err
+		}
 	}
 	c.ErasedAt = utcPtr(vt.shredded)
 	var rows []personRow

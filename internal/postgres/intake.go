@@ -123,7 +123,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err != nil {
 			return err
 		}
-		c, err := db.loadCase(tx, v, code)
+		c, err := db.loadCase(tx, v, code, vt)
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func (db *DB) claimIdempotency(tx *gorm.DB, v caseflow.Viewer, key string, hash 
 	if err := tx.Model(&caseRow{}).Where("id = ?", *prior.CaseID).Pluck("code", &code).Error; err != nil {
 		return nil, err
 	}
-	c, err := db.loadCase(tx, v, code)
+	c, err := db.loadCase(tx, v, code, nil)
 	if err != nil {
 		return nil, err
 	}
