@@ -155,30 +155,41 @@ func (db *DB) RemindBreaches(ctx context.Context) (int, error) {
 		if due <= b.Reminded {
 			continue
 		}
-		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			res := tx.Model(&breachRow{}).Where("id = ? AND reminded = ? AND notified_at IS NULL", b.ID, b.Reminded).Update("reminded", due)
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error // another worker did it
-			}
-			local := b.NotifyDueAt.In(caseflow.Zone).Format("15:04 02/01/2006")
-			msg := fmt.Sprintf("Sự cố lộ dữ liệu cá nhân số %d: hạn thông báo cơ quan chuyên trách (A05) lúc %s / Personal data breach %d: the notice to the specialised agency (A05) is due at %s",
+		local := b.NotifyDueAt.In(caseflow.Zone).Format("15:04 02/01/2006")
+		msg := fmt.Sprintf("Sự cố lộ dữ liệu cá nhân số %d: hạn thông báo cơ quan chuyên trách (A05) lúc %s / Personal data breach %d: the notice to the specialised agency (A05) is due at %s",
+			b.ID, local, b.ID, local)
+		if !now.Before(b.NotifyDueAt) {
+			msg = fmt.Sprintf("Sự cố lộ dữ liệu cá nhân số %d: ĐÃ QUÁ HẠN thông báo cơ quan chuyên trách (hạn %s) / Personal data breach %d: the notice to the specialised agency is OVERDUE (due %s)",
 				b.ID, local, b.ID, local)
-			if !now.Before(b.NotifyDueAt) {
-				msg = fmt.Sprintf("Sự cố lộ dữ liệu cá nhân số %d: ĐÃ QUÁ HẠN thông báo cơ quan chuyên trách (hạn %s) / Personal data breach %d: the notice to the specialised agency is OVERDUE (due %s)",
-					b.ID, local, b.ID, local)
-			}
-			noticeDue := b.NotifyDueAt
-			// One notification per breach and reminder point.
-			_, err := db.addNotification(tx, &notificationRow{Kind: caseflow.NotificationDataBreach, Audience: "supervisors", UnitPath: b.UnitPath,
+		}
+		noticeDue := b.NotifyDueAt
+		wrote, err := db.remindOnce(ctx, "data_breaches", "notified_at IS NULL", b.ID, b.Reminded, due,
+			&notificationRow{Kind: caseflow.NotificationDataBreach, Audience: "supervisors", UnitPath: b.UnitPath,
 				Generation: int(b.ID)*10 + due, DueAt: &noticeDue, Message: msg, CreatedAt: now})
-			if err == nil {
-				n++
-			}
-			return err
-		})
 		if err != nil {
 			failed = append(failed, fmt.Errorf("breach %d: %w", b.ID, err))
+		} else if wrote {
+			n++
 		}
 	}
 	return n, errors.Join(failed...)
+}
+
+// remindOnce writes, in its own transaction, one item's reminder at one
+// point: it first claims the point on the item's row (reminded moves from
+// from to to while the item is still open), so that whatever the number of
+// workers the reminder is written once, then adds the notification. It
+// says whether it wrote one. table and open are the caller's constants.
+func (db *DB) remindOnce(ctx context.Context, table, open string, id int64, from, to int, row *notificationRow) (bool, error) {
+	wrote := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec("UPDATE "+table+" SET reminded = ? WHERE id = ? AND reminded = ? AND "+open, to, id, from)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // another worker claimed it, or the item closed
+		}
+		var err error
+		wrote, err = db.addNotification(tx, row)
+		return err
+	})
+	return wrote, err
 }

@@ -318,28 +318,21 @@ func (db *DB) RemindSubjectRequests(ctx context.Context) (int, error) {
 		if point <= r.Reminded {
 			continue
 		}
-		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			res := tx.Model(&subjectRequestRow{}).Where("id = ? AND reminded = ? AND decision IS NULL", r.ID, r.Reminded).Update("reminded", point)
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
-			}
-			local := r.RespondDueAt.In(caseflow.Zone).Format("15:04 02/01/2006")
-			msg := fmt.Sprintf("Hồ sơ %s: yêu cầu về dữ liệu của trẻ (%s) cần trả lời trước %s / Case %s: a request about the child's data (%s) is to be answered by %s",
+		local := r.RespondDueAt.In(caseflow.Zone).Format("15:04 02/01/2006")
+		msg := fmt.Sprintf("Hồ sơ %s: yêu cầu về dữ liệu của trẻ (%s) cần trả lời trước %s / Case %s: a request about the child's data (%s) is to be answered by %s",
+			r.Code, r.Kind, local, r.Code, r.Kind, local)
+		if point == 2 {
+			msg = fmt.Sprintf("Hồ sơ %s: yêu cầu về dữ liệu của trẻ (%s) ĐÃ QUÁ HẠN trả lời (hạn %s) / Case %s: a request about the child's data (%s) is OVERDUE (due %s)",
 				r.Code, r.Kind, local, r.Code, r.Kind, local)
-			if point == 2 {
-				msg = fmt.Sprintf("Hồ sơ %s: yêu cầu về dữ liệu của trẻ (%s) ĐÃ QUÁ HẠN trả lời (hạn %s) / Case %s: a request about the child's data (%s) is OVERDUE (due %s)",
-					r.Code, r.Kind, local, r.Code, r.Kind, local)
-			}
-			due, caseID, agency := r.RespondDueAt, r.CaseID, r.FilingAgencyID
-			_, err := db.addNotification(tx, &notificationRow{Kind: caseflow.NotificationDataRequest, Audience: "agency", AgencyID: &agency,
-				UnitPath: r.UnitPath, CaseID: &caseID, CaseCode: r.Code, Generation: int(r.ID)*10 + point, DueAt: &due, Message: msg, CreatedAt: now})
-			if err == nil {
-				n++
-			}
-			return err
-		})
+		}
+		due, caseID, agency := r.RespondDueAt, r.CaseID, r.FilingAgencyID
+		wrote, err := db.remindOnce(ctx, "subject_requests", "decision IS NULL", r.ID, r.Reminded, point,
+			&notificationRow{Kind: caseflow.NotificationDataRequest, Audience: "agency", AgencyID: &agency, UnitPath: r.UnitPath,
+				CaseID: &caseID, CaseCode: r.Code, Generation: int(r.ID)*10 + point, DueAt: &due, Message: msg, CreatedAt: now})
 		if err != nil {
 			failed = append(failed, fmt.Errorf("request %d: %w", r.ID, err))
+		} else if wrote {
+			n++
 		}
 	}
 	return n, errors.Join(failed...)
