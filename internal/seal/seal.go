@@ -328,7 +328,7 @@ func (k *KeyRing) Without(id string) (*KeyRing, error) {
 
 // Merge returns a ring with this ring's keys, active as here, and the
 // other's keys besides.
-func (k *KeyRing) Merge(other *KeyRing) (*KeyRing, error) {
+func (k *KeyRing) Merge(other *KeyRing) *KeyRing {
 	out := &KeyRing{active: k.active, aeads: map[string]cipher.AEAD{}, blind: k.blind}
 	for kid, a := range other.aeads {
 		out.aeads[kid] = a
@@ -336,5 +336,5 @@ func (k *KeyRing) Merge(other *KeyRing) (*KeyRing, error) {
 	for kid, a := range k.aeads {
 		out.aeads[kid] = a
 	}
-	return out, nil
+	return out
 }

@@ -136,7 +136,7 @@ func TestDataKeysAndTheirWrapping(t *testing.T) {
 	if _, err := ring.WithKey("a", make([]byte, 32)); err == nil {
 		t.Fatal("a key id was taken twice")
 	}
-	merged, _ := ring.Merge(rotated)
+	merged := ring.Merge(rotated)
 	if merged.ActiveKeyID() != "a" {
 		t.Fatal("the merged ring changed its active key")
 	}

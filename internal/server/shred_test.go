@@ -250,7 +250,7 @@ func TestRotatingTheMasterKeyWhileIntakesRun(t *testing.T) {
 	// Every other test reads with the old ring alone: wrap everything back
 	// under the old key when done.
 	t.Cleanup(func() {
-		restore, err := testenv.OpenDB(ctx, env.db.URL, mustRing(t, env.db.DB.Keys, rotated))
+		restore, err := testenv.OpenDB(ctx, env.db.URL, env.db.DB.Keys.Merge(rotated))
 		require.NoError(t, err)
 		defer restore.Close()
 		for after := int64(0); ; {
@@ -348,13 +348,6 @@ func TestRotatingTheMasterKeyWhileIntakesRun(t *testing.T) {
 	t.Logf("rotation: %d data keys wrapped again while %d reports were filed", rewrapped, len(during))
 }
 
-// mustRing is a ring with the keys of both rings, the first's active.
-func mustRing(t *testing.T, first, second *seal.KeyRing) *seal.KeyRing {
-	t.Helper()
-	r, err := first.Merge(second)
-	require.NoError(t, err)
-	return r
-}
 
 // Retention: a closed case whose period under the policy has passed has its
 // personal data erased by the job, which records the code, outcome and

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -75,6 +76,9 @@ func TestBrowserReferralListsTheProvidersOfTheService(t *testing.T) {
 	officer.do("open the case", chromedp.Navigate(env.srv.URL+"/cases/"+c.code), chromedp.WaitVisible(chromedp.ID("f-refer")))
 	down := officer.eval("where", `((document.getElementById("f-refer").getBoundingClientRect().top + scrollY) / 740).toFixed(1)`)
 	t.Logf("the referral form starts %s screens down the case page at 360×740 (before: 3.6)", down)
+	var screens float64
+	fmt.Sscanf(down, "%g", &screens)
+	officer.expect("near the top", screens > 0 && screens <= 2.5, "the referral form is %s screens down", down)
 	officer.expect("order", officer.eval("order", `(() => {
 		const refer = document.getElementById("f-refer"), facts = document.getElementById("h-facts");
 		return String(!!(refer.compareDocumentPosition(facts) & Node.DOCUMENT_POSITION_FOLLOWING));
