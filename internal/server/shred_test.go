@@ -348,7 +348,6 @@ func TestRotatingTheMasterKeyWhileIntakesRun(t *testing.T) {
 	t.Logf("rotation: %d data keys wrapped again while %d reports were filed", rewrapped, len(during))
 }
 
-
 // Retention: a closed case whose period under the policy has passed has its
 // personal data erased by the job, which records the code, outcome and
 // dates only; one still within its period, or kept by the policy, is not.
