@@ -22,7 +22,7 @@ import (
 // webPages are the page templates; each is parsed with the layout and the
 // shared partials, once per language.
 var webPages = []string{"login", "error", "cases", "intake", "case", "worklist", "notifications",
-	"dashboard", "indicator", "users", "user", "holidays", "contacts"}
+	"dashboard", "indicator", "users", "user", "holidays", "contacts", "breaches"}
 
 func (w *UI) loadTemplates() {
 	w.pages = map[string]map[string]*template.Template{}
@@ -320,7 +320,7 @@ func formPage(path string) string {
 		if code, _, ok := strings.Cut(strings.TrimPrefix(path, "/cases/"), "/"); ok || code != "" {
 			return "/cases/" + code
 		}
-	case strings.HasPrefix(path, "/admin/users"), strings.HasPrefix(path, "/admin/holidays"):
+	case strings.HasPrefix(path, "/admin/users"), strings.HasPrefix(path, "/admin/holidays"), strings.HasPrefix(path, "/admin/breaches"):
 		return strings.Join(strings.SplitN(path, "/", 4)[:3], "/")
 	case strings.HasPrefix(path, "/notifications"):
 		return "/notifications"
@@ -457,6 +457,7 @@ func (w *UI) nav(c echo.Context, lang string, u *caseflow.User) []navLink {
 	}
 	if r.Administers() {
 		add("/admin/users", "nav.users")
+		add("/admin/breaches", "nav.breaches")
 		add("/admin/holidays", "nav.holidays")
 		if w.monitor != "" {
 			add(w.monitor, "nav.queues")
