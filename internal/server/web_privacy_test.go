@@ -154,3 +154,149 @@ func TestWebBreachRegister(t *testing.T) {
 		require.Equal(t, "/login?next=%2Fadmin%2Fbreaches", anon.Location)
 	})
 }
+
+// addRequest records a request about a case's child's data through the API
+// and returns its id.
+func addRequest(t *testing.T, c *wfCase, kind string) string {
+	t.Helper()
+	requester := "Bố của trẻ (hư cấu)"
+	remember(requester)
+	r := call(t, http.MethodPost, c.path("/subject-requests"), login(t, "officer1"), map[string]any{"kind": kind,
+		"requested_at": time.Now().Format(time.RFC3339), "requester": requester, "details": "Yêu cầu " + kind + " (hư cấu)"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	return fmt.Sprint(int64(r.Body["id"].(float64)))
+}
+
+// requestDecision reads a request's decision, empty while it is open.
+func requestDecision(t *testing.T, id string) string {
+	t.Helper()
+	out, err := env.db.QueryStrings(context.Background(), `SELECT coalesce(decision, '') FROM subject_requests WHERE id = ?`, id)
+	require.NoError(t, err)
+	require.Len(t, out, 1, "no request %s", id)
+	return out[0]
+}
+
+// requestItem cuts one request's entry out of a case page.
+func requestItem(t *testing.T, body, id string) string {
+	t.Helper()
+	i := strings.Index(body, `<li id="req-`+id+`">`)
+	require.GreaterOrEqual(t, i, 0, "request %s is not listed", id)
+	item := body[i:]
+	return item[:strings.Index(item, "</li>")]
+}
+
+func TestWebRequestsAboutTheChildsData(t *testing.T) {
+	c := newWFCase(t)
+	officer := webAs(t, "officer1")
+	casePath := "/cases/" + c.code
+	reqPath := func(id, s string) string { return casePath + "/subject-requests/" + id + s }
+
+	t.Run("RefusedWithAReasonAndARefusalWithoutOneIsAFieldError", func(t *testing.T) {
+		id := addRequest(t, c, "erasure")
+		item := requestItem(t, officer.get(casePath).Body, id)
+		require.Contains(t, item, `action="`+reqPath(id, "/approve")+`"`)
+		require.Contains(t, item, `action="`+reqPath(id, "/refuse")+`"`)
+		require.Contains(t, item, "Yêu cầu erasure (hư cấu)", "what was asked is shown to whom decides")
+
+		bad := officer.post(reqPath(id, "/refuse"), url.Values{"reason": {" "}})
+		require.Equal(t, http.StatusUnprocessableEntity, bad.Status, bad.Body)
+		require.Contains(t, bad.Body, `<details class="action" open id="f-request-`+id+`-refuse">`)
+		require.Contains(t, bad.Body, `id="req-`+id+`-reason-err">Bắt buộc nhập.</span>`)
+		require.Empty(t, requestDecision(t, id), "a refusal without a reason was recorded")
+
+		reason := "Hồ sơ đang được điều tra (hư cấu)"
+		ok := officer.post(reqPath(id, "/refuse"), url.Values{"reason": {reason}})
+		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+		require.Equal(t, casePath+"?msg=req_refused&req="+id, ok.Location)
+		require.Equal(t, caseflow.GrantRefused, requestDecision(t, id))
+		page := officer.get(ok.Location)
+		require.Contains(t, page.Body, "Đã từ chối yêu cầu và ghi lý do.")
+		item = requestItem(t, page.Body, id)
+		require.Contains(t, item, `<span class="badge ok">Đã từ chối</span>`)
+		require.Contains(t, item, "Lý do: "+reason)
+		require.Contains(t, item, "bởi officer1")
+		require.NotContains(t, item, `action="`+reqPath(id, "/approve")+`"`, "a decided request offers a decision")
+
+		// A second decision is explained on the case page.
+		again := officer.post(reqPath(id, "/approve"), url.Values{})
+		require.Equal(t, http.StatusConflict, again.Status)
+		require.Contains(t, again.Body, "vừa được quyết định")
+		require.Equal(t, caseflow.GrantRefused, requestDecision(t, id))
+	})
+
+	t.Run("TheServiceDecidesWhoMayDecide", func(t *testing.T) {
+		id := addRequest(t, c, "access")
+		sup := webAs(t, "supervisor1")
+		require.NotContains(t, sup.get(casePath).Body, reqPath(id, "/approve"), "a supervisor is offered the decision")
+		p := sup.post(reqPath(id, "/approve"), url.Values{})
+		require.Equal(t, http.StatusForbidden, p.Status, p.Body)
+		require.Equal(t, http.StatusForbidden, sup.get(reqPath(id, "/export")).Status)
+		require.Equal(t, http.StatusNotFound, webAs(t, "officer2").post(reqPath(id, "/approve"), url.Values{}).Status)
+		require.Empty(t, requestDecision(t, id))
+	})
+
+	t.Run("AnApprovedAccessRequestIsAnsweredWithTheFile", func(t *testing.T) {
+		id := addRequest(t, c, "access")
+		require.NotContains(t, requestItem(t, officer.get(casePath).Body, id), "/export", "an open request offers the file")
+		early := officer.get(reqPath(id, "/export"))
+		require.Equal(t, http.StatusUnprocessableEntity, early.Status, "exported before approval")
+
+		ok := officer.post(reqPath(id, "/approve"), url.Values{})
+		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+		require.Equal(t, casePath+"?msg=req_approved&req="+id, ok.Location)
+		require.Equal(t, caseflow.GrantApproved, requestDecision(t, id))
+		page := officer.get(ok.Location)
+		require.Contains(t, page.Body, "Đã chấp nhận yêu cầu.")
+		require.Contains(t, requestItem(t, page.Body, id), `href="`+reqPath(id, "/export")+`" download`)
+
+		audited := countAudit(t, "subject_request.export")
+		x := officer.get(reqPath(id, "/export"))
+		require.Equal(t, http.StatusOK, x.Status, x.Body)
+		require.Equal(t, `attachment; filename="`+c.code+`-request-`+id+`.json"`, x.Header.Get("Content-Disposition"))
+		require.Contains(t, x.Header.Get("Content-Type"), "application/json")
+		require.Contains(t, x.Body, c.child())
+		for _, v := range []string{c.suspect(), c.reporter(), c.body["narrative"].(string)} {
+			require.NotContains(t, x.Body, v, "the file hands out a third party's data")
+		}
+		require.Equal(t, audited+1, countAudit(t, "subject_request.export"), "the download is not audited")
+		api := call(t, http.MethodGet, c.path("/subject-requests/"+id+"/export"), login(t, "officer1"), nil)
+		require.Equal(t, http.StatusOK, api.Status, string(api.Raw))
+		require.Equal(t, string(api.Raw), x.Body, "the page and the API hand out different files")
+		require.Contains(t, requestItem(t, officer.get(casePath).Body, id), "đã tải lúc")
+	})
+
+	t.Run("AnApprovedCorrectionRequestCorrectsTheChild", func(t *testing.T) {
+		id := addRequest(t, c, "correction")
+		newName := fmt.Sprintf("Bé Sửa Tên Trên Trang Hư Cấu %d", nextSeq())
+		remember(newName)
+		require.NotContains(t, requestItem(t, officer.get(casePath).Body, id), reqPath(id, "/correction"), "an open request offers the correction")
+		early := officer.post(reqPath(id, "/correction"), url.Values{"child": {"0"}, "field": {"full_name"}, "value": {newName}})
+		require.Equal(t, http.StatusUnprocessableEntity, early.Status, "corrected before approval")
+		require.Contains(t, early.Body, `class="notice bad"`, "the refusal is not said")
+
+		require.Equal(t, http.StatusSeeOther, officer.post(reqPath(id, "/approve"), url.Values{}).Status)
+		item := requestItem(t, officer.get(casePath).Body, id)
+		require.Contains(t, item, `action="`+reqPath(id, "/correction")+`"`)
+		require.Contains(t, item, "Trẻ 1: "+c.child())
+
+		bad := officer.post(reqPath(id, "/correction"), url.Values{"child": {"0"}, "field": {"full_name"}, "value": {" "}})
+		require.Equal(t, http.StatusUnprocessableEntity, bad.Status, bad.Body)
+		require.Contains(t, bad.Body, `<details class="action" open id="f-request-`+id+`-correct">`)
+		require.Contains(t, bad.Body, `id="req-`+id+`-value-err"`)
+
+		ok := officer.post(reqPath(id, "/correction"), url.Values{"child": {"0"}, "field": {"full_name"}, "value": {newName}})
+		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+		require.Equal(t, casePath+"?msg=corrected&req="+id, ok.Location)
+		page := officer.get(ok.Location)
+		require.Contains(t, page.Body, "Đã chỉnh sửa dữ liệu của trẻ")
+		require.Contains(t, page.Body, newName)
+		got := call(t, http.MethodGet, c.path(""), login(t, "officer1"), nil)
+		require.Equal(t, newName, got.Body["children"].([]any)[0].(map[string]any)["full_name"])
+
+		// A date of birth is typed as the page's other dates are.
+		ok = officer.post(reqPath(id, "/correction"), url.Values{"child": {"0"}, "field": {"date_of_birth"}, "value": {"03/04/2015"}})
+		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+		got = call(t, http.MethodGet, c.path(""), login(t, "officer1"), nil)
+		require.Equal(t, "2015-04-03", got.Body["children"].([]any)[0].(map[string]any)["date_of_birth"])
+	})
+}

@@ -149,6 +149,10 @@ func (w *UI) casePage(c echo.Context) error {
 			opts = append(opts, withSaved(caseDraft(code, "extend:*")))
 		case strings.HasPrefix(m, "referral_"):
 			opts = append(opts, withSaved(caseDraft(code, "referral:*")))
+		case m == "req_refused" || m == "corrected":
+			if id, err := strconv.ParseInt(q.Get("req"), 10, 64); err == nil {
+				opts = append(opts, withSaved(caseDraft(code, requestKey(id, "*"))))
+			}
 		}
 	}
 	var dups []string
@@ -296,6 +300,13 @@ func (w *UI) renderCase(c echo.Context, code int, caseCode string, form *caseFor
 	}
 	if view.NewRequest != nil {
 		finish(view.NewRequest)
+	}
+	for i := range view.Requests {
+		for _, f := range []*formView{view.Requests[i].Approve, view.Requests[i].Refuse, view.Requests[i].Correct} {
+			if f != nil {
+				finish(f)
+			}
+		}
 	}
 	for i := range view.Referrals {
 		for j := range view.Referrals[i].Answer {

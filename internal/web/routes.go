@@ -27,6 +27,11 @@ func (w *UI) routes() {
 	e.POST("/cases/:code/clocks/:clock/extend", w.extendSubmit, acts)
 	e.POST("/cases/:code/processing", w.processingSubmit, acts)
 	e.POST("/cases/:code/subject-requests", w.requestSubmit, acts)
+	// Deciding, exporting and correcting are the service's to allow: it
+	// asks for the whole case, whatever the role.
+	e.POST("/cases/:code/subject-requests/:id/:decision", w.requestDecide, reads)
+	e.GET("/cases/:code/subject-requests/:id/export", w.requestExport, reads)
+	e.POST("/cases/:code/subject-requests/:id/correction", w.requestCorrect, reads)
 	e.POST("/referrals/:id/:action", w.referralAnswer, acts)
 	e.GET("/worklist", w.worklistPage, acts)
 	e.GET("/notifications", w.notificationsPage, reads)
