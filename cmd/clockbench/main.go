@@ -80,6 +80,9 @@ type options struct {
 	workers     int
 	timeout     time.Duration
 	sweep       time.Duration
+	timerCheck  time.Duration
+	batch       int
+	sets        int
 	filers      int
 	workflows   string
 	keep        bool
@@ -98,6 +101,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.workers, "workers", 1, "workers running at once, each with its own connections")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up when filing, or breaching every clock after the workers start, takes longer")
 	fs.DurationVar(&o.sweep, "sweep", 30*time.Second, "the workers' sweep interval, as SWEEP_INTERVAL")
+	fs.DurationVar(&o.timerCheck, "timer-check", 200*time.Millisecond, "how often due timers are moved to run, as TIMER_CHECK_INTERVAL")
+	fs.IntVar(&o.batch, "batch", 1000, "due clocks one breach set records at most")
+	fs.IntVar(&o.sets, "sets", 2, "breach sets one worker writes at once")
 	fs.IntVar(&o.filers, "filers", 8, "reports filed at once while preparing")
 	fs.StringVar(&o.workflows, "workflows", "internal/queue/testdata/workflows", "directory holding the test-clocks workflow")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database at the end")
@@ -117,6 +123,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("-workers must be between 1 and 8")
 	case o.timeout <= 0 || o.timeout > time.Hour:
 		return nil, errors.New("-timeout must be positive and at most 1h")
+	case o.timerCheck < 50*time.Millisecond || o.timerCheck > time.Second:
+		return nil, errors.New("-timer-check must be between 50ms and 1s")
+	case o.batch < 1 || o.batch > 10000 || o.sets < 1 || o.sets > 16:
+		return nil, errors.New("-batch must be between 1 and 10000 and -sets between 1 and 16")
 	case o.sweep < 100*time.Millisecond || o.sweep > time.Hour:
 		return nil, errors.New("-sweep must be between 100ms and 1h")
 	case o.filers < 1 || o.filers > 64:
@@ -356,7 +366,7 @@ func report(i int64, received time.Time) *caseflow.Report {
 	return &caseflow.Report{
 		ReceivedAt:  received,
 		Channel:     "hotline_111",
-		CommuneCode: "12005",
+		CommuneCode: "12004",
 		AbuseTypes:  []string{"neglect"},
 		Setting:     "family",
 		Children:    []caseflow.Person{{FullName: "Trẻ Đo Thử " + strconv.FormatInt(i, 10), Sex: "male", Age: &age}},
@@ -444,7 +454,7 @@ func (b *bench) measure(ctx context.Context, due time.Time) error {
 		}
 		w := &worker{reg: prometheus.NewRegistry(), done: make(chan error, 1)}
 		qw := &queue.Worker{DB: db, Redis: opt, Log: b.log, Queue: queueName, Metrics: queue.NewMetrics(w.reg, db),
-			TimerCheckInterval: time.Second, SweepInterval: b.o.sweep}
+			TimerCheckInterval: b.o.timerCheck, SweepInterval: b.o.sweep, BreachBatch: b.o.batch, BreachSets: b.o.sets}
 		go func() { w.done <- qw.Run(wctx) }()
 		workers = append(workers, w)
 	}
@@ -533,7 +543,7 @@ func (b *bench) report(ctx context.Context, due time.Time, workers []*worker) er
 		bySweeper += sum(w.reg, "caseflow_sweeper_catches_total", "breach")
 	}
 
-	b.printf("\nclockbench: n=%d workers=%d lead=%v sweep=%v timer-check=1s warnings=%v\n", b.o.n, b.o.workers, b.o.lead, b.o.sweep, b.o.warnings)
+	b.printf("\nclockbench: n=%d workers=%d lead=%v sweep=%v timer-check=%v batch=%d sets=%d warnings=%v\n", b.o.n, b.o.workers, b.o.lead, b.o.sweep, b.o.timerCheck, b.o.batch, b.o.sets, b.o.warnings)
 	if len(lates) == 0 {
 		b.printf("no clock breached\n")
 		return nil

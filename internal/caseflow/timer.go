@@ -30,10 +30,14 @@ type TimerOutcome struct {
 	Early *time.Time
 	// Recorded is true when this call recorded the warning or breach.
 	Recorded bool
-	// Notifications are the notifications created.
-	Notifications []Notification
+	// Notified is how many notifications were created.
+	Notified int
 	// Lateness is how long after its time the warning or breach was recorded.
 	Lateness time.Duration
+	// ClockID is the clock recorded.
+	ClockID int64
+	// Kind is what was recorded: NotificationWarning or NotificationBreach.
+	Kind string
 	// Clock and Agency label the metrics of a breach.
 	Clock  string
 	Agency string

@@ -1,11 +1,14 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -123,152 +126,46 @@ func (db *DB) recordTimer(tx *gorm.DB, k clockRow, p caseflow.TimerPayload, out 
 		out.Early = &at
 		return nil
 	}
-	var res *gorm.DB
-	if p.Kind == "breach" {
-		updates := map[string]any{"status": "breached", "breached_at": now}
-		if ladder := escalationOf(k); len(ladder) > 0 {
-			updates["escalate_at"] = now.Add(time.Duration(ladder[0].AfterHours) * time.Hour)
-		}
-		res = tx.Model(&clockRow{}).Where("id = ? AND status = 'running' AND generation = ?", k.ID, k.Generation).
-			Updates(updates)
+	var ks []clockRow
+	var err error
+	args := map[string]any{"now": now, "id": k.ID, "gen": k.Generation}
+	if p.Kind == caseflow.NotificationBreach {
+		err = tx.Raw("UPDATE case_clocks k SET "+breachSet+" WHERE id = @id AND status = 'running' AND generation = @gen RETURNING "+clockEventColumns, args).
+			Scan(&ks).Error
 	} else {
-		res = tx.Model(&clockRow{}).Where("id = ? AND status = 'running' AND generation = ? AND warned_at IS NULL", k.ID, k.Generation).
-			Update("warned_at", now)
+		err = tx.Raw(`UPDATE case_clocks k SET warned_at = @now WHERE id = @id AND status = 'running' AND generation = @gen AND warned_at IS NULL
+			RETURNING `+clockEventColumns, args).Scan(&ks).Error
 	}
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return nil
-	}
-	var c caseRow
-	if err := tx.Select("id, code, state, version, unit_path").Where("id = ?", k.CaseID).Take(&c).Error; err != nil {
-		return err
-	}
-	ns, err := db.recordClockEvent(tx, k, c, p.Kind, now, "")
 	if err != nil {
 		return err
 	}
-	out.Recorded, out.Notifications, out.Lateness, out.Clock = true, ns, now.Sub(at), k.Clock
-	if k.ResponsibleAgency != nil {
-		// A failed statement aborts the transaction, so it cannot be ignored.
-		if err := tx.Model(&agencyRow{}).Where("id = ?", *k.ResponsibleAgency).Pluck("code", &out.Agency).Error; err != nil {
-			return fmt.Errorf("clock %d: reading its agency's code: %w", k.ID, err)
-		}
+	outs, err := db.clockEvents(tx, p.Kind, ks, now, "")
+	if err != nil {
+		return err
+	}
+	if len(outs) == 1 {
+		*out = *outs[0]
 	}
 	return nil
 }
 
-// recordClockEvent writes the history row and the notifications of a
-// warning or breach just marked on clock k; by names the event whose late
-// step revealed a breach, or "" for a timer or the sweeper.
-func (db *DB) recordClockEvent(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.Time, by string) ([]caseflow.Notification, error) {
-	event := "clock_warning"
-	if kind == "breach" {
-		event = "clock_breached"
-	}
-	data := map[string]any{"clock": k.Clock, "due_at": k.DueAt.UTC().Format(time.RFC3339)}
-	if k.Instance != "" {
-		data["instance"] = k.Instance
-	}
-	if by != "" {
-		data["stopped_late_by"] = by
-	}
-	raw, err := jsonObject(data)
+// breachSet marks a clock breached at @now; the first rung of its
+// escalation ladder, if it has one, falls due its hours after the breach.
+const breachSet = `status = 'breached', breached_at = @now,
+	escalate_at = CASE WHEN jsonb_array_length(k.escalation) > 0
+		THEN CAST(@now AS timestamptz) + make_interval(hours => (k.escalation->0->>'after_hours')::int) ELSE k.escalate_at END`
+
+// SweepDue records the breaches and warnings the timers missed, up to
+// limit of each, set-wise (see recordDue). Rows are taken with SKIP LOCKED,
+// so several workers sweep at once without doing the same clock twice. It
+// returns what it recorded.
+func (db *DB) SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error) {
+	outs, err := db.BreachDue(ctx, limit)
 	if err != nil {
-		return nil, fmt.Errorf("clock %d: encoding the %s history data: %w", k.ID, event, err)
-	}
-	if err := tx.Omit("ID").Create(&historyRow{CaseID: c.ID, Version: c.Version, Event: event, FromState: c.State,
-		ToState: c.State, Data: raw, At: now, Kind: "clock"}).Error; err != nil {
 		return nil, err
 	}
-	return db.notify(tx, k, c, kind, now)
-}
-
-// notify creates the notifications of a warning or breach: one for the
-// responsible agency, one for the supervisors over the case's unit. The
-// unique key makes a repeat a no-op.
-func (db *DB) notify(tx *gorm.DB, k clockRow, c caseRow, kind string, now time.Time) ([]caseflow.Notification, error) {
-	due := k.DueAt.In(caseflow.Zone).Format("02/01/2006 15:04")
-	var msg string
-	if kind == "breach" {
-		msg = fmt.Sprintf("Hồ sơ %s: quá hạn %s (hạn %s, %s) / Case %s: deadline %s breached (due %s, %s)",
-			c.Code, k.Clock, due, k.LegalBasis, c.Code, k.Clock, due, k.LegalBasis)
-	} else {
-		msg = fmt.Sprintf("Hồ sơ %s: sắp đến hạn %s (hạn %s, %s) / Case %s: deadline %s approaching (due %s, %s)",
-			c.Code, k.Clock, due, k.LegalBasis, c.Code, k.Clock, due, k.LegalBasis)
-	}
-	var out []caseflow.Notification
-	add := func(aud string, agency *int64) error {
-		clockID, due := k.ID, k.DueAt
-		row := notificationRow{Kind: kind, Audience: aud, AgencyID: agency, UnitPath: c.UnitPath, CaseID: &c.ID, CaseCode: c.Code,
-			ClockID: &clockID, Clock: k.Clock, Generation: k.Generation, DueAt: &due, LegalBasis: k.LegalBasis, Message: msg, CreatedAt: now}
-		added, err := db.addNotification(tx, &row)
-		if added {
-			out = append(out, row.notification())
-		}
-		return err
-	}
-	seen := map[int64]bool{}
-	for _, who := range notifyList(k.Notify) {
-		var err error
-		switch who {
-		case "supervisors":
-			err = add("supervisors", nil)
-		case "responsible":
-			if k.ResponsibleAgency != nil && !seen[*k.ResponsibleAgency] {
-				seen[*k.ResponsibleAgency] = true
-				err = add("agency", k.ResponsibleAgency)
-			}
-		default: // an agency type: the one with jurisdiction over the case
-			var commune int64
-			if err = tx.Raw("SELECT commune_id FROM cases WHERE id = ?", c.ID).Scan(&commune).Error; err != nil {
-				return nil, err
-			}
-			id, rerr := db.resolveAgency(tx, commune, now, caseflow.AgencyType(who), "")
-			if rerr == nil && !seen[id] {
-				seen[id] = true
-				err = add("agency", &id)
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// SweepDue finds running clocks whose due or warning time has passed and
-// records them, as the timer would have. Rows are taken with SKIP LOCKED, so
-// several workers sweep at once without doing the same clock twice. It
-// returns what it recorded: each one is a breach the timer path missed.
-func (db *DB) SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error) {
-	var outs []*caseflow.TimerOutcome
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		now := db.now()
-		var rows []clockRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("status = 'running' AND (due_at <= ? OR (warned_at IS NULL AND warn_at <= ?))", now, now).
-			Order("due_at").Limit(limit).Find(&rows).Error; err != nil {
-			return err
-		}
-		for _, k := range rows {
-			for _, kind := range []string{"warning", "breach"} {
-				if kind == "warning" && (k.WarnedAt != nil || k.DueAt.Before(now) || k.DueAt.Equal(now)) {
-					continue
-				}
-				o := &caseflow.TimerOutcome{}
-				if err := db.recordTimer(tx, k, caseflow.TimerPayload{ClockID: k.ID, Generation: k.Generation, Kind: kind}, o); err != nil {
-					return err
-				}
-				if o.Recorded {
-					outs = append(outs, o)
-				}
-			}
-		}
-		return nil
-	})
-	return outs, err
+	ws, err := db.WarnDue(ctx, limit)
+	return append(outs, ws...), err
 }
 
 // PendingTimers lists the timers every running clock should have, for
@@ -292,34 +189,92 @@ func (db *DB) PendingTimers(ctx context.Context, after int64, limit int) ([]case
 }
 
 // RelayOutbox hands up to limit unrelayed outbox rows to send, in order,
-// and marks those it accepted as relayed. Rows are locked with SKIP LOCKED
-// so several relays can run. send returning an error stops the batch; the
-// rest are retried next time.
+// and marks those it accepted as relayed. No transaction is open while send
+// runs (it reaches Redis): the rows are first claimed for a lease with one
+// statement, with SKIP LOCKED so that several relays share the work, and
+// marked relayed after. A relay that dies mid-way leaves its rows to be
+// claimed again when the lease ends; sending one twice is harmless, since
+// the queue drops a task whose id it holds and every task re-reads its row.
+// send returning an error stops the batch; the rest are released at once
+// for the next round.
 func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(caseflow.OutboxItem) error) (int, error) {
-	n := 0
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var rows []outboxRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("relayed_at IS NULL").Order("id").Limit(limit).Find(&rows).Error; err != nil {
+	now := db.now()
+	var rows []outboxRow
+	if err := db.gorm.WithContext(ctx).Raw(`UPDATE outbox o SET claimed_until = @until
+		FROM (SELECT id FROM outbox WHERE relayed_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now)
+			ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED) c
+		WHERE o.id = c.id RETURNING o.id, o.kind, o.task_id, o.payload, o.run_at`,
+		map[string]any{"until": now.Add(relayLease), "now": now, "limit": limit}).Scan(&rows).Error; err != nil {
+		return 0, err
+	}
+	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
+	var done, rest array[int64]
+	var sendErr error
+	for _, r := range rows {
+		if sendErr == nil && ctx.Err() == nil {
+			if sendErr = send(caseflow.OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr == nil {
+				done = append(done, r.ID)
+				continue
+			}
+		}
+		rest = append(rest, r.ID)
+	}
+	// The marks are written even when the caller is shutting down: what was
+	// sent must not be sent again for nothing.
+	mark := db.gorm.WithContext(context.WithoutCancel(ctx))
+	if len(done) > 0 {
+		if err := mark.Exec("UPDATE outbox SET relayed_at = ?, claimed_until = NULL WHERE id = ANY(?)", db.now(), done).Error; err != nil {
+			return 0, err
+		}
+	}
+	if len(rest) > 0 {
+		if err := mark.Exec("UPDATE outbox SET claimed_until = NULL WHERE id = ANY(?) AND relayed_at IS NULL", rest).Error; err != nil {
+			return len(done), err
+		}
+	}
+	return len(done), sendErr
+}
+
+// relayLease is how long a relay holds the outbox rows it claimed.
+const relayLease = time.Minute
+
+// ListenOutbox calls wake each time a transaction that wrote outbox rows
+// commits (Postgres NOTIFY), and once on each (re)connection for rows
+// written before it listened, until ctx ends. It listens on a connection of
+// its own, outside the pool, and reconnects after a lost connection.
+func (db *DB) ListenOutbox(ctx context.Context, wake func()) error {
+	for ctx.Err() == nil {
+		err := db.listenOutbox(ctx, wake)
+		if ctx.Err() != nil {
+			return nil
+		}
+		db.Log.Warn("listening for outbox rows failed; the relay polls until it listens again", "err", err.Error())
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
+func (db *DB) listenOutbox(ctx context.Context, wake func()) error {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	conn, err := pgx.Connect(cctx, db.url)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN caseflow_outbox"); err != nil {
+		return err
+	}
+	wake()
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err
 		}
-		var done []int64
-		var sendErr error
-		for _, r := range rows {
-			if sendErr = send(caseflow.OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr != nil {
-				break
-			}
-			done = append(done, r.ID)
-		}
-		n = len(done)
-		if len(done) > 0 {
-			if err := tx.Model(&outboxRow{}).Where("id IN ?", done).Update("relayed_at", db.now()).Error; err != nil {
-				return err
-			}
-		}
-		return sendErr
-	})
-	return n, err
+		wake()
+	}
 }
 
 // OutboxBacklog counts outbox rows not yet relayed.

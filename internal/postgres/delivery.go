@@ -104,44 +104,63 @@ func (db *DB) recipients(tx *gorm.DB, row *notificationRow) ([]recipient, error)
 }
 
 // queueDeliveries writes the deliveries of a new notification and their
-// outbox rows. A person's quiet hours hold back a warning, new work or a
-// digest until they end; a breach or an escalation goes at once.
+// outbox rows.
 func (db *DB) queueDeliveries(tx *gorm.DB, row *notificationRow) error {
-	rs, err := db.recipients(tx, row)
-	if err != nil {
-		return err
-	}
-	seen := map[string]bool{}
+	return db.queueDeliveriesOf(tx, []notificationRow{*row})
+}
+
+// queueDeliveriesOf writes the deliveries of new notifications and their
+// outbox rows, one statement each for the set; the recipients of an
+// audience are read once per set. A person's quiet hours hold back a
+// warning, new work or a digest until they end; a breach or an escalation
+// goes at once.
+func (db *DB) queueDeliveriesOf(tx *gorm.DB, ns []notificationRow) error {
+	known := map[string][]recipient{}
 	var rows []deliveryRow
-	for _, r := range rs {
-		key := r.Channel + " " + r.Address
-		if seen[key] {
-			continue
+	for i := range ns {
+		row := &ns[i]
+		key := row.Kind + " " + row.Audience + " " + row.UnitPath
+		if row.Audience == "agency" && row.AgencyID != nil {
+			key = fmt.Sprintf("%s agency %d", row.Kind, *row.AgencyID)
 		}
-		seen[key] = true
-		at := row.CreatedAt
-		if row.Kind != caseflow.NotificationBreach && row.Kind != caseflow.NotificationEscalation {
-			at = afterQuietHours(at, r.QuietFrom, r.QuietTo)
+		rs, ok := known[key]
+		if !ok {
+			var err error
+			if rs, err = db.recipients(tx, row); err != nil {
+				return err
+			}
+			known[key] = rs
 		}
-		rows = append(rows, deliveryRow{NotificationID: row.ID, Channel: r.Channel, Address: r.Address, Status: caseflow.DeliveryPending,
-			NotBefore: at, CreatedAt: row.CreatedAt})
+		seen := map[string]bool{}
+		for _, r := range rs {
+			addr := r.Channel + " " + r.Address
+			if seen[addr] {
+				continue
+			}
+			seen[addr] = true
+			at := row.CreatedAt
+			if row.Kind != caseflow.NotificationBreach && row.Kind != caseflow.NotificationEscalation {
+				at = afterQuietHours(at, r.QuietFrom, r.QuietTo)
+			}
+			rows = append(rows, deliveryRow{NotificationID: row.ID, Channel: r.Channel, Address: r.Address, Status: caseflow.DeliveryPending,
+				NotBefore: at, CreatedAt: row.CreatedAt})
+		}
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	// One statement for the deliveries and one for their outbox rows.
-	if err := tx.Omit("ID").Create(&rows).Error; err != nil {
+	if err := tx.Omit("ID").CreateInBatches(&rows, 1000).Error; err != nil {
 		return err
 	}
 	tasks := make([]outboxRow, 0, len(rows))
 	for _, d := range rows {
-		t, err := deliveryTask(d.ID, caseflow.DeliveryTaskID(d.ID), d.NotBefore, row.CreatedAt)
+		t, err := deliveryTask(d.ID, caseflow.DeliveryTaskID(d.ID), d.NotBefore, d.CreatedAt)
 		if err != nil {
 			return err
 		}
 		tasks = append(tasks, t)
 	}
-	return tx.Omit("ID").Create(&tasks).Error
+	return tx.Omit("ID").CreateInBatches(&tasks, 1000).Error
 }
 
 // deliveryTask is the outbox row of a delivery's task.

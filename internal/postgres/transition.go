@@ -199,10 +199,9 @@ func (db *DB) stopClocks(tx *gorm.DB, c caseRow, ch *caseflow.Change) error {
 			append(append([]any{recorded}, args...), ch.At)...).Scan(&late).Error; err != nil {
 			return err
 		}
-		for _, k := range late {
-			if _, err := db.recordClockEvent(tx, k, c, "breach", recorded, ch.Event); err != nil {
-				return err
-			}
+		if _, err := db.clockEvents(tx, caseflow.NotificationBreach, late, recorded, ch.Event,
+			clockEventCase{ID: c.ID, State: c.State, Version: c.Version}); err != nil {
+			return err
 		}
 		if err := tx.Model(&clockRow{}).Where(q+" AND status = 'running'", args...).
 			Updates(map[string]any{"status": "stopped", "stopped_at": ch.At, "stopped_by_event": ch.Event, "escalate_at": nil,

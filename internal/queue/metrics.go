@@ -28,6 +28,8 @@ type Metrics struct {
 	SweeperCaught *prometheus.CounterVec
 	Relayed       prometheus.Counter
 	RolledUp      prometheus.Counter
+	// BreachBatch is how many breaches a breach timer recorded at once.
+	BreachBatch prometheus.Histogram
 	// Deliveries counts attempts by channel and outcome (sent, failed:
 	// to be retried, dead).
 	Deliveries *prometheus.CounterVec
@@ -54,13 +56,16 @@ func NewMetrics(reg prometheus.Registerer, db MetricsStore) *Metrics {
 		RolledUp: prometheus.NewCounter(prometheus.CounterOpts{Name: "caseflow_compliance_rolled_up_total",
 			Help: "Cases rolled up into the compliance roll-up (a case counts at each change)."}),
 	}
+	m.BreachBatch = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "caseflow_breach_batch_size",
+		Help:    "Breaches recorded together by one breach timer: its own clock and those due with it.",
+		Buckets: []float64{1, 2, 5, 10, 50, 100, 250, 500, 1000}})
 	m.Deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "caseflow_deliveries_total",
 		Help: "Attempts at delivering notifications, by channel and outcome (sent, failed and to be retried, dead)."},
 		[]string{"channel", "outcome"})
 	m.DeliveryLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "caseflow_delivery_latency_seconds",
 		Help:    "Time from a delivery being due to the channel accepting it.",
 		Buckets: []float64{0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 7200}}, []string{"channel"})
-	reg.MustRegister(m.Breaches, m.Warnings, m.Lateness, m.SweeperCaught, m.Relayed, m.RolledUp, m.Deliveries, m.DeliveryLatency,
+	reg.MustRegister(m.Breaches, m.Warnings, m.Lateness, m.SweeperCaught, m.Relayed, m.RolledUp, m.BreachBatch, m.Deliveries, m.DeliveryLatency,
 		&dbCollector{db: db})
 	return m
 }

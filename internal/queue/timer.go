@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -34,15 +35,28 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 		// Retrying cannot mend it; the sweeper still catches the clock.
 		return fmt.Errorf("%w: decoding the timer payload %q: %v", asynq.SkipRetry, t.Payload(), err)
 	}
-	out, err := w.DB.HandleTimer(ctx, p)
-	if err != nil {
-		return err
-	}
 	// The queue keeps whole seconds and workers' clocks differ, so a timer
 	// may run early. A short wait is taken here; a long one goes back on the
 	// queue under an id derived from this task's own, so that an early
 	// re-run can itself be re-scheduled.
-	for tries := 0; out.Early != nil && tries < 3; tries++ {
+	for tries := 0; ; tries++ {
+		if p.Kind == caseflow.NotificationBreach {
+			done, err := w.breachSet(ctx, p)
+			if err != nil || done {
+				return err
+			}
+		}
+		out, err := w.DB.HandleTimer(ctx, p)
+		if err != nil {
+			return err
+		}
+		if out.Early == nil {
+			w.recorded(out, false)
+			return nil
+		}
+		if tries == 3 {
+			return fmt.Errorf("timer for clock %d still early after waiting", p.ClockID)
+		}
 		wait := out.Early.Sub(w.DB.CurrentTime())
 		if wait > 3*time.Second {
 			id, _ := asynq.GetTaskID(ctx)
@@ -56,15 +70,52 @@ func (w *Worker) handleTimer(ctx context.Context, t *asynq.Task) error {
 			return ctx.Err()
 		case <-time.After(wait + 10*time.Millisecond):
 		}
-		if out, err = w.DB.HandleTimer(ctx, p); err != nil {
-			return err
-		}
 	}
-	if out.Early != nil {
-		return fmt.Errorf("timer for clock %d still early after waiting", p.ClockID)
+}
+
+// breachSet records the breaches of every clock due by now, up to a batch,
+// in one transaction: when many clocks fall due together, the first timers
+// to run record them all, and the timers of those already recorded find
+// their clock done with one read. Only a few sets are written at once (more
+// would fight over the same rows and pages); a timer waiting for its turn
+// looks again at its clock first. It says whether the timer has nothing
+// left to do: its clock was recorded, or no longer runs. If not (not yet
+// due, locked by another set, or the set failed), the timer goes on by its
+// clock alone.
+func (w *Worker) breachSet(ctx context.Context, p caseflow.TimerPayload) (bool, error) {
+	if w.breached.has(p.ClockID) {
+		return true, nil
 	}
-	w.recorded(out, false)
-	return nil
+	due, running, err := w.DB.ClockDue(ctx, p)
+	if err != nil || !running || due.After(w.DB.CurrentTime()) {
+		return !running, err
+	}
+	select {
+	case w.sets <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-w.sets }()
+	if _, running, err = w.DB.ClockDue(ctx, p); err != nil || !running {
+		return !running, err
+	}
+	outs, err := w.DB.BreachDue(ctx, w.BreachBatch)
+	if err != nil {
+		// One clock that cannot be written must not stop the others: the
+		// timer records its own clock by itself.
+		w.Log.Error("recording due breaches as a set failed; recording this clock alone", "clock_id", p.ClockID, "err", err.Error())
+		return false, nil
+	}
+	own := false
+	for _, o := range outs {
+		w.recorded(o, false)
+		w.breached.add(o.ClockID)
+		own = own || o.ClockID == p.ClockID
+	}
+	if w.Metrics != nil && len(outs) > 0 {
+		w.Metrics.BreachBatch.Observe(float64(len(outs)))
+	}
+	return own, nil
 }
 
 // recorded updates the metrics and hands notifications to the notifier.
@@ -72,12 +123,9 @@ func (w *Worker) recorded(out *caseflow.TimerOutcome, bySweeper bool) {
 	if !out.Recorded {
 		return
 	}
-	kind := "warning"
-	for _, n := range out.Notifications {
-		kind = n.Kind
-	}
+	kind := out.Kind
 	if w.Metrics != nil {
-		if kind == "breach" {
+		if kind == caseflow.NotificationBreach {
 			agency := out.Agency
 			if agency == "" {
 				agency = "none"
@@ -151,4 +199,31 @@ func (w *Worker) restoreTimers(ctx context.Context) (int, error) {
 		}
 		after = last
 	}
+}
+
+// recentClocks remembers the clocks this worker breached lately, so that
+// the timers of a set it recorded end without reading the database. A
+// breach is final: whatever the timer's generation, a breached clock has
+// nothing left to do. It keeps between limit and twice limit clocks.
+type recentClocks struct {
+	mu        sync.Mutex
+	limit     int
+	cur, prev map[int64]struct{}
+}
+
+func (r *recentClocks) add(id int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil || len(r.cur) >= r.limit {
+		r.prev, r.cur = r.cur, make(map[int64]struct{}, r.limit)
+	}
+	r.cur[id] = struct{}{}
+}
+
+func (r *recentClocks) has(id int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, a := r.cur[id]
+	_, b := r.prev[id]
+	return a || b
 }

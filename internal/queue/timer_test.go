@@ -224,13 +224,13 @@ func TestHandleTimer(t *testing.T) {
 		first, err := f.env.DB.HandleTimer(ctx, payload(k, "breach"))
 		require.NoError(t, err)
 		require.True(t, first.Recorded)
-		require.Len(t, first.Notifications, 2, "one for the agency, one for the supervisors")
+		require.Equal(t, 2, first.Notified, "one for the agency, one for the supervisors")
 		require.Equal(t, testClock, first.Clock)
 		require.Equal(t, officerAgency, first.Agency)
 		again, err := f.env.DB.HandleTimer(ctx, payload(k, "breach"))
 		require.NoError(t, err)
 		require.False(t, again.Recorded)
-		require.Empty(t, again.Notifications)
+		require.Zero(t, again.Notified)
 		require.Nil(t, again.Early)
 
 		k = f.clock(t, tenfold)
@@ -246,9 +246,9 @@ func TestHandleTimer(t *testing.T) {
 			require.NoError(t, errs[i])
 			if outs[i].Recorded {
 				recorded++
-				require.Len(t, outs[i].Notifications, 2)
+				require.Equal(t, 2, outs[i].Notified)
 			} else {
-				require.Empty(t, outs[i].Notifications)
+				require.Zero(t, outs[i].Notified)
 			}
 		}
 		require.Equal(t, 1, recorded, "exactly one of ten concurrent runs records the breach")

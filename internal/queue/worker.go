@@ -41,6 +41,12 @@ type Store interface {
 	// HandleTimer records the warning or breach a timer stands for, at
 	// most once however often it runs, or says that it ran early.
 	HandleTimer(ctx context.Context, p caseflow.TimerPayload) (*caseflow.TimerOutcome, error)
+	// ClockDue reads, without locking, when the clock of timer p is due
+	// and whether it still runs in the timer's generation.
+	ClockDue(ctx context.Context, p caseflow.TimerPayload) (time.Time, bool, error)
+	// BreachDue records, set-wise in one transaction, the breaches of up
+	// to limit running clocks past their due time, and returns them.
+	BreachDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error)
 	// SweepDue records up to limit due warnings and breaches the timers
 	// missed, and returns what it recorded.
 	SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error)
@@ -48,8 +54,12 @@ type Store interface {
 	// have, with when each is due and the last clock id seen.
 	PendingTimers(ctx context.Context, after int64, limit int) ([]caseflow.TimerPayload, []time.Time, int64, error)
 	// RelayOutbox hands up to limit unrelayed outbox items to send, in
-	// order, and marks those it accepted as relayed.
+	// order, with no transaction open, and marks those it accepted as
+	// relayed.
 	RelayOutbox(ctx context.Context, limit int, send func(caseflow.OutboxItem) error) (int, error)
+	// ListenOutbox calls wake whenever outbox items were committed, until
+	// ctx ends.
+	ListenOutbox(ctx context.Context, wake func()) error
 	// SealAudit seals the audit entries not yet sealed.
 	SealAudit(ctx context.Context) (int, error)
 	// PruneOutbox deletes relayed outbox items older than age.
@@ -101,12 +111,20 @@ type Worker struct {
 	Queue string
 	// Concurrency is the number of task handlers; default 10.
 	Concurrency int
+	// BreachBatch is how many due clocks a breach timer records at once:
+	// its own and those due with it; default 1000.
+	BreachBatch int
+	// BreachSets is how many such sets one worker writes at once; default 2.
+	BreachSets int
 	// TimerCheckInterval is how often scheduled timers are moved to run;
-	// default (and at most) 1s.
+	// default 200ms, at most 1s. The queue keeps whole seconds, so a timer
+	// is moved up to a second early and waits for its time in the handler;
+	// this interval bounds how late it can be.
 	TimerCheckInterval time.Duration
 	// SweepInterval is how often due clocks are swept; default 30s.
 	SweepInterval time.Duration
-	// RelayInterval is how often the outbox is relayed; default 200ms.
+	// RelayInterval is how often the outbox is relayed when no commit woke
+	// the relay (a backstop: commits wake it at once); default 5s.
 	RelayInterval time.Duration
 	// RollUpInterval is how often the compliance queue is rolled up;
 	// default 1s.
@@ -137,6 +155,9 @@ type Worker struct {
 
 	mux    *asynq.ServeMux
 	client *asynq.Client
+	sets   chan struct{} // one token per set being written
+	// breached are the clocks this worker recorded in sets lately.
+	breached recentClocks
 }
 
 func (w *Worker) defaults() {
@@ -149,17 +170,25 @@ func (w *Worker) defaults() {
 	if w.Concurrency == 0 {
 		w.Concurrency = 10
 	}
+	if w.BreachBatch == 0 {
+		w.BreachBatch = 1000
+	}
+	if w.BreachSets == 0 {
+		w.BreachSets = 2
+	}
+	w.sets = make(chan struct{}, w.BreachSets)
+	w.breached.limit = 100_000
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
 	if w.TimerCheckInterval == 0 || w.TimerCheckInterval > time.Second {
-		w.TimerCheckInterval = time.Second
+		w.TimerCheckInterval = 200 * time.Millisecond
 	}
 	if w.SweepInterval == 0 {
 		w.SweepInterval = 30 * time.Second
 	}
 	if w.RelayInterval == 0 {
-		w.RelayInterval = 200 * time.Millisecond
+		w.RelayInterval = 5 * time.Second
 	}
 	if w.RollUpInterval == 0 {
 		w.RollUpInterval = time.Second
@@ -216,12 +245,22 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.Log.Info("timers restored", "timers", n)
 	}
 	var wg sync.WaitGroup
+	// The relay runs when a commit wrote outbox rows, and at its interval.
+	wake := make(chan struct{}, 1)
+	wg.Go(func() {
+		_ = w.DB.ListenOutbox(ctx, func() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		})
+	})
+	wg.Go(func() { w.every(ctx, w.RelayInterval, "outbox relay", w.relay, wake) })
 	for _, job := range []struct {
 		name     string
 		interval time.Duration
 		run      func(context.Context) error
 	}{
-		{"outbox relay", w.RelayInterval, w.relay},
 		{"sweeper", w.SweepInterval, w.sweep},
 		{"audit seal", w.SealInterval, func(ctx context.Context) error { _, err := w.DB.SealAudit(ctx); return err }},
 		{"compliance roll-up", w.RollUpInterval, w.rollUp},
@@ -236,14 +275,14 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.every(ctx, job.interval, job.name, job.run)
+			w.every(ctx, job.interval, job.name, job.run, nil)
 		}()
 	}
 	if w.Retention != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.every(ctx, time.Hour, "retention", w.Retention)
+			w.every(ctx, time.Hour, "retention", w.Retention, nil)
 		}()
 	}
 	wg.Wait()
@@ -280,10 +319,15 @@ const rollUpBatch = 1000
 
 // rollUp rolls the compliance queue up in batches until it is empty, for
 // at most a few seconds, so that a long queue (after a bulk load) does not
-// hold the job past its next turn by much.
+// hold the job past its next turn by much. It gives way while sets of
+// breaches are being written.
 func (w *Worker) rollUp(ctx context.Context) error {
 	until := time.Now().Add(5 * time.Second)
 	for ctx.Err() == nil && time.Now().Before(until) {
+		if len(w.sets) > 0 {
+			// Breaches are being recorded: deadlines before statistics.
+			return nil
+		}
 		n, err := w.DB.RollUpCompliance(ctx, rollUpBatch)
 		if err != nil {
 			return err
@@ -337,22 +381,26 @@ func (w *Worker) adoptCaseKeys() func(context.Context) error {
 	}
 }
 
-// every runs job at once and then at each interval until ctx ends.
-func (w *Worker) every(ctx context.Context, interval time.Duration, name string, job func(context.Context) error) {
+// every runs job at once, then at each interval and whenever wake (if not
+// nil) says so, until ctx ends.
+func (w *Worker) every(ctx context.Context, interval time.Duration, name string, job func(context.Context) error, wake <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	if err := job(ctx); err != nil && ctx.Err() == nil {
-		w.Log.Error("periodic job failed", "job", name, "err", err.Error())
+	run := func() {
+		if err := job(ctx); err != nil && ctx.Err() == nil {
+			w.Log.Error("periodic job failed", "job", name, "err", err.Error())
+		}
 	}
+	run()
 	w.Log.Debug("periodic job ran at start", "job", name)
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-wake:
+			run()
 		case <-t.C:
-			if err := job(ctx); err != nil && ctx.Err() == nil {
-				w.Log.Error("periodic job failed", "job", name, "err", err.Error())
-			}
+			run()
 		}
 	}
 }
