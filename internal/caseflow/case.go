@@ -379,9 +379,13 @@ type Start struct {
 	// Roles are what the intake means, as its workflow declares them.
 	Roles []EventRole
 	// CommuneID and CommunePath are the case's commune, checked by the
-	// service to be the filing officer's own.
-	CommuneID   int64
-	CommunePath string
+	// service to be the filing officer's own, with its code, name and
+	// whether it is remote, as the case shows them.
+	CommuneID     int64
+	CommunePath   string
+	CommuneCode   string
+	CommuneName   string
+	CommuneRemote bool
 }
 
 // caseCodeQuery is what a search by code may hold: letters, digits and dashes.

@@ -51,6 +51,40 @@ func (s *Service) Directory(ctx context.Context) ([]caseflow.Agency, []caseflow.
 	return d.agencies, d.units, nil
 }
 
+// unitCache keeps the units of each code read lately: every intake names
+// its commune, and the units change only when a structure is loaded.
+type unitCache struct {
+	mu     sync.Mutex
+	byCode map[string][]caseflow.Unit
+	loaded time.Time
+}
+
+// unitsByCode returns every unit that has had the code, as the store has
+// them, read again at most a minute later.
+func (s *Service) unitsByCode(ctx context.Context, code string) ([]caseflow.Unit, error) {
+	c := &s.units
+	now := s.now()
+	c.mu.Lock()
+	if now.Sub(c.loaded) >= time.Minute || now.Before(c.loaded) {
+		c.byCode, c.loaded = map[string][]caseflow.Unit{}, now
+	}
+	us, ok := c.byCode[code]
+	c.mu.Unlock()
+	if ok {
+		return us, nil
+	}
+	us, err := s.store.UnitsByCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.byCode) < 10_000 {
+		c.byCode[code] = us
+	}
+	c.mu.Unlock()
+	return us, nil
+}
+
 // Summary returns the case without personal data, with the viewer's access,
 // for building the forms of the steps the viewer may take.
 func (s *Service) Summary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error) {

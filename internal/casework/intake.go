@@ -26,6 +26,7 @@ type Service struct {
 	readings  map[string]string
 	articles  []string
 	directory directoryCache
+	units     unitCache
 	retention caseflow.RetentionPolicy
 	// requestDays are the deadlines of requests about a child's data.
 	requestDays caseflow.SubjectRequestDays
@@ -118,7 +119,8 @@ func (s *Service) intakeOn(ctx context.Context, def *workflow.Definition, v case
 	}
 	communeID := u.ID
 	start := caseflow.Start{WorkflowID: def.ID, WorkflowVersion: def.Version, State: in.State, Event: in.Event,
-		CommuneID: communeID, CommunePath: u.Path, Refer: in.Refer, Roles: in.CountsAs}
+		CommuneID: communeID, CommunePath: u.Path, CommuneCode: u.Code, CommuneName: u.Name, CommuneRemote: u.Remote,
+		Refer: in.Refer, Roles: in.CountsAs}
 	cal, err := s.Calendar(ctx)
 	if err != nil {
 		return nil, err
@@ -201,7 +203,7 @@ func (s *Service) Now() time.Time { return s.now() }
 // report was received (the place as it was then), and be the viewer's own
 // commune or one that has since become part of it.
 func (s *Service) communeOn(ctx context.Context, v caseflow.Viewer, code string, received time.Time) (caseflow.Unit, error) {
-	all, err := s.store.UnitsByCode(ctx, code)
+	all, err := s.unitsByCode(ctx, code)
 	if err != nil {
 		return caseflow.Unit{}, err
 	}

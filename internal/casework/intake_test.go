@@ -32,6 +32,25 @@ func TestIntake(t *testing.T) {
 		require.False(t, c.Overdue)
 	})
 
+	t.Run("AnswersTheCaseAsItIsReadBack", func(t *testing.T) {
+		t.Parallel()
+		// Received long enough ago that its intake clocks are overdue on
+		// arrival, with every kind of person.
+		for _, received := range []time.Time{now.Add(-time.Hour), now.Add(-30 * 24 * time.Hour)} {
+			r := newReport(received)
+			age := 40
+			r.Suspects = []caseflow.Person{{Kind: caseflow.PersonSuspect, FullName: "Người Giả Định", Relationship: "relative", Age: &age}}
+			r.Reporter = &caseflow.Person{Kind: caseflow.PersonReporter, FullName: "Người Báo Giả", Phone: "0912345678", Relationship: "neighbour"}
+			v := viewer(t, "officer1")
+			res, err := intake(v, r)
+			require.NoError(t, err)
+			back, err := env.cases.Case(context.Background(), v, res.Case.Code)
+			require.NoError(t, err)
+			require.Equal(t, back, res.Case, "received %s", received)
+			require.NotEmpty(t, back.NextClock)
+		}
+	})
+
 	t.Run("OnlyCommuneOfficersFile", func(t *testing.T) {
 		t.Parallel()
 		for _, user := range []string{"police1", "health1", "prosecutor1", "court1", "social1", "supervisor1", "admin1"} {

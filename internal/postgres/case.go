@@ -181,11 +181,17 @@ func (db *DB) openPersonal(tx *gorm.DB, c *caseflow.Case, narrativeEnc string, v
 			return err
 		}
 	}
-	c.ErasedAt = utcPtr(vt.shredded)
 	var rows []personRow
 	if err := tx.Where("case_id = ?", c.ID).Order("kind, position").Find(&rows).Error; err != nil {
 		return err
 	}
+	return db.addPeople(c, rows, narrativeEnc, vt)
+}
+
+// addPeople opens the people rows of a case (in kind and position order)
+// and its narrative as far as the case's access level allows.
+func (db *DB) addPeople(c *caseflow.Case, rows []personRow, narrativeEnc string, vt *vault) error {
+	c.ErasedAt = utcPtr(vt.shredded)
 	for _, r := range rows {
 		if !c.Access.SeesPeople(r.Kind) {
 			continue

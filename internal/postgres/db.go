@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for goose
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -29,6 +29,10 @@ type DB struct {
 	gorm *gorm.DB
 	sql  *sql.DB
 	url  string
+	// counters hands out case numbers on connections of their own that do
+	// not wait for the disk at commit (see nextCode).
+	counters    *gorm.DB
+	countersSQL *sql.DB
 
 	// Keys seals and opens personal data.
 	Keys *seal.KeyRing
@@ -84,7 +88,37 @@ func Open(ctx context.Context, dsn string, keys *seal.KeyRing, log *slog.Logger)
 		return nil, unreachable(dsn, err)
 	}
 	db.gorm, db.sql = g, sqlDB
+	if err := db.openCounters(dsn); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// openCounters opens the small pool the case numbers are drawn on, with
+// synchronous_commit off: a number's commit need not wait for the disk,
+// since the case that uses it commits after it and its flush carries the
+// number's (an increment lost in a crash belonged to no stored case). The
+// counter row is then locked for the statement only, not for an fsync, and
+// concurrent intakes do not queue on it.
+func (db *DB) openCounters(dsn string) error {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %v", err)
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB.SetMaxOpenConns(4)
+	sqlDB.SetMaxIdleConns(4)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{Logger: logger.Discard, TranslateError: true,
+		SkipDefaultTransaction: true})
+	if err != nil {
+		sqlDB.Close()
+		return err
+	}
+	db.counters, db.countersSQL = g, sqlDB
+	return nil
 }
 
 func unreachable(dsn string, err error) error {
@@ -96,7 +130,13 @@ func unreachable(dsn string, err error) error {
 }
 
 // Close releases the connections.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	cerr := db.countersSQL.Close()
+	if err := db.sql.Close(); err != nil {
+		return err
+	}
+	return cerr
+}
 
 // Ping checks that the database answers, for readiness probes.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }

@@ -38,7 +38,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		// The number comes from its own short statement, not this
 		// transaction, so concurrent intakes do not queue on the counter
 		// row; an intake that fails afterwards leaves a gap, never a clash.
-		code, err := db.nextCode(db.gorm.WithContext(ctx), r.ReceivedAt)
+		code, err := db.nextCode(db.counters.WithContext(ctx), r.ReceivedAt)
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,8 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err != nil {
 			return err
 		}
-		if err := tx.Omit("ID").CreateInBatches(withAgeAtReport(people, r), 100).Error; err != nil {
+		stored := withAgeAtReport(people, r)
+		if err := tx.Omit("ID").CreateInBatches(stored, 100).Error; err != nil {
 			return err
 		}
 		if err := db.indexNames(tx, row.ID, r.Children); err != nil {
@@ -102,7 +103,8 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err := tx.Omit("ID").Create(&h).Error; err != nil {
 			return err
 		}
-		if err := db.startClocks(tx, row.ID, start.CommuneID, now, start.Clocks); err != nil {
+		clocks, err := db.startClocks(tx, row.ID, start.CommuneID, now, start.Clocks)
+		if err != nil {
 			return err
 		}
 		for _, id := range referred {
@@ -123,8 +125,23 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err != nil {
 			return err
 		}
-		c, err := db.loadCase(tx, v, code, vt)
-		if err != nil {
+		// The case is answered from the rows just written, as loadCase
+		// would read them back.
+		j := caseJoin{ID: row.ID, Code: code, WorkflowID: row.WorkflowID, WorkflowVersion: row.WorkflowVersion, State: row.State,
+			Version: row.Version, CommuneID: row.CommuneID, UnitPath: row.UnitPath, ReceivedAt: row.ReceivedAt, Channel: row.Channel,
+			AbuseTypes: row.AbuseTypes, Setting: row.Setting, ImmediateDanger: row.ImmediateDanger, NarrativeEnc: row.NarrativeEnc,
+			FiledBy: row.FiledBy, FilingAgencyID: row.FilingAgencyID, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
+			CommuneCode: start.CommuneCode, CommuneName: start.CommuneName, CommunePath: start.CommunePath, CommuneRemote: start.CommuneRemote,
+			Access: string(caseflow.AccessFull), Fired: array[string]{start.Event}, LastStepAt: &h.At}
+		if k, ok := mostUrgent(clocks); ok {
+			j.NextClock, j.NextDue, j.NextWarn, j.Overdue = k.Clock, &k.DueAt, &k.WarnAt, !k.DueAt.After(now)
+		}
+		c := j.summary()
+		rows := make([]personRow, len(stored))
+		for i, p := range stored {
+			rows[i] = p.Row
+		}
+		if err := db.addPeople(c, rows, row.NarrativeEnc, vt); err != nil {
 			return err
 		}
 		result = &caseflow.IntakeResult{Case: c, Created: true, PossibleDuplicates: dups}
@@ -134,6 +151,21 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		return nil, err
 	}
 	return result, nil
+}
+
+// mostUrgent is the clock urgencyJoin picks among clocks just started (all
+// running): the one due first.
+func mostUrgent(clocks []clockRow) (clockRow, bool) {
+	if len(clocks) == 0 {
+		return clockRow{}, false
+	}
+	best := clocks[0]
+	for _, k := range clocks[1:] {
+		if k.DueAt.Before(best.DueAt) {
+			best = k
+		}
+	}
+	return best, true
 }
 
 // badCursor is the problem of a page cursor this service did not issue.

@@ -147,7 +147,7 @@ func (db *DB) applyTransition(tx *gorm.DB, v caseflow.Viewer, ch *caseflow.Chang
 	if err := db.stopClocks(tx, c, ch); err != nil {
 		return err
 	}
-	if err := db.startClocks(tx, c.ID, c.CommuneID, ch.At, ch.StartClocks); err != nil {
+	if _, err := db.startClocks(tx, c.ID, c.CommuneID, ch.At, ch.StartClocks); err != nil {
 		return err
 	}
 	for _, id := range newWork {
@@ -220,16 +220,17 @@ func (db *DB) stopClocks(tx *gorm.DB, c caseRow, ch *caseflow.Change) error {
 }
 
 // startClocks inserts clock rows and their timers, at the time of the step
-// that starts them. A clock already running
+// that starts them, and returns those it started. A clock already running
 // for the same case and instance keeps running unchanged.
-func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, starts []caseflow.ClockStart) error {
+func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, starts []caseflow.ClockStart) ([]clockRow, error) {
+	var started []clockRow
 	agencies := map[caseflow.AgencyType]*int64{} // by type, resolved once per transition
 	for _, s := range starts {
 		if s.Once {
 			var n int64
 			if err := tx.Model(&clockRow{}).Where("case_id = ? AND clock = ? AND instance = ?", caseID, s.Clock, s.Instance).
 				Count(&n).Error; err != nil {
-				return err
+				return nil, err
 			}
 			if n > 0 {
 				continue
@@ -241,7 +242,7 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 		if len(s.Escalation) > 0 {
 			raw, err := json.Marshal(s.Escalation)
 			if err != nil {
-				return fmt.Errorf("clock %s: encoding its escalation: %w", s.Clock, err)
+				return nil, fmt.Errorf("clock %s: encoding its escalation: %w", s.Clock, err)
 			}
 			row.Escalation = raw
 		}
@@ -253,7 +254,7 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 			if !seen {
 				var err error
 				if id, err = db.answeringAgency(tx, caseID, communeID, at, s.Responsible); err != nil {
-					return err
+					return nil, err
 				}
 				agencies[s.Responsible] = id
 			}
@@ -263,16 +264,17 @@ func (db *DB) startClocks(tx *gorm.DB, caseID, communeID int64, at time.Time, st
 			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "status = 'running'"}}}, DoNothing: true}).
 			Omit("ID").Create(&row)
 		if res.Error != nil {
-			return res.Error
+			return nil, res.Error
 		}
 		if res.RowsAffected == 0 {
 			continue
 		}
 		if err := db.enqueueTimers(tx, row); err != nil {
-			return err
+			return nil, err
 		}
+		started = append(started, row)
 	}
-	return nil
+	return started, nil
 }
 
 // answeringAgency is the agency of type t that answers for a clock of the
