@@ -31,7 +31,7 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, "127.0.0.1:8080", c.HTTPAddr)
 		require.Equal(t, 8*time.Hour, c.SessionTTL)
 		require.Equal(t, 30*time.Second, c.SweepInterval)
-		require.Equal(t, time.Second, c.TimerCheckInterval)
+		require.Equal(t, 200*time.Millisecond, c.TimerCheckInterval)
 		require.Len(t, c.TokenSecret, 32)
 	})
 
