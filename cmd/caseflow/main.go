@@ -281,12 +281,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 
 	// serve, worker, dev: the workflows were loaded and checked above.
-	ropt, err := redis.ParseURL(cfg.RedisURL)
+	rconn, err := queue.ParseRedis(cfg.RedisURL)
 	if err != nil {
 		return &config.Error{Var: "REDIS_URL", Msg: err.Error()}
 	}
-	m.redis = redis.NewClient(ropt)
-	if err := queue.PingRedis(ctx, m.redis); err != nil {
+	m.redis = rconn.NewClient()
+	if err := queue.PingRedis(ctx, m.redis, rconn.Where()); err != nil {
 		return err
 	}
 	if dev {

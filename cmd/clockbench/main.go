@@ -267,7 +267,7 @@ func (b *bench) setupRedis(ctx context.Context) error {
 		return err
 	}
 	b.redis = redis.NewClient(opt)
-	if err := queue.PingRedis(ctx, b.redis); err != nil {
+	if err := queue.PingRedis(ctx, b.redis, opt.Addr); err != nil {
 		return err
 	}
 	return b.redis.FlushDB(ctx).Err()

@@ -130,8 +130,8 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, &Error{"DATABASE_URL", "must be a postgres:// URL"}
 	}
-	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-		return nil, &Error{"REDIS_URL", "must be a redis:// URL"}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "redis-sentinel") {
+		return nil, &Error{"REDIS_URL", "must be a redis:// URL, or redis-sentinel://host1:port,host2:port,host3:port/db?master=NAME"}
 	}
 	c.SMTPAddr, c.SMTPFrom = getenv("SMTP_ADDR"), or(getenv("SMTP_FROM"), "caseflow@localhost")
 	for _, a := range strings.Split(getenv("NOTIFY_EMAIL_TO"), ",") {

@@ -13,23 +13,24 @@ import (
 	"caseflow/internal/caseflow"
 )
 
-// RedisOpt turns a redis:// URL into asynq's connection option.
+// RedisOpt turns a REDIS_URL (see ParseRedis) into asynq's connection
+// option.
 func RedisOpt(url string) (asynq.RedisConnOpt, error) {
-	opt, err := asynq.ParseRedisURI(url)
+	r, err := ParseRedis(url)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %v", err)
+		return nil, err
 	}
-	return opt, nil
+	return r.Queue, nil
 }
 
 // PingRedis checks that Redis answers, with a message that says where it
 // tried and how to start it.
-func PingRedis(ctx context.Context, client *redis.Client) error {
+func PingRedis(ctx context.Context, client *redis.Client, where string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("cannot reach Redis at %s: %v; start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no` or set REDIS_URL",
-			client.Options().Addr, err)
+		return fmt.Errorf("cannot reach Redis (%s): %v; start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no` or set REDIS_URL",
+			where, err)
 	}
 	return nil
 }
