@@ -305,6 +305,19 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics = queue.NewMetrics(m.reg, m.db)
 	g, gctx := errgroup.WithContext(ctx)
+	if cfg.ReplicaURL != "" && (args[0] == "serve" || dev) {
+		if err := m.db.UseReplica(gctx, cfg.ReplicaURL, cfg.ReplicaMaxLag); err != nil {
+			return &config.Error{Var: "DATABASE_REPLICA_URL", Msg: err.Error()}
+		}
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "caseflow_replica_lag_seconds",
+			Help: "How far the replica that serves compliance figures is behind the primary (-1: not answering)."}, func() float64 {
+			st := m.db.ReplicaState()
+			if !st.Up {
+				return -1
+			}
+			return st.Lag.Seconds()
+		}))
+	}
 	if args[0] == "serve" || dev {
 		g.Go(func() error { return m.serve(gctx) })
 	}

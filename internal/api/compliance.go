@@ -215,6 +215,7 @@ func (s *API) compliance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	readFrom(c, rep)
 	return c.JSON(http.StatusOK, toComplianceJSON(rep))
 }
 
@@ -282,5 +283,20 @@ func (s *API) complianceExport(format string) echo.HandlerFunc {
 		}
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 		return c.Blob(http.StatusOK, casework.ExportTypes[format], buf.Bytes())
+	}
+}
+
+// readFrom says in headers where the figures were read: X-Read-From
+// (replica or primary) and, with a replica, X-Replica-Lag (seconds, or
+// "down").
+func readFrom(c echo.Context, rep *caseflow.ComplianceReport) {
+	h := c.Response().Header()
+	h.Set("X-Read-From", rep.ReadFrom)
+	switch r := rep.Replica; {
+	case !r.Configured:
+	case r.Up:
+		h.Set("X-Replica-Lag", strconv.FormatFloat(r.Lag.Seconds(), 'f', 1, 64))
+	default:
+		h.Set("X-Replica-Lag", "down")
 	}
 }

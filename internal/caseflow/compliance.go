@@ -395,9 +395,13 @@ type UnitMapping struct {
 // ComplianceReport is every indicator of a unit over a period, with the
 // breakdowns that go to the People's Council.
 type ComplianceReport struct {
-	Period Period
-	Unit   Unit
-	AsOf   time.Time
+	// ReadFrom is where the figures were read: ReadReplica or ReadPrimary;
+	// Replica is what was last measured of the replica.
+	ReadFrom string
+	Replica  ReplicaState
+	Period   Period
+	Unit     Unit
+	AsOf     time.Time
 	// Timing says whether the period has ended at AsOf (PeriodEnded), is
 	// still running (PeriodPartial: its figures are those so far, and the
 	// year-on-year change compares the same days so far), or has not begun
@@ -626,3 +630,27 @@ type MonthFigure struct {
 	Month string
 	Figure
 }
+
+// Where a read that may be a little behind was served.
+const (
+	ReadPrimary = "primary"
+	ReadReplica = "replica"
+)
+
+// ReplicaState is what was last measured of the streaming replica that
+// serves compliance reads.
+type ReplicaState struct {
+	// Configured says a replica is set up at all.
+	Configured bool
+	// Up says it answered as a streaming replica; Lag is how far its
+	// replayed data is behind the primary's, Problem why it is not up.
+	Up      bool
+	Lag     time.Duration
+	Problem string
+	// MaxLag is the bound beyond which reads go to the primary.
+	MaxLag     time.Duration
+	MeasuredAt time.Time
+}
+
+// Serves says the replica serves reads: up and within its bound.
+func (r ReplicaState) Serves() bool { return r.Configured && r.Up && r.Lag <= r.MaxLag }

@@ -22,6 +22,12 @@ import (
 type Config struct {
 	// DatabaseURL is DATABASE_URL; default postgres://postgres@127.0.0.1:5432/caseflow?sslmode=disable.
 	DatabaseURL string
+	// ReplicaURL is DATABASE_REPLICA_URL: a streaming replica of the
+	// database that serves compliance figures and exports; none by default.
+	ReplicaURL string
+	// ReplicaMaxLag is REPLICA_MAX_LAG: how far behind the primary the
+	// replica may be and still serve them; default 10s.
+	ReplicaMaxLag time.Duration
 	// RedisURL is REDIS_URL; default redis://127.0.0.1:6379/0.
 	RedisURL string
 	// HTTPAddr is HTTP_ADDR; default 127.0.0.1:8080.
@@ -190,6 +196,14 @@ func Load(getenv Getenv, requireSecrets bool) (*Config, error) {
 		return nil, err
 	}
 	if c.SweepInterval, err = duration(getenv, "SWEEP_INTERVAL", 30*time.Second, 100*time.Millisecond, time.Hour); err != nil {
+		return nil, err
+	}
+	if c.ReplicaURL = getenv("DATABASE_REPLICA_URL"); c.ReplicaURL != "" {
+		if u, err := url.Parse(c.ReplicaURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return nil, &Error{"DATABASE_REPLICA_URL", "must be a postgres:// URL"}
+		}
+	}
+	if c.ReplicaMaxLag, err = duration(getenv, "REPLICA_MAX_LAG", 10*time.Second, 0, time.Hour); err != nil {
 		return nil, err
 	}
 	if c.TimerCheckInterval, err = duration(getenv, "TIMER_CHECK_INTERVAL", 200*time.Millisecond, 50*time.Millisecond, time.Second); err != nil {

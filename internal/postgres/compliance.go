@@ -528,9 +528,22 @@ func (s *complianceScope) args(q caseflow.ComplianceQuery) map[string]any {
 }
 
 // readOnly runs f in a read-only transaction that sees one snapshot, so
-// that every figure of a report is counted over the same data.
-func (db *DB) readOnly(ctx context.Context, f func(tx *gorm.DB) error) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// that every figure of a report is counted over the same data, on the
+// replica while it is within its bound (see reader), and says where it read.
+// A replica that fails the read (it went down since it was measured) is
+// left for the primary.
+func (db *DB) readOnly(ctx context.Context, f func(tx *gorm.DB) error) (string, error) {
+	g, from := db.reader()
+	err := db.snapshot(ctx, g, f)
+	if err != nil && from == caseflow.ReadReplica && ctx.Err() == nil && caseflow.ErrorCode(err) == caseflow.EInternal {
+		db.Log.Warn("a read on the replica failed; reading from the primary", "err", err.Error())
+		from, err = caseflow.ReadPrimary, db.snapshot(ctx, db.gorm, f)
+	}
+	return from, err
+}
+
+func (db *DB) snapshot(ctx context.Context, g *gorm.DB, f func(tx *gorm.DB) error) error {
+	return g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// A report reads many index entries once: compiling it is wasted
 		// time. Its plan depends on the period and the unit (which partial
 		// indexes apply, how many rows a range holds), so a generic plan
@@ -561,7 +574,7 @@ func (db *DB) compliance(ctx context.Context, q caseflow.ComplianceQuery, fromBa
 		q.AsOf = db.now()
 	}
 	rep := &caseflow.ComplianceReport{Period: q.Period, AsOf: q.AsOf.UTC(), Timing: q.Period.TimingAt(q.AsOf)}
-	err := db.readOnly(ctx, func(tx *gorm.DB) error {
+	from, err := db.readOnly(ctx, func(tx *gorm.DB) error {
 		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
 		if err != nil {
 			return err
@@ -586,6 +599,7 @@ func (db *DB) compliance(ctx context.Context, q caseflow.ComplianceQuery, fromBa
 	if err != nil {
 		return nil, err
 	}
+	rep.ReadFrom, rep.Replica = from, db.ReplicaState()
 	return rep, nil
 }
 
@@ -856,7 +870,7 @@ func (db *DB) ComplianceCases(ctx context.Context, v caseflow.Viewer, q caseflow
 		q.AsOf = db.now()
 	}
 	page := &caseflow.ComplianceItemPage{Period: q.Period, AsOf: q.AsOf.UTC(), Items: []caseflow.ComplianceItem{}}
-	err := db.readOnly(ctx, func(tx *gorm.DB) error {
+	_, err := db.readOnly(ctx, func(tx *gorm.DB) error {
 		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
 		if err != nil {
 			return err
@@ -1028,7 +1042,7 @@ func (db *DB) complianceTrend(ctx context.Context, q caseflow.ComplianceQuery, i
 		q.AsOf = db.now()
 	}
 	var out []caseflow.MonthFigure
-	err := db.readOnly(ctx, func(tx *gorm.DB) error {
+	_, err := db.readOnly(ctx, func(tx *gorm.DB) error {
 		s, err := db.loadScope(tx, q.Unit, q.Structure, q.Period)
 		if err != nil {
 			return err

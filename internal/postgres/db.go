@@ -33,6 +33,8 @@ type DB struct {
 	// not wait for the disk at commit (see nextCode).
 	counters    *gorm.DB
 	countersSQL *sql.DB
+	// replica, when set, serves the reads that may be a little behind.
+	replica *replica
 
 	// Keys seals and opens personal data.
 	Keys *seal.KeyRing

@@ -78,6 +78,8 @@ type dashboardView struct {
 	Errors         []errItem
 	// Retention: the erasure of personal data under the retention policy.
 	Retention []fact
+	// Source says where the figures were read, when a replica serves them.
+	Source string
 }
 
 // complianceForm reads the period and unit of a dashboard address.
@@ -156,6 +158,7 @@ func (w *UI) dashboard(c echo.Context) error {
 	// Links carry the period as reported, so that they stay put over midnight.
 	req.From, req.To = rep.Period.FromDate(), rep.Period.ToDate()
 	view := w.dashboardForm(c.Request().Context(), lang, v, req, rep)
+	view.Source = readSource(lang, rep)
 	q := queryOf(req)
 	view.Query = q
 	view.UnitName, view.Period, view.AsOf = rep.Unit.Name, rep.Period.From.Format("02/01/2006")+" – "+rep.Period.To.Format("02/01/2006"), formTime(rep.AsOf)
@@ -531,4 +534,21 @@ func lateText(lang string, seconds int64) string {
 		return fmt.Sprintf("%d ngày %d giờ", d, h)
 	}
 	return fmt.Sprintf("%d giờ %d phút", h, m)
+}
+
+// readSource says where the figures were read and how far behind the
+// replica was, when one is configured.
+func readSource(lang string, rep *caseflow.ComplianceReport) string {
+	r := rep.Replica
+	lag := strconv.FormatFloat(r.Lag.Seconds(), 'f', 1, 64)
+	switch {
+	case !r.Configured:
+		return ""
+	case rep.ReadFrom == caseflow.ReadReplica:
+		return tr(lang, "dash.from_replica", lag)
+	case !r.Up:
+		return tr(lang, "dash.from_primary_down")
+	default:
+		return tr(lang, "dash.from_primary_behind", lag, strconv.FormatFloat(r.MaxLag.Seconds(), 'f', 0, 64))
+	}
 }
