@@ -41,7 +41,7 @@ func TestLoad(t *testing.T) {
 			"SWEEP_INTERVAL": "0s", "TIMER_CHECK_INTERVAL": "5s", "TRUST_PROXY": "maybe", "LOG_LEVEL": "loud",
 			"CASE_CODE_PREFIX": "hy", "BLIND_INDEX_KEY": "short", "TOKEN_SECRET": "!!notbase64",
 			"SMTP_ADDR": "mail.example.test", "NOTIFY_EMAIL_TO": "not-an-address", "SMTP_TLS": "maybe",
-			"SMS_WEBHOOK_URL": "ftp://gateway.example.test", "DIGEST_HOUR": "25",
+			"SMS_WEBHOOK_URL": "ftp://gateway.example.test", "DIGEST_HOUR": "25", "DATABASE_REPLICA_URL": "mysql://x", "REPLICA_MAX_LAG": "soon",
 		} {
 			m := secrets()
 			m[name] = val
