@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/outage"
 	"caseflow/internal/request"
 )
 
@@ -57,6 +58,10 @@ func (s *API) HandleError(err error, c echo.Context) {
 		if de := fromEcho(he); de != nil {
 			err = de
 		}
+	}
+	if cause := err; outage.Is(cause) && caseflow.ErrorCode(cause) == caseflow.EInternal && !errors.Is(cause, context.Canceled) {
+		err = outage.Classify(cause)
+		s.log.Warn("a dependency is unavailable", "request_id", request.ID(c), "route", c.Path(), "err", cause.Error())
 	}
 	code := caseflow.ErrorCode(err)
 	body := errorBody{Error: errorDetail{Code: code, Message: caseflow.ErrorMessage(err), RequestID: request.ID(c)}}

@@ -20,6 +20,7 @@ const (
 	EConflict     = "conflict"     // a stale version or a clash with existing data
 	ETooLarge     = "too_large"    // the request body is over the limit
 	ERateLimited  = "rate_limited" // too many attempts
+	EUnavailable  = "unavailable"  // a dependency cannot serve now; try again after Retry-After
 	EInternal     = "internal"     // anything else; details are logged, never shown
 )
 

@@ -140,8 +140,21 @@ func (db *DB) Close() error {
 	return cerr
 }
 
-// Ping checks that the database answers, for readiness probes.
-func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+// Ping checks, for readiness probes, that the database answers and would
+// take a write: not in recovery, not read-only, and the service's role may
+// still write cases and their history (without writing anything).
+func (db *DB) Ping(ctx context.Context) error {
+	var writable bool
+	if err := db.sql.QueryRowContext(ctx, `SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'
+		AND has_table_privilege(current_user, 'cases', 'INSERT,UPDATE') AND has_table_privilege(current_user, 'case_history', 'INSERT')
+		AND has_table_privilege(current_user, 'case_clocks', 'INSERT,UPDATE')`).Scan(&writable); err != nil {
+		return err
+	}
+	if !writable {
+		return errors.New("the database does not take writes (read-only, a standby, or the service's role lost its privileges)")
+	}
+	return nil
+}
 
 func (db *DB) now() time.Time { return db.Now().UTC() }
 

@@ -83,6 +83,8 @@ func Status(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case caseflow.ERateLimited:
 		return http.StatusTooManyRequests
+	case caseflow.EUnavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

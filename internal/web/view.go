@@ -15,6 +15,7 @@ import (
 
 	"caseflow/internal/caseflow"
 	"caseflow/internal/catalog"
+	"caseflow/internal/outage"
 	"caseflow/internal/request"
 	"caseflow/internal/workflow"
 )
@@ -259,6 +260,10 @@ func (w *UI) handleError(err error, c echo.Context) {
 	}
 	lang := langOf(c)
 	v := errorView{Status: http.StatusInternalServerError, RequestID: request.ID(c)}
+	if cause := err; outage.Is(cause) && caseflow.ErrorCode(cause) == caseflow.EInternal && !errors.Is(cause, context.Canceled) {
+		err = outage.Classify(cause)
+		w.log.Warn("a dependency is unavailable", "request_id", request.ID(c), "route", c.Path(), "err", cause.Error())
+	}
 	var he *echo.HTTPError
 	switch {
 	case errors.Is(err, errCSRF):
@@ -285,6 +290,9 @@ func (w *UI) handleError(err error, c echo.Context) {
 			v.Message = tr(lang, "err.conflict")
 		case caseflow.ERateLimited:
 			v.Message = tr(lang, "err.rate_limited")
+		case caseflow.EUnavailable:
+			v.Message = tr(lang, "err.unavailable")
+			c.Response().Header().Set("Retry-After", caseflow.RetryAfterSeconds(caseflow.RetryAfterOf(err)))
 		case caseflow.EInvalid, caseflow.EMalformed:
 			v.Message = errorText(lang, err)
 		default:
