@@ -145,6 +145,12 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	if p, err := calendar.ParsePolicy(k.Policy); err == nil && k.Policy != "" {
 		cal = cal.WithPolicy(p)
 	}
+	if last, ok := repeatOf(k, v, req, s.now()); ok {
+		// Sent again without a key after a lost answer: made once.
+		return nil, nil, &caseflow.Error{Code: caseflow.EConflict,
+			Message: fmt.Sprintf("this extension was already made by %s at %s; send an Idempotency-Key to retry safely, or change the request to extend again",
+				last.By, caseflow.DateText(last.At))}
+	}
 	lt := limitsOf(k)
 	ext := caseflow.Extension{Reason: req.Reason, LegalBasis: strings.TrimSpace(req.LegalBasis), Decision: strings.TrimSpace(req.Decision),
 		RequestedOn: requested, By: v.Username, At: s.now().UTC(), DueBefore: k.DueAt}
@@ -328,4 +334,29 @@ func latestRequestDay(due time.Time, before workflow.Limit) string {
 		last = last.AddDate(0, 0, -before.Amount)
 	}
 	return last.Format("2006-01-02")
+}
+
+// repeatWindow is how long an identical extension by the same person is
+// taken for a repeat of the one made, not a second one.
+const repeatWindow = 10 * time.Minute
+
+// repeatOf finds the extension req repeats: the clock's last one, made by
+// the same person within repeatWindow, with the same amount, reason and
+// decision. Two such extensions in a row are a client sending its request
+// again after losing the answer; a second real extension has its own
+// decision or reason.
+func repeatOf(k *caseflow.Clock, v caseflow.Viewer, req ExtensionRequest, now time.Time) (caseflow.Extension, bool) {
+	if len(k.Extensions) == 0 {
+		return caseflow.Extension{}, false
+	}
+	last := k.Extensions[len(k.Extensions)-1]
+	amount := req.Duration
+	given := fmt.Sprintf("%d %s", last.Amount, last.Rule)
+	if req.Total != "" {
+		amount, given = req.Total, fmt.Sprintf("%d %s", last.TotalAmount, last.TotalRule)
+	}
+	l, err := calendar.ParseLimit(amount)
+	same := err == nil && fmt.Sprintf("%d %s", l.Amount, l.Rule) == given
+	return last, same && last.By == v.Username && now.Sub(last.At) < repeatWindow &&
+		last.Reason == req.Reason && last.Decision == strings.TrimSpace(req.Decision)
 }

@@ -11,6 +11,11 @@ import (
 // case applies the viewer's need-to-know in storage; every method that
 // writes owns its transaction.
 type Store interface {
+	// ClaimRequestKey, SaveAnswer and ReleaseRequestKey keep the
+	// Idempotency-Keys of writes and their answers (see package replay).
+	ClaimRequestKey(ctx context.Context, k caseflow.RequestKey, route, caseCode string, hash []byte, lease time.Duration) (*caseflow.KeyClaim, error)
+	SaveAnswer(ctx context.Context, k caseflow.RequestKey, a caseflow.StoredAnswer) error
+	ReleaseRequestKey(ctx context.Context, k caseflow.RequestKey, refused bool) error
 	Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, start caseflow.Start, key string, requestHash []byte) (*caseflow.IntakeResult, error)
 	Case(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
 	CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)

@@ -30,7 +30,7 @@ func (db *DB) Users(ctx context.Context) ([]*caseflow.User, error) {
 // whose role reads personal data waits for a second administrator: it is
 // stored unapproved, with its grant pending.
 func (db *DB) CreateUser(ctx context.Context, v caseflow.Viewer, u *caseflow.User, hash string, awaitApproval bool) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		var agencyID int64
 		res := tx.Model(&agencyRow{}).Where("code = ?", u.Agency.Code).Pluck("id", &agencyID)
 		if res.Error != nil {
@@ -69,7 +69,7 @@ type UserUpdate = caseflow.UserChange
 // UpdateUser changes an account. Disabling it or resetting its password
 // ends its sessions.
 func (db *DB) UpdateUser(ctx context.Context, v caseflow.Viewer, username string, up UserUpdate) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		var u userRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("username = ?", username).Take(&u).Error; err != nil {
 			if err == gorm.ErrRecordNotFound {
@@ -136,7 +136,7 @@ func (db *DB) Holidays(ctx context.Context) ([]caseflow.Holiday, error) {
 // verified. Due times already computed stay as they are; clocks started
 // afterwards use the new calendar.
 func (db *DB) PutHoliday(ctx context.Context, v caseflow.Viewer, h caseflow.Holiday) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "date"}},
 			DoUpdates: clause.AssignmentColumns([]string{"name", "working", "verified", "source"})}).
 			Create(&holidayRow{Date: h.Date, Name: h.Name, Working: h.Working, Verified: true, Source: h.Source}).Error; err != nil {
@@ -148,7 +148,7 @@ func (db *DB) PutHoliday(ctx context.Context, v caseflow.Viewer, h caseflow.Holi
 
 // DeleteHoliday removes a public holiday.
 func (db *DB) DeleteHoliday(ctx context.Context, v caseflow.Viewer, date time.Time) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("date = ?", date).Delete(&holidayRow{})
 		if res.Error != nil {
 			return res.Error

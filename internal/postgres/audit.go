@@ -104,7 +104,7 @@ func chain(prev []byte, hashes [][]byte) []byte {
 // processes: sealing takes an advisory lock, writing never does.
 func (db *DB) SealAudit(ctx context.Context) (int, error) {
 	sealed := 0
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLockKey).Error; err != nil {
 			return err
 		}

@@ -138,6 +138,8 @@ func derefTime(t *time.Time) time.Time {
 // may not know of is not_found, exactly like one that does not exist.
 func (db *DB) Case(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error) {
 	var c *caseflow.Case
+	// A read, though it writes its audit entry: not a write a request key
+	// stands for.
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		c, err = db.loadCase(tx, v, code, nil)

@@ -305,7 +305,7 @@ func (db *DB) AdoptCaseKeys(ctx context.Context, after int64, limit int) (int, i
 	}
 	n := 0
 	for _, r := range rows {
-		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := db.write(ctx, func(tx *gorm.DB) error {
 			_, err := db.adopt(tx, r.ID, r.Code)
 			return err
 		})
@@ -326,7 +326,7 @@ func (db *DB) AdoptCaseKeys(ctx context.Context, after int64, limit int) (int, i
 // are deleted. Codes, states, dates, clocks and statistics remain. It is
 // audited with the code only, and is final.
 func (db *DB) ShredCase(ctx context.Context, v caseflow.Viewer, code, reason string) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		var c caseRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id, code").Where("code = ?", code).Take(&c).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -354,6 +354,10 @@ func (db *DB) ShredCase(ctx context.Context, v caseflow.Viewer, code, reason str
 		if err := tx.Exec("UPDATE case_people SET blind_index = NULL WHERE case_id = ?", c.ID).Error; err != nil {
 			return err
 		}
+		// Answers kept for retries may name the child.
+		if err := tx.Exec("DELETE FROM request_keys WHERE case_code = ?", c.Code).Error; err != nil {
+			return err
+		}
 		return db.audit(tx, v, "case.shred", c.Code, map[string]any{"reason": reason})
 	})
 }
@@ -374,7 +378,7 @@ func (db *DB) RewrapKeys(ctx context.Context, after int64, limit int) (int, int6
 	}
 	n := 0
 	for _, r := range rows {
-		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := db.write(ctx, func(tx *gorm.DB) error {
 			var k caseKeyRow
 			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("case_id = ?", r.CaseID).Take(&k).Error; err != nil {
 				return err

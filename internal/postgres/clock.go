@@ -96,7 +96,7 @@ func (db *DB) Clocks(ctx context.Context, v caseflow.Viewer, code string) (*case
 // conditional update so that however often it runs, one breach is recorded.
 func (db *DB) HandleTimer(ctx context.Context, p caseflow.TimerPayload) (*caseflow.TimerOutcome, error) {
 	out := &caseflow.TimerOutcome{}
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var k clockRow
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", p.ClockID).Take(&k).Error
 		if err == gorm.ErrRecordNotFound {
@@ -284,8 +284,12 @@ func (db *DB) OutboxBacklog(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// PruneOutbox deletes relayed outbox rows older than age.
+// PruneOutbox deletes relayed outbox rows older than age, and the answers
+// kept for retries of requests older than that.
 func (db *DB) PruneOutbox(ctx context.Context, age time.Duration) error {
+	if err := db.gorm.WithContext(ctx).Exec("DELETE FROM request_keys WHERE created_at < ?", db.now().Add(-age)).Error; err != nil {
+		return err
+	}
 	return db.gorm.WithContext(ctx).Where("relayed_at < ?", db.now().Add(-age)).Delete(&outboxRow{}).Error
 }
 
@@ -359,7 +363,7 @@ func openExtensions(vt *vault, k *caseflow.Clock) error {
 // (another extension, a stop, a breach) is a conflict.
 func (db *DB) ExtendClock(ctx context.Context, v caseflow.Viewer, k *caseflow.Clock, ext caseflow.Extension, newWarn time.Time) (*caseflow.Clock, error) {
 	var out caseflow.Clock
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		// The reasons are the officer's words: sealed with the case's key.
 		var caseID int64
 		if err := tx.Raw("SELECT case_id FROM case_clocks WHERE id = ?", k.ID).Scan(&caseID).Error; err != nil {

@@ -34,7 +34,7 @@ type clockEventCase struct {
 // it runs.
 func (db *DB) recordDue(ctx context.Context, kind string, limit int) ([]*caseflow.TimerOutcome, error) {
 	var outs []*caseflow.TimerOutcome
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		now := db.now()
 		var ks []clockRow
 		var err error

@@ -57,7 +57,7 @@ func (db *DB) RecordBreach(ctx context.Context, v caseflow.Viewer, b *caseflow.D
 			return 0, err
 		}
 	}
-	err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (db *DB) Breaches(ctx context.Context) ([]caseflow.DataBreach, error) {
 // BreachNotified records that the notice was sent to the specialised
 // agency, with its reference; the reminders stop. Audited.
 func (db *DB) BreachNotified(ctx context.Context, v caseflow.Viewer, id int64, at time.Time, reference string) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		var b breachRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&b).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -182,7 +182,7 @@ func (db *DB) RemindBreaches(ctx context.Context) (int, error) {
 // says whether it wrote one. table and open are the caller's constants.
 func (db *DB) remindOnce(ctx context.Context, table, open string, id int64, from, to int, row *notificationRow) (bool, error) {
 	wrote := false
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE "+table+" SET reminded = ? WHERE id = ? AND reminded = ? AND "+open, to, id, from)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error // another worker claimed it, or the item closed

@@ -263,7 +263,7 @@ func clip(s string, n int) string {
 // new task id, and says how many.
 func (db *DB) RetryDeadDeliveries(ctx context.Context) (int, error) {
 	n := 0
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		now := db.now()
 		var rows []deliveryRow
 		if err := tx.Raw(`UPDATE notification_deliveries SET status = 'pending', not_before = ? WHERE status = 'dead' RETURNING *`,
@@ -363,7 +363,7 @@ func (db *DB) ContactPoints(ctx context.Context, agencyID, userID int64) ([]case
 // SetContactPoints replaces the contact points of an agency or a person
 // with cs, in one transaction.
 func (db *DB) SetContactPoints(ctx context.Context, v caseflow.Viewer, agencyID, userID int64, cs []caseflow.ContactPoint) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		del := tx.Where("agency_id = ?", agencyID)
 		if agencyID == 0 {
 			del = tx.Where("user_id = ?", userID)
@@ -443,7 +443,7 @@ func (db *DB) SendDigests(ctx context.Context, hour int) (int, error) {
 		}
 		row := notificationRow{Kind: caseflow.NotificationDigest, Audience: "agency", AgencyID: &agency, UnitPath: r.UnitPath,
 			Generation: day, Message: msg, CreatedAt: now}
-		err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := db.write(ctx, func(tx *gorm.DB) error {
 			added, err := db.addNotification(tx, &row)
 			if added {
 				n++

@@ -32,7 +32,7 @@ func escalationOf(k clockRow) []caseflow.EscalationStep {
 // and none records a rung twice.
 func (db *DB) EscalateDue(ctx context.Context, limit int) (int, error) {
 	n := 0
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		now := db.now()
 		var rows []clockRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
@@ -114,7 +114,7 @@ func (db *DB) escalate(tx *gorm.DB, k clockRow, now time.Time) (bool, error) {
 // (sealed): the breach climbs no further. Acknowledging again changes
 // nothing.
 func (db *DB) AcknowledgeNotification(ctx context.Context, v caseflow.Viewer, id int64, note string) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		cond, args := notificationScope(v)
 		var n notificationRow
 		err := tx.Raw("SELECT n.* FROM notifications n WHERE n.id = ? AND "+cond+" FOR UPDATE",

@@ -74,7 +74,7 @@ func (db *DB) PendingGrants(ctx context.Context) ([]caseflow.RoleGrant, error) {
 // until another administrator approves. One request waits per account.
 func (db *DB) RequestGrant(ctx context.Context, v caseflow.Viewer, username string, role caseflow.Role, agencyCode string) (*caseflow.RoleGrant, error) {
 	var id int64
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var u userRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("username = ?", username).Take(&u).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -130,7 +130,7 @@ func (db *DB) grant(ctx context.Context, id int64) (*caseflow.RoleGrant, error) 
 // new access starts from a new login), lets a new account log in, and
 // tells the supervisors over the agency's unit.
 func (db *DB) DecideGrant(ctx context.Context, v caseflow.Viewer, id int64, approve bool, reason string) (*caseflow.RoleGrant, error) {
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var g roleGrantRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&g).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -25,7 +25,7 @@ const duplicateWindow = 90 * 24 * time.Hour
 func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, start caseflow.Start,
 	idemKey string, requestHash []byte) (*caseflow.IntakeResult, error) {
 	var result *caseflow.IntakeResult
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		if idemKey != "" {
 			done, err := db.claimIdempotency(tx, v, idemKey, requestHash)
 			if err != nil || done != nil {

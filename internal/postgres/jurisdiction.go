@@ -92,7 +92,7 @@ func (db *DB) jurisdictionByID(tx *gorm.DB, id int64) (*caseflow.JurisdictionRow
 func (db *DB) AddJurisdiction(ctx context.Context, v caseflow.Viewer, r caseflow.JurisdictionRow) (*caseflow.JurisdictionRow, []int64, error) {
 	var out *caseflow.JurisdictionRow
 	replaced := []int64{}
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var province int64
 		if err := tx.Raw(`SELECT province_id FROM structures s WHERE s.id = ? AND ? LIKE (SELECT path FROM units WHERE id = s.province_id) || '%'`,
 			r.Structure, r.Unit.Path).Scan(&province).Error; err != nil {
@@ -165,7 +165,7 @@ func (db *DB) AddJurisdiction(ctx context.Context, v caseflow.Viewer, r caseflow
 // verified, its source, its last day.
 func (db *DB) EditJurisdiction(ctx context.Context, v caseflow.Viewer, id int64, e caseflow.JurisdictionEdit) (*caseflow.JurisdictionRow, error) {
 	var out *caseflow.JurisdictionRow
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var row jurisdictionRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -206,7 +206,7 @@ func (db *DB) EditJurisdiction(ctx context.Context, v caseflow.Viewer, id int64,
 // WithdrawJurisdiction takes a row out of use; it stays in the table, so
 // that seeding does not add it back.
 func (db *DB) WithdrawJurisdiction(ctx context.Context, v caseflow.Viewer, id int64) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&jurisdictionRow{}).Where("id = ? AND withdrawn_at IS NULL", id).
 			Updates(map[string]any{"withdrawn_at": db.now(), "updated_at": db.now()})
 		if res.Error != nil {

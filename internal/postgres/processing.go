@@ -79,7 +79,7 @@ func (db *DB) SetProcessing(ctx context.Context, v caseflow.Viewer, code string,
 	if c.Access != caseflow.AccessFull {
 		return caseflow.Errorf(caseflow.EForbidden, "only an agency with the whole case records its legal basis")
 	}
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		vt, err := db.vaultOf(tx, c.ID, true)
 		if err != nil {
 			return err

@@ -197,7 +197,7 @@ func (db *DB) Referrals(ctx context.Context, v caseflow.Viewer, code string) ([]
 // may. The provider's access through the referral ends with it: what it
 // needed the case for is over.
 func (db *DB) FinishReferral(ctx context.Context, v caseflow.Viewer, id int64, note string) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		var r referralRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&r).Error; err != nil {
 			if err == gorm.ErrRecordNotFound {

@@ -24,7 +24,7 @@ var errDryRun = errors.New("dry run")
 func (db *DB) RemapOpenCases(ctx context.Context, v caseflow.Viewer, on time.Time, apply bool) (*caseflow.RemapReport, error) {
 	rep := &caseflow.RemapReport{On: caseflow.Day(on), Applied: apply}
 	day := caseflow.Day(on)
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var cs []struct {
 			ID        int64
 			Code      string

@@ -149,7 +149,7 @@ func (db *DB) RollUpCompliance(ctx context.Context, limit int) (int, error) {
 // cases it tried, so that the caller can try them one by one.
 func (db *DB) rollUpBatch(ctx context.Context, limit int, only []int64) (int, []int64, error) {
 	var ids []int64
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var got bool
 		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?)`, rollUpLock).Scan(&got).Error; err != nil || !got {
 			return err
@@ -576,7 +576,7 @@ func trendFromBase(tx *gorm.DB, s *complianceScope, q caseflow.ComplianceQuery, 
 // time. Writes to cases wait while it runs (the queue is locked), so that
 // nothing written meanwhile is lost.
 func (db *DB) RebuildComplianceRollUp(ctx context.Context) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '256MB'`).Error; err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ func (db *DB) SeedReference(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		for _, p := range provinces {
 			if err := db.seedProvince(tx, p); err != nil {
 				return fmt.Errorf("seeding %s: %w", p.Dir, err)

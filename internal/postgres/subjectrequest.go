@@ -53,7 +53,7 @@ func (db *DB) AddSubjectRequest(ctx context.Context, v caseflow.Viewer, code str
 		return 0, err
 	}
 	var id int64
-	err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.write(ctx, func(tx *gorm.DB) error {
 		vt, err := db.vaultOf(tx, c.ID, true)
 		if err != nil {
 			return err
@@ -138,7 +138,7 @@ func (db *DB) DecideSubjectRequest(ctx context.Context, v caseflow.Viewer, code 
 	if err != nil {
 		return err
 	}
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		var r subjectRequestRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND case_id = ?", id, c.ID).Take(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -177,7 +177,7 @@ func (db *DB) MarkSubjectRequestExported(ctx context.Context, v caseflow.Viewer,
 	if err != nil {
 		return err
 	}
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&subjectRequestRow{}).Where("id = ? AND case_id = ? AND kind = 'access' AND decision = 'approved'", id, c.ID).
 			Update("exported_at", db.now())
 		if res.Error != nil {
@@ -209,7 +209,7 @@ func (db *DB) CorrectChild(ctx context.Context, v caseflow.Viewer, code string, 
 		return caseflow.InvalidField("field", caseflow.FieldError{Code: caseflow.FieldNotOneOf, Message: "must be full_name, date_of_birth or address",
 			Allowed: []string{"full_name", "date_of_birth", "address"}})
 	}
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		var r subjectRequestRow
 		if err := tx.Where("id = ? AND case_id = ?", id, c.ID).Take(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -32,7 +32,7 @@ func (db *DB) CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (
 // the audit entry. A version that is no longer current is a conflict and
 // nothing is written.
 func (db *DB) ApplyTransition(ctx context.Context, v caseflow.Viewer, ch *caseflow.Change) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		return db.applyTransition(tx, v, ch)
 	})
 }

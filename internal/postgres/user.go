@@ -68,7 +68,7 @@ func (db *DB) UserByUsername(ctx context.Context, username string) (*caseflow.Us
 // CreateSession stores the keyed hash of a new bearer token for a user and
 // records the login in the audit trail.
 func (db *DB) CreateSession(ctx context.Context, v caseflow.Viewer, tokenHash []byte, expiresAt time.Time) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		row := sessionRow{TokenHash: tokenHash, UserID: v.UserID, CreatedAt: db.now(), ExpiresAt: expiresAt.UTC()}
 		if err := tx.Omit("ID").Create(&row).Error; err != nil {
 			return err
@@ -95,7 +95,7 @@ func (db *DB) SessionViewer(ctx context.Context, tokenHash []byte) (*caseflow.Us
 
 // RevokeSession ends a session (logout).
 func (db *DB) RevokeSession(ctx context.Context, v caseflow.Viewer, tokenHash []byte) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&sessionRow{}).Where("token_hash = ? AND revoked_at IS NULL", tokenHash).
 			Update("revoked_at", db.now()).Error; err != nil {
 			return err

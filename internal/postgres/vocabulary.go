@@ -17,7 +17,7 @@ import (
 // derived.
 func (db *DB) DeriveRoles(ctx context.Context, vocab []caseflow.Vocabulary) (int64, error) {
 	var n int64
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write(ctx, func(tx *gorm.DB) error {
 		var pending int64
 		if err := tx.Raw(`SELECT (SELECT count(*) FROM case_history WHERE roles IS NULL) +
 			(SELECT count(*) FROM case_clocks WHERE role IS NULL OR stop_roles IS NULL)`).Scan(&pending).Error; err != nil {

@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +147,38 @@ func TestWebCaseActions(t *testing.T) {
 		require.Contains(t, stale.Body, `<a class="button primary" href="/cases/`+code+`">Tải lại hồ sơ</a>`)
 	})
 
+	t.Run("AFormSentTwiceWithItsKeyActsOnce", func(t *testing.T) {
+		// The page gives every form a key of its own.
+		page := officer.get("/cases/" + code)
+		keys := regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]{32})"`).FindAllStringSubmatch(page.Body, -1)
+		require.GreaterOrEqual(t, len(keys), 2)
+		require.NotEqual(t, keys[0][1], keys[1][1])
+		v := regexp.MustCompile(`name="event" value="assess_risk">\s*<input type="hidden" name="version" value="(\d+)"`).FindStringSubmatch(page.Body)
+		require.NotNil(t, v)
+		events := func() string {
+			n, err := env.db.QueryStrings(context.Background(), `SELECT count(*)::text FROM audit_log WHERE action = 'case.event' AND case_code = ?`, code)
+			require.NoError(t, err)
+			return n[0]
+		}
+		before := events()
+		form := url.Values{"event": {"assess_risk"}, "version": {v[1]}, "d_risk_level": {"medium"}, "idempotency_key": {keys[0][1]}}
+		first := officer.post("/cases/"+code+"/events", form)
+		require.Equal(t, http.StatusSeeOther, first.Status, first.Body)
+		again := officer.post("/cases/"+code+"/events", form)
+		require.Equal(t, http.StatusSeeOther, again.Status, "the answer the first got, not a stale version: %s", again.Body)
+		require.Equal(t, first.Location, again.Location)
+		n, _ := strconv.Atoi(before)
+		require.Equal(t, strconv.Itoa(n+1), events(), "the event was applied once")
+		// A form shown again with its errors is corrected and sent again
+		// under the same key.
+		key := keys[1][1]
+		bad := officer.post("/cases/"+code+"/events", url.Values{"event": {"refer_police"}, "version": {nextVersion(t, v[1])}, "idempotency_key": {key}})
+		require.Equal(t, http.StatusUnprocessableEntity, bad.Status, bad.Body)
+		ok := officer.post("/cases/"+code+"/events", url.Values{"event": {"assess_risk"}, "version": {nextVersion(t, v[1])},
+			"d_risk_level": {"low"}, "idempotency_key": {key}})
+		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+	})
+
 	t.Run("ReferToPoliceAndAccept", func(t *testing.T) {
 		referToPolice(t, officer, code)
 		work := police.get("/worklist")
@@ -230,3 +264,11 @@ func TestWebNotificationsAndWorklistOrder(t *testing.T) {
 // serverWith builds another server on the test database, with the same
 // token secret as the shared one (main_test.go), a limiter of its own and
 // the given changes to its configuration.
+
+// nextVersion is the case version after v.
+func nextVersion(t *testing.T, v string) string {
+	t.Helper()
+	n, err := strconv.Atoi(v)
+	require.NoError(t, err)
+	return strconv.Itoa(n + 1)
+}

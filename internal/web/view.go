@@ -42,6 +42,10 @@ func (w *UI) loadTemplates() {
 func templateFuncs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t": func(key string, args ...any) string { return tr(lang, key, args...) },
+		// formkey is the key a rendered form is sent with, so that sending it
+		// again (a double click, a retry after a lost answer) does its change
+		// once.
+		"formkey": newIdempotencyKey,
 		// label names a value of the domain from the catalogue: {{label "verdict" "met"}}.
 		"label": func(kind, value string) string { return catalog.Label(lang, kind, value) },
 		// svg marks a chart of web_svg.go as safe: its text is escaped there.
