@@ -52,3 +52,16 @@ type OutboxItem struct {
 	Payload []byte
 	RunAt   time.Time
 }
+
+// StuckItem is an item a batch job set aside after it failed — a clock
+// whose warning or breach could not be written, an outbox row the queue
+// refused — tried again with backoff.
+type StuckItem struct {
+	Kind          string // "clock" or "outbox"
+	ID            int64
+	CaseCode      string // a clock's case
+	Failures      int
+	LastError     string
+	FirstFailedAt time.Time
+	NextAttemptAt time.Time
+}

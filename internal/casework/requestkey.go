@@ -22,3 +22,13 @@ func (s *Service) SaveAnswer(ctx context.Context, k caseflow.RequestKey, a casef
 func (s *Service) ReleaseRequestKey(ctx context.Context, k caseflow.RequestKey, refused bool) error {
 	return s.store.ReleaseRequestKey(ctx, k, refused)
 }
+
+// StuckItems lists, for administrators, the items the worker set aside
+// after they failed (a clock whose breach cannot be written, an outbox row
+// the queue refused), tried again with backoff.
+func (s *Service) StuckItems(ctx context.Context, v caseflow.Viewer) ([]caseflow.StuckItem, error) {
+	if !v.Role.Administers() {
+		return nil, caseflow.Errorf(caseflow.EForbidden, "only administrators see the worker's failures")
+	}
+	return s.store.ListStuckItems(ctx)
+}

@@ -16,6 +16,8 @@ type Store interface {
 	ClaimRequestKey(ctx context.Context, k caseflow.RequestKey, route, caseCode string, hash []byte, lease time.Duration) (*caseflow.KeyClaim, error)
 	SaveAnswer(ctx context.Context, k caseflow.RequestKey, a caseflow.StoredAnswer) error
 	ReleaseRequestKey(ctx context.Context, k caseflow.RequestKey, refused bool) error
+	// ListStuckItems lists the items batch jobs set aside after they failed.
+	ListStuckItems(ctx context.Context) ([]caseflow.StuckItem, error)
 	Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report, start caseflow.Start, key string, requestHash []byte) (*caseflow.IntakeResult, error)
 	Case(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)
 	CaseSummary(ctx context.Context, v caseflow.Viewer, code string) (*caseflow.Case, error)

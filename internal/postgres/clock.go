@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/outage"
 )
 
 // clock turns a clock row into the domain clock. Extensions that do not
@@ -202,6 +203,7 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(caseflow.Out
 	var rows []outboxRow
 	if err := db.gorm.WithContext(ctx).Raw(`UPDATE outbox o SET claimed_until = @until
 		FROM (SELECT id FROM outbox WHERE relayed_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now)
+			AND NOT EXISTS (SELECT 1 FROM stuck_items s WHERE s.kind = 'outbox' AND s.item_id = outbox.id AND s.next_attempt_at > @now)
 			ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED) c
 		WHERE o.id = c.id RETURNING o.id, o.kind, o.task_id, o.payload, o.run_at`,
 		map[string]any{"until": now.Add(relayLease), "now": now, "limit": limit}).Scan(&rows).Error; err != nil {
@@ -212,10 +214,21 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(caseflow.Out
 	var sendErr error
 	for _, r := range rows {
 		if sendErr == nil && ctx.Err() == nil {
-			if sendErr = send(caseflow.OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt}); sendErr == nil {
+			err := send(caseflow.OutboxItem{ID: r.ID, Kind: r.Kind, TaskID: r.TaskID, Payload: r.Payload, RunAt: r.RunAt})
+			if err == nil {
 				done = append(done, r.ID)
 				continue
 			}
+			if !outage.Is(err) {
+				// This row, not the queue: set aside, and on with the others.
+				db.Log.Error("an outbox row was refused by the queue; set aside and tried again later", "outbox_id", r.ID, "kind", r.Kind, "err", err.Error())
+				if serr := db.setAside(ctx, "outbox", r.ID, err); serr != nil {
+					sendErr = serr
+				}
+				rest = append(rest, r.ID)
+				continue
+			}
+			sendErr = err
 		}
 		rest = append(rest, r.ID)
 	}
@@ -225,6 +238,9 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(caseflow.Out
 	if len(done) > 0 {
 		if err := mark.Exec("UPDATE outbox SET relayed_at = ?, claimed_until = NULL WHERE id = ANY(?)", db.now(), done).Error; err != nil {
 			return 0, err
+		}
+		if err := mark.Exec("DELETE FROM stuck_items WHERE kind = 'outbox' AND item_id = ANY(?)", done).Error; err != nil {
+			return len(done), err
 		}
 	}
 	if len(rest) > 0 {

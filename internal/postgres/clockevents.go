@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/outage"
 )
 
 // Warnings and breaches are written set-wise: whether one clock's timer
@@ -45,7 +46,7 @@ func (db *DB) recordDue(ctx context.Context, kind string, limit int) ([]*caseflo
 			// the timers of a set just written running one after another
 			// with nothing to do.
 			err = tx.Raw(`WITH due AS (
-					SELECT id FROM case_clocks WHERE status = 'running' AND due_at <= @now
+					SELECT id FROM case_clocks WHERE status = 'running' AND due_at <= @now AND `+notStuck+`
 					ORDER BY due_at, id DESC LIMIT @limit FOR UPDATE SKIP LOCKED)
 				UPDATE case_clocks k SET `+breachSet+` FROM due WHERE k.id = due.id RETURNING `+clockEventColumns,
 				map[string]any{"now": now, "limit": limit}).Scan(&ks).Error
@@ -53,6 +54,7 @@ func (db *DB) recordDue(ctx context.Context, kind string, limit int) ([]*caseflo
 			// A clock already due gets its breach, not a warning.
 			err = tx.Raw(`WITH due AS (
 					SELECT id FROM case_clocks WHERE status = 'running' AND warned_at IS NULL AND warn_at <= @now AND due_at > @now
+						AND `+notStuck+`
 					ORDER BY warn_at LIMIT @limit FOR UPDATE SKIP LOCKED)
 				UPDATE case_clocks k SET warned_at = @now FROM due WHERE k.id = due.id RETURNING `+clockEventColumns,
 				map[string]any{"now": now, "limit": limit}).Scan(&ks).Error
@@ -72,10 +74,25 @@ func (db *DB) recordDue(ctx context.Context, kind string, limit int) ([]*caseflo
 // clockEventColumns are the columns of a clock its events are written from.
 const clockEventColumns = "k.id, k.case_id, k.clock, k.generation, k.responsible_agency, k.notify, k.warn_at, k.due_at"
 
+// notStuck leaves out of the sets the clocks set aside (see stuck.go).
+const notStuck = "NOT EXISTS (SELECT 1 FROM stuck_items s WHERE s.kind = 'clock' AND s.item_id = case_clocks.id)"
+
 // BreachDue records the breaches of up to limit running clocks past their
-// due time, set-wise in one transaction, and returns them.
+// due time, set-wise in one transaction, and returns them. If the set
+// cannot be written (one clock of it fails), its clocks are recorded one
+// by one and those that fail are set aside, so that one bad clock does not
+// keep the others from their breach.
 func (db *DB) BreachDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error) {
-	return db.recordDue(ctx, caseflow.NotificationBreach, limit)
+	return db.recordSet(ctx, caseflow.NotificationBreach, limit)
+}
+
+func (db *DB) recordSet(ctx context.Context, kind string, limit int) ([]*caseflow.TimerOutcome, error) {
+	outs, err := db.recordDue(ctx, kind, limit)
+	if err == nil || ctx.Err() != nil || outage.Is(err) {
+		// An outage is not the fault of a clock: the set is tried again.
+		return outs, err
+	}
+	return db.recordEach(ctx, kind, limit, err)
 }
 
 // ClockDue reads, without locking, when the clock of timer p is due and
@@ -97,10 +114,9 @@ func (db *DB) ClockDue(ctx context.Context, p caseflow.TimerPayload) (time.Time,
 }
 
 // WarnDue records the warnings of up to limit running clocks past their
-// warning time and not yet due, set-wise in one transaction, and returns
-// them.
+// warning time and not yet due, as BreachDue does breaches.
 func (db *DB) WarnDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error) {
-	return db.recordDue(ctx, caseflow.NotificationWarning, limit)
+	return db.recordSet(ctx, caseflow.NotificationWarning, limit)
 }
 
 // clockEvents writes the history rows and notifications (with their

@@ -18,6 +18,8 @@ type MetricsStore interface {
 	ComplianceQueue(ctx context.Context) (int64, error)
 	// DeliveryCounts counts deliveries by channel and status.
 	DeliveryCounts(ctx context.Context) (map[[2]string]int64, error)
+	// StuckItems counts the items set aside after they failed, by kind.
+	StuckItems(ctx context.Context) (map[string]int64, error)
 }
 
 // Metrics are the worker's Prometheus metrics.
@@ -75,6 +77,8 @@ var (
 	backlogDesc  = prometheus.NewDesc("caseflow_outbox_backlog", "Outbox rows not yet relayed to the queue.", nil, nil)
 	deliveryDesc = prometheus.NewDesc("caseflow_deliveries", "Deliveries of notifications by channel and status (pending, sent, failed: to be retried, dead).",
 		[]string{"channel", "status"}, nil)
+	stuckDesc = prometheus.NewDesc("caseflow_stuck_items", "Items set aside after they failed and tried again with backoff, by kind (clock: a warning or breach that cannot be written; outbox: a task the queue refused).",
+		[]string{"kind"}, nil)
 	rollUpDesc = prometheus.NewDesc("caseflow_compliance_queue", "Changes of cases not yet rolled up into the compliance roll-up.", nil, nil)
 )
 
@@ -86,6 +90,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- backlogDesc
 	ch <- rollUpDesc
 	ch <- deliveryDesc
+	ch <- stuckDesc
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -105,6 +110,11 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	if counts, err := c.db.DeliveryCounts(ctx); err == nil {
 		for k, n := range counts {
 			ch <- prometheus.MustNewConstMetric(deliveryDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+		}
+	}
+	if counts, err := c.db.StuckItems(ctx); err == nil {
+		for kind, n := range counts {
+			ch <- prometheus.MustNewConstMetric(stuckDesc, prometheus.GaugeValue, float64(n), kind)
 		}
 	}
 }

@@ -158,8 +158,14 @@ func (w *Worker) relay(ctx context.Context) error {
 	}
 }
 
-// sweep records every due warning and breach the timers missed.
+// sweep records every due warning and breach the timers missed, and tries
+// again the clocks set aside.
 func (w *Worker) sweep(ctx context.Context) error {
+	if n, err := w.DB.RetryStuck(ctx); err != nil {
+		w.Log.Error("retrying the clocks set aside failed", "err", err.Error())
+	} else if n > 0 {
+		w.Log.Info("clocks set aside went through", "clocks", n)
+	}
 	for {
 		outs, err := w.DB.SweepDue(ctx, 200)
 		if err != nil {

@@ -51,6 +51,9 @@ type Store interface {
 	// SweepDue records up to limit due warnings and breaches the timers
 	// missed, and returns what it recorded.
 	SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error)
+	// RetryStuck tries again the clocks set aside after they failed, and
+	// says how many went through.
+	RetryStuck(ctx context.Context) (int, error)
 	// PendingTimers pages through the timers every running clock should
 	// have, with when each is due and the last clock id seen.
 	PendingTimers(ctx context.Context, after int64, limit int) ([]caseflow.TimerPayload, []time.Time, int64, error)

@@ -60,6 +60,7 @@ func (w *UI) routes() {
 	e.POST("/admin/breaches", w.breachRecord, admin, once)
 	e.POST("/admin/breaches/:id/notified", w.breachNotified, admin, once)
 	e.GET("/admin/holidays", w.holidaysPage, admin)
+	e.GET("/admin/stuck", w.stuckPage, admin)
 	e.GET("/admin/agencies/:code/contacts", w.contactsPage, admin)
 	e.POST("/admin/agencies/:code/contacts", w.contactsSubmit, admin, once)
 	e.POST("/admin/holidays", w.holidayPut, admin, once)

@@ -23,7 +23,7 @@ import (
 // webPages are the page templates; each is parsed with the layout and the
 // shared partials, once per language.
 var webPages = []string{"login", "error", "cases", "intake", "case", "worklist", "notifications",
-	"dashboard", "indicator", "users", "user", "holidays", "contacts", "breaches"}
+	"dashboard", "indicator", "users", "user", "holidays", "contacts", "breaches", "stuck"}
 
 func (w *UI) loadTemplates() {
 	w.pages = map[string]map[string]*template.Template{}
@@ -474,6 +474,7 @@ func (w *UI) nav(c echo.Context, lang string, u *caseflow.User) []navLink {
 		if w.monitor != "" {
 			add(w.monitor, "nav.queues")
 		}
+		add("/admin/stuck", "nav.stuck")
 	}
 	if r.ReadsCases() {
 		add("/notifications", "nav.notifications")
