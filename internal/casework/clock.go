@@ -145,12 +145,6 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 	if p, err := calendar.ParsePolicy(k.Policy); err == nil && k.Policy != "" {
 		cal = cal.WithPolicy(p)
 	}
-	if last, ok := repeatOf(k, v, req, s.now()); ok {
-		// Sent again without a key after a lost answer: made once.
-		return nil, nil, &caseflow.Error{Code: caseflow.EConflict,
-			Message: fmt.Sprintf("this extension was already made by %s at %s; send an Idempotency-Key to retry safely, or change the request to extend again",
-				last.By, caseflow.DateText(last.At))}
-	}
 	lt := limitsOf(k)
 	ext := caseflow.Extension{Reason: req.Reason, LegalBasis: strings.TrimSpace(req.LegalBasis), Decision: strings.TrimSpace(req.Decision),
 		RequestedOn: requested, By: v.Username, At: s.now().UTC(), DueBefore: k.DueAt}
@@ -187,6 +181,13 @@ func (s *Service) Extend(ctx context.Context, v caseflow.Viewer, code string, re
 		}
 	} else if err := checkMaximum(cal, wc, k, due, amountField); err != nil {
 		return nil, nil, err
+	}
+	if last, ok := repeatOf(k, v, req, s.now()); ok {
+		// Sent again without a key after a lost answer: made once. (What
+		// the law refuses is refused as such first.)
+		return nil, nil, &caseflow.Error{Code: caseflow.EConflict,
+			Message: fmt.Sprintf("this extension was already made by %s at %s; send an Idempotency-Key to retry safely, or change the request to extend again",
+				last.By, caseflow.DateText(last.At))}
 	}
 	ext.DueAfter = due.UTC()
 	warn := cal.WarnAt(k.StartedAt, due, wc.WarnAt)

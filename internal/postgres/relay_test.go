@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,7 +43,9 @@ func TestRelayOutbox(t *testing.T) {
 		t.Cleanup(func() { _ = other.Close() })
 
 		var sent []string
-		fail := errors.New("redis went away")
+		// The queue cannot be reached: the batch stops, and what was not sent
+		// waits for the next round.
+		fail := fmt.Errorf("enqueueing: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
 		n, err := db.DB.RelayOutbox(ctx, 10, func(it caseflow.OutboxItem) error {
 			// Another session can lock the row being sent: the relay holds
 			// no lock on it, and no transaction is open on the database.
@@ -69,6 +73,37 @@ func TestRelayOutbox(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		require.Equal(t, ids[2:], sent)
+	})
+
+	t.Run("ARowTheQueueRefusesIsSetAside", func(t *testing.T) {
+		t.Parallel()
+		db := freshDatabase(t)
+		ids := addOutbox(t, db, "d", 4)
+		var sent []string
+		n, err := db.DB.RelayOutbox(ctx, 10, func(it caseflow.OutboxItem) error {
+			if it.TaskID == ids[1] {
+				return errors.New("the task payload is refused")
+			}
+			sent = append(sent, it.TaskID)
+			return nil
+		})
+		require.NoError(t, err, "one row does not stop the relay")
+		require.Equal(t, 3, n)
+		require.Equal(t, []string{ids[0], ids[2], ids[3]}, sent)
+		stuck, err := db.DB.StuckItems(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), stuck["outbox"])
+		// Left out until its backoff ends, then sent and cleared.
+		n, err = db.DB.RelayOutbox(ctx, 10, func(caseflow.OutboxItem) error { return nil })
+		require.NoError(t, err)
+		require.Zero(t, n)
+		db.DB.Now = func() time.Time { return time.Now().Add(time.Minute) }
+		n, err = db.DB.RelayOutbox(ctx, 10, func(caseflow.OutboxItem) error { return nil })
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		stuck, err = db.DB.StuckItems(ctx)
+		require.NoError(t, err)
+		require.Zero(t, stuck["outbox"])
 	})
 
 	t.Run("RelaysShareTheRowsOnce", func(t *testing.T) {
