@@ -296,6 +296,11 @@ fx_setup() {
 	fx_spawn dev dev
 	fx_wait_ready 180 dev
 	fx_kill dev TERM
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$api_port") 2>/dev/null || break
+		fx_sleep 0.1
+	done
+	(exec 3<>"/dev/tcp/127.0.0.1/$api_port") 2>/dev/null && fx_fail "port $api_port still answers after caseflow dev stopped" dev
 	fx_user=$(fx_sql -c "SELECT id FROM users WHERE username = 'officer1'")
 	fx_case_base=$(fx_sql -c "SELECT coalesce(max(id), 0) FROM cases")
 	[ -n "$fx_user" ] || fx_fail "no officer1 after caseflow dev" dev
@@ -366,8 +371,9 @@ SELECT 'reports=' || (SELECT count(*) FROM rep)
 	|| ' wrong_case=' || (SELECT count(*) FROM rep r JOIN k USING (key) WHERE r.outcome = 'acked' AND k.code IS DISTINCT FROM r.code)
 	|| ' two_codes_for_a_key=' || (SELECT count(*) FROM (SELECT key FROM att WHERE op = 'report' AND status IN (200, 201)
 		GROUP BY key HAVING count(DISTINCT code) > 1) x)
-	|| ' cases_filed=' || (SELECT count(*) FROM cases WHERE id > $fx_case_base)
 	|| ' keys_with_case=' || (SELECT count(*) FROM k WHERE code IS NOT NULL)
+	|| ' cases_filed_in_run=' || (SELECT count(*) FROM cases WHERE id > $fx_case_base)
+	|| ' keys_of_run=' || (SELECT count(*) FROM idempotency_keys WHERE user_id = $fx_user AND case_id > $fx_case_base)
 	|| ' keys_without_case=' || (SELECT count(*) FROM k WHERE code IS NULL)
 	|| ' cases_without_key=' || (SELECT count(*) FROM cases c WHERE c.id > $fx_case_base
 		AND NOT EXISTS (SELECT 1 FROM idempotency_keys i WHERE i.case_id = c.id))
@@ -387,8 +393,8 @@ SQL
 	[ "$v" = 0 ] || fx_problem "$v keys acknowledged with two different cases"
 	v=$(fx_field "$out" cases_without_key)
 	[ "$v" = 0 ] || fx_problem "$v cases filed without a key: duplicates"
-	[ "$(fx_field "$out" cases_filed)" = "$(fx_field "$out" keys_with_case)" ] ||
-		fx_problem "more cases than keys: $(fx_field "$out" cases_filed) cases for $(fx_field "$out" keys_with_case) keys"
+	[ "$(fx_field "$out" cases_filed_in_run)" = "$(fx_field "$out" keys_of_run)" ] ||
+		fx_problem "more cases than keys: $(fx_field "$out" cases_filed_in_run) cases filed in the run for $(fx_field "$out" keys_of_run) keys"
 	v=$(fx_field "$out" acked)
 	[ "$v" -gt 0 ] || fx_problem "no report was acknowledged at all"
 	reports_line=$(head -n 1 <<<"$out")
