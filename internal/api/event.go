@@ -588,13 +588,9 @@ func (s *API) exportSubjectRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hist := make([]map[string]any, 0, len(x.History))
-	for _, h := range x.History {
-		hist = append(hist, map[string]any{"event": h.Event, "from": h.From, "to": h.To, "at": local(h.At)})
-	}
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-request-%d.json"`, x.Case.Code, id))
-	return c.JSON(http.StatusOK, map[string]any{"case": toCaseJSON(x.Case), "history": hist,
-		"note": "The personal data caseflow holds about the child of this case, as the access request asked; the reporter's and suspects' data and staff notes are withheld."})
+	name, file := x.File(id)
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	return c.JSON(http.StatusOK, file)
 }
 
 type correctionBody struct {

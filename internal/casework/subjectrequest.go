@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -90,6 +91,93 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, v caseflow.Viewer, c
 type SubjectExport struct {
 	Case    *caseflow.Case
 	History []caseflow.HistoryEntry
+}
+
+// exportNote heads the file that answers an access request.
+const exportNote = "The personal data caseflow holds about the child of this case, as the access request asked; " +
+	"the reporter's and suspects' data and staff notes are withheld."
+
+// The file that answers an access request, the same from the API and the
+// web. The service leaves out the reporter, the suspects and the
+// narrative, so the file has no place for them.
+type (
+	exportPerson struct {
+		FullName     string `json:"full_name,omitempty"`
+		Sex          string `json:"sex,omitempty"`
+		DateOfBirth  string `json:"date_of_birth,omitempty"`
+		Age          *int   `json:"age,omitempty"`
+		Address      string `json:"address,omitempty"`
+		Phone        string `json:"phone,omitempty"`
+		Relationship string `json:"relationship,omitempty"`
+		Anonymous    bool   `json:"anonymous,omitempty"`
+	}
+	exportCase struct {
+		Code     string `json:"code"`
+		State    string `json:"state"`
+		Version  int    `json:"version"`
+		Workflow struct {
+			ID      string `json:"id"`
+			Version int    `json:"version"`
+		} `json:"workflow"`
+		Commune struct {
+			Code  string `json:"code"`
+			Name  string `json:"name"`
+			Level string `json:"level"`
+		} `json:"commune"`
+		ReceivedAt      time.Time      `json:"received_at"`
+		Channel         string         `json:"channel"`
+		AbuseTypes      []string       `json:"abuse_types"`
+		Setting         string         `json:"setting"`
+		ImmediateDanger bool           `json:"immediate_danger"`
+		CrimeCategory   string         `json:"crime_category,omitempty"`
+		Outcome         string         `json:"outcome,omitempty"`
+		Access          string         `json:"access"`
+		CreatedAt       time.Time      `json:"created_at"`
+		UpdatedAt       time.Time      `json:"updated_at"`
+		Children        []exportPerson `json:"children,omitempty"`
+		ErasedAt        *time.Time     `json:"erased_at,omitempty"`
+	}
+)
+
+func exportCaseOf(c *caseflow.Case) exportCase {
+	out := exportCase{Code: c.Code, State: c.State, Version: c.Version, ReceivedAt: caseflow.Local(c.ReceivedAt), Channel: c.Channel,
+		AbuseTypes: c.AbuseTypes, Setting: c.Setting, ImmediateDanger: c.ImmediateDanger, CrimeCategory: c.CrimeCategory,
+		Outcome: c.Outcome, Access: string(c.Access), CreatedAt: caseflow.Local(c.CreatedAt), UpdatedAt: caseflow.Local(c.UpdatedAt)}
+	out.Workflow.ID, out.Workflow.Version = c.WorkflowID, c.WorkflowVersion
+	out.Commune.Code, out.Commune.Name, out.Commune.Level = c.Commune.Code, c.Commune.Name, caseflow.LevelCommune
+	if c.ErasedAt != nil {
+		t := caseflow.Local(*c.ErasedAt)
+		out.ErasedAt = &t
+	}
+	for _, p := range c.Children {
+		out.Children = append(out.Children, exportPerson{FullName: p.FullName, Sex: p.Sex, DateOfBirth: p.DateOfBirth, Age: p.Age,
+			Address: p.Address, Phone: p.Phone, Relationship: p.Relationship, Anonymous: p.Anonymous})
+	}
+	return out
+}
+
+// exportStep is a step of the case in the file.
+type exportStep struct {
+	Event string    `json:"event"`
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+	At    time.Time `json:"at"`
+}
+
+// exportFile is the whole file.
+type exportFile struct {
+	Case    exportCase   `json:"case"`
+	History []exportStep `json:"history"`
+	Note    string       `json:"note"`
+}
+
+// File is the file that answers access request id, and its name.
+func (x *SubjectExport) File(id int64) (string, any) {
+	f := exportFile{Case: exportCaseOf(x.Case), History: make([]exportStep, 0, len(x.History)), Note: exportNote}
+	for _, h := range x.History {
+		f.History = append(f.History, exportStep{Event: h.Event, From: h.From, To: h.To, At: caseflow.Local(h.At)})
+	}
+	return fmt.Sprintf("%s-request-%d.json", x.Case.Code, id), f
 }
 
 // ExportSubjectRequest answers an approved access request with the child's

@@ -258,71 +258,6 @@ func (w *UI) requestCorrect(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/cases/"+url.PathEscape(code)+"?msg=corrected&req="+strconv.FormatInt(id, 10))
 }
 
-// exportNote heads the file that answers an access request.
-const exportNote = "The personal data caseflow holds about the child of this case, as the access request asked; " +
-	"the reporter's and suspects' data and staff notes are withheld."
-
-// The file that answers an access request is the API's
-// (GET /api/v1/cases/{code}/subject-requests/{id}/export), field for field,
-// so that the representative gets the same file from either; a test
-// compares the two. The service leaves out the reporter, the suspects and
-// the narrative, so the file has no place for them.
-type (
-	exportPerson struct {
-		FullName     string `json:"full_name,omitempty"`
-		Sex          string `json:"sex,omitempty"`
-		DateOfBirth  string `json:"date_of_birth,omitempty"`
-		Age          *int   `json:"age,omitempty"`
-		Address      string `json:"address,omitempty"`
-		Phone        string `json:"phone,omitempty"`
-		Relationship string `json:"relationship,omitempty"`
-		Anonymous    bool   `json:"anonymous,omitempty"`
-	}
-	exportCase struct {
-		Code     string `json:"code"`
-		State    string `json:"state"`
-		Version  int    `json:"version"`
-		Workflow struct {
-			ID      string `json:"id"`
-			Version int    `json:"version"`
-		} `json:"workflow"`
-		Commune struct {
-			Code  string `json:"code"`
-			Name  string `json:"name"`
-			Level string `json:"level"`
-		} `json:"commune"`
-		ReceivedAt      time.Time      `json:"received_at"`
-		Channel         string         `json:"channel"`
-		AbuseTypes      []string       `json:"abuse_types"`
-		Setting         string         `json:"setting"`
-		ImmediateDanger bool           `json:"immediate_danger"`
-		CrimeCategory   string         `json:"crime_category,omitempty"`
-		Outcome         string         `json:"outcome,omitempty"`
-		Access          string         `json:"access"`
-		CreatedAt       time.Time      `json:"created_at"`
-		UpdatedAt       time.Time      `json:"updated_at"`
-		Children        []exportPerson `json:"children,omitempty"`
-		ErasedAt        *time.Time     `json:"erased_at,omitempty"`
-	}
-)
-
-func exportCaseOf(c *caseflow.Case) exportCase {
-	out := exportCase{Code: c.Code, State: c.State, Version: c.Version, ReceivedAt: caseflow.Local(c.ReceivedAt), Channel: c.Channel,
-		AbuseTypes: c.AbuseTypes, Setting: c.Setting, ImmediateDanger: c.ImmediateDanger, CrimeCategory: c.CrimeCategory,
-		Outcome: c.Outcome, Access: string(c.Access), CreatedAt: caseflow.Local(c.CreatedAt), UpdatedAt: caseflow.Local(c.UpdatedAt)}
-	out.Workflow.ID, out.Workflow.Version = c.WorkflowID, c.WorkflowVersion
-	out.Commune.Code, out.Commune.Name, out.Commune.Level = c.Commune.Code, c.Commune.Name, caseflow.LevelCommune
-	if c.ErasedAt != nil {
-		t := caseflow.Local(*c.ErasedAt)
-		out.ErasedAt = &t
-	}
-	for _, p := range c.Children {
-		out.Children = append(out.Children, exportPerson{FullName: p.FullName, Sex: p.Sex, DateOfBirth: p.DateOfBirth, Age: p.Age,
-			Address: p.Address, Phone: p.Phone, Relationship: p.Relationship, Anonymous: p.Anonymous})
-	}
-	return out
-}
-
 // requestExport downloads the file that answers an approved access
 // request; the service records and audits the export.
 func (w *UI) requestExport(c echo.Context) error {
@@ -334,10 +269,7 @@ func (w *UI) requestExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hist := make([]map[string]any, 0, len(x.History))
-	for _, h := range x.History {
-		hist = append(hist, map[string]any{"event": h.Event, "from": h.From, "to": h.To, "at": caseflow.Local(h.At)})
-	}
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-request-%d.json"`, x.Case.Code, id))
-	return c.JSON(http.StatusOK, map[string]any{"case": exportCaseOf(x.Case), "history": hist, "note": exportNote})
+	name, file := x.File(id)
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	return c.JSON(http.StatusOK, file)
 }
