@@ -348,6 +348,13 @@ fx_check_answers() {
 		fx_problem "the API answered 5xx other than 503 with Retry-After: $line"
 		awk -F, 'NR > 1 && ($5 >= 500 && ($5 != 503 || $6 == "")) { print "  " $0 }' "$f" | head -n 10 >&2 ;;
 	esac
+	if [ -z "${2:-}" ]; then
+		# Keyed requests told 409 "still being served": how long they waited.
+		line=$(awk -F, 'NR > 1 && $5 == 409 && $6 != "" && !($4 $3 in first) { first[$4 $3] = $1 }
+			NR > 1 && ($5 == 200 || $5 == 201) && ($4 $3 in first) && !($4 $3 in done) { done[$4 $3] = $2 - first[$4 $3] }
+			END { for (k in done) { n++; if (done[k] > m) m = done[k] } printf "%d requests, the longest waited %.1f s", n, m / 1000 }' "$f")
+		fx_say "told 409 with Retry-After (the same keyed request still being served) and then taken: $line"
+	fi
 	line=$(awk -F, 'NR > 1 && $5 >= 400 && $5 < 500 && $5 != 429 && !($5 == 409 && ($6 != "" || $3 == "event")) { print }' "$f" | head -n 5)
 	[ -z "$line" ] || fx_problem "the API refused requests it should take: $(tr '\n' ';' <<<"$line")"
 }
