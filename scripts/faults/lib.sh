@@ -118,7 +118,15 @@ fx_cleanup() {
 		fx_say "FAIL: stopped with status $rc" >&2
 		fx_tail $(cd "$tmp/log" 2>/dev/null && ls -- *.log 2>/dev/null | sed 's/\.log$//')
 	fi
-	for name in "${!fx_pids[@]}"; do kill -TERM "${fx_pids[$name]}" 2>/dev/null; done
+	# Redis last: the caseflow processes shut down talking to it.
+	for name in "${!fx_pids[@]}"; do [ "$name" = redis ] || kill -TERM "${fx_pids[$name]}" 2>/dev/null; done
+	for _ in $(seq 50); do
+		pid=""
+		for name in "${!fx_pids[@]}"; do [ "$name" != redis ] && kill -0 "${fx_pids[$name]}" 2>/dev/null && pid=1; done
+		[ -z "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "${fx_pids[redis]:-}" ] && kill -TERM "${fx_pids[redis]}" 2>/dev/null
 	for _ in $(seq 50); do
 		pid=""
 		for name in "${!fx_pids[@]}"; do kill -0 "${fx_pids[$name]}" 2>/dev/null && pid=1; done
@@ -325,6 +333,20 @@ fx_wait_load() {
 	fx_say "load: $(tail -n 1 "$tmp/log/$1.log")"
 }
 
+# fx_probe_readyz: GET /readyz every 100 ms, "sent_ms status" lines in
+# out/readyz.txt, until the script kills it.
+fx_probe_readyz() {
+	(
+		trap 'exit 0' TERM
+		while :; do
+			t=$(fx_now_ms)
+			echo "$t $(curl -s -o /dev/null -w '%{http_code}' -m 1 "$base_url/readyz")"
+			sleep 0.1
+		done
+	) >"$tmp/out/readyz.txt" 2>/dev/null &
+	fx_pids[probe]=$!
+}
+
 # fx_check_answers NAME [FROM_MS TO_MS]: every answer the load client got was
 # 2xx, a 4xx it expects, 503 with Retry-After, or no answer; a 500 (or a 503
 # without Retry-After, or another 5xx) is a problem. Prints the counts, for
@@ -445,7 +467,7 @@ fx_field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1" | head -n 1; }
 fx_clocks_sql() {
 	cat <<SQL
 CREATE TEMP VIEW ck AS
-SELECT k.id, k.case_id, k.status, k.due_at, k.breached_at,
+SELECT i.key, k.id, k.case_id, k.status, k.due_at, k.breached_at,
 	extract(epoch FROM k.breached_at - k.due_at) AS late,
 	(SELECT count(*) FROM case_history h WHERE h.case_id = k.case_id AND h.event = 'clock_breached' AND h.data->>'clock' = k.clock) AS hist,
 	(SELECT count(*) FROM notifications n WHERE n.clock_id = k.id AND n.kind = 'breach') AS notes,
@@ -469,16 +491,20 @@ fx_wait_breached() {
 	done
 }
 
-# fx_check_clocks PREFIX NAME MAX_LATE [EXCEPT_ID]: every acknowledged
-# flagged report of load run NAME has one emergency clock; every clock due
-# more than MAX_LATE seconds ago (but EXCEPT_ID) is breached, with one
-# history row and one breach notification per audience, at most MAX_LATE
-# seconds after it fell due. Prints counts and lateness.
+# fx_check_clocks PREFIX NAME MAX_LATE [EXCEPT_ID [FILTER]]: every
+# acknowledged flagged report of load run NAME has one emergency clock; every
+# clock due more than MAX_LATE seconds ago (but EXCEPT_ID) is breached, with
+# one history row and one breach notification per audience, at most MAX_LATE
+# seconds after it fell due. FILTER, a condition on the columns of
+# reports.csv, checks only the clocks of those reports. Prints counts and
+# lateness.
 fx_check_clocks() {
-	local prefix=$1 name=$2 max=$3 except=${4:-0} out v
+	local prefix=$1 name=$2 max=$3 except=${4:-0} filter=${5:-true} out v
 	out=$( (fx_clocks_sql "$prefix"; cat <<SQL
 CREATE TEMP TABLE rep (key text, outcome text, code text, attempts int, first_ms bigint, ack_ms bigint, danger int, due_unix bigint);
 \copy rep FROM '$tmp/out/$name/reports.csv' CSV HEADER
+DELETE FROM rep WHERE NOT ($filter);
+CREATE TEMP VIEW ckf AS SELECT * FROM ck WHERE key IN (SELECT key FROM rep);
 SELECT 'clocks=' || count(*)
 	|| ' due=' || count(*) FILTER (WHERE due_at <= now())
 	|| ' breached=' || count(*) FILTER (WHERE status = 'breached')
@@ -498,7 +524,7 @@ SELECT 'clocks=' || count(*)
 	|| ' flagged_acked=' || (SELECT count(*) FROM rep WHERE outcome = 'acked' AND danger = 1)
 	|| ' flagged_without_clock=' || (SELECT count(*) FROM rep r JOIN idempotency_keys i ON i.user_id = $fx_user AND i.key = r.key
 		WHERE r.outcome = 'acked' AND r.danger = 1 AND NOT EXISTS (SELECT 1 FROM ck WHERE ck.case_id = i.case_id))
-FROM ck;
+FROM ckf;
 SQL
 ) | fx_sql) || fx_fail "checking the clocks failed" postgres
 	fx_say "clocks (bound ${max}s): $out"

@@ -8,20 +8,6 @@
 # /readyz answered 503 while Postgres was stopped and 200 after, and prints
 # how soon after Postgres was back the first report was taken.
 
-# fx_probe_readyz: GET /readyz every 100 ms, "sent_ms status" lines in
-# out/readyz.txt, until the script kills it.
-fx_probe_readyz() {
-	(
-		trap 'exit 0' TERM
-		while :; do
-			t=$(fx_now_ms)
-			echo "$t $(curl -s -o /dev/null -w '%{http_code}' -m 1 "$base_url/readyz")"
-			sleep 0.1
-		done
-	) >"$tmp/out/readyz.txt" 2>/dev/null &
-	fx_pids[probe]=$!
-}
-
 fx_pg_fault() {
 	local mode=$1 prefix=$2 outage=${FAULTS_OUTAGE:-10} load_seconds sweep=2
 	fx_setup "${sweep}s"
