@@ -309,6 +309,7 @@ fx_setup() {
 		fx_sleep 0.1
 	done
 	(exec 3<>"/dev/tcp/127.0.0.1/$api_port") 2>/dev/null && fx_fail "port $api_port still answers after caseflow dev stopped" dev
+	fx_say "set up Postgres, Redis and the database (caseflow dev) in $(( ($(fx_now_ms) - fx_t0) / 1000 )) s"
 	fx_user=$(fx_sql -c "SELECT id FROM users WHERE username = 'officer1'")
 	fx_case_base=$(fx_sql -c "SELECT coalesce(max(id), 0) FROM cases")
 	[ -n "$fx_user" ] || fx_fail "no officer1 after caseflow dev" dev
