@@ -16,6 +16,8 @@
 #                of the working tree, e.g. HEAD
 #   FAULTS_KEEP  1: keep the script's directory (logs, CSV, data) at the end
 #                and print where it is
+#   FAULTS_TIME_LIMIT  seconds after which the script stops and fails
+#                (each script has its own default)
 
 set -u
 fx_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -39,7 +41,7 @@ fi
 # fx_init NAME LIMIT_SECONDS PG_PORT REDIS_PORT API_PORT: the script's
 # directory, ports, traps and watchdog.
 fx_init() {
-	fx_name=$1 fx_limit=$2 pg_port=$3 redis_port=$4 api_port=$5
+	fx_name=$1 fx_limit=${FAULTS_TIME_LIMIT:-$2} pg_port=$3 redis_port=$4 api_port=$5
 	fx_t0=$(fx_now_ms)
 	local c
 	for c in "$fx_pgbin/initdb" "$fx_pgbin/pg_ctl" psql redis-server redis-cli curl awk; do
