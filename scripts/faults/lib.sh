@@ -221,7 +221,7 @@ fx_pg_restart() {
 
 # fx_sql SQL...: run statements on the caseflow database, unaligned output.
 fx_sql() {
-	psql -h 127.0.0.1 -p "$pg_port" -U postgres -d "${fx_db:-caseflow}" -v ON_ERROR_STOP=1 -Atq -F ' ' "$@"
+	psql -h 127.0.0.1 -p "$pg_port" -U postgres -d caseflow -v ON_ERROR_STOP=1 -Atq -F ' ' "$@"
 }
 
 # fx_redis_start: a Redis on $redis_port in the foreground of a process of
