@@ -456,3 +456,18 @@ func (db *DB) SendDigests(ctx context.Context, hour int) (int, error) {
 	}
 	return n, firstErr
 }
+
+// OpenDeliveries pages through the deliveries neither sent nor dead that
+// were due before before (their task may have been lost with Redis), after
+// delivery id after; it returns their ids and the last id seen.
+func (db *DB) OpenDeliveries(ctx context.Context, before time.Time, after int64, limit int) ([]int64, int64, error) {
+	var ids []int64
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT id FROM notification_deliveries WHERE status IN ('pending', 'failed')
+		AND not_before < ? AND id > ? ORDER BY id LIMIT ?`, before, after, limit).Scan(&ids).Error; err != nil {
+		return nil, after, err
+	}
+	if len(ids) == 0 {
+		return nil, after, nil
+	}
+	return ids, ids[len(ids)-1], nil
+}

@@ -16,15 +16,22 @@ import (
 // enqueue puts a timer task on the queue under its task id; a task that is
 // already there is left alone.
 func (w *Worker) enqueue(ctx context.Context, kind, taskID string, payload []byte, at time.Time) error {
+	_, err := w.enqueueNew(ctx, kind, taskID, payload, at)
+	return err
+}
+
+// enqueueNew is enqueue, saying whether the task was added (not already
+// there).
+func (w *Worker) enqueueNew(ctx context.Context, kind, taskID string, payload []byte, at time.Time) (bool, error) {
 	opts := []asynq.Option{asynq.TaskID(taskID), asynq.ProcessAt(at), asynq.Queue(w.Queue), asynq.MaxRetry(25), asynq.Timeout(30 * time.Second)}
 	if kind == caseflow.DeliveryTaskType {
 		opts = append(opts, asynq.MaxRetry(w.DeliveryRetries), asynq.Timeout(w.DeliveryTimeout+5*time.Second))
 	}
 	_, err := w.client.EnqueueContext(ctx, asynq.NewTask(kind, payload), opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }
 
 // handleTimer records the warning or breach of a clock timer. It trusts
@@ -158,9 +165,15 @@ func (w *Worker) relay(ctx context.Context) error {
 	}
 }
 
-// sweep records every due warning and breach the timers missed, and tries
-// again the clocks set aside.
+// sweep records every due warning and breach the timers missed, tries
+// again the clocks set aside, and puts back on the queue the deliveries
+// whose task was lost.
 func (w *Worker) sweep(ctx context.Context) error {
+	if n, err := w.restoreDeliveries(ctx); err != nil {
+		w.Log.Error("restoring the tasks of open deliveries failed", "err", err.Error())
+	} else if n > 0 {
+		w.Log.Info("deliveries put back on the queue", "deliveries", n)
+	}
 	if n, err := w.DB.RetryStuck(ctx); err != nil {
 		w.Log.Error("retrying the clocks set aside failed", "err", err.Error())
 	} else if n > 0 {
@@ -232,4 +245,35 @@ func (r *recentClocks) has(id int64) bool {
 	_, a := r.cur[id]
 	_, b := r.prev[id]
 	return a || b
+}
+
+// restoreDeliveries enqueues the task of every delivery neither sent nor
+// dead that was due more than a minute ago: one whose task Redis still
+// holds (waiting for its retry, or running) is left alone, since the task
+// id is the delivery's; one whose task was lost (a failover, a flush) runs
+// again. It says how many were put back.
+func (w *Worker) restoreDeliveries(ctx context.Context) (int, error) {
+	before := w.DB.CurrentTime().Add(-time.Minute)
+	var after int64
+	n := 0
+	for {
+		ids, last, err := w.DB.OpenDeliveries(ctx, before, after, 1000)
+		if err != nil || len(ids) == 0 {
+			return n, err
+		}
+		for _, id := range ids {
+			raw, err := json.Marshal(caseflow.DeliveryPayload{DeliveryID: id})
+			if err != nil {
+				return n, err
+			}
+			added, err := w.enqueueNew(ctx, caseflow.DeliveryTaskType, caseflow.DeliveryTaskID(id), raw, w.DB.CurrentTime())
+			if err != nil {
+				return n, err
+			}
+			if added {
+				n++
+			}
+		}
+		after = last
+	}
 }

@@ -51,6 +51,9 @@ type Store interface {
 	// SweepDue records up to limit due warnings and breaches the timers
 	// missed, and returns what it recorded.
 	SweepDue(ctx context.Context, limit int) ([]*caseflow.TimerOutcome, error)
+	// OpenDeliveries pages through the deliveries neither sent nor dead
+	// that were due before before, after delivery id after.
+	OpenDeliveries(ctx context.Context, before time.Time, after int64, limit int) ([]int64, int64, error)
 	// RetryStuck tries again the clocks set aside after they failed, and
 	// says how many went through.
 	RetryStuck(ctx context.Context) (int, error)
