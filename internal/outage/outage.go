@@ -65,10 +65,16 @@ func Is(err error) bool {
 			}
 		}
 	}
-	// pgx reports a connection closed under it in words only.
+	// pgx reports a connection closed under it in words only, and the
+	// queue's client hands back Redis's network errors as text.
 	msg := err.Error()
-	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection reset by peer") ||
-		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "failed to connect to")
+	for _, words := range []string{"conn closed", "connection reset by peer", "broken pipe", "failed to connect to",
+		"connection refused", "dial tcp", "i/o timeout", "no route to host", "redis eval error"} {
+		if strings.Contains(msg, words) {
+			return true
+		}
+	}
+	return false
 }
 
 // Classify turns an outage into the unavailable error the API and the web

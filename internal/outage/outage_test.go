@@ -31,6 +31,8 @@ func TestClassify(t *testing.T) {
 		syscall.ECONNRESET,
 		context.DeadlineExceeded,
 		errors.New("failed to connect to `user=postgres database=caseflow`: dial error"),
+		// The queue's client turns Redis's network errors into text.
+		errors.New("UNKNOWN: redis eval error: dial tcp 127.0.0.1:6379: connect: connection refused"),
 	}
 	for _, err := range down {
 		require.True(t, outage.Is(err), "%v", err)

@@ -75,6 +75,23 @@ func TestRelayOutbox(t *testing.T) {
 		require.Equal(t, ids[2:], sent)
 	})
 
+	t.Run("AQueueDownSetsNothingAside", func(t *testing.T) {
+		t.Parallel()
+		db := freshDatabase(t)
+		addOutbox(t, db, "e", 3)
+		// As the queue's client reports a Redis it cannot reach.
+		down := errors.New("UNKNOWN: redis eval error: dial tcp 127.0.0.1:6379: connect: connection refused")
+		n, err := db.DB.RelayOutbox(ctx, 10, func(caseflow.OutboxItem) error { return down })
+		require.ErrorIs(t, err, down)
+		require.Zero(t, n)
+		stuck, err := db.DB.StuckItems(ctx)
+		require.NoError(t, err)
+		require.Zero(t, stuck["outbox"], "rows waiting for Redis are not the rows' fault")
+		backlog, err := db.DB.OutboxBacklog(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 3, backlog)
+	})
+
 	t.Run("ARowTheQueueRefusesIsSetAside", func(t *testing.T) {
 		t.Parallel()
 		db := freshDatabase(t)
