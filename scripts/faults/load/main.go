@@ -10,7 +10,7 @@
 // database, and prints one line of figures. It exits non-zero only when it
 // cannot start (no login); what the answers mean is for the script to judge.
 //
-//	go run ./scripts/faults/load -base http://127.0.0.1:58181 -c 8 -d 20s -out /tmp/x
+//	go run ./scripts/faults/load -base http://127.0.0.1:28181 -c 8 -d 20s -out /tmp/x
 package main
 
 import (
@@ -59,7 +59,7 @@ type options struct {
 
 func parseFlags() *options {
 	o := &options{}
-	base := flag.String("base", "http://127.0.0.1:58181", "caseflow base URLs, comma-separated; requests go round them in turn")
+	base := flag.String("base", "http://127.0.0.1:28181", "caseflow base URLs, comma-separated; requests go round them in turn")
 	flag.StringVar(&o.user, "user", "officer1", "demo user who files the reports")
 	flag.StringVar(&o.pass, "pass", "demo1234!", "its password")
 	flag.StringVar(&o.commune, "commune", "", "commune code of the reports (default: the user's unit)")
