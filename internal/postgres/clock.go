@@ -236,11 +236,11 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, send func(caseflow.Out
 	// sent must not be sent again for nothing.
 	mark := db.gorm.WithContext(context.WithoutCancel(ctx))
 	if len(done) > 0 {
-		if err := mark.Exec("UPDATE outbox SET relayed_at = ?, claimed_until = NULL WHERE id = ANY(?)", db.now(), done).Error; err != nil {
+		// One statement: a row set aside earlier and sent now is cleared.
+		if err := mark.Exec(`WITH cleared AS (DELETE FROM stuck_items WHERE kind = 'outbox' AND item_id = ANY(@ids))
+			UPDATE outbox SET relayed_at = @now, claimed_until = NULL WHERE id = ANY(@ids)`,
+			map[string]any{"ids": done, "now": db.now()}).Error; err != nil {
 			return 0, err
-		}
-		if err := mark.Exec("DELETE FROM stuck_items WHERE kind = 'outbox' AND item_id = ANY(?)", done).Error; err != nil {
-			return len(done), err
 		}
 	}
 	if len(rest) > 0 {
