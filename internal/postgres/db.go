@@ -81,7 +81,7 @@ func Open(ctx context.Context, dsn string, keys *seal.KeyRing, log *slog.Logger)
 		return nil, err
 	}
 	sqlDB.SetMaxOpenConns(32)
-	sqlDB.SetMaxIdleConns(16)
+	sqlDB.SetMaxIdleConns(32)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

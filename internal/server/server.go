@@ -109,7 +109,7 @@ func New(cfg Config) *Server {
 	// commune office on a slow link). The stylesheet and script are stored
 	// compressed already and /metrics compresses itself; the queue monitor
 	// is left as its library serves it.
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: func(c echo.Context) bool {
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: func(c echo.Context) bool {
 		p := c.Request().URL.Path
 		return p == "/metrics" || strings.HasPrefix(p, "/static/") || (s.monitor != "" && strings.HasPrefix(p, s.monitor))
 	}}))
