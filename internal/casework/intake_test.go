@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/testenv"
 )
 
 func TestIntake(t *testing.T) {
@@ -49,6 +50,43 @@ func TestIntake(t *testing.T) {
 			require.Equal(t, back, res.Case, "received %s", received)
 			require.NotEmpty(t, back.NextClock)
 		}
+	})
+
+	t.Run("WritesEveryRowOfTheCase", func(t *testing.T) {
+		t.Parallel()
+		// The rows that hang on a new case are written in one statement;
+		// each must be there, with the values its table keeps.
+		r := newReport(now.Add(-time.Hour))
+		r.Suspects = []caseflow.Person{{Kind: caseflow.PersonSuspect, FullName: "Người Giả Định", Relationship: "relative"}}
+		v := viewer(t, "officer1")
+		key := "rows-" + testenv.Suffix()
+		res, err := env.cases.Intake(context.Background(), v, r, key, []byte(key))
+		require.NoError(t, err)
+		code := res.Case.Code
+		ctx := context.Background()
+		rows := func(q string) []string {
+			t.Helper()
+			out, err := env.db.QueryStrings(ctx, q, code)
+			require.NoError(t, err)
+			return out
+		}
+		require.Equal(t, []string{"1"}, rows(`SELECT count(*) FROM case_keys k JOIN cases c ON c.id = k.case_id
+			WHERE c.code = ? AND k.wrapped <> '' AND k.kek_id <> '' AND k.shredded_at IS NULL`))
+		require.Equal(t, []string{"child 0 11", "reporter 0 -", "suspect 0 -"}, rows(`SELECT p.kind || ' ' || p.position || ' ' ||
+			coalesce(p.age_at_report::text, '-') FROM case_people p JOIN cases c ON c.id = p.case_id WHERE c.code = ? ORDER BY p.kind`))
+		require.Equal(t, []string{"0"}, rows(`SELECT n.position::text FROM case_name_index n JOIN cases c ON c.id = n.case_id WHERE c.code = ?`))
+		require.Equal(t, []string{"CP-12004 full intake"}, rows(`SELECT a.code || ' ' || ca.scope || ' ' || ca.reason
+			FROM case_access ca JOIN cases c ON c.id = ca.case_id JOIN agencies a ON a.id = ca.agency_id WHERE c.code = ?`))
+		require.Equal(t, []string{"1 report_received received officer1"}, rows(`SELECT h.version || ' ' || h.event || ' ' || h.to_state || ' ' ||
+			u.username FROM case_history h JOIN cases c ON c.id = h.case_id JOIN users u ON u.id = h.actor_id WHERE c.code = ?`))
+		require.Equal(t, []string{"officer1 127.0.0.1 test"}, rows(`SELECT username || ' ' || ip || ' ' || request_id FROM audit_log
+			WHERE action = 'case.create' AND case_code = ?`))
+		require.Equal(t, []string{key}, rows(`SELECT i.key FROM idempotency_keys i JOIN cases c ON c.id = i.case_id WHERE c.code = ?`))
+
+		again, err := env.cases.Intake(ctx, v, r, key, []byte(key))
+		require.NoError(t, err)
+		require.False(t, again.Created)
+		require.Equal(t, code, again.Case.Code)
 	})
 
 	t.Run("OnlyCommuneOfficersFile", func(t *testing.T) {

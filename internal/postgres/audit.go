@@ -19,12 +19,21 @@ const auditLockKey = 7_146_001
 // audit appends an audit entry inside tx. Writers never lock anything shared:
 // ordering and tamper-evidence come from the seals made later.
 func (db *DB) audit(tx *gorm.DB, v caseflow.Viewer, action, caseCode string, detail map[string]any) error {
+	row, err := db.auditRow(v, action, caseCode, detail)
+	if err != nil {
+		return err
+	}
+	return tx.Omit("ID").Create(&row).Error
+}
+
+// auditRow is the audit entry of an action, as audit writes it.
+func (db *DB) auditRow(v caseflow.Viewer, action, caseCode string, detail map[string]any) (auditRow, error) {
 	if detail == nil {
 		detail = map[string]any{}
 	}
 	raw, err := json.Marshal(detail)
 	if err != nil {
-		return err
+		return auditRow{}, err
 	}
 	row := auditRow{
 		At:        db.now().Truncate(time.Microsecond),
@@ -39,7 +48,7 @@ func (db *DB) audit(tx *gorm.DB, v caseflow.Viewer, action, caseCode string, det
 		id := v.UserID
 		row.UserID = &id
 	}
-	return tx.Omit("ID").Create(&row).Error
+	return row, nil
 }
 
 // Audit records an action that is not part of another write (a read of

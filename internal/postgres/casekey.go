@@ -84,7 +84,12 @@ func (db *DB) freshVault(caseCode string) (*vault, string, error) {
 }
 
 func (db *DB) storeCaseKey(tx *gorm.DB, caseID int64, wrapped string, now time.Time) error {
-	return tx.Create(&caseKeyRow{CaseID: caseID, Wrapped: wrapped, KekID: seal.KeyID(wrapped), CreatedAt: now}).Error
+	return tx.Create(caseKey(caseID, wrapped, now)).Error
+}
+
+// caseKey is the row that stores a case's wrapped data key.
+func caseKey(caseID int64, wrapped string, now time.Time) *caseKeyRow {
+	return &caseKeyRow{CaseID: caseID, Wrapped: wrapped, KekID: seal.KeyID(wrapped), CreatedAt: now}
 }
 
 // vaults returns the vaults of cases by id. A case filed before data keys

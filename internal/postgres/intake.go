@@ -61,22 +61,42 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 		if err := tx.Omit("ID").Create(&row).Error; err != nil {
 			return err
 		}
-		if err := db.storeCaseKey(tx, row.ID, wrapped, now); err != nil {
-			return err
-		}
 		people, blind, err := db.sealPeople(vt, row.ID, r)
 		if err != nil {
 			return err
 		}
 		stored := withAgeAtReport(people, r)
-		if err := tx.Omit("ID").CreateInBatches(stored, 100).Error; err != nil {
+		// The intake row is dated when the report was received, as every
+		// history row is dated when its act happened.
+		actor, agency := v.UserID, v.Agency.ID
+		h := historyRow{CaseID: row.ID, Version: 1, Event: start.Event, FromState: "",
+			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: r.ReceivedAt.UTC(), Roles: roleArray(start.Roles)}
+		if !now.Equal(h.At) {
+			h.RecordedAt = &now
+		}
+		entry, err := db.auditRow(v, "case.create", code, nil)
+		if err != nil {
 			return err
 		}
-		if err := db.indexNames(tx, row.ID, r.Children); err != nil {
-			return err
+		// The rows that hang on the case go in one statement.
+		w := newTogether(tx)
+		w.add(func(tx *gorm.DB) *gorm.DB { return tx.Create(caseKey(row.ID, wrapped, now)) })
+		w.add(func(tx *gorm.DB) *gorm.DB { return tx.Omit("ID").Create(&stored) })
+		if names := db.nameRows(row.ID, r.Children); len(names) > 0 {
+			w.add(func(tx *gorm.DB) *gorm.DB { return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&names) })
 		}
-		if err := tx.Omit("ID").Create(&accessRow{CaseID: row.ID, AgencyID: v.Agency.ID, Scope: string(caseflow.AccessFull),
-			Reason: "intake", GrantedAt: now}).Error; err != nil {
+		w.add(func(tx *gorm.DB) *gorm.DB {
+			return tx.Omit("ID").Create(&accessRow{CaseID: row.ID, AgencyID: v.Agency.ID, Scope: string(caseflow.AccessFull),
+				Reason: "intake", GrantedAt: now})
+		})
+		w.add(func(tx *gorm.DB) *gorm.DB { return tx.Omit("ID").Create(&h) })
+		w.add(func(tx *gorm.DB) *gorm.DB { return tx.Omit("ID").Create(&entry) })
+		if idemKey != "" {
+			w.add(func(tx *gorm.DB) *gorm.DB {
+				return tx.Model(&idempotencyRow{}).Where("user_id = ? AND key = ?", v.UserID, idemKey).Update("case_id", row.ID)
+			})
+		}
+		if _, err := w.exec(); err != nil {
 			return err
 		}
 		var referred []int64
@@ -92,32 +112,12 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 				referred = append(referred, id)
 			}
 		}
-		// The intake row is dated when the report was received, as every
-		// history row is dated when its act happened.
-		actor, agency := v.UserID, v.Agency.ID
-		h := historyRow{CaseID: row.ID, Version: 1, Event: start.Event, FromState: "",
-			ToState: start.State, ActorID: &actor, AgencyID: &agency, Data: []byte("{}"), At: r.ReceivedAt.UTC(), Roles: roleArray(start.Roles)}
-		if !now.Equal(h.At) {
-			h.RecordedAt = &now
-		}
-		if err := tx.Omit("ID").Create(&h).Error; err != nil {
-			return err
-		}
 		clocks, err := db.startClocks(tx, row.ID, start.CommuneID, now, start.Clocks)
 		if err != nil {
 			return err
 		}
 		for _, id := range referred {
 			if err := db.notifyNewWork(tx, row, 1, id, now); err != nil {
-				return err
-			}
-		}
-		if err := db.audit(tx, v, "case.create", code, nil); err != nil {
-			return err
-		}
-		if idemKey != "" {
-			if err := tx.Model(&idempotencyRow{}).Where("user_id = ? AND key = ?", v.UserID, idemKey).
-				Update("case_id", row.ID).Error; err != nil {
 				return err
 			}
 		}
@@ -223,16 +223,22 @@ func (db *DB) nextCode(tx *gorm.DB, receivedAt time.Time) (string, error) {
 
 // indexNames stores the name index of each named child of a case.
 func (db *DB) indexNames(tx *gorm.DB, caseID int64, children []caseflow.Person) error {
+	rows := db.nameRows(caseID, children)
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+}
+
+// nameRows are the name index rows of the named children of a case.
+func (db *DB) nameRows(caseID int64, children []caseflow.Person) []nameIndexRow {
 	var rows []nameIndexRow
 	for i, p := range children {
 		if name := strings.TrimSpace(p.FullName); name != "" {
 			rows = append(rows, nameIndexRow{CaseID: caseID, Position: i, NameIndex: db.Keys.NameIndex(name)})
 		}
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+	return rows
 }
 
 // IndexChildNames indexes the names of children filed before names were
