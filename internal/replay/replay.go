@@ -41,6 +41,17 @@ type Store interface {
 // within it is told to wait.
 const Lease = 30 * time.Second
 
+// inFlightRetry is the longest a retry of a request still being served is
+// told to wait before asking again.
+const inFlightRetry = 5 * time.Second
+
+// againFirst and againMost are the first and the longest waits between the
+// background tries of again.
+const (
+	againFirst = 250 * time.Millisecond
+	againMost  = 2 * time.Second
+)
+
 // maxKey is the longest key taken.
 const maxKey = 200
 
@@ -112,8 +123,11 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 			case claim.Applied:
 				return caseflow.Errorf(caseflow.EConflict, "this request was applied but its answer was lost: read the resource again")
 			case claim.InFlight:
+				// Asked back soon rather than at the lease's end: a key a
+				// failed request could not let go at once is let go as soon
+				// as the store answers again (see again).
 				return &caseflow.Error{Code: caseflow.EConflict, Message: "the same request is still being served: try again shortly",
-					RetryAfter: max(claim.RetryAfter, time.Second)}
+					RetryAfter: min(max(claim.RetryAfter, time.Second), inFlightRetry)}
 			}
 			c.SetRequest(req.WithContext(caseflow.WithRequestKey(req.Context(), k)))
 			rec := &recorder{ResponseWriter: c.Response().Writer}
@@ -126,19 +140,51 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 			// it will ask again.
 			ctx := context.WithoutCancel(req.Context())
 			status := c.Response().Status
+			id := request.ID(c)
 			if status == 0 || !keep(status) {
-				if err := store.ReleaseRequestKey(ctx, k, status >= 400 && status < 500); err != nil {
-					log.Warn("releasing a request key failed", "request_id", request.ID(c), "err", err.Error())
+				refused := status >= 400 && status < 500
+				release := func(ctx context.Context) error { return store.ReleaseRequestKey(ctx, k, refused) }
+				if err := release(ctx); err != nil {
+					log.Warn("releasing a request key failed; trying again in the background", "request_id", id, "err", err.Error())
+					go again(log, id, "releasing a request key", release)
 				}
 				return nil
 			}
 			h := c.Response().Header()
 			a := caseflow.StoredAnswer{Status: status, ContentType: h.Get("Content-Type"), Location: h.Get("Location"), Body: rec.body.Bytes()}
-			if err := store.SaveAnswer(ctx, k, a); err != nil {
-				log.Warn("keeping the answer of a request failed; a retry will be told it was applied", "request_id", request.ID(c), "err", err.Error())
+			save := func(ctx context.Context) error { return store.SaveAnswer(ctx, k, a) }
+			if err := save(ctx); err != nil {
+				log.Warn("keeping the answer of a request failed; trying again in the background", "request_id", id, "err", err.Error())
+				go again(log, id, "keeping the answer of a request", save)
 			}
 			return nil
 		}
+	}
+}
+
+// again tries f until it succeeds or the key's lease has ended, after it
+// failed at the end of a request: the store was down or restarting. A key
+// a failed request could not let go is let go as soon as the store answers
+// again, so that the request's retry is served then, not at the lease's
+// end; an answer that could not be kept is kept, so that a retry gets it
+// rather than being told only that the change was made. The process ending
+// leaves the lease to end by itself.
+func again(log *slog.Logger, requestID, what string, f func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), Lease)
+	defer cancel()
+	wait := againFirst
+	for {
+		select {
+		case <-ctx.Done():
+			log.Warn(what+" failed until the key's lease ended", "request_id", requestID)
+			return
+		case <-time.After(wait):
+		}
+		if err := f(ctx); err == nil {
+			log.Info(what+" went through", "request_id", requestID)
+			return
+		}
+		wait = min(2*wait, againMost)
 	}
 }
 
