@@ -146,7 +146,7 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 				release := func(ctx context.Context) error { return store.ReleaseRequestKey(ctx, k, refused) }
 				if err := release(ctx); err != nil {
 					log.Warn("releasing a request key failed; trying again in the background", "request_id", id, "err", err.Error())
-					go again(log, id, "releasing a request key", release)
+					later(log, id, "releasing a request key", release)
 				}
 				return nil
 			}
@@ -155,11 +155,30 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 			save := func(ctx context.Context) error { return store.SaveAnswer(ctx, k, a) }
 			if err := save(ctx); err != nil {
 				log.Warn("keeping the answer of a request failed; trying again in the background", "request_id", id, "err", err.Error())
-				go again(log, id, "keeping the answer of a request", save)
+				later(log, id, "keeping the answer of a request", save)
 			}
 			return nil
 		}
 	}
+}
+
+// pending bounds the background tries running at once. Only a request
+// whose store failed between its claim and its end needs one, a narrow
+// window; past the bound the key's lease ends by itself.
+var pending = make(chan struct{}, 256)
+
+// later runs again in the background, if the bound allows.
+func later(log *slog.Logger, requestID, what string, f func(context.Context) error) {
+	select {
+	case pending <- struct{}{}:
+	default:
+		log.Warn(what+" is left to the key's lease: too many are being tried again", "request_id", requestID)
+		return
+	}
+	go func() {
+		defer func() { <-pending }()
+		again(log, requestID, what, f)
+	}()
 }
 
 // again tries f until it succeeds or the key's lease has ended, after it
