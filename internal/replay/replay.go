@@ -52,6 +52,10 @@ const (
 	againMost  = 2 * time.Second
 )
 
+// leaseMargin is how long before a key's lease ends the background tries
+// stop: room for a statement under way and for clocks a little apart.
+const leaseMargin = 3 * time.Second
+
 // maxKey is the longest key taken.
 const maxKey = 200
 
@@ -110,6 +114,9 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 			k := caseflow.RequestKey{UserID: v.UserID, Key: key}
 			route := req.Method + " " + c.Path()
 			sum := sha256.Sum256([]byte(route + "\n" + req.URL.RequestURI() + "\n" + string(body)))
+			// Before the claim: no retry can take the key over before the
+			// lease counted from here ends (see again).
+			claimedAt := time.Now()
 			claim, err := store.ClaimRequestKey(req.Context(), k, route, c.Param("code"), sum[:], Lease)
 			if err != nil {
 				return err
@@ -146,7 +153,7 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 				release := func(ctx context.Context) error { return store.ReleaseRequestKey(ctx, k, refused) }
 				if err := release(ctx); err != nil {
 					log.Warn("releasing a request key failed; trying again in the background", "request_id", id, "err", err.Error())
-					later(log, id, "releasing a request key", release)
+					later(log, id, "releasing a request key", claimedAt, release)
 				}
 				return nil
 			}
@@ -155,7 +162,7 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 			save := func(ctx context.Context) error { return store.SaveAnswer(ctx, k, a) }
 			if err := save(ctx); err != nil {
 				log.Warn("keeping the answer of a request failed; trying again in the background", "request_id", id, "err", err.Error())
-				later(log, id, "keeping the answer of a request", save)
+				later(log, id, "keeping the answer of a request", claimedAt, save)
 			}
 			return nil
 		}
@@ -167,8 +174,9 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 // window; past the bound the key's lease ends by itself.
 var pending = make(chan struct{}, 256)
 
-// later runs again in the background, if the bound allows.
-func later(log *slog.Logger, requestID, what string, f func(context.Context) error) {
+// later runs again in the background, if the bound allows, for the key
+// claimed at claimedAt.
+func later(log *slog.Logger, requestID, what string, claimedAt time.Time, f func(context.Context) error) {
 	select {
 	case pending <- struct{}{}:
 	default:
@@ -177,27 +185,32 @@ func later(log *slog.Logger, requestID, what string, f func(context.Context) err
 	}
 	go func() {
 		defer func() { <-pending }()
-		again(log, requestID, what, f)
+		again(log, requestID, what, claimedAt.Add(Lease-leaseMargin), f)
 	}()
 }
 
-// again tries f until it succeeds or the key's lease has ended, after it
-// failed at the end of a request: the store was down or restarting. A key
-// a failed request could not let go is let go as soon as the store answers
-// again, so that the request's retry is served then, not at the lease's
-// end; an answer that could not be kept is kept, so that a retry gets it
-// rather than being told only that the change was made. The process ending
+// again tries f until it succeeds or until stop, after it failed at the
+// end of a request: the store was down or restarting. A key a failed
+// request could not let go is let go as soon as the store answers again,
+// so that the request's retry is served then, not at the lease's end; an
+// answer that could not be kept is kept, so that a retry gets it rather
+// than being told only that the change was made. stop comes before the
+// key's lease ends: after it a retry may take the key over, and a late
+// release would then let go of the retry's claim. The process ending
 // leaves the lease to end by itself.
-func again(log *slog.Logger, requestID, what string, f func(context.Context) error) {
-	ctx, cancel := context.WithTimeout(context.Background(), Lease)
+func again(log *slog.Logger, requestID, what string, stop time.Time, f func(context.Context) error) {
+	ctx, cancel := context.WithDeadline(context.Background(), stop)
 	defer cancel()
 	wait := againFirst
 	for {
 		select {
 		case <-ctx.Done():
-			log.Warn(what+" failed until the key's lease ended", "request_id", requestID)
+			log.Warn(what+" failed until the key's lease was about to end", "request_id", requestID)
 			return
 		case <-time.After(wait):
+		}
+		if ctx.Err() != nil {
+			continue
 		}
 		if err := f(ctx); err == nil {
 			log.Info(what+" went through", "request_id", requestID)
