@@ -45,6 +45,8 @@ const (
 	FieldStale               FieldCode = "stale"                // a version older than the current one, Value
 	FieldTaken               FieldCode = "taken"                // already used by another record
 	FieldReused              FieldCode = "reused"               // an idempotency key already used for another request
+	FieldApplied             FieldCode = "applied"              // an idempotency key whose request was applied, its answer lost
+	FieldInFlight            FieldCode = "in_flight"            // an idempotency key whose request is still being served
 	FieldBeyondLegalMaximum  FieldCode = "beyond_legal_maximum" // an extension beyond what the law allows
 	FieldTooSimple           FieldCode = "too_simple"           // a password of one kind of character only
 	FieldOwnAccount          FieldCode = "own_account"          // not allowed on one's own account
@@ -70,7 +72,7 @@ var FieldCodes = []FieldCode{
 	FieldNotACursor, FieldNotAUsername, FieldNotSingleLine, FieldWrongType, FieldUnknownField,
 	FieldAfterReceived, FieldNotAChild, FieldAgeMismatch, FieldNotFound, FieldNotInCommune, FieldNoJurisdiction,
 	FieldDoesNotProvide, FieldWrongState, FieldWrongEndpoint, FieldStale, FieldTaken, FieldReused,
-	FieldBeyondLegalMaximum, FieldTooSimple, FieldOwnAccount, FieldBeforeStart, FieldPeriodTooLong,
+	FieldApplied, FieldInFlight, FieldBeyondLegalMaximum, FieldTooSimple, FieldOwnAccount, FieldBeforeStart, FieldPeriodTooLong,
 	FieldUnitEnded, FieldUnitNotYet, FieldMissingJurisdiction, FieldAgencyEnded, FieldOutsideStructure, FieldNotText,
 	FieldNotYet, FieldAlreadyDone, FieldBeforePrevious, FieldLateWithoutReason, FieldLimitReached,
 }

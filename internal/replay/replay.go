@@ -128,13 +128,15 @@ func Middleware(store Store, log *slog.Logger, keyOf func(echo.Context, []byte) 
 			case claim.Answer.Status != 0:
 				return answer(c, claim.Answer)
 			case claim.Applied:
-				return caseflow.Errorf(caseflow.EConflict, "this request was applied but its answer was lost: read the resource again")
+				return &caseflow.Error{Code: caseflow.EConflict, Message: "this request was applied but its answer was lost: read the resource again",
+					Fields: map[string]caseflow.FieldError{"Idempotency-Key": {Code: caseflow.FieldApplied, Message: "its request was applied; do not send it again"}}}
 			case claim.InFlight:
 				// Asked back soon rather than at the lease's end: a key a
 				// failed request could not let go at once is let go as soon
 				// as the store answers again (see again).
 				return &caseflow.Error{Code: caseflow.EConflict, Message: "the same request is still being served: try again shortly",
-					RetryAfter: min(max(claim.RetryAfter, time.Second), inFlightRetry)}
+					RetryAfter: min(max(claim.RetryAfter, time.Second), inFlightRetry),
+					Fields:     map[string]caseflow.FieldError{"Idempotency-Key": {Code: caseflow.FieldInFlight, Message: "its request is still being served"}}}
 			}
 			c.SetRequest(req.WithContext(caseflow.WithRequestKey(req.Context(), k)))
 			rec := &recorder{ResponseWriter: c.Response().Writer}

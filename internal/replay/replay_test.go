@@ -132,4 +132,22 @@ func TestARetryOfARequestBeingServedIsAskedBackSoon(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, caseflow.EConflict, ce.Code)
 	require.Equal(t, 5*time.Second, ce.RetryAfter)
+	require.Equal(t, caseflow.FieldInFlight, ce.Fields["Idempotency-Key"].Code)
+}
+
+func TestARetryOfARequestAppliedWithoutItsAnswerIsToldSo(t *testing.T) {
+	st := &store{claim: caseflow.KeyClaim{Applied: true}}
+	e := echo.New()
+	h := replay.Middleware(st, slog.New(slog.DiscardHandler), replay.HeaderKey, replay.KeepAnswers)(func(c echo.Context) error {
+		t.Fatal("a request applied already must not be served again")
+		return nil
+	})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/cases/HY-2026-000001/events", strings.NewReader(`{}`))
+	req.Header.Set("Idempotency-Key", "k3")
+	c := e.NewContext(req, httptest.NewRecorder())
+	request.SetViewer(c, caseflow.Viewer{UserID: 7})
+	var ce *caseflow.Error
+	require.ErrorAs(t, h(c), &ce)
+	require.Equal(t, caseflow.EConflict, ce.Code)
+	require.Equal(t, caseflow.FieldApplied, ce.Fields["Idempotency-Key"].Code)
 }

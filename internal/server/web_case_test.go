@@ -179,6 +179,40 @@ func TestWebCaseActions(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
 	})
 
+	t.Run("AFormWhoseAnswerWasLostSaysItWasSaved", func(t *testing.T) {
+		page := officer.get("/cases/" + code)
+		keys := regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]{32})"`).FindAllStringSubmatch(page.Body, -1)
+		require.GreaterOrEqual(t, len(keys), 2)
+		v := regexp.MustCompile(`name="event" value="assess_risk">\s*<input type="hidden" name="version" value="(\d+)"`).FindStringSubmatch(page.Body)
+		require.NotNil(t, v)
+		ctx := context.Background()
+
+		// Saved, and its answer lost on the way (the store failed after the
+		// commit): sent again, it says so, and does not ask for it again.
+		key := keys[0][1]
+		form := url.Values{"event": {"assess_risk"}, "version": {v[1]}, "d_risk_level": {"medium"}, "idempotency_key": {key}}
+		first := officer.post("/cases/"+code+"/events", form)
+		require.Equal(t, http.StatusSeeOther, first.Status, first.Body)
+		require.NoError(t, env.db.Exec(ctx, `UPDATE request_keys SET status = NULL, answer_enc = '' WHERE key = ?`, key))
+		again := officer.post("/cases/"+code+"/events", form)
+		require.Equal(t, http.StatusConflict, again.Status)
+		require.Contains(t, again.Body, "<h1>Đã lưu</h1>")
+		require.Contains(t, again.Body, "Thay đổi của bạn đã được lưu, nhưng xác nhận không về tới máy của bạn. Đừng gửi lại")
+		require.NotContains(t, again.Body, "thử lại")
+
+		// Still being served elsewhere: wait a few seconds and send again.
+		key = keys[1][1]
+		form = url.Values{"event": {"assess_risk"}, "version": {nextVersion(t, v[1])}, "d_risk_level": {"low"}, "idempotency_key": {key}}
+		first = officer.post("/cases/"+code+"/events", form)
+		require.Equal(t, http.StatusSeeOther, first.Status, first.Body)
+		require.NoError(t, env.db.Exec(ctx, `UPDATE request_keys SET status = NULL, answer_enc = '', applied = false,
+			claimed_until = now() + interval '1 minute' WHERE key = ?`, key))
+		busy := officer.post("/cases/"+code+"/events", form)
+		require.Equal(t, http.StatusConflict, busy.Status)
+		require.Contains(t, busy.Body, "Thay đổi của bạn vẫn đang được lưu. Hãy chờ vài giây")
+		require.Equal(t, "5", busy.Header.Get("Retry-After"))
+	})
+
 	t.Run("ReferToPoliceAndAccept", func(t *testing.T) {
 		referToPolice(t, officer, code)
 		work := police.get("/worklist")

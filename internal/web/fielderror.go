@@ -55,6 +55,8 @@ var fieldTexts = map[caseflow.FieldCode]fieldText{
 	caseflow.FieldStale:               {key: "msg.stale"},
 	caseflow.FieldTaken:               {key: "msg.taken"},
 	caseflow.FieldReused:              {key: "intake.key_reused"},
+	caseflow.FieldApplied:             {key: "err.applied"},
+	caseflow.FieldInFlight:            {key: "err.in_flight"},
 	caseflow.FieldBeyondLegalMaximum:  {key: "msg.beyond_max"},
 	caseflow.FieldTooSimple:           {key: "msg.password_mix"},
 	caseflow.FieldOwnAccount:          {key: "msg.disable_self"},

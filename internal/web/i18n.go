@@ -143,8 +143,13 @@ var messages = map[string][2]string{
 	"err.too_large":   {"Dữ liệu gửi lên quá lớn (tối đa 1 MB).", "What you sent is too large (1 MB at most)."},
 	"err.bad_request": {"Yêu cầu không hợp lệ.", "The request is not valid."},
 	"err.reload":      {"Mở lại trang", "Open the page again"},
-	"err.home":        {"Về trang chính", "Go to the home page"},
-	"err.request_id":  {"Mã yêu cầu: %s", "Request id: %s"},
+	"err.saved_title": {"Đã lưu", "Saved"},
+	"err.applied": {"Thay đổi của bạn đã được lưu, nhưng xác nhận không về tới máy của bạn. Đừng gửi lại: hãy mở trang làm việc để xem hồ sơ.",
+		"Your change was saved, but its confirmation did not reach you. Do not send it again: open your work page to see the case."},
+	"err.in_flight": {"Thay đổi của bạn vẫn đang được lưu. Hãy chờ vài giây, quay lại trang trước và gửi lại biểu mẫu.",
+		"Your change is still being saved. Wait a few seconds, go back and send the form again."},
+	"err.home":       {"Về trang chính", "Go to the home page"},
+	"err.request_id": {"Mã yêu cầu: %s", "Request id: %s"},
 
 	// forms
 	"form.yes":        {"Có", "Yes"},

@@ -249,7 +249,9 @@ func limitText(lang string, amount int, rule string) string {
 var errCSRF = errors.New("csrf token missing or invalid")
 
 type errorView struct {
-	Status    int
+	Status int
+	// Title, when set, replaces the title the status gives.
+	Title     string
 	Message   string
 	RequestID string
 	Back      string
@@ -291,7 +293,17 @@ func (w *UI) handleError(err error, c echo.Context) {
 		case caseflow.EForbidden:
 			v.Message = tr(lang, "err.forbidden")
 		case caseflow.EConflict:
-			v.Message = tr(lang, "err.conflict")
+			// A form sent again under its key: its first sending was saved
+			// but its answer was lost, or it is still being saved.
+			switch keyConflict(err) {
+			case caseflow.FieldApplied:
+				v.Title, v.Message = tr(lang, "err.saved_title"), tr(lang, "err.applied")
+			case caseflow.FieldInFlight:
+				v.Message = tr(lang, "err.in_flight")
+				c.Response().Header().Set("Retry-After", caseflow.RetryAfterSeconds(caseflow.RetryAfterOf(err)))
+			default:
+				v.Message = tr(lang, "err.conflict")
+			}
 		case caseflow.ERateLimited:
 			v.Message = tr(lang, "err.rate_limited")
 		case caseflow.EUnavailable:
@@ -315,10 +327,23 @@ func (w *UI) handleError(err error, c echo.Context) {
 	if v.Status == http.StatusNotFound {
 		title = tr(lang, "title.not_found")
 	}
+	if v.Title != "" {
+		title = v.Title
+	}
 	if rerr := w.render(c, v.Status, "error", title, v); rerr != nil {
 		w.log.Error("error page", "request_id", request.ID(c), "err", rerr.Error())
 		_ = c.String(v.Status, v.Message)
 	}
+}
+
+// keyConflict is the code of a conflict about a request's idempotency key,
+// or "".
+func keyConflict(err error) caseflow.FieldCode {
+	var de *caseflow.Error
+	if errors.As(err, &de) {
+		return de.Fields["Idempotency-Key"].Code
+	}
+	return ""
 }
 
 // formPage is the page that shows the form posted to path.
