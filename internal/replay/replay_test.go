@@ -114,40 +114,34 @@ func TestAnAnswerTheStoreCouldNotKeepIsKeptOnceItAnswers(t *testing.T) {
 	})
 }
 
-func TestARetryOfARequestBeingServedIsAskedBackSoon(t *testing.T) {
-	// The first request holds the key for most of its lease; its retry is
-	// told to ask again within seconds, not at the lease's end.
-	st := &store{claim: caseflow.KeyClaim{InFlight: true, RetryAfter: 29 * time.Second}}
-	e := echo.New()
-	h := replay.Middleware(st, slog.New(slog.DiscardHandler), replay.HeaderKey, replay.KeepSuccess)(func(c echo.Context) error {
-		t.Fatal("a request whose key is held must not be served")
-		return nil
-	})
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/reports", strings.NewReader(`{}`))
-	req.Header.Set("Idempotency-Key", "k2")
-	c := e.NewContext(req, httptest.NewRecorder())
-	request.SetViewer(c, caseflow.Viewer{UserID: 7})
-	err := h(c)
-	var ce *caseflow.Error
-	require.ErrorAs(t, err, &ce)
-	require.Equal(t, caseflow.EConflict, ce.Code)
-	require.Equal(t, 5*time.Second, ce.RetryAfter)
-	require.Equal(t, caseflow.FieldInFlight, ce.Fields["Idempotency-Key"].Code)
-}
-
-func TestARetryOfARequestAppliedWithoutItsAnswerIsToldSo(t *testing.T) {
-	st := &store{claim: caseflow.KeyClaim{Applied: true}}
+// refused sends a keyed POST whose key the store says is taken and returns
+// what the middleware answers; the handler must not run.
+func refused(t *testing.T, st *store) *caseflow.Error {
+	t.Helper()
 	e := echo.New()
 	h := replay.Middleware(st, slog.New(slog.DiscardHandler), replay.HeaderKey, replay.KeepAnswers)(func(c echo.Context) error {
-		t.Fatal("a request applied already must not be served again")
+		t.Fatal("a request whose key is taken must not be served")
 		return nil
 	})
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/cases/HY-2026-000001/events", strings.NewReader(`{}`))
-	req.Header.Set("Idempotency-Key", "k3")
+	req.Header.Set("Idempotency-Key", "k2")
 	c := e.NewContext(req, httptest.NewRecorder())
 	request.SetViewer(c, caseflow.Viewer{UserID: 7})
 	var ce *caseflow.Error
 	require.ErrorAs(t, h(c), &ce)
 	require.Equal(t, caseflow.EConflict, ce.Code)
+	return ce
+}
+
+func TestARetryOfARequestBeingServedIsAskedBackSoon(t *testing.T) {
+	// The first request holds the key for most of its lease; its retry is
+	// told to ask again within seconds, not at the lease's end.
+	ce := refused(t, &store{claim: caseflow.KeyClaim{InFlight: true, RetryAfter: 29 * time.Second}})
+	require.Equal(t, 5*time.Second, ce.RetryAfter)
+	require.Equal(t, caseflow.FieldInFlight, ce.Fields["Idempotency-Key"].Code)
+}
+
+func TestARetryOfARequestAppliedWithoutItsAnswerIsToldSo(t *testing.T) {
+	ce := refused(t, &store{claim: caseflow.KeyClaim{Applied: true}})
 	require.Equal(t, caseflow.FieldApplied, ce.Fields["Idempotency-Key"].Code)
 }
