@@ -2,12 +2,12 @@ package replay_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,133 +15,151 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"caseflow/internal/caseflow"
+	"caseflow/internal/postgres"
 	"caseflow/internal/replay"
 	"caseflow/internal/request"
+	"caseflow/internal/testenv"
 )
 
-// store is a key store whose writes at the end of a request fail while it
-// is down, as Postgres does while it restarts.
-type store struct {
-	mu       sync.Mutex
-	down     bool
-	claim    caseflow.KeyClaim
-	released int
-	saved    []caseflow.StoredAnswer
-	failed   int
+// env is this package's database, and a store on it reached through a
+// proxy that a test cuts, as a Postgres that went away in the middle of a
+// request.
+var env struct {
+	db     *testenv.Database
+	proxy  *testenv.Proxy
+	store  *postgres.DB
+	userID int64
 }
 
-func (s *store) ClaimRequestKey(context.Context, caseflow.RequestKey, string, string, []byte, time.Duration) (*caseflow.KeyClaim, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.claim
-	return &c, nil
-}
+func TestMain(m *testing.M) { os.Exit(run(m)) }
 
-func (s *store) SaveAnswer(_ context.Context, _ caseflow.RequestKey, a caseflow.StoredAnswer) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
-		s.failed++
-		return errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+func run(m *testing.M) int {
+	ctx := context.Background()
+	db, err := testenv.NewDatabase(ctx, "replay")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test database:", err)
+		return 1
 	}
-	s.saved = append(s.saved, a)
-	return nil
-}
-
-func (s *store) ReleaseRequestKey(context.Context, caseflow.RequestKey, bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
-		s.failed++
-		return errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+	defer db.Close()
+	u, err := db.DB.UserByUsername(ctx, "officer1")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo user:", err)
+		return 1
 	}
-	s.released++
-	return nil
+	env.db, env.userID = db, u.ID
+	return m.Run()
 }
 
-func (s *store) set(f func(s *store)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f(s)
-}
-
-func (s *store) get(f func(s *store) bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return f(s)
-}
-
-// serve sends one keyed POST through the middleware to a handler answering
-// status.
-func serve(t *testing.T, st *store, status int) *httptest.ResponseRecorder {
+// proxied opens a store on the test database through a proxy of the
+// test's own.
+func proxied(t *testing.T) (*postgres.DB, *testenv.Proxy) {
 	t.Helper()
-	e := echo.New()
-	h := replay.Middleware(st, slog.New(slog.DiscardHandler), replay.HeaderKey, replay.KeepSuccess)(func(c echo.Context) error {
-		if status >= 500 {
-			return caseflow.Errorf(caseflow.EUnavailable, "the database is restarting")
-		}
-		return c.JSON(status, map[string]string{"code": "HY-2026-000001"})
-	})
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/cases/HY-2026-000001/events", strings.NewReader(`{"event":"x"}`))
-	req.Header.Set("Idempotency-Key", "k1")
+	p := testenv.NewProxy(t, "127.0.0.1:5432")
+	st, err := testenv.OpenDB(context.Background(), strings.Replace(env.db.URL, "127.0.0.1:5432", p.Addr, 1), env.db.DB.Keys)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return st, p
+}
+
+// send sends one POST with key through the middleware on store to handler
+// and returns the middleware's error.
+func send(t *testing.T, store replay.Store, key string, keep func(int) bool, handler echo.HandlerFunc) error {
+	t.Helper()
+	_, err := sendFor(t, store, key, keep, handler)
+	return err
+}
+
+// sendFor is send, with what was answered.
+func sendFor(t *testing.T, store replay.Store, key string, keep func(int) bool, handler echo.HandlerFunc) (*httptest.ResponseRecorder, error) {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	c := e.NewContext(req, rec)
-	request.SetViewer(c, caseflow.Viewer{UserID: 7, Username: "officer1"})
-	require.NoError(t, h(c))
-	return rec
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/cases/HY-2026-000001/events", strings.NewReader(`{"event":"x"}`))
+	req.Header.Set("Idempotency-Key", key)
+	c := echo.New().NewContext(req, rec)
+	c.SetPath("/api/v1/cases/:code/events")
+	request.SetViewer(c, caseflow.Viewer{UserID: env.userID, Username: "officer1"})
+	return rec, replay.Middleware(store, slog.New(slog.DiscardHandler), replay.HeaderKey, keep)(handler)(c)
+}
+
+// keyRow is what request_keys holds for key: "" when it holds nothing.
+func keyRow(t *testing.T, key string) string {
+	t.Helper()
+	rows, err := env.db.QueryStrings(context.Background(),
+		`SELECT applied::text || ' ' || coalesce(status::text, '-') FROM request_keys WHERE user_id = ? AND key = ?`, env.userID, key)
+	require.NoError(t, err)
+	if len(rows) == 0 {
+		return ""
+	}
+	return rows[0]
 }
 
 func TestAKeyTheStoreCouldNotLetGoIsLetGoOnceItAnswers(t *testing.T) {
-	st := &store{claim: caseflow.KeyClaim{New: true}, down: true}
-	serve(t, st, http.StatusServiceUnavailable)
-	require.True(t, st.get(func(s *store) bool { return s.failed >= 1 && s.released == 0 }), "the release failed in the request")
-	st.set(func(s *store) { s.down = false })
-	require.Eventually(t, func() bool { return st.get(func(s *store) bool { return s.released == 1 }) }, 10*time.Second, 20*time.Millisecond,
+	t.Parallel()
+	st, p := proxied(t)
+	key := "release-" + testenv.Suffix()
+	// Postgres goes away while the request is served: it fails, and its
+	// key cannot be let go at its end.
+	require.NoError(t, send(t, st, key, replay.KeepSuccess, func(c echo.Context) error {
+		p.Cut()
+		return caseflow.Errorf(caseflow.EUnavailable, "the database went away")
+	}))
+	require.Equal(t, "false -", keyRow(t, key), "still claimed")
+	p.Restore(t)
+	require.Eventually(t, func() bool { return keyRow(t, key) == "" }, 10*time.Second, 20*time.Millisecond,
 		"the key is let go once the store answers again")
 }
 
 func TestAnAnswerTheStoreCouldNotKeepIsKeptOnceItAnswers(t *testing.T) {
-	st := &store{claim: caseflow.KeyClaim{New: true}, down: true}
-	rec := serve(t, st, http.StatusOK)
-	require.Equal(t, http.StatusOK, rec.Code)
-	st.set(func(s *store) { s.down = false })
-	require.Eventually(t, func() bool { return st.get(func(s *store) bool { return len(s.saved) == 1 }) }, 10*time.Second, 20*time.Millisecond,
+	t.Parallel()
+	st, p := proxied(t)
+	key := "save-" + testenv.Suffix()
+	require.NoError(t, send(t, st, key, replay.KeepSuccess, func(c echo.Context) error {
+		p.Cut()
+		return c.JSON(http.StatusOK, map[string]string{"code": "HY-2026-000001"})
+	}))
+	require.Equal(t, "false -", keyRow(t, key), "its answer not kept yet")
+	p.Restore(t)
+	require.Eventually(t, func() bool { return keyRow(t, key) == "false 200" }, 10*time.Second, 20*time.Millisecond,
 		"the answer is kept once the store answers again")
-	st.get(func(s *store) bool {
-		require.Equal(t, http.StatusOK, s.saved[0].Status)
-		require.JSONEq(t, `{"code":"HY-2026-000001"}`, string(s.saved[0].Body))
-		return true
+	// A retry now gets that answer.
+	rec, err := sendFor(t, env.db.DB, key, replay.KeepSuccess, func(echo.Context) error {
+		t.Fatal("a request whose answer is kept must not be served again")
+		return nil
 	})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.JSONEq(t, `{"code":"HY-2026-000001"}`, rec.Body.String())
+	require.Equal(t, "true", rec.Header().Get("Idempotent-Replayed"))
 }
 
-// refused sends a keyed POST whose key the store says is taken and returns
-// what the middleware answers; the handler must not run.
-func refused(t *testing.T, st *store) *caseflow.Error {
+// taken sends again a request whose first sending was kept, after setting
+// its key's row as set, and returns the conflict answered.
+func taken(t *testing.T, set string) *caseflow.Error {
 	t.Helper()
-	e := echo.New()
-	h := replay.Middleware(st, slog.New(slog.DiscardHandler), replay.HeaderKey, replay.KeepAnswers)(func(c echo.Context) error {
+	key := "taken-" + testenv.Suffix()
+	require.NoError(t, send(t, env.db.DB, key, replay.KeepSuccess, func(c echo.Context) error { return c.NoContent(http.StatusOK) }))
+	require.NoError(t, env.db.Exec(context.Background(), "UPDATE request_keys SET "+set+" WHERE user_id = ? AND key = ?", env.userID, key))
+	err := send(t, env.db.DB, key, replay.KeepSuccess, func(echo.Context) error {
 		t.Fatal("a request whose key is taken must not be served")
 		return nil
 	})
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/cases/HY-2026-000001/events", strings.NewReader(`{}`))
-	req.Header.Set("Idempotency-Key", "k2")
-	c := e.NewContext(req, httptest.NewRecorder())
-	request.SetViewer(c, caseflow.Viewer{UserID: 7})
 	var ce *caseflow.Error
-	require.ErrorAs(t, h(c), &ce)
+	require.ErrorAs(t, err, &ce)
 	require.Equal(t, caseflow.EConflict, ce.Code)
 	return ce
 }
 
 func TestARetryOfARequestBeingServedIsAskedBackSoon(t *testing.T) {
-	// The first request holds the key for most of its lease; its retry is
-	// told to ask again within seconds, not at the lease's end.
-	ce := refused(t, &store{claim: caseflow.KeyClaim{InFlight: true, RetryAfter: 29 * time.Second}})
+	t.Parallel()
+	// The first holds the key for most of its lease: its retry is told to
+	// ask again within seconds, not at the lease's end.
+	ce := taken(t, "status = NULL, answer_enc = '', applied = false, claimed_until = now() + interval '29 seconds'")
 	require.Equal(t, 5*time.Second, ce.RetryAfter)
 	require.Equal(t, caseflow.FieldInFlight, ce.Fields["Idempotency-Key"].Code)
 }
 
 func TestARetryOfARequestAppliedWithoutItsAnswerIsToldSo(t *testing.T) {
-	ce := refused(t, &store{claim: caseflow.KeyClaim{Applied: true}})
+	t.Parallel()
+	ce := taken(t, "status = NULL, answer_enc = '', applied = true")
 	require.Equal(t, caseflow.FieldApplied, ce.Fields["Idempotency-Key"].Code)
 }
