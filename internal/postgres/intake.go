@@ -96,7 +96,7 @@ func (db *DB) Intake(ctx context.Context, v caseflow.Viewer, r *caseflow.Report,
 				return tx.Model(&idempotencyRow{}).Where("user_id = ? AND key = ?", v.UserID, idemKey).Update("case_id", row.ID)
 			})
 		}
-		if _, err := w.exec(); err != nil {
+		if err := w.exec(); err != nil {
 			return err
 		}
 		var referred []int64

@@ -47,11 +47,10 @@ func (t *together) add(build func(tx *gorm.DB) *gorm.DB) {
 	t.vars = append(t.vars, res.Statement.Vars...)
 }
 
-// exec runs the writes in the transaction and returns the number of rows
-// the last one wrote.
-func (t *together) exec() (int64, error) {
+// exec runs the writes in the transaction.
+func (t *together) exec() error {
 	if t.err != nil || len(t.sql) == 0 {
-		return 0, t.err
+		return t.err
 	}
 	var b strings.Builder
 	for i, s := range t.sql[:len(t.sql)-1] {
@@ -66,14 +65,13 @@ func (t *together) exec() (int64, error) {
 		b.WriteByte(' ')
 	}
 	b.WriteString(t.sql[len(t.sql)-1])
-	res, err := t.tx.Statement.ConnPool.ExecContext(t.tx.Statement.Context, b.String(), t.vars...)
+	_, err := t.tx.Statement.ConnPool.ExecContext(t.tx.Statement.Context, b.String(), t.vars...)
 	if err != nil {
 		if tr, ok := t.tx.Dialector.(gorm.ErrorTranslator); ok && t.tx.TranslateError {
 			err = tr.Translate(err)
 		}
-		return 0, err
 	}
-	return res.RowsAffected()
+	return err
 }
 
 // renumber shifts the placeholders ($1, $2, …) of a statement gorm built by
